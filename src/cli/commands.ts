@@ -1,0 +1,20 @@
+/**
+ * The CLI's commands. Each lives in its own file and is loaded only when run, so
+ * `flowlens parse` never pays for DuckDB or the AWS SDK.
+ */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  /** Runs the command; resolves to the process exit code. */
+  load(): Promise<{ run(argv: string[]): Promise<number> }>;
+}
+
+export const COMMANDS: readonly Command[] = [
+  { name: 'parse', summary: 'Decode flow logs to NDJSON on stdout', load: () => import('./parse.js') },
+  {
+    name: 'ingest',
+    summary: 'Run the pipeline into the store or other sinks',
+    load: () => import('./ingest.js'),
+  },
+  { name: 'generate', summary: 'Write realistic synthetic flow logs', load: () => import('./generate.js') },
+];

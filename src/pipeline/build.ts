@@ -1,0 +1,101 @@
+import { ConfigError, type OptionSpec, type ResolvedOptions } from '../config/options.js';
+import { decodeInput } from '../decode/detect.js';
+import { buildEnrichers, ENRICH_OPTIONS } from '../enrich/index.js';
+import { parseFormat } from '../fields/format.js';
+import '../sinks/index.js';
+import { allSinkOptions, findSink, type SinkContext, sinkEntries } from '../sinks/registry.js';
+import { SOURCE_OPTIONS } from '../sources/options.js';
+import { resolveInputs } from '../sources/resolve.js';
+import { PIPELINE_OPTIONS } from './options.js';
+import type { RunPlan } from './run.js';
+import { RunStats } from './stats.js';
+import type { Sink, SourceInput } from './types.js';
+
+export const DEFAULT_SINK = 'store';
+
+/** Every option `ingest` (and the server and Lambda handler) accepts. */
+export function INGEST_OPTIONS(): OptionSpec[] {
+  return dedupe([
+    ...PIPELINE_OPTIONS,
+    {
+      name: 'to',
+      type: 'string',
+      multiple: true,
+      default: [DEFAULT_SINK],
+      env: ['FLOWLENS_SINKS', 'FLOWLENS_TO'],
+      description: `Sink to send records to: ${sinkEntries()
+        .map((e) => e.name)
+        .join(', ')}`,
+      placeholder: 'sink',
+    },
+    ...SOURCE_OPTIONS,
+    ...ENRICH_OPTIONS,
+    ...allSinkOptions(),
+  ]);
+}
+
+function dedupe(specs: OptionSpec[]): OptionSpec[] {
+  const seen = new Set<string>();
+  return specs.filter((s) => (seen.has(s.name) ? false : (seen.add(s.name), true)));
+}
+
+export interface BuildContext {
+  readonly env: NodeJS.ProcessEnv;
+  log(message: string): void;
+  readonly stats?: RunStats;
+}
+
+/** Builds the sinks named by `--to` (validated before any input is read). */
+export async function buildSinks(options: ResolvedOptions, context: SinkContext): Promise<Sink[]> {
+  const names = (options.to as string[] | undefined) ?? [DEFAULT_SINK];
+  const entries = names.map((name) => {
+    const entry = findSink(name);
+    if (!entry) {
+      throw new ConfigError(
+        `--to: unknown sink "${name}" (available: ${sinkEntries()
+          .map((e) => e.name)
+          .join(', ')})`,
+      );
+    }
+    return entry;
+  });
+  const sinks: Sink[] = [];
+  try {
+    for (const entry of entries) sinks.push(await (await entry.load()).create(options, context));
+  } catch (err) {
+    for (const s of sinks) await s.close().catch(() => undefined);
+    throw err;
+  }
+  return sinks;
+}
+
+/** A ready RunPlan from inputs and resolved options: what every front calls. */
+export async function buildPipeline(
+  inputs: readonly string[] | AsyncIterable<SourceInput> | Iterable<SourceInput>,
+  options: ResolvedOptions,
+  context: BuildContext,
+): Promise<RunPlan & { stats: RunStats }> {
+  const stats = context.stats ?? new RunStats();
+  const format = typeof options.format === 'string' ? parseFormat(options.format) : undefined;
+  for (const name of format?.unknown ?? []) stats.warn(`--format: unknown field "${name}" kept as text`);
+  const enrichers = await buildEnrichers(options);
+  const sinks = await buildSinks(options, { env: context.env, stats, log: context.log });
+  const sourceList = isStringArray(inputs)
+    ? resolveInputs(inputs, options, { stats, log: context.log })
+    : inputs;
+  return {
+    inputs: sourceList,
+    decode: decodeInput,
+    decodeOptions: {
+      ...(format ? { format } : {}),
+      batchSize: (options['batch-size'] as number | undefined) ?? 8192,
+    },
+    enrichers,
+    sinks,
+    stats,
+  };
+}
+
+function isStringArray(x: unknown): x is readonly string[] {
+  return Array.isArray(x) && x.every((v) => typeof v === 'string');
+}

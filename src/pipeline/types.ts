@@ -1,0 +1,57 @@
+import type { FlowBatch, SourceRef } from '../batch/flow-batch.js';
+import type { ParsedFormat } from '../fields/format.js';
+import type { RunStats } from './stats.js';
+
+/** One input of a run: a file, stdin, an S3 object, an event payload. Opened lazily, streamed. */
+export interface SourceInput {
+  readonly ref: SourceRef;
+  /** Size in bytes when known (for progress). */
+  readonly size?: number;
+  /** The raw bytes, as stored (compressed or not); `offset` resumes a partial read. */
+  open(offset?: number): AsyncIterable<Uint8Array>;
+}
+
+export interface DecodeOptions {
+  /** Field order for headerless text; a header line in the input wins. Default: the v2 format. */
+  readonly format?: ParsedFormat;
+  /** Records per FlowBatch. */
+  readonly batchSize?: number;
+  readonly stats: RunStats;
+}
+
+/** Turns one input's bytes into batches; counts malformed lines and NODATA/SKIPDATA in `stats`. */
+export type Decoder = (input: SourceInput, options: DecodeOptions) => AsyncIterable<FlowBatch>;
+
+/** Adds columns to a batch in place. */
+export interface Enricher {
+  readonly name: string;
+  /** Names of the columns it adds. */
+  readonly columns: readonly string[];
+  enrich(batch: FlowBatch): void;
+}
+
+/** What a sink reports when it closes. */
+export interface SinkResult {
+  /** Records the backend acknowledged (or the file/store holds). */
+  readonly delivered: number;
+  /** Records the backend refused (partial success, per-item errors); not retried. */
+  readonly rejected: number;
+  /** Records that could not be delivered (permanent error, retries exhausted). */
+  readonly failed: number;
+  /** One line per distinct problem, quoting the backend. */
+  readonly errors: readonly string[];
+  /** Sink-specific figures for the summary (requests, retries, bytes…). */
+  readonly details?: Readonly<Record<string, number | string>>;
+}
+
+export interface Sink {
+  readonly name: string;
+  /** Resolves when the batch is accepted into the sink's bounded queue (backpressure). */
+  write(batch: FlowBatch): Promise<void>;
+  /** Called when one input is done: sinks that commit per input (the store) commit here. */
+  endInput?(source: SourceRef): Promise<void>;
+  /** Called when one input failed midway: sinks that can, roll back what they took from it. */
+  abortInput?(source: SourceRef): Promise<void>;
+  /** Flushes, waits for everything in flight, releases resources. */
+  close(): Promise<SinkResult>;
+}

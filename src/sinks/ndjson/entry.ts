@@ -1,0 +1,2 @@
+// PLACEHOLDER: the ndjson sink registers itself here.
+export {};
