@@ -1,7 +1,219 @@
 import type { FlowBatch } from '../batch/flow-batch.js';
 import type { DecodeOptions, SourceInput } from '../pipeline/types.js';
+import { DecodeError, MAX_JSON_BYTES, sampleOf } from './errors.js';
+import { JsonSplitter } from './json.js';
+import { decodeParquet } from './parquet.js';
+import { PayloadDecoder } from './payload.js';
+import {
+  asBuffers,
+  firstContentByte,
+  gunzipStream,
+  hasBytes,
+  hasContent,
+  isGzip,
+  isParquet,
+  peek,
+} from './stream.js';
+import { TextBatcher } from './text.js';
 
-/** PLACEHOLDER: replaced by the decode stage. */
-export async function* decodeInput(_input: SourceInput, _options: DecodeOptions): AsyncIterable<FlowBatch> {
-  throw new Error('decoding is not built yet');
+export const DEFAULT_BATCH_SIZE = 8192;
+
+/**
+ * The decoder of every input: the kind is read from the content, never from the name.
+ * gzip (one or several members) is unwrapped first; then Parquet (`PAR1`), JSON documents
+ * (CloudWatch Logs payloads, Firehose records and requests), base64 payloads, or text
+ * records with or without a header line.
+ */
+export async function* decodeInput(input: SourceInput, options: DecodeOptions): AsyncIterable<FlowBatch> {
+  const origin = input.ref.id;
+  const stats = options.stats;
+  const raw = asBuffers(input.open(), (n) => {
+    stats.bytesIn += n;
+  });
+  const first = await peek(raw, hasBytes(4));
+  if (isParquet(first.head)) {
+    yield* decodeParquet(input, first.stream, options);
+    return;
+  }
+  const plain = isGzip(first.head) ? gunzipStream(first.stream, origin) : first.stream;
+  const content = await peek(plain, hasContent);
+  const at = firstContentByte(content.head);
+  if (at < 0) return; // empty (or only whitespace): no records
+  const c = content.head[at]!;
+  if (c === 0x7b) {
+    yield* decodeJsonStream(input, content.stream, options);
+    return;
+  }
+  if (startsBase64Payload(content.head, at)) {
+    yield* decodeBase64Stream(input, content.stream, options);
+    return;
+  }
+  if (looksBinary(content.head)) {
+    await content.stream[Symbol.asyncIterator]().return?.();
+    throw new DecodeError(`${origin}: not flow logs: binary content that is neither gzip nor Parquet`, 0);
+  }
+  yield* decodeTextStream(input, content.stream, options);
+}
+
+/** Text records: S3 objects, plain files, stdin. A header line sets the field order. */
+async function* decodeTextStream(
+  input: SourceInput,
+  stream: AsyncIterable<Buffer>,
+  options: DecodeOptions,
+): AsyncGenerator<FlowBatch> {
+  const batcher = new TextBatcher({
+    source: input.ref,
+    ...(options.format ? { format: options.format } : {}),
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    stats: options.stats,
+    origin: input.ref.id,
+    headers: true,
+  });
+  try {
+    for await (const chunk of stream) {
+      batcher.push(chunk);
+      yield* batcher.take();
+    }
+    batcher.end();
+  } catch (err) {
+    batcher.abandon();
+    yield* batcher.take();
+    throw err;
+  }
+  yield* batcher.take();
+}
+
+/** A stream of JSON documents: one per line, or back to back. */
+async function* decodeJsonStream(
+  input: SourceInput,
+  stream: AsyncIterable<Buffer>,
+  options: DecodeOptions,
+): AsyncGenerator<FlowBatch> {
+  const origin = input.ref.id;
+  const stats = options.stats;
+  const payloads = new PayloadDecoder({
+    stats,
+    ...(options.format ? { format: options.format } : {}),
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    origin,
+    source: input.ref,
+    fromFile: true,
+  });
+  const splitter = new JsonSplitter(origin, {
+    document: (bytes, line) => {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(bytes.toString('utf8'));
+      } catch (err) {
+        stats.addMalformed({
+          source: origin,
+          line,
+          message: `invalid JSON: ${(err as Error).message}`,
+          sample: sampleOf(bytes, 0, bytes.length),
+        });
+        return;
+      }
+      try {
+        payloads.document(doc, line);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        stats.addMalformed({ source: origin, line, message: err.message, sample: sampleOf(bytes, 0, 160) });
+      }
+    },
+    junk: (line, sample) => {
+      stats.addMalformed({ source: origin, line, message: 'text outside a JSON document', sample });
+    },
+  });
+  try {
+    for await (const chunk of stream) {
+      splitter.push(chunk);
+      yield* payloads.take();
+    }
+    splitter.end();
+    payloads.end();
+  } catch (err) {
+    payloads.end();
+    yield* payloads.take();
+    throw err;
+  }
+  yield* payloads.take();
+}
+
+/** One base64 payload per line (CloudWatch payloads copied out of an event, say). */
+async function* decodeBase64Stream(
+  input: SourceInput,
+  stream: AsyncIterable<Buffer>,
+  options: DecodeOptions,
+): AsyncGenerator<FlowBatch> {
+  const origin = input.ref.id;
+  const stats = options.stats;
+  const payloads = new PayloadDecoder({
+    stats,
+    ...(options.format ? { format: options.format } : {}),
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    origin,
+    source: input.ref,
+    fromFile: true,
+  });
+  let lineNo = 0;
+  let carry: Buffer[] = [];
+  let carrySize = 0;
+  const onLine = (line: Buffer): void => {
+    lineNo++;
+    const text = line.toString('latin1').trim();
+    if (text === '') return;
+    try {
+      payloads.bytes(Buffer.from(text, 'base64'), lineNo);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      stats.addMalformed({ source: origin, line: lineNo, message: err.message, sample: text.slice(0, 160) });
+    }
+  };
+  try {
+    for await (const chunk of stream) {
+      let start = 0;
+      let nl = chunk.indexOf(10);
+      while (nl !== -1) {
+        const part = chunk.subarray(start, nl);
+        onLine(carrySize ? Buffer.concat([...carry, part]) : part);
+        carry = [];
+        carrySize = 0;
+        start = nl + 1;
+        nl = chunk.indexOf(10, start);
+      }
+      if (start < chunk.length) {
+        carry.push(Buffer.from(chunk.subarray(start)));
+        carrySize += chunk.length - start;
+        if (carrySize > MAX_JSON_BYTES * 2) {
+          throw new DecodeError(`${origin}: line ${lineNo + 1} is longer than ${MAX_JSON_BYTES * 2} bytes`);
+        }
+      }
+      yield* payloads.take();
+    }
+    if (carrySize) onLine(Buffer.concat(carry));
+    payloads.end();
+  } catch (err) {
+    payloads.end();
+    yield* payloads.take();
+    throw err;
+  }
+  yield* payloads.take();
+}
+
+function startsBase64Payload(head: Buffer, at: number): boolean {
+  if (head.length - at < 8) return false;
+  const s = head.toString('latin1', at, at + 8);
+  return /^(H4sI|eyJ)[A-Za-z0-9+/=]{5}$/.test(s);
+}
+
+/** NUL bytes, or mostly control bytes, in the first KiB: not text. */
+function looksBinary(head: Buffer): boolean {
+  const n = Math.min(head.length, 1024);
+  let control = 0;
+  for (let i = 0; i < n; i++) {
+    const c = head[i]!;
+    if (c === 0) return true;
+    if (c < 32 && c !== 10 && c !== 13 && c !== 9) control++;
+  }
+  return n > 0 && control * 10 > n;
 }

@@ -1,9 +1,100 @@
-import type { OptionSpec, ResolvedOptions } from '../config/options.js';
+import { ConfigError, type OptionSpec, type ResolvedOptions } from '../config/options.js';
 import type { Enricher } from '../pipeline/types.js';
+import { SCHEMA_OPTIONS } from '../schema/options.js';
+import { communityIdEnricher } from './community-id.js';
+import { geoEnricher } from './geo.js';
+import { defaultCityFiles, MmdbSet } from './geo-db.js';
+import { networkEnricher } from './network.js';
+import { ENRICHER_NAMES, ENRICHER_OPTIONS, type EnricherName } from './options.js';
+import { protocolEnricher } from './protocol.js';
+import { recordUidEnricher } from './record-uid.js';
+import { tcpFlagsEnricher } from './tcp-flags.js';
 
-/** PLACEHOLDER: replaced by the enrich stage. */
-export const ENRICH_OPTIONS: readonly OptionSpec[] = [];
+export { ENRICHER_NAMES } from './options.js';
 
-export async function buildEnrichers(_options: ResolvedOptions): Promise<Enricher[]> {
-  return [];
+/** Enrichment options, plus the output-schema options every pipeline front also needs. */
+export const ENRICH_OPTIONS: readonly OptionSpec[] = [...ENRICHER_OPTIONS, ...SCHEMA_OPTIONS];
+
+function nameList(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+  return list.flatMap((v) => String(v).split(',')).map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+}
+
+/** The enrichers selected by `--enrich` minus `--disable-enrich`, in run order. */
+export function selectedEnrichers(options: ResolvedOptions): EnricherName[] {
+  const pick = (setting: string, value: unknown): Set<EnricherName> => {
+    const out = new Set<EnricherName>();
+    for (const name of nameList(value)) {
+      if (name === 'all') for (const n of ENRICHER_NAMES) out.add(n);
+      else if (name === 'none') continue;
+      else if ((ENRICHER_NAMES as readonly string[]).includes(name)) out.add(name as EnricherName);
+      else {
+        throw new ConfigError(
+          `${setting}: unknown enricher "${name}" (available: ${ENRICHER_NAMES.join(', ')}, all, none)`,
+        );
+      }
+    }
+    return out;
+  };
+  const on = pick('--enrich', options.enrich ?? [...ENRICHER_NAMES]);
+  const off = pick('--disable-enrich', options['disable-enrich']);
+  return ENRICHER_NAMES.filter((n) => on.has(n) && !off.has(n));
+}
+
+function paths(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
+}
+
+/** Builds the enrichers; MMDB files named by the user are opened now, so a bad path fails at start. */
+export async function buildEnrichers(options: ResolvedOptions): Promise<Enricher[]> {
+  const out: Enricher[] = [];
+  for (const name of selectedEnrichers(options)) {
+    switch (name) {
+      case 'protocol':
+        out.push(protocolEnricher());
+        break;
+      case 'tcp-flags':
+        out.push(tcpFlagsEnricher());
+        break;
+      case 'network':
+        out.push(networkEnricher());
+        break;
+      case 'geo': {
+        const enricher = geoFromOptions(options);
+        if (enricher) out.push(enricher);
+        break;
+      }
+      case 'community-id':
+        out.push(communityIdEnricher((options['community-id-seed'] as number | undefined) ?? 0));
+        break;
+      case 'uid':
+        out.push(recordUidEnricher());
+        break;
+    }
+  }
+  return out;
+}
+
+function geoFromOptions(options: ResolvedOptions): Enricher | null {
+  let city: MmdbSet | null = new MmdbSet();
+  const cityFiles = paths(options['geoip-db']);
+  if (cityFiles.length > 0) {
+    for (const f of cityFiles) city.addFile(f, '--geoip-db');
+  } else {
+    const embedded = defaultCityFiles();
+    if (embedded) {
+      city.addLazy(embedded.v4, 4, 'embedded DB-IP database');
+      city.addLazy(embedded.v6, 6, 'embedded DB-IP database');
+    } else {
+      city = null;
+    }
+  }
+  let asn: MmdbSet | null = null;
+  const asnFiles = paths(options['asn-db']);
+  if (asnFiles.length > 0) {
+    asn = new MmdbSet();
+    for (const f of asnFiles) asn.addFile(f, '--asn-db');
+  }
+  if (!city && !asn) return null;
+  return geoEnricher({ city, asn, cacheSize: (options['geo-cache-size'] as number | undefined) ?? 100_000 });
 }

@@ -9,6 +9,8 @@ export interface SourceInput {
   readonly size?: number;
   /** The raw bytes, as stored (compressed or not); `offset` resumes a partial read. */
   open(offset?: number): AsyncIterable<Uint8Array>;
+  /** Bytes [start, end) when the input allows random access (files, S3): Parquet reads by range. */
+  readRange?(start: number, end: number): Promise<Uint8Array>;
 }
 
 export interface DecodeOptions {

@@ -4,3 +4,9 @@
  */
 import './ndjson/entry.js';
 import './null/entry.js';
+import './store/entry.js';
+import './lake/entry.js';
+import './otlp/entry.js';
+import './http/entry.js';
+import './elasticsearch/entry.js';
+import './peers/entry.js';

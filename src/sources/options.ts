@@ -1,4 +1,49 @@
 import type { OptionSpec } from '../config/options.js';
 
 /** Options of the input side (S3 listing, time pruning). Owned by the sources stage. */
-export const SOURCE_OPTIONS: readonly OptionSpec[] = [];
+export const SOURCE_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'endpoint-url',
+    type: 'url',
+    env: ['FLOWLENS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'],
+    description: 'S3-compatible endpoint (MinIO, LocalStack…); path-style addressing is used with it',
+    placeholder: 'url',
+  },
+  {
+    name: 'region',
+    type: 'string',
+    env: ['FLOWLENS_REGION', 'AWS_REGION', 'AWS_DEFAULT_REGION'],
+    description: 'AWS region for S3 (default: the SDK region chain, else us-east-1)',
+    placeholder: 'region',
+  },
+  {
+    name: 'since',
+    type: 'string',
+    description: 'Only S3 objects whose date/hour partition is at or after this ISO date/time (UTC)',
+    placeholder: 'iso-time',
+  },
+  {
+    name: 'until',
+    type: 'string',
+    description: 'Only S3 objects whose date/hour partition is before this ISO date/time (UTC)',
+    placeholder: 'iso-time',
+  },
+  {
+    name: 's3-concurrency',
+    type: 'int',
+    min: 1,
+    max: 64,
+    default: 4,
+    description: 'S3 objects requested ahead of the one being decoded',
+    placeholder: 'n',
+  },
+  {
+    name: 's3-retries',
+    type: 'int',
+    min: 0,
+    max: 20,
+    default: 5,
+    description: 'Ranged re-reads of one S3 object after its stream fails midway',
+    placeholder: 'n',
+  },
+];

@@ -1,0 +1,6 @@
+import { baseline } from './baseline.js';
+import { decode, decodeLarge } from './decode.js';
+import type { Scenario } from './types.js';
+
+/** Every benchmark scenario, in run order. Add yours here (see bench/README.md). */
+export const SCENARIOS: readonly Scenario[] = [baseline, decode, decodeLarge];

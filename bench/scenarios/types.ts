@@ -1,0 +1,88 @@
+import type { GroundTruth, SampleSpec } from '../../src/generate/index.js';
+
+/**
+ * The benchmark scenario contract. Each scenario runs in its own child process so its
+ * peak RSS is its own; the harness computes records/s and the ratio to the named baseline
+ * measured in the same run (the machine is noisy, ratios are not).
+ */
+export interface BenchContext {
+  /** Records of the standard data set (1,000,000; BENCH_RECORDS or --quick scale it down). */
+  readonly records: number;
+  /** Records of the large data set (10× `records`: 10,000,000 by default). */
+  readonly largeRecords: number;
+  /** True for a smoke run (`--quick`): small data, results not meaningful. */
+  readonly quick: boolean;
+  /** Directory for cached data and scratch files (bench/out, git-ignored). */
+  readonly outDir: string;
+  /**
+   * A generated input file, cached under `outDir/data/` by its spec; generated on first use
+   * (in `prepare`, so generation never counts towards a measurement).
+   */
+  dataFile(spec: SampleSpec): Promise<DataFile>;
+  /** A scratch directory for this scenario, emptied before the run. */
+  scratchDir(): Promise<string>;
+  /** Progress or notes on stderr (not part of the report). */
+  log(message: string): void;
+}
+
+export interface DataFile {
+  readonly path: string;
+  readonly bytes: number;
+  readonly truth: GroundTruth;
+}
+
+/** What a scenario's `run` measured. */
+export interface ScenarioResult {
+  /** Records processed. */
+  readonly records: number;
+  /** Wall-clock seconds of the measured work only (not setup, not data generation). */
+  readonly seconds: number;
+  /** Further figures for the report: bytes, requests, rows, anything worth comparing. */
+  readonly extra?: Readonly<Record<string, number | string>>;
+}
+
+/** Returned by `run` when the component measured is not built yet: reported, not a failure. */
+export interface ScenarioUnavailable {
+  readonly unavailable: string;
+}
+
+export interface ScenarioTargets {
+  /** Records/s must be at least this fraction of the baseline's records/s. */
+  readonly minRatio?: number;
+  /** Peak RSS of the scenario's process must stay under this many MB. */
+  readonly maxRssMb?: number;
+}
+
+export interface Scenario {
+  /** Unique, kebab-case: selected with `npm run bench -- <name...>`. */
+  readonly name: string;
+  readonly description: string;
+  /** Name of the scenario whose records/s this one is compared with; run first, in the same run. */
+  readonly baseline?: string;
+  readonly targets?: ScenarioTargets;
+  /** Not run unless named (or `--all`): for slow, large-scale scenarios. */
+  readonly optIn?: boolean;
+  /** Runs in its own child process before `run`: create data files, start servers' fixtures. */
+  prepare?(ctx: BenchContext): Promise<void>;
+  /** Runs in a fresh child process; measures and returns its figures. */
+  run(ctx: BenchContext): Promise<ScenarioResult | ScenarioUnavailable>;
+}
+
+/** One line of the report, as written to bench/out/report.json. */
+export interface ScenarioReport {
+  readonly name: string;
+  readonly description: string;
+  readonly status: 'ok' | 'unavailable' | 'failed';
+  readonly note?: string;
+  readonly records?: number;
+  readonly seconds?: number;
+  readonly recordsPerSecond?: number;
+  readonly baseline?: string;
+  /** records/s ÷ the baseline's records/s in this run. */
+  readonly ratio?: number;
+  readonly peakRssMb?: number;
+  readonly targets?: ScenarioTargets;
+  /** Whether each target was met: `ratio`, `rss`. */
+  readonly met?: Readonly<Record<string, boolean>>;
+  readonly extra?: Readonly<Record<string, number | string>>;
+}

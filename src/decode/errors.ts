@@ -1,0 +1,31 @@
+/**
+ * An input that cannot be decoded to its end: damaged gzip, an unreadable Parquet file, a
+ * header that cannot be used. Every record before the damage has already been yielded; the
+ * run loop records the message (and `offset`, when known) in `stats.errors`.
+ */
+export class DecodeError extends Error {
+  override name = 'DecodeError';
+  constructor(
+    message: string,
+    /** Byte offset of the damage in the input as stored (compressed bytes for gzip). */
+    readonly offset?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Longest record line accepted; longer lines are counted as malformed. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/** Largest JSON document (CloudWatch payload, Firehose request) read as one piece. */
+export const MAX_JSON_BYTES = 80 * 1024 * 1024;
+
+/** Largest decompressed size of one in-memory payload (decompression-bomb guard). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
+
+/** The start of an offending line, printable, for malformed samples. */
+export function sampleOf(buf: Buffer, start: number, end: number): string {
+  const cut = Math.min(end, start + 160);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control bytes is the point
+  return buf.toString('utf8', start, cut).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\ufffd');
+}

@@ -1,0 +1,160 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { type AsyncBuffer, type Compressors, parquetMetadataAsync, parquetScan, parquetSchema } from 'hyparquet';
+import { type Column, FlowBatch, StrColumnBuilder } from '../batch/flow-batch.js';
+import { type FieldDef, resolveField } from '../fields/catalog.js';
+import type { DecodeOptions, SourceInput } from '../pipeline/types.js';
+import { DecodeError } from './errors.js';
+
+/** Codecs hyparquet leaves to the caller; AWS writes GZIP. */
+const COMPRESSORS: Compressors = {
+  GZIP: (input) => gunzipSync(input),
+  BROTLI: (input) => brotliDecompressSync(input),
+};
+
+type Range = (start: number, end: number) => Promise<Uint8Array>;
+
+/**
+ * Decodes a Parquet file as AWS writes flow logs (underscore column names, INT32/INT64/STRING,
+ * `-` or null for missing), one row group at a time, in batches of `batchSize` rows.
+ * Needs random access: a file is read by range; a stream is first copied to a temporary file.
+ */
+export async function* decodeParquet(
+  input: SourceInput,
+  stream: AsyncIterable<Buffer>,
+  options: DecodeOptions,
+): AsyncGenerator<FlowBatch> {
+  const origin = input.ref.id;
+  if (input.readRange && input.size !== undefined) {
+    // The peeked stream is not needed: close it.
+    await stream[Symbol.asyncIterator]().return?.();
+    yield* decodeRandomAccess(input.readRange.bind(input), input.size, input, options);
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'flowlens-parquet-'));
+  const path = join(dir, 'input.parquet');
+  try {
+    await pipeline(stream, createWriteStream(path));
+    const fh = await open(path, 'r');
+    try {
+      const { size } = await fh.stat();
+      const read: Range = async (start, end) => {
+        const out = Buffer.allocUnsafe(end - start);
+        const { bytesRead } = await fh.read(out, 0, end - start, start);
+        return out.subarray(0, bytesRead);
+      };
+      yield* decodeRandomAccess(read, size, input, options);
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    if (err instanceof DecodeError) throw err;
+    throw new DecodeError(`${origin}: Parquet: ${(err as Error).message}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function* decodeRandomAccess(
+  read: Range,
+  size: number,
+  input: SourceInput,
+  options: DecodeOptions,
+): AsyncGenerator<FlowBatch> {
+  const origin = input.ref.id;
+  const stats = options.stats;
+  const batchSize = options.batchSize ?? 8192;
+  const file: AsyncBuffer = {
+    byteLength: size,
+    slice: async (start, end) => {
+      const b = await read(start, end ?? size);
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+    },
+  };
+  let scan: Awaited<ReturnType<typeof parquetScan>>;
+  let columnNames: string[];
+  try {
+    const metadata = await parquetMetadataAsync(file);
+    columnNames = parquetSchema(metadata).children.map((c) => c.element.name);
+    scan = await parquetScan({ file, metadata, compressors: COMPRESSORS });
+  } catch (err) {
+    throw new DecodeError(`${origin}: not a readable Parquet file (${(err as Error).message})`);
+  }
+  const fields: FieldDef[] = columnNames.map((name) => resolveField(name));
+  for (const f of fields) {
+    if (!f.known) stats.warn(`${origin}: unknown Parquet column "${f.column}" kept as text`);
+  }
+  const statusIndex = fields.findIndex((f) => f.column === 'log_status');
+  for (const range of scan.ranges) {
+    let data: unknown[][];
+    try {
+      data = [];
+      for (const name of columnNames) {
+        data.push(
+          toArray(await scan.readColumn({ column: name, rowStart: range.rowStart, rowEnd: range.rowEnd })),
+        );
+      }
+    } catch (err) {
+      throw new DecodeError(
+        `${origin}: Parquet rows ${range.rowStart}-${range.rowEnd} cannot be read (${(err as Error).message})`,
+      );
+    }
+    const rows = range.rowEnd - range.rowStart;
+    for (let at = 0; at < rows; at += batchSize) {
+      const n = Math.min(batchSize, rows - at);
+      const columns: Column[] = fields.map((f, c) => toColumn(f, data[c]!, at, n, origin, stats.warn.bind(stats)));
+      const positions = new Float64Array(n);
+      for (let i = 0; i < n; i++) positions[i] = range.rowStart + at + i + 1;
+      stats.records += n;
+      if (statusIndex >= 0) {
+        const col = columns[statusIndex]!;
+        for (let i = 0; i < n; i++) {
+          const v = col.kind === 'str' && col.codes[i] !== 0 ? col.dict[col.codes[i]!] : null;
+          if (v === 'NODATA') stats.nodata++;
+          else if (v === 'SKIPDATA') stats.skipdata++;
+        }
+      }
+      yield new FlowBatch(fields, columns, n, input.ref, positions);
+    }
+  }
+}
+
+function toArray(a: ArrayLike<unknown>): unknown[] {
+  return Array.isArray(a) ? a : Array.from(a as ArrayLike<unknown>);
+}
+
+function toColumn(
+  field: FieldDef,
+  values: unknown[],
+  at: number,
+  n: number,
+  origin: string,
+  warn: (m: string) => void,
+): Column {
+  if (field.type === 'string') {
+    const b = new StrColumnBuilder(n);
+    for (let i = 0; i < n; i++) {
+      const v = values[at + i];
+      b.set(i, v === null || v === undefined || v === '-' ? null : typeof v === 'string' ? v : String(v));
+    }
+    return b.build(n);
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[at + i];
+    if (typeof v === 'number') out[i] = v;
+    else if (typeof v === 'bigint') out[i] = Number(v);
+    else if (typeof v === 'string' && /^\d+$/.test(v)) out[i] = Number(v);
+    else {
+      if (v !== null && v !== undefined && v !== '-') {
+        warn(`${origin}: Parquet column ${field.column} holds a non-numeric value; read as null`);
+      }
+      out[i] = Number.NaN;
+    }
+  }
+  return { kind: 'num', values: out };
+}

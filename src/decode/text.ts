@@ -1,0 +1,464 @@
+import { FlowBatch, type SourceRef } from '../batch/flow-batch.js';
+import type { FieldDef } from '../fields/catalog.js';
+import { DEFAULT_FORMAT, FormatError, looksLikeHeader, type ParsedFormat, parseFormat } from '../fields/format.js';
+import type { RunStats } from '../pipeline/stats.js';
+import { DecodeError, MAX_LINE_BYTES, sampleOf } from './errors.js';
+import { ByteInterner, HASH_PRIME, HASH_SEED } from './interner.js';
+
+const NUM = 0;
+const STR = 1;
+
+const OK = 0;
+const ERR_COUNT = 1;
+const ERR_NUMBER = 2;
+const ERR_JUNK = 3;
+
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U32 = new Uint32Array(0);
+const NEWLINE = Buffer.from('\n');
+
+export interface TextBatcherOptions {
+  readonly source: SourceRef;
+  /** Field order of headerless lines. Default: the v2 format. */
+  readonly format?: ParsedFormat;
+  /** Where the format came from, for messages: "--format", "the default v2 format". */
+  readonly formatOrigin?: string;
+  readonly batchSize: number;
+  readonly stats: RunStats;
+  /** The name used for malformed lines and errors: the input (file path, URI, `-`). */
+  readonly origin: string;
+  /** True for S3-style text: a header line sets (or resets) the field order. */
+  readonly headers: boolean;
+  /** Keep a source-native id per record (CloudWatch event ids). */
+  readonly withIds?: boolean;
+}
+
+/**
+ * Turns record lines into FlowBatches. The bytes of each line are scanned once: numbers are
+ * parsed straight from the bytes, strings are interned per column (see ByteInterner), and a
+ * row goes into preallocated typed arrays. No per-record objects, no `split`.
+ *
+ * Two ways in: `push(chunk)`/`end()` for a byte stream (lines numbered from 1), or `line()`
+ * for one record with its own position and id (CloudWatch events, Firehose records).
+ */
+export class TextBatcher {
+  private fields: readonly FieldDef[] = [];
+  private kinds = new Uint8Array(0);
+  private interners: ByteInterner[] = [];
+  private nums: Float64Array[] = [];
+  private codes: Uint32Array[] = [];
+  private positions = EMPTY_F64;
+  private ids: string[] = [];
+  private rows = 0;
+  private capacity = 0;
+  private statusIndex = -1;
+  private formatOrigin: string;
+  private source: SourceRef;
+  private origin: string;
+  private readonly internerByColumn = new Map<string, ByteInterner>();
+  private readonly ready: FlowBatch[] = [];
+  /** Stream mode: the line number of the last line seen, and the bytes of a partial line. */
+  private lineNo = 0;
+  private carry: Buffer = Buffer.alloc(0);
+  private carryLen = 0;
+  private overlong = false;
+  private scratch: Buffer = Buffer.allocUnsafe(1024);
+  private errField = 0;
+  private errAt = 0;
+
+  constructor(private readonly options: TextBatcherOptions) {
+    this.source = options.source;
+    this.origin = options.origin;
+    this.formatOrigin = options.formatOrigin ?? (options.format ? '--format' : 'the default v2 format');
+    this.setFields((options.format ?? DEFAULT_FORMAT).fields);
+  }
+
+  /** Field order now in force. */
+  get currentFields(): readonly FieldDef[] {
+    return this.fields;
+  }
+
+  /** Records of another source follow: the rows so far become a batch of the old source. */
+  setSource(source: SourceRef): void {
+    if (source.id === this.source.id && source.context === this.source.context) return;
+    this.emit();
+    this.source = source;
+  }
+
+  /** The name malformed lines are reported under from now on. */
+  setOrigin(origin: string): void {
+    this.origin = origin;
+  }
+
+  /** Sets the field order (a header line, or a format given by the caller). */
+  setFormat(format: ParsedFormat, origin: string): void {
+    this.emit();
+    this.formatOrigin = origin;
+    this.setFields(format.fields);
+  }
+
+  /** Batches completed so far; the caller yields them. */
+  take(): FlowBatch[] {
+    if (this.ready.length === 0) return NO_BATCHES;
+    return this.ready.splice(0, this.ready.length);
+  }
+
+  /** Stream mode: the next chunk of decompressed text. */
+  push(buf: Buffer): void {
+    let start = 0;
+    const len = buf.length;
+    if (this.carryLen > 0 || this.overlong) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) {
+        this.appendCarry(buf, 0, len);
+        return;
+      }
+      this.appendCarry(buf, 0, nl + 1);
+      this.finishCarriedLine();
+      start = nl + 1;
+    }
+    const last = buf.lastIndexOf(10);
+    if (last >= start) {
+      this.region(buf, start, last + 1, -1, undefined, this.options.headers);
+      start = last + 1;
+    }
+    if (start < len) this.appendCarry(buf, start, len);
+  }
+
+  /** Stream mode: the input ended; a last line without a newline is still a line. */
+  end(): void {
+    if (this.carryLen > 0 || this.overlong) {
+      this.appendCarry(NEWLINE, 0, 1);
+      this.finishCarriedLine();
+    }
+    this.emit();
+  }
+
+  /** Stream mode: the input broke off; a partial last line is dropped (the error reports it). */
+  abandon(): void {
+    this.carryLen = 0;
+    this.overlong = false;
+    this.emit();
+  }
+
+  /**
+   * Record mode: the line(s) in bytes [start, end) of buf, all at `position` (1-based), with an
+   * optional id. `buf` may be overwritten afterwards.
+   */
+  line(buf: Buffer, start: number, end: number, position: number, id?: string): void {
+    if (end > start && buf[end - 1] === 10) {
+      this.region(buf, start, end, position, id, false);
+      return;
+    }
+    // The scanner needs a newline after the last line: copy into the scratch buffer with one.
+    const n = end - start;
+    if (this.scratch.length < n + 1) this.scratch = Buffer.allocUnsafe(Math.max(n + 1, this.scratch.length * 2));
+    buf.copy(this.scratch, 0, start, end);
+    this.scratch[n] = 10;
+    this.region(this.scratch, 0, n + 1, position, id, false);
+  }
+
+  /** Record mode: rows so far become a batch. */
+  flush(): void {
+    this.emit();
+  }
+
+  private appendCarry(buf: Buffer, start: number, end: number): void {
+    if (this.overlong) return;
+    const n = end - start;
+    if (this.carryLen + n > MAX_LINE_BYTES + 2) {
+      this.overlong = true;
+      return;
+    }
+    if (this.carryLen + n > this.carry.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.carry.length * 2, this.carryLen + n, 1024));
+      this.carry.copy(bigger, 0, 0, this.carryLen);
+      this.carry = bigger;
+    }
+    buf.copy(this.carry, this.carryLen, start, end);
+    this.carryLen += n;
+  }
+
+  /** The carried bytes now end with a newline: decode that line. */
+  private finishCarriedLine(): void {
+    if (this.overlong) {
+      this.lineNo++;
+      this.malformed(this.lineNo, `line longer than ${MAX_LINE_BYTES} bytes`, this.carry, 0, this.carryLen);
+      this.overlong = false;
+      this.carryLen = 0;
+      return;
+    }
+    const n = this.carryLen;
+    this.carryLen = 0;
+    this.region(this.carry, 0, n, -1, undefined, this.options.headers);
+  }
+
+  /**
+   * Decodes the lines of bytes [start, end); buf[end - 1] is a newline, which lets the
+   * scanner run without bounds checks: every byte <= 0x20 ends a token, and the newline ends
+   * the line. `position` < 0 numbers lines from the stream's line counter.
+   */
+  private region(
+    buf: Buffer,
+    start: number,
+    end: number,
+    position: number,
+    id: string | undefined,
+    headers: boolean,
+  ): void {
+    // Locals for the hot loop; refreshed when a header or a new batch replaces them.
+    let kinds = this.kinds;
+    let n = kinds.length;
+    let nums = this.nums;
+    let codes = this.codes;
+    let interners = this.interners;
+    const withIds = this.options.withIds === true;
+    let p = start;
+    while (p < end) {
+      const pos = position < 0 ? ++this.lineNo : position;
+      const ls = p;
+      let c = buf[p]!;
+      while (c === 32 || c === 9 || c === 13) c = buf[++p]!;
+      if (c === 10) {
+        p++;
+        continue; // blank line
+      }
+      if (headers && c >= 97 && c <= 122) {
+        const le = buf.indexOf(10, p);
+        if (this.headerLine(buf, p, trimEnd(buf, p, le), pos)) {
+          p = le + 1;
+          kinds = this.kinds;
+          n = kinds.length;
+          interners = this.interners;
+          continue;
+        }
+      }
+      if (this.rows === this.capacity) {
+        this.allocate();
+        nums = this.nums;
+        codes = this.codes;
+      }
+      const row = this.rows;
+      let status = OK;
+      for (let f = 0; f < n; f++) {
+        if (c === 10) {
+          status = ERR_COUNT;
+          break;
+        }
+        const ts = p;
+        if (kinds[f] === NUM) {
+          let v = 0;
+          let bad = false;
+          while (c > 32) {
+            const d = c - 48;
+            if (d < 0 || d > 9) bad = true;
+            v = v * 10 + d;
+            c = buf[++p]!;
+          }
+          if (bad) {
+            if (p - ts === 1 && buf[ts] === 45) v = Number.NaN;
+            else {
+              this.errField = f;
+              this.errAt = ts;
+              status = ERR_NUMBER;
+              break;
+            }
+          }
+          nums[f]![row] = v;
+        } else {
+          let h = HASH_SEED;
+          while (c > 32) {
+            h = Math.imul(h ^ c, HASH_PRIME);
+            c = buf[++p]!;
+          }
+          codes[f]![row] = p - ts === 1 && buf[ts] === 45 ? 0 : interners[f]!.internHashed(buf, ts, p, h);
+        }
+        // Separator: spaces or tabs; a carriage return only before the newline.
+        while (c === 32 || c === 9) c = buf[++p]!;
+        if (c === 13) {
+          while (c === 13 || c === 32 || c === 9) c = buf[++p]!;
+          if (c !== 10) {
+            this.errAt = p - 1;
+            status = ERR_JUNK;
+            break;
+          }
+        } else if (c < 32 && c !== 10) {
+          this.errAt = p;
+          status = ERR_JUNK;
+          break;
+        }
+      }
+      if (status === OK && c !== 10) {
+        this.errField = n;
+        status = ERR_COUNT;
+      }
+      const le = c === 10 ? p : buf.indexOf(10, p);
+      if (status !== OK || le - ls > MAX_LINE_BYTES) {
+        const s = skipBlank(buf, ls, le);
+        const e = trimEnd(buf, s, le);
+        const why = status === OK ? `line longer than ${MAX_LINE_BYTES} bytes` : this.describe(status, buf, s, e);
+        this.malformed(pos, why, buf, s, e);
+        p = le + 1;
+        continue;
+      }
+      p = le + 1;
+      this.positions[row] = pos;
+      if (withIds) this.ids[row] = id ?? '';
+      this.rows = row + 1;
+      if (this.rows === this.options.batchSize) this.emit();
+    }
+  }
+
+  private describe(status: number, buf: Buffer, s: number, e: number): string {
+    if (status === ERR_JUNK) {
+      return `binary or control byte 0x${buf[this.errAt]!.toString(16).padStart(2, '0')} at column ${this.errAt - s + 1}`;
+    }
+    if (status === ERR_NUMBER) {
+      let te = this.errAt;
+      while (te < e && buf[te]! > 32) te++;
+      const value = sampleOf(buf, this.errAt, Math.min(te, this.errAt + 40));
+      return `field ${this.fields[this.errField]!.name}: "${value}" is not a number`;
+    }
+    const count = countTokens(buf, s, e);
+    const s2 = count === 1 ? '' : 's';
+    return `expected ${this.fields.length} fields (${this.formatOrigin}), got ${count} field${s2}`;
+  }
+
+  /** A header line switches the field order; returns false when the line is not a header. */
+  private headerLine(buf: Buffer, s: number, e: number, position: number): boolean {
+    // Cheap pre-check: field names hold no digits or dots, record values nearly always do.
+    for (let p = s; p < e && buf[p] !== 32; p++) {
+      const c = buf[p]!;
+      if ((c >= 48 && c <= 57) || c === 46) return false;
+    }
+    const tokens = buf.toString('latin1', s, e).split(/[ \t]+/);
+    if (!looksLikeHeader(tokens)) return false;
+    const where = `${this.origin}: header on line ${position}`;
+    let format: ParsedFormat;
+    try {
+      format = parseFormat(tokens.join(' '), where);
+    } catch (err) {
+      if (err instanceof FormatError) throw new DecodeError(err.message);
+      throw err;
+    }
+    for (const name of format.unknown) this.options.stats.warn(`${where}: unknown field "${name}" kept as text`);
+    this.setFormat(format, `header on line ${position}`);
+    return true;
+  }
+
+  private malformed(position: number, message: string, buf: Buffer, s: number, e: number): void {
+    this.options.stats.addMalformed({
+      source: this.origin,
+      line: position,
+      message,
+      sample: sampleOf(buf, s, e),
+    });
+  }
+
+  private setFields(fields: readonly FieldDef[]): void {
+    this.fields = fields;
+    this.kinds = new Uint8Array(fields.length);
+    this.interners = [];
+    this.statusIndex = -1;
+    for (let f = 0; f < fields.length; f++) {
+      const def = fields[f]!;
+      const isNum = def.type !== 'string';
+      this.kinds[f] = isNum ? NUM : STR;
+      let interner = this.internerByColumn.get(def.column);
+      if (!interner) {
+        interner = new ByteInterner();
+        this.internerByColumn.set(def.column, interner);
+      }
+      if (!isNum) interner.newBatch();
+      this.interners.push(interner);
+      if (def.column === 'log_status') this.statusIndex = f;
+    }
+    this.capacity = 0;
+    this.rows = 0;
+  }
+
+  private allocate(): void {
+    const size = this.options.batchSize;
+    const n = this.fields.length;
+    this.nums = new Array<Float64Array>(n);
+    this.codes = new Array<Uint32Array>(n);
+    for (let f = 0; f < n; f++) {
+      this.nums[f] = this.kinds[f] === NUM ? new Float64Array(size) : EMPTY_F64;
+      this.codes[f] = this.kinds[f] === STR ? new Uint32Array(size) : EMPTY_U32;
+    }
+    this.positions = new Float64Array(size);
+    this.ids = [];
+    this.capacity = size;
+  }
+
+  /** The rows so far become a FlowBatch of the current source. */
+  private emit(): void {
+    const n = this.rows;
+    if (n === 0) return;
+    const columns = this.fields.map((_def, f) => {
+      if (this.kinds[f] === NUM) return { kind: 'num' as const, values: this.nums[f]!.subarray(0, n) };
+      const interner = this.interners[f]!;
+      const col = { kind: 'str' as const, codes: this.codes[f]!.subarray(0, n), dict: interner.dict };
+      interner.newBatch();
+      return col;
+    });
+    const stats = this.options.stats;
+    stats.records += n;
+    if (this.statusIndex >= 0) {
+      const col = columns[this.statusIndex]!;
+      if (col.kind === 'str') countStatus(col.codes, col.dict, stats);
+    }
+    const batch = new FlowBatch(
+      this.fields,
+      columns,
+      n,
+      this.source,
+      this.positions.subarray(0, n),
+      this.options.withIds ? this.ids.slice(0, n) : undefined,
+    );
+    this.ready.push(batch);
+    this.rows = 0;
+    this.capacity = 0;
+  }
+}
+
+const NO_BATCHES: FlowBatch[] = [];
+
+function countStatus(codes: Uint32Array, dict: readonly string[], stats: RunStats): void {
+  // 1 = NODATA, 2 = SKIPDATA; a value may sit under more than one code after an interner reset.
+  const kind = new Uint8Array(dict.length);
+  let any = false;
+  for (let c = 1; c < dict.length; c++) {
+    if (dict[c] === 'NODATA') kind[c] = 1;
+    else if (dict[c] === 'SKIPDATA') kind[c] = 2;
+    else continue;
+    any = true;
+  }
+  if (!any) return;
+  for (let i = 0; i < codes.length; i++) {
+    const k = kind[codes[i]!];
+    if (k === 1) stats.nodata++;
+    else if (k === 2) stats.skipdata++;
+  }
+}
+
+function countTokens(buf: Buffer, s: number, e: number): number {
+  let count = 0;
+  let inToken = false;
+  for (let p = s; p < e; p++) {
+    const sep = buf[p] === 32 || buf[p] === 9;
+    if (!sep && !inToken) count++;
+    inToken = !sep;
+  }
+  return count;
+}
+
+function skipBlank(buf: Buffer, s: number, e: number): number {
+  while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
+  return s;
+}
+
+function trimEnd(buf: Buffer, s: number, e: number): number {
+  while (e > s && (buf[e - 1] === 13 || buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
+  return e;
+}

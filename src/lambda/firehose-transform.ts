@@ -1,0 +1,84 @@
+import { decodeFirehoseRecord } from '../decode/index.js';
+import { RunStats } from '../pipeline/stats.js';
+import { documentSchema } from '../schema/index.js';
+import type { SchemaName } from '../schema/types.js';
+import type { FirehoseTransformRecord } from './events.js';
+import { decodeBase64 } from './payload-input.js';
+import type { LambdaRuntime } from './runtime.js';
+
+export interface TransformedRecord {
+  readonly recordId: string;
+  readonly result: 'Ok' | 'Dropped' | 'ProcessingFailed';
+  readonly data: string;
+}
+
+/**
+ * Firehose data transformation: each record (a `{"message"}` wrapper, bare lines, or a
+ * CloudWatch Logs payload) becomes JSON lines in the configured schema (base64); `Dropped`
+ * for CloudWatch control messages and empty records; `ProcessingFailed` (the input passed
+ * back unchanged) for a record that cannot be decoded.
+ */
+export async function transformFirehose(
+  runtime: LambdaRuntime,
+  invocationId: string,
+  records: readonly FirehoseTransformRecord[],
+  stats: RunStats,
+): Promise<TransformedRecord[]> {
+  const schema = documentSchema(((runtime.options.schema as string | undefined) ?? 'raw') as SchemaName);
+  const out: TransformedRecord[] = [];
+  for (const record of records) {
+    const failed = (why: string): TransformedRecord => {
+      stats.addError({ source: `firehose:${record.recordId}`, message: why });
+      return { recordId: record.recordId, result: 'ProcessingFailed', data: record.data };
+    };
+    const bytes = decodeBase64(record.data);
+    if (!bytes) {
+      out.push(failed('data is not valid base64'));
+      continue;
+    }
+    const local = new RunStats();
+    let lines = '';
+    let count = 0;
+    try {
+      for await (const batch of decodeFirehoseRecord(bytes, {
+        ...(runtime.format ? { format: runtime.format } : {}),
+        batchSize: runtime.batchSize,
+        stats: local,
+        // The record id is stable across Firehose's retries; the invocation id is not.
+        source: { id: `firehose:${record.recordId}`, context: { firehose_invocation_id: invocationId } },
+      })) {
+        for (const e of runtime.enrichers) e.enrich(batch);
+        for (let i = 0; i < batch.length; i++) lines += JSON.stringify(schema.document(batch, i)) + '\n';
+        count += batch.length;
+      }
+    } catch (err) {
+      merge(stats, local);
+      out.push(failed((err as Error).message));
+      continue;
+    }
+    merge(stats, local);
+    if (count > 0) {
+      out.push({ recordId: record.recordId, result: 'Ok', data: Buffer.from(lines).toString('base64') });
+    } else if (local.malformed > 0) {
+      out.push(failed(local.malformedSamples[0]?.message ?? 'malformed record'));
+    } else {
+      // CloudWatch CONTROL_MESSAGE health checks and payloads without records.
+      out.push({ recordId: record.recordId, result: 'Dropped', data: '' });
+    }
+  }
+  return out;
+}
+
+/** Adds one record's counts to the invocation's totals. */
+export function merge(total: RunStats, part: RunStats): void {
+  total.files += part.files;
+  total.records += part.records;
+  total.nodata += part.nodata;
+  total.skipdata += part.skipdata;
+  total.control += part.control;
+  total.bytesIn += part.bytesIn;
+  for (const m of part.malformedSamples) total.addMalformed(m);
+  total.malformed += part.malformed - part.malformedSamples.length;
+  for (const e of part.errors) total.addError(e);
+  for (const w of part.warnings) total.warn(w);
+}

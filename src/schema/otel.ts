@@ -1,0 +1,277 @@
+import { type Column, cellAt, type FlowBatch } from '../batch/flow-batch.js';
+import { otelTransport, protocolName } from '../enrich/protocols.js';
+import type { AttributeWriter, Document, DocumentSchema, OtelMapping, SchemaOptions } from './types.js';
+import { summaryLine } from './summary.js';
+import { addressFamily, type BatchView, isoTime, viewOf } from './view.js';
+
+/**
+ * The OpenTelemetry log-record mapping, after the OpenTelemetry Collector's VPC flow log
+ * unmarshaler (awslogs_encoding, vpcflow): one record per flow-log line, time = `end`, `-`
+ * values left out. Attribute names the Collector does not define (TGW resource type, v10/v11
+ * fields, enrichments) follow its `aws.vpc.flow.*` pattern or the semantic conventions.
+ */
+
+/** How a plain field's value is written. */
+export type AttrKind = 'str' | 'int' | 'dbl' | 'strArray' | 'intText';
+
+/** One-to-one mappings: record or enrichment column → attribute. The rest is in `attributes` below. */
+export const OTEL_ATTRIBUTES: readonly (readonly [column: string, attribute: string, kind: AttrKind])[] = [
+  ['version', 'aws.vpc.flow.log.version', 'int'],
+  ['interface_id', 'network.interface.name', 'str'],
+  ['srcport', 'source.port', 'int'],
+  ['dstport', 'destination.port', 'int'],
+  ['packets', 'aws.vpc.flow.packets', 'int'],
+  ['bytes', 'aws.vpc.flow.bytes', 'int'],
+  ['start', 'aws.vpc.flow.start', 'int'],
+  ['end', 'aws.vpc.flow.end', 'int'],
+  ['action', 'aws.vpc.flow.action', 'str'],
+  ['log_status', 'aws.vpc.flow.status', 'str'],
+  ['vpc_id', 'aws.vpc.id', 'str'],
+  ['subnet_id', 'aws.vpc.subnet.id', 'str'],
+  ['instance_id', 'host.id', 'str'],
+  ['tcp_flags', 'network.tcp.flags', 'int'],
+  ['az_id', 'aws.az.id', 'str'],
+  ['sublocation_type', 'aws.sublocation.type', 'str'],
+  ['sublocation_id', 'aws.sublocation.id', 'str'],
+  ['pkt_src_aws_service', 'aws.vpc.flow.source.service', 'str'],
+  ['pkt_dst_aws_service', 'aws.vpc.flow.destination.service', 'str'],
+  ['traffic_path', 'aws.vpc.flow.traffic_path', 'intText'],
+  ['resource_type', 'aws.vpc.flow.resource_type', 'str'],
+  ['tgw_id', 'aws.tgw.id', 'str'],
+  ['tgw_attachment_id', 'aws.tgw.attachment.id', 'str'],
+  ['tgw_pair_attachment_id', 'aws.tgw.attachment.pair.id', 'str'],
+  ['tgw_src_vpc_account_id', 'aws.tgw.source.vpc.account.id', 'str'],
+  ['tgw_dst_vpc_account_id', 'aws.tgw.destination.vpc.account.id', 'str'],
+  ['tgw_src_vpc_id', 'aws.tgw.source.vpc.id', 'str'],
+  ['tgw_dst_vpc_id', 'aws.tgw.destination.vpc.id', 'str'],
+  ['tgw_src_subnet_id', 'aws.tgw.source.vpc.subnet.id', 'str'],
+  ['tgw_dst_subnet_id', 'aws.tgw.destination.vpc.subnet.id', 'str'],
+  ['tgw_src_eni', 'aws.tgw.source.eni.id', 'str'],
+  ['tgw_dst_eni', 'aws.tgw.destination.eni.id', 'str'],
+  ['tgw_src_az_id', 'aws.tgw.source.az.id', 'str'],
+  ['tgw_dst_az_id', 'aws.tgw.destination.az.id', 'str'],
+  ['packets_lost_no_route', 'aws.vpc.flow.packets_lost_no_route', 'int'],
+  ['packets_lost_blackhole', 'aws.vpc.flow.packets_lost_blackhole', 'int'],
+  ['packets_lost_mtu_exceeded', 'aws.vpc.flow.packets_lost_mtu_exceeded', 'int'],
+  ['packets_lost_ttl_expired', 'aws.vpc.flow.packets_lost_ttl_expired', 'int'],
+  ['ecs_cluster_arn', 'aws.ecs.cluster.arn', 'str'],
+  ['ecs_cluster_name', 'aws.ecs.cluster.name', 'str'],
+  ['ecs_container_instance_arn', 'aws.ecs.container.instance.arn', 'str'],
+  ['ecs_container_instance_id', 'aws.ecs.container.instance.id', 'str'],
+  ['ecs_container_id', 'aws.ecs.container.id', 'str'],
+  ['ecs_second_container_id', 'aws.ecs.second.container.id', 'str'],
+  ['ecs_service_name', 'aws.ecs.service.name', 'str'],
+  ['ecs_task_definition_arn', 'aws.ecs.task.definition.arn', 'str'],
+  ['ecs_task_arn', 'aws.ecs.task.arn', 'str'],
+  ['ecs_task_id', 'aws.ecs.task.id', 'str'],
+  ['reject_reason', 'aws.vpc.flow.reject_reason', 'str'],
+  ['resource_id', 'aws.vpc.flow.resource_id', 'str'],
+  ['encryption_status', 'aws.vpc.flow.encryption_status', 'int'],
+  ['interface_type', 'aws.vpc.flow.interface_type', 'str'],
+  ['next_hop_interface_id', 'aws.vpc.flow.next_hop.interface.id', 'str'],
+  ['next_hop_subnet_id', 'aws.vpc.flow.next_hop.subnet.id', 'str'],
+  ['next_hop_az_id', 'aws.vpc.flow.next_hop.az.id', 'str'],
+  ['next_hop_vpc_id', 'aws.vpc.flow.next_hop.vpc.id', 'str'],
+  ['next_hop_interface_type', 'aws.vpc.flow.next_hop.interface.type', 'str'],
+  ['instance_tag', 'aws.vpc.flow.instance_tag', 'str'],
+  ['interface_tag', 'aws.vpc.flow.interface_tag', 'str'],
+  // enrichments
+  ['tcp_flag_names', 'network.tcp.flags.names', 'strArray'],
+  ['community_id', 'network.community_id', 'str'],
+  ['record_uid', 'log.record.uid', 'str'],
+  ['src_network_class', 'flowlens.source.network.class', 'str'],
+  ['dst_network_class', 'flowlens.destination.network.class', 'str'],
+  ['flow_class', 'flowlens.flow.class', 'str'],
+  ['src_country', 'source.geo.country.iso_code', 'str'],
+  ['src_city', 'source.geo.locality.name', 'str'],
+  ['src_lat', 'source.geo.location.lat', 'dbl'],
+  ['src_lon', 'source.geo.location.lon', 'dbl'],
+  ['src_asn', 'source.as.number', 'int'],
+  ['src_as_org', 'source.as.organization.name', 'str'],
+  ['dst_country', 'destination.geo.country.iso_code', 'str'],
+  ['dst_city', 'destination.geo.locality.name', 'str'],
+  ['dst_lat', 'destination.geo.location.lat', 'dbl'],
+  ['dst_lon', 'destination.geo.location.lon', 'dbl'],
+  ['dst_asn', 'destination.as.number', 'int'],
+  ['dst_as_org', 'destination.as.organization.name', 'str'],
+];
+
+/** Columns consumed by the rules in `attributes` and `resource` rather than the table. */
+const SPECIAL = new Set([
+  'srcaddr',
+  'dstaddr',
+  'pkt_srcaddr',
+  'pkt_dstaddr',
+  'protocol',
+  'protocol_name',
+  'type',
+  'flow_direction',
+  'account_id',
+  'region',
+]);
+
+const IO_DIRECTION: Readonly<Record<string, string>> = { egress: 'transmit', ingress: 'receive' };
+
+interface Resolved {
+  readonly view: BatchView;
+  /** [attribute, column, kind] of the table rows present in this batch, then unknown fields. */
+  readonly plain: readonly (readonly [string, Column, AttrKind])[];
+}
+
+const TABLE_COLUMNS = new Set(OTEL_ATTRIBUTES.map(([c]) => c));
+const resolvedOf = new WeakMap<FlowBatch, Resolved>();
+
+function resolve(batch: FlowBatch): Resolved {
+  let r = resolvedOf.get(batch);
+  if (r) return r;
+  const plain: [string, Column, AttrKind][] = [];
+  for (const [column, attribute, kind] of OTEL_ATTRIBUTES) {
+    const col = batch.column(column);
+    if (col) plain.push([attribute, col, kind]);
+  }
+  // Fields flowlens does not know (from a header or --format) keep their values as text.
+  for (let c = 0; c < batch.fields.length; c++) {
+    const f = batch.fields[c]!;
+    if (!TABLE_COLUMNS.has(f.column) && !SPECIAL.has(f.column)) plain.push([`aws.vpc.flow.${f.column}`, batch.columns[c]!, 'str']);
+  }
+  r = { view: viewOf(batch), plain };
+  resolvedOf.set(batch, r);
+  return r;
+}
+
+function writeValue(out: AttributeWriter, key: string, col: Column, i: number, kind: AttrKind): void {
+  const v = cellAt(col, i);
+  if (v === null) return;
+  switch (kind) {
+    case 'int':
+      if (typeof v === 'number') out.int(key, v);
+      else if (typeof v === 'string' && /^-?\d+$/.test(v)) out.int(key, Number(v));
+      else out.str(key, String(v));
+      return;
+    case 'dbl':
+      if (typeof v === 'number') out.dbl(key, v);
+      return;
+    case 'strArray':
+      if (Array.isArray(v)) out.strArray(key, v);
+      return;
+    case 'intText':
+      out.str(key, String(v));
+      return;
+    default:
+      out.str(key, Array.isArray(v) ? v.join(',') : String(v));
+  }
+}
+
+export function otelMapping(options: SchemaOptions = {}): OtelMapping {
+  const timeField = options.timeField ?? 'end';
+  const body = options.body ?? 'line';
+  return {
+    resourceKey(batch, i) {
+      const v = resolve(batch).view;
+      return `${v.str('account_id', i) ?? ''}\u0000${v.str('region', i) ?? ''}`;
+    },
+    resource(batch, i, out) {
+      const v = resolve(batch).view;
+      out.str('cloud.provider', 'aws');
+      const account = v.str('account_id', i);
+      if (account !== null) out.str('cloud.account.id', account);
+      const region = v.str('region', i);
+      if (region !== null) out.str('cloud.region', region);
+      const ctx = batch.source.context;
+      if (ctx?.logGroup) out.strArray('aws.log.group.names', [ctx.logGroup]);
+      if (ctx?.logStream) out.strArray('aws.log.stream.names', [ctx.logStream]);
+      if (ctx?.bucket) out.str('aws.s3.bucket', ctx.bucket);
+      if (ctx?.key) out.str('aws.s3.key', ctx.key);
+    },
+    timeSeconds(batch, i) {
+      const v = resolve(batch).view;
+      return v.num(timeField, i) ?? v.num(timeField === 'end' ? 'start' : 'end', i);
+    },
+    severityNumber(batch, i) {
+      return resolve(batch).view.str('action', i) === 'REJECT' ? 13 : 9;
+    },
+    severityText(batch, i) {
+      return resolve(batch).view.str('action', i) === 'REJECT' ? 'WARN' : 'INFO';
+    },
+    body(batch, i) {
+      if (body === 'none') return null;
+      if (body === 'summary') return summaryLine(resolve(batch).view, i);
+      return batch.line(i);
+    },
+    attributes(batch, i, out) {
+      const { view: v, plain } = resolve(batch);
+      const src = v.srcAddr(i);
+      const dst = v.dstAddr(i);
+      if (src !== null) out.str('source.address', src);
+      if (dst !== null) out.str('destination.address', dst);
+      // The interface-side address, when it is not the packet's: the ENI's own for its direction.
+      const srcaddr = v.str('srcaddr', i);
+      const dstaddr = v.str('dstaddr', i);
+      const srcDiffers = srcaddr !== null && srcaddr !== src;
+      const dstDiffers = dstaddr !== null && dstaddr !== dst;
+      const direction = v.str('flow_direction', i);
+      if (srcDiffers && (direction !== 'ingress' || !dstDiffers)) out.str('network.local.address', srcaddr);
+      else if (dstDiffers) out.str('network.local.address', dstaddr);
+      const proto = v.num('protocol', i);
+      if (proto !== null) {
+        const name = v.str('protocol_name', i) ?? protocolName(proto);
+        if (name !== null) out.str('network.protocol.name', name);
+        const transport = otelTransport(proto);
+        if (transport !== null) out.str('network.transport', transport);
+      }
+      const type = v.str('type', i);
+      if (type === 'IPv4' || type === 'IPv6') out.str('network.type', type === 'IPv4' ? 'ipv4' : 'ipv6');
+      else if (type !== null) out.str('aws.vpc.flow.type', type);
+      else {
+        const family = addressFamily(src ?? dst);
+        if (family !== null) out.str('network.type', family);
+      }
+      if (direction !== null) out.str('network.io.direction', IO_DIRECTION[direction] ?? direction);
+      for (const [key, col, kind] of plain) writeValue(out, key, col, i, kind);
+    },
+  };
+}
+
+/** Collects attributes into a flat object (the JSON form of the OTel schema). */
+class ObjectWriter implements AttributeWriter {
+  constructor(readonly target: Document) {}
+  str(key: string, value: string): void {
+    this.target[key] = value;
+  }
+  int(key: string, value: number): void {
+    this.target[key] = value;
+  }
+  dbl(key: string, value: number): void {
+    this.target[key] = value;
+  }
+  bool(key: string, value: boolean): void {
+    this.target[key] = value;
+  }
+  strArray(key: string, values: readonly string[]): void {
+    this.target[key] = [...values];
+  }
+}
+
+/**
+ * The OTel schema as one flat JSON document per record: `time` (RFC 3339), `severity_number`,
+ * `severity_text`, `body`, then the resource attributes and the record attributes by their keys.
+ */
+export function otelDocumentSchema(options: SchemaOptions = {}): DocumentSchema {
+  const mapping = otelMapping(options);
+  return {
+    name: 'otel',
+    document(batch: FlowBatch, i: number): Document {
+      const doc: Document = {};
+      const t = mapping.timeSeconds(batch, i);
+      if (t !== null) doc.time = isoTime(t);
+      doc.severity_number = mapping.severityNumber(batch, i);
+      doc.severity_text = mapping.severityText(batch, i);
+      const b = mapping.body(batch, i);
+      if (b !== null) doc.body = b;
+      const w = new ObjectWriter(doc);
+      mapping.resource(batch, i, w);
+      mapping.attributes(batch, i, w);
+      return doc;
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import type { FlowBatch } from '../../batch/flow-batch.js';
+import { ConfigError, type ResolvedOptions } from '../../config/options.js';
+import { HttpClient, httpFailure, parseHeaderList } from '../../delivery/http.js';
+import { deliverySettings } from '../../delivery/options.js';
+import { Delivery } from '../../delivery/queue.js';
+import type { Sink, SinkResult } from '../../pipeline/types.js';
+import { documentSchema } from '../../schema/index.js';
+import { schemaOptionsFrom } from '../../schema/options.js';
+import type { DocumentSchema, SchemaName } from '../../schema/types.js';
+import { JsonBatcher } from '../json-batcher.js';
+import type { SinkContext } from '../registry.js';
+
+const gzip = promisify(gzipCb);
+
+export async function create(options: ResolvedOptions, context: SinkContext): Promise<Sink> {
+  const raw = (options['http-url'] ?? options.url) as string | undefined;
+  if (!raw) throw new ConfigError('--to http needs --http-url (or FLOWLENS_HTTP_URL)');
+  let headers: Record<string, string>;
+  try {
+    headers = {
+      ...parseHeaderList(options.header as string[] | undefined, '--header'),
+      ...parseHeaderList(options['http-header'] as string[] | undefined, '--http-header'),
+    };
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const schemaName = ((options.schema as string | undefined) ?? 'raw') as SchemaName;
+  return new HttpSink(
+    new URL(raw),
+    headers,
+    (options['http-format'] as 'json' | 'ndjson' | undefined) ?? 'json',
+    options['http-compression'] === 'gzip',
+    (options['http-timeout'] as number | undefined) ?? 30000,
+    documentSchema(schemaName, schemaOptionsFrom(options)),
+    options,
+    context,
+  );
+}
+
+/** Documents of the chosen schema, POSTed in size-bounded bodies through the shared Delivery queue. */
+export class HttpSink implements Sink {
+  readonly name = 'http';
+  private readonly delivery: Delivery;
+  private readonly client: HttpClient;
+  private readonly batcher: JsonBatcher;
+  private readonly where: string;
+
+  constructor(
+    url: URL,
+    headers: Record<string, string>,
+    format: 'json' | 'ndjson',
+    private readonly gzip: boolean,
+    timeoutMs: number,
+    private readonly schema: DocumentSchema,
+    options: ResolvedOptions,
+    context: Pick<SinkContext, 'log'>,
+  ) {
+    const settings = deliverySettings(options);
+    this.where = `POST ${url.origin}${url.pathname}`;
+    this.delivery = new Delivery({
+      name: 'http',
+      maxInFlight: settings.maxInFlight,
+      retry: settings.retry,
+      warn: context.log,
+    });
+    this.client = new HttpClient(
+      url,
+      {
+        'user-agent': 'flowlens/0.1',
+        ...headers,
+        'content-type': format === 'json' ? 'application/json' : 'application/x-ndjson',
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      },
+      timeoutMs,
+      settings.maxInFlight,
+    );
+    this.batcher = new JsonBatcher(format, settings.maxRequestBytes);
+  }
+
+  async write(batch: FlowBatch): Promise<void> {
+    if (this.delivery.fatal) {
+      this.delivery.abandon(batch.length);
+      this.delivery.check();
+    }
+    for (let i = 0; i < batch.length; i++) {
+      if (this.batcher.add(JSON.stringify(this.schema.document(batch, i)))) {
+        try {
+          await this.flush();
+        } catch (err) {
+          this.delivery.abandon(batch.length - i - 1);
+          throw err;
+        }
+      }
+    }
+  }
+
+  async endInput(): Promise<void> {
+    await this.flush();
+  }
+
+  async close(): Promise<SinkResult> {
+    try {
+      await this.flush();
+    } catch {
+      // counted and reported by the delivery queue
+    }
+    await this.delivery.drain();
+    this.client.close();
+    return this.delivery.result({ url: this.where.slice(5) });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.batcher.records === 0) return;
+    const { body: plain, records } = this.batcher.take();
+    const body = this.gzip ? await gzip(plain) : plain;
+    const client = this.client;
+    const where = this.where;
+    await this.delivery.submit({
+      records,
+      bytes: body.byteLength,
+      async send() {
+        const res = await client.post(body);
+        if (res.status >= 200 && res.status < 300) return { delivered: records, rejected: 0 };
+        throw httpFailure(res, where);
+      },
+    });
+  }
+}

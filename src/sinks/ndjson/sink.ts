@@ -1,0 +1,103 @@
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { FlowBatch } from '../../batch/flow-batch.js';
+import type { ResolvedOptions } from '../../config/options.js';
+import type { Sink, SinkResult } from '../../pipeline/types.js';
+import { documentSchema, schemaOptionsFrom } from '../../schema/index.js';
+import type { SchemaName } from '../../schema/types.js';
+import type { SinkContext } from '../registry.js';
+
+/** Output is written in pieces of about this many characters. */
+const FLUSH_CHARS = 256 * 1024;
+
+/** The reader of our output went away (`flowlens parse … | head`): stop quietly. */
+export class OutputClosedError extends Error {
+  override name = 'OutputClosedError';
+}
+
+/**
+ * One JSON document per record, one per line, to a file or stdout. Writes wait for the
+ * stream to drain, so a slow reader slows the pipeline instead of filling memory.
+ */
+export async function create(options: ResolvedOptions, _context: SinkContext): Promise<Sink> {
+  const path = typeof options['ndjson-path'] === 'string' ? options['ndjson-path'] : '-';
+  const schema = documentSchema((options.schema as SchemaName | undefined) ?? 'raw', schemaOptionsFrom(options));
+  const out: Writable = path === '-' ? process.stdout : createWriteStream(path);
+  let failure: Error | undefined;
+  let closed = false;
+  const onError = (err: NodeJS.ErrnoException): void => {
+    failure = err.code === 'EPIPE' ? new OutputClosedError(`${label(path)}: output closed by the reader`) : err;
+  };
+  out.on('error', onError);
+  if (path !== '-') {
+    // Surface an unwritable path now, not at the first batch.
+    await new Promise<void>((resolve, reject) => {
+      out.once('open', () => resolve());
+      out.once('error', (err) => reject(new Error(`--ndjson-path ${path}: ${(err as Error).message}`)));
+    });
+  }
+  let delivered = 0;
+
+  const write = async (text: string): Promise<void> => {
+    if (failure) throw failure;
+    if (!out.write(text)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          out.off('drain', done);
+          out.off('error', done);
+          out.off('close', done);
+          resolve();
+        };
+        out.on('drain', done);
+        out.on('error', done);
+        out.on('close', done);
+      });
+    }
+    if (failure) throw failure;
+  };
+
+  return {
+    name: 'ndjson',
+    async write(batch: FlowBatch): Promise<void> {
+      let text = '';
+      let pending = 0;
+      for (let i = 0; i < batch.length; i++) {
+        text += JSON.stringify(schema.document(batch, i)) + '\n';
+        pending++;
+        if (text.length >= FLUSH_CHARS) {
+          await write(text);
+          delivered += pending;
+          text = '';
+          pending = 0;
+        }
+      }
+      if (text) {
+        await write(text);
+        delivered += pending;
+      }
+    },
+    async close(): Promise<SinkResult> {
+      if (!closed) {
+        closed = true;
+        if (path !== '-') {
+          await new Promise<void>((resolve) => {
+            out.end(() => resolve());
+            out.once('error', () => resolve());
+          });
+        }
+      }
+      const errors = failure && !(failure instanceof OutputClosedError) ? [`${label(path)}: ${failure.message}`] : [];
+      return {
+        delivered,
+        rejected: 0,
+        failed: 0,
+        errors,
+        details: { path: label(path), ...(failure instanceof OutputClosedError ? { outputClosed: 1 } : {}) },
+      };
+    },
+  };
+}
+
+function label(path: string): string {
+  return path === '-' ? 'stdout' : path;
+}

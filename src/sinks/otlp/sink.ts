@@ -1,0 +1,197 @@
+import type { FlowBatch } from '../../batch/flow-batch.js';
+import type { ResolvedOptions } from '../../config/options.js';
+import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
+import { Delivery } from '../../delivery/queue.js';
+import type { Sink, SinkResult } from '../../pipeline/types.js';
+import type { OtelMapping } from '../../schema/types.js';
+import type { SinkContext } from '../registry.js';
+import { type OtlpConfig, resolveOtlpConfig } from './config.js';
+import { type RequestEncoder, resourceAttributes, type ScopeInfo } from './encoder.js';
+import { JsonRequestEncoder } from './json-encoder.js';
+import { loadOtelMapping } from './mapping.js';
+import { ProtoRequestEncoder } from './proto-encoder.js';
+import type { OtlpTransport } from './transport.js';
+
+export const SCOPE: ScopeInfo = { name: 'flowlens', version: '0.1.0' };
+
+export async function create(options: ResolvedOptions, context: SinkContext): Promise<Sink> {
+  const config = resolveOtlpConfig(options, context.env, (m) => context.stats.warn(m));
+  const mapping = loadOtelMapping(options);
+  return createOtlpSink(config, deliverySettings(options), mapping, context);
+}
+
+/** The OTLP sink from resolved parts (tests and benchmarks build it directly). */
+export async function createOtlpSink(
+  config: OtlpConfig,
+  settings: DeliverySettings,
+  mapping: OtelMapping,
+  context: Pick<SinkContext, 'log'> & { warn?(message: string): void },
+): Promise<Sink> {
+  const transport: OtlpTransport =
+    config.protocol === 'grpc'
+      ? new (await import('./transport-grpc.js')).GrpcTransport(config)
+      : new (await import('./transport-http.js')).HttpTransport(config, settings.maxInFlight);
+  return new OtlpSink(config, settings, mapping, transport, context.warn ?? context.log);
+}
+
+/**
+ * Encodes batches into size-bounded export requests, records grouped into one ResourceLogs per
+ * (account, region) — the mapping's resource key — and hands them to the shared Delivery queue.
+ * Request buffers come from a pool of maxInFlight + 1, so memory stays bounded.
+ */
+class OtlpSink implements Sink {
+  readonly name = 'otlp';
+  private readonly delivery: Delivery;
+  private readonly encoder: RequestEncoder;
+  private readonly pool: Buffer[] = [];
+  private open = false;
+  private records = 0;
+  private readonly limit: number;
+
+  constructor(
+    private readonly config: OtlpConfig,
+    settings: DeliverySettings,
+    private readonly mapping: OtelMapping,
+    private readonly transport: OtlpTransport,
+    warn: (message: string) => void,
+  ) {
+    this.limit = settings.maxRequestBytes;
+    this.delivery = new Delivery({
+      name: 'otlp',
+      maxInFlight: settings.maxInFlight,
+      retry: settings.retry,
+      warn,
+    });
+    const capacity = this.limit + 64 * 1024;
+    this.encoder =
+      config.protocol === 'http/json'
+        ? new JsonRequestEncoder(mapping, SCOPE, 1024)
+        : new ProtoRequestEncoder(mapping, SCOPE, 1024);
+    for (let i = 0; i <= settings.maxInFlight; i++) this.pool.push(Buffer.allocUnsafe(capacity));
+  }
+
+  async write(batch: FlowBatch): Promise<void> {
+    if (this.delivery.fatal) {
+      this.delivery.abandon(batch.length);
+      this.delivery.check();
+    }
+    const groups = groupRows(this.mapping, batch);
+    for (const [key, rows] of groups) {
+      if (!this.open) this.begin();
+      const attrs = () => resourceAttributes(this.mapping, batch, rows[0]!, this.config.resource);
+      this.encoder.openResource(key, attrs);
+      for (let r = 0; r < rows.length; r++) {
+        this.encoder.record(batch, rows[r]!);
+        this.records++;
+        if (this.encoder.size >= this.limit) {
+          this.encoder.closeResource();
+          try {
+            await this.flush();
+          } catch (err) {
+            // The sink failed for good: count what this batch still held as failed.
+            this.delivery.abandon(rows.length - r - 1 + remainingAfter(groups, key));
+            throw err;
+          }
+          if (r + 1 < rows.length) {
+            this.begin();
+            this.encoder.openResource(key, attrs);
+          }
+        }
+      }
+      if (this.open) this.encoder.closeResource();
+    }
+  }
+
+  /** A finished input goes out now rather than waiting for the next one to fill the request. */
+  async endInput(): Promise<void> {
+    if (this.open) await this.flush();
+  }
+
+  async close(): Promise<SinkResult> {
+    try {
+      if (this.open) await this.flush();
+    } catch {
+      // counted and reported by the delivery queue
+    }
+    await this.delivery.drain();
+    this.transport.close();
+    return this.delivery.result({
+      protocol: this.config.protocol,
+      endpoint: `${this.config.url.origin}${this.config.protocol === 'grpc' ? '' : this.config.url.pathname}`,
+    });
+  }
+
+  private begin(): void {
+    const buffer = this.pool.pop() ?? Buffer.allocUnsafe(this.limit + 64 * 1024);
+    this.encoder.begin(Date.now() / 1000, buffer);
+    this.open = true;
+    this.records = 0;
+  }
+
+  private async flush(): Promise<void> {
+    const { body, buffer } = this.encoder.finish();
+    const records = this.records;
+    this.open = false;
+    this.records = 0;
+    if (records === 0) {
+      this.pool.push(buffer);
+      return;
+    }
+    let payload: Uint8Array;
+    let released = false;
+    const release = (): void => {
+      if (!released) {
+        released = true;
+        this.pool.push(buffer);
+      }
+    };
+    try {
+      payload = await this.transport.prepare(body);
+    } catch (err) {
+      release();
+      this.delivery.abandon(records);
+      this.delivery.error(`otlp: cannot prepare request: ${(err as Error).message}`);
+      return;
+    }
+    if (payload !== body) release();
+    const transport = this.transport;
+    await this.delivery.submit({
+      records,
+      bytes: payload.byteLength,
+      send: () => transport.send(payload, records),
+      release,
+    });
+  }
+}
+
+/** Row indices of a batch grouped by resource key, in first-seen order. */
+function groupRows(mapping: OtelMapping, batch: FlowBatch): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  let lastKey = '';
+  let last: number[] | undefined;
+  for (let i = 0; i < batch.length; i++) {
+    const key = mapping.resourceKey(batch, i);
+    if (last && key === lastKey) {
+      last.push(i);
+      continue;
+    }
+    last = groups.get(key);
+    if (!last) {
+      last = [];
+      groups.set(key, last);
+    }
+    lastKey = key;
+    last.push(i);
+  }
+  return groups;
+}
+
+function remainingAfter(groups: Map<string, number[]>, key: string): number {
+  let after = false;
+  let n = 0;
+  for (const [k, rows] of groups) {
+    if (after) n += rows.length;
+    if (k === key) after = true;
+  }
+  return n;
+}

@@ -1,0 +1,48 @@
+import type { FlowBatch, SourceRef } from '../../batch/flow-batch.js';
+import type { ResolvedOptions } from '../../config/options.js';
+import type { Sink, SinkResult } from '../../pipeline/types.js';
+import { DEFAULT_DB, FlowStore } from '../../store/store.js';
+import type { SinkContext } from '../registry.js';
+
+/**
+ * The `store` sink: batches are staged per input and committed at the input's end, so an input
+ * that fails midway leaves the store as it was, and one ingested twice is not counted twice.
+ */
+export async function create(options: ResolvedOptions, _context: SinkContext): Promise<Sink> {
+  const path = typeof options.db === 'string' ? options.db : DEFAULT_DB;
+  const store = await FlowStore.open(path);
+  let delivered = 0;
+  let duplicates = 0;
+  let rolledBack = 0;
+  const pending = new Map<string, number>();
+  return {
+    name: 'store',
+    async write(batch: FlowBatch): Promise<void> {
+      await store.append(batch);
+      pending.set(batch.source.id, (pending.get(batch.source.id) ?? 0) + batch.length);
+    },
+    async endInput(source: SourceRef): Promise<void> {
+      const { staged, added } = await store.commit(source.id);
+      pending.delete(source.id);
+      delivered += staged;
+      duplicates += staged - added;
+    },
+    async abortInput(source: SourceRef): Promise<void> {
+      rolledBack += pending.get(source.id) ?? 0;
+      pending.delete(source.id);
+      await store.abort(source.id);
+    },
+    async close(): Promise<SinkResult> {
+      // Inputs never ended (the run stopped) are rolled back by close.
+      for (const n of pending.values()) rolledBack += n;
+      await store.close();
+      return {
+        delivered,
+        rejected: 0,
+        failed: 0,
+        errors: [],
+        details: { db: path, added: delivered - duplicates, duplicates, rolledBack },
+      };
+    },
+  };
+}

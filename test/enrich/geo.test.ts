@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError } from '../../src/config/options.js';
+import { buildEnrichers, selectedEnrichers } from '../../src/enrich/index.js';
+import { makeBatch } from './make-batch.js';
+import { writeTestDbs } from './test-dbs.js';
+
+const dbs = writeTestDbs();
+const HEADER = 'srcaddr dstaddr pkt-srcaddr pkt-dstaddr';
+
+async function enrich(options: Record<string, string[] | string | number>, lines: string[]) {
+  const batch = makeBatch(HEADER, lines);
+  for (const e of await buildEnrichers({ enrich: ['geo'], ...options })) e.enrich(batch);
+  return batch;
+}
+
+test('GeoLite2 layout: country, city, coordinates; ASN from a GeoLite2-ASN file', async () => {
+  const b = await enrich({ 'geoip-db': [dbs.city], 'asn-db': [dbs.asn] }, ['10.0.1.5 8.8.8.8 - -', '2001:4860::1 10.0.0.1 - -']);
+  const r = b.row(0);
+  assert.equal(r.src_country, null);
+  assert.equal(r.dst_country, 'US');
+  assert.equal(r.dst_city, 'Mountain View');
+  assert.equal(r.dst_lat, 37.4056);
+  assert.equal(r.dst_lon, -122.0775);
+  assert.equal(r.dst_asn, 15169);
+  assert.equal(r.dst_as_org, 'GOOGLE');
+  // IPv6 in an IPv6 database; the IPv4-only ASN file has no answer for it
+  const r6 = b.row(1);
+  assert.equal(r6.src_country, 'US');
+  assert.equal(r6.src_asn, null);
+});
+
+test('ip-location-db (DB-IP) flattened layout', async () => {
+  const b = await enrich({ 'geoip-db': [dbs.flatCity] }, ['1.1.1.1 10.0.0.1 - -']);
+  assert.equal(b.str('src_country', 0), 'AU');
+  assert.equal(b.str('src_city', 0), 'Brisbane');
+  assert.equal(b.num('src_lat', 0), -27.4679);
+  assert.equal(b.num('src_lon', 0), 153.0281);
+  assert.equal(b.has('src_asn'), false, 'no ASN columns without an ASN database');
+});
+
+test('geo looks up the original (pkt-*) endpoints and only public addresses', async () => {
+  const b = await enrich({ 'geoip-db': [dbs.city], 'asn-db': [dbs.asn] }, [
+    '10.0.0.220 10.0.1.5 52.94.76.10 10.0.1.5',
+    '8.8.8.8 203.0.113.5 - -',
+  ]);
+  assert.equal(b.str('src_city', 0), 'Ashburn');
+  assert.equal(b.num('src_asn', 0), 16509);
+  assert.equal(b.str('dst_country', 0), null);
+  // documentation range: never looked up, even if a database had it
+  assert.equal(b.str('dst_country', 1), null);
+});
+
+test('the embedded DB-IP Lite database answers for well-known public addresses', async () => {
+  const batch = makeBatch(HEADER, ['8.8.8.8 10.0.0.1 - -', '10.0.0.1 2001:4860:4860::8888 - -']);
+  for (const e of await buildEnrichers({ enrich: ['geo'] })) e.enrich(batch);
+  // Exact cities move between monthly releases; the country of Google's resolvers does not.
+  assert.equal(batch.str('src_country', 0), 'US');
+  assert.equal(typeof batch.num('src_lat', 0), 'number');
+  assert.match(batch.str('dst_country', 1) ?? '', /^[A-Z]{2}$/);
+});
+
+test('a missing or invalid database file fails at start naming the setting', async () => {
+  await assert.rejects(buildEnrichers({ 'geoip-db': ['/nonexistent/city.mmdb'] }), (err: Error) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match(err.message, /^--geoip-db: cannot read \/nonexistent\/city\.mmdb/);
+    return true;
+  });
+  const junk = join(dbs.dir, 'junk.mmdb');
+  writeFileSync(junk, 'not a database');
+  await assert.rejects(buildEnrichers({ 'asn-db': [junk] }), /--asn-db: .*junk\.mmdb is not a MaxMind DB/);
+});
+
+test('enricher selection: --enrich lists, --disable-enrich removes, unknown names fail', () => {
+  assert.deepEqual(selectedEnrichers({}), ['protocol', 'tcp-flags', 'network', 'geo', 'community-id', 'uid']);
+  assert.deepEqual(selectedEnrichers({ enrich: ['uid,protocol'] }), ['protocol', 'uid']);
+  assert.deepEqual(selectedEnrichers({ enrich: ['all'], 'disable-enrich': ['geo', 'uid'] }), [
+    'protocol',
+    'tcp-flags',
+    'network',
+    'community-id',
+  ]);
+  assert.deepEqual(selectedEnrichers({ enrich: ['none'] }), []);
+  assert.throws(() => selectedEnrichers({ enrich: ['geoip'] }), /--enrich: unknown enricher "geoip"/);
+  assert.throws(() => selectedEnrichers({ 'disable-enrich': ['x'] }), /--disable-enrich: unknown enricher "x"/);
+});

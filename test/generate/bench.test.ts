@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { compare, select } from '../../bench/run.js';
+import { SCENARIOS } from '../../bench/scenarios/index.js';
+import type { ScenarioReport } from '../../bench/scenarios/types.js';
+import { formatTable } from '../../bench/table.js';
+
+const root = join(import.meta.dirname, '..', '..');
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowlens-bench-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('bench harness', () => {
+  it('runs the baseline scenario end to end in a child process and writes the report', async () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'baseline', '--out', dir], {
+      cwd: root,
+      env: { ...process.env, BENCH_RECORDS: '3000' },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'));
+    assert.equal(report.records, 3000);
+    assert.equal(report.scenarios.length, 1);
+    const base = report.scenarios[0];
+    assert.equal(base.name, 'baseline');
+    assert.equal(base.status, 'ok');
+    assert.equal(base.records, 3000);
+    assert.ok(base.peakRssMb > 0);
+    assert.ok(r.stdout.includes('baseline'));
+    // the data file is cached for the next run
+    const again = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'baseline', '--out', dir], {
+      cwd: root,
+      env: { ...process.env, BENCH_RECORDS: '3000' },
+      encoding: 'utf8',
+    });
+    assert.equal(again.status, 0, again.stderr);
+    assert.ok(!again.stderr.includes('generating'));
+  });
+
+  it('selects baselines with the scenarios that need them, and rejects unknown names', () => {
+    assert.deepEqual(
+      select(['decode'], false).map((s) => s.name),
+      ['baseline', 'decode'],
+    );
+    assert.ok(!select([], false).some((s) => s.optIn));
+    assert.throws(() => select(['nope'], false), /unknown scenario "nope"/);
+    const names = SCENARIOS.map((s) => s.name);
+    assert.equal(new Set(names).size, names.length, 'scenario names are unique');
+  });
+
+  it('computes ratios against the same-run baseline and checks targets', () => {
+    const reports: ScenarioReport[] = [
+      { name: 'baseline', description: '', status: 'ok', records: 100, seconds: 1, recordsPerSecond: 100, peakRssMb: 50 },
+      { name: 'decode', description: '', status: 'ok', records: 100, seconds: 4, recordsPerSecond: 25, peakRssMb: 160 },
+    ];
+    const [, decode] = compare(reports, select(['decode'], false));
+    assert.equal(decode!.ratio, 0.25);
+    assert.deepEqual(decode!.met, { ratio: false, rss: false });
+    const table = formatTable(compare(reports, select(['decode'], false)));
+    assert.match(table, /0\.25 \(≥ 0\.5\) MISSED/);
+  });
+});
