@@ -2,7 +2,7 @@
  * Runs one phase (prepare or run) of one scenario in its own process, so peak RSS is the
  * scenario's own, and reports back to the harness over IPC.
  */
-import { createContext, type BenchSettings } from './context.js';
+import { type BenchSettings, createContext } from './context.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { ScenarioResult, ScenarioUnavailable } from './scenarios/types.js';
 

@@ -4,8 +4,8 @@
  * bench/out/report.json plus a table on stdout. See bench/README.md.
  */
 import { fork } from 'node:child_process';
-import { cpus } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -71,7 +71,9 @@ export function select(names: readonly string[], all: boolean): Scenario[] {
       throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
     }
   }
-  const wanted = new Set(names.length > 0 ? names : SCENARIOS.filter((s) => all || !s.optIn).map((s) => s.name));
+  const wanted = new Set(
+    names.length > 0 ? names : SCENARIOS.filter((s) => all || !s.optIn).map((s) => s.name),
+  );
   let grew = true;
   while (grew) {
     grew = false;
@@ -91,7 +93,9 @@ const childScript = join(dirname(here), here.endsWith('.ts') ? 'child.ts' : 'chi
 /** Runs one phase of a scenario in a fresh process and returns its message. */
 function runChild(name: string, phase: 'prepare' | 'run', settings: BenchSettings): Promise<ChildMessage> {
   return new Promise((resolvePromise) => {
-    const execArgv = process.execArgv.includes('--expose-gc') ? process.execArgv : [...process.execArgv, '--expose-gc'];
+    const execArgv = process.execArgv.includes('--expose-gc')
+      ? process.execArgv
+      : [...process.execArgv, '--expose-gc'];
     const child = fork(childScript, [name, phase, JSON.stringify(settings)], {
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -103,7 +107,11 @@ function runChild(name: string, phase: 'prepare' | 'run', settings: BenchSetting
     child.on('error', (err) => resolvePromise({ kind: 'error', message: err.message }));
     child.on('exit', (code, signal) => {
       if (message) resolvePromise(message);
-      else resolvePromise({ kind: 'error', message: `child exited (${signal ?? `code ${code}`}) without a result` });
+      else
+        resolvePromise({
+          kind: 'error',
+          message: `child exited (${signal ?? `code ${code}`}) without a result`,
+        });
     });
   });
 }
@@ -118,7 +126,8 @@ async function runScenario(s: Scenario, settings: BenchSettings): Promise<Scenar
   if (m.kind === 'error') return { ...base, status: 'failed', note: m.message };
   if (m.kind !== 'result') return { ...base, status: 'failed', note: 'unexpected message from the child' };
   const r = m.result;
-  if ('unavailable' in r) return { ...base, status: 'unavailable', note: r.unavailable, peakRssMb: m.peakRssMb };
+  if ('unavailable' in r)
+    return { ...base, status: 'unavailable', note: r.unavailable, peakRssMb: m.peakRssMb };
   return {
     ...base,
     status: 'ok',
@@ -143,9 +152,11 @@ export function compare(reports: ScenarioReport[], scenarios: readonly Scenario[
       ratio = r.recordsPerSecond / base.recordsPerSecond;
       if (s.targets?.minRatio !== undefined) met.ratio = ratio >= s.targets.minRatio;
     }
-    if (s.targets?.maxRssMb !== undefined && r.peakRssMb !== undefined) met.rss = r.peakRssMb < s.targets.maxRssMb;
+    if (s.targets?.maxRssMb !== undefined && r.peakRssMb !== undefined)
+      met.rss = r.peakRssMb < s.targets.maxRssMb;
     return {
       ...r,
+      ...(s.targets ? { targets: s.targets } : {}),
       ...(s.baseline ? { baseline: s.baseline } : {}),
       ...(ratio !== undefined ? { ratio } : {}),
       ...(Object.keys(met).length ? { met } : {}),
@@ -156,10 +167,12 @@ export function compare(reports: ScenarioReport[], scenarios: readonly Scenario[
 async function main(): Promise<number> {
   const args = parse(process.argv.slice(2));
   if (args.list) {
-    for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(22)}${s.description}${s.optIn ? ' (opt-in)' : ''}\n`);
+    for (const s of SCENARIOS)
+      process.stdout.write(`${s.name.padEnd(22)}${s.description}${s.optIn ? ' (opt-in)' : ''}\n`);
     return 0;
   }
-  const records = positiveInt('BENCH_RECORDS', process.env.BENCH_RECORDS) ?? (args.quick ? 20_000 : 1_000_000);
+  const records =
+    positiveInt('BENCH_RECORDS', process.env.BENCH_RECORDS) ?? (args.quick ? 20_000 : 1_000_000);
   const largeRecords = positiveInt('BENCH_LARGE_RECORDS', process.env.BENCH_LARGE_RECORDS) ?? records * 10;
   const settings: BenchSettings = { records, largeRecords, quick: args.quick, outDir: args.outDir };
   const selected = select(args.names, args.all);

@@ -5,10 +5,26 @@ const fmt = (n: number, digits: number): string => n.toFixed(digits);
 
 /** The report as a fixed-width table, targets next to the figures they apply to. */
 export function formatTable(reports: readonly ScenarioReport[]): string {
-  const header = ['scenario', 'records', 'seconds', 'records/s', 'ratio (target)', 'peak RSS MB (target)', 'notes'];
+  const header = [
+    'scenario',
+    'records',
+    'seconds',
+    'records/s',
+    'ratio (target)',
+    'peak RSS MB (target)',
+    'notes',
+  ];
   const rows = reports.map((r) => {
     if (r.status !== 'ok') {
-      return [r.name, '', '', '', '', r.peakRssMb ? fmt(r.peakRssMb, 0) : '', `${r.status.toUpperCase()}: ${r.note ?? ''}`];
+      return [
+        r.name,
+        '',
+        '',
+        '',
+        '',
+        r.peakRssMb ? fmt(r.peakRssMb, 0) : '',
+        `${r.status.toUpperCase()}: ${r.note ?? ''}`,
+      ];
     }
     const t = r.targets;
     const mark = (key: string): string => (r.met?.[key] === undefined ? '' : r.met[key] ? ' ok' : ' MISSED');
@@ -22,8 +38,20 @@ export function formatTable(reports: readonly ScenarioReport[]): string {
       r.peakRssMb === undefined
         ? ''
         : `${fmt(r.peakRssMb, 0)}${t?.maxRssMb !== undefined ? ` (< ${t.maxRssMb})${mark('rss')}` : ''}`;
-    const notes = r.extra ? Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(' ') : '';
-    return [r.name, fmtInt(r.records ?? 0), fmt(r.seconds ?? 0, 2), fmtInt(r.recordsPerSecond ?? 0), ratio, rss, notes];
+    const notes = r.extra
+      ? Object.entries(r.extra)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : '';
+    return [
+      r.name,
+      fmtInt(r.records ?? 0),
+      fmt(r.seconds ?? 0, 2),
+      fmtInt(r.recordsPerSecond ?? 0),
+      ratio,
+      rss,
+      notes,
+    ];
   });
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
   const line = (cells: readonly string[]) =>

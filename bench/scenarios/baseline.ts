@@ -4,7 +4,12 @@ import type { SampleSpec } from '../../src/generate/index.js';
 import type { BenchContext, Scenario } from './types.js';
 
 /** The standard data set: v2 text with a header, gzipped, as AWS writes S3 objects. */
-export const v2File = (ctx: BenchContext): SampleSpec => ({ records: ctx.records, version: '2', gzip: true, seed: 1 });
+export const v2File = (ctx: BenchContext): SampleSpec => ({
+  records: ctx.records,
+  version: '2',
+  gzip: true,
+  seed: 1,
+});
 export const v2LargeFile = (ctx: BenchContext): SampleSpec => ({
   records: ctx.largeRecords,
   version: '2',
@@ -39,7 +44,8 @@ export const baseline: Scenario = {
     const started = performance.now();
     const lines = await countLines(data.path);
     const seconds = (performance.now() - started) / 1000;
-    if (lines !== data.truth.lines) throw new Error(`counted ${lines} lines, the file has ${data.truth.lines}`);
+    if (lines !== data.truth.lines)
+      throw new Error(`counted ${lines} lines, the file has ${data.truth.lines}`);
     return { records: data.truth.records, seconds, extra: { fileMB: round(data.bytes / 1e6) } };
   },
 };

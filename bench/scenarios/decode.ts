@@ -1,9 +1,8 @@
 import { createReadStream } from 'node:fs';
-import type { DecodeOptions, SourceInput } from '../../src/pipeline/types.js';
 import { RunStats } from '../../src/pipeline/stats.js';
-import type { DataFile } from './types.js';
+import type { DecodeOptions, SourceInput } from '../../src/pipeline/types.js';
 import { round, v2File, v2LargeFile } from './baseline.js';
-import type { BenchContext, Scenario, ScenarioResult, ScenarioUnavailable } from './types.js';
+import type { BenchContext, DataFile, Scenario, ScenarioResult, ScenarioUnavailable } from './types.js';
 
 /** A placeholder component throws this kind of message until its owner lands the real one. */
 const NOT_BUILT = /not built yet/i;
@@ -35,9 +34,12 @@ export async function decodeFile(data: DataFile): Promise<ScenarioResult | Scena
   const t = data.truth;
   // NODATA/SKIPDATA rows may or may not be kept in batches; OK records must all be there
   if (rows < t.ok || rows > t.records - t.malformed) {
-    throw new Error(`decoded ${rows} rows; the file has ${t.ok} OK records and ${t.records - t.malformed} well-formed`);
+    throw new Error(
+      `decoded ${rows} rows; the file has ${t.ok} OK records and ${t.records - t.malformed} well-formed`,
+    );
   }
-  if (stats.malformed !== t.malformed) throw new Error(`decoder counted ${stats.malformed} malformed, truth ${t.malformed}`);
+  if (stats.malformed !== t.malformed)
+    throw new Error(`decoder counted ${stats.malformed} malformed, truth ${t.malformed}`);
   return { records: t.records, seconds, extra: { rows, batches, fileMB: round(data.bytes / 1e6) } };
 }
 

@@ -1,6 +1,19 @@
 import { baseline } from './baseline.js';
 import { decode, decodeLarge } from './decode.js';
+import { enrich } from './enrich.js';
+import { generate } from './generate.js';
+import { otlp, otlpGzip, otlpLarge, otlpSdk } from './otlp.js';
 import type { Scenario } from './types.js';
 
 /** Every benchmark scenario, in run order. Add yours here (see bench/README.md). */
-export const SCENARIOS: readonly Scenario[] = [baseline, decode, decodeLarge];
+export const SCENARIOS: readonly Scenario[] = [
+  baseline,
+  decode,
+  decodeLarge,
+  enrich,
+  generate,
+  otlp,
+  otlpGzip,
+  otlpSdk,
+  otlpLarge,
+];

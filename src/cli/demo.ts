@@ -78,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   const out = process.stdout;
   const err = process.stderr;
   const inputs = options.input as string[] | undefined;
-  let sampleDir: string | undefined;
+  let sampleFile: string | undefined;
   let sources: readonly string[] | SourceInput[];
   if (inputs && inputs.length > 0) {
     sources = inputs;
@@ -86,9 +86,10 @@ export async function run(argv: string[]): Promise<number> {
     const records = options.records as number;
     const seed = options.seed as number;
     // A stable path: the same sample keeps the same record uids, so a re-run adds nothing.
-    sampleDir = join(tmpdir(), `flowlens-demo-${process.getuid?.() ?? 'user'}`);
+    const sampleDir = join(tmpdir(), `flowlens-demo-${process.getuid?.() ?? 'user'}`);
     mkdirSync(sampleDir, { recursive: true });
     const file = join(sampleDir, `vpc-flow-logs-v5-${records}-seed${seed}.log.gz`);
+    sampleFile = file;
     err.write(`Generating ${records.toLocaleString('en-US')} synthetic flow-log records (v5 fields)…\n`);
     const truth = await writeSample(file, { records, version: '5', seed });
     err.write(`  ${file}: ${truth.ok.toLocaleString('en-US')} OK, ${truth.nodata + truth.skipdata} NODATA/SKIPDATA\n`);
@@ -140,6 +141,6 @@ export async function run(argv: string[]): Promise<number> {
     );
     return report.ok ? 0 : 1;
   } finally {
-    if (sampleDir) rmSync(sampleDir, { recursive: true, force: true });
+    if (sampleFile) rmSync(sampleFile, { force: true });
   }
 }

@@ -8,13 +8,16 @@ import { printSummary } from './report.js';
 
 /** Options of `parse`: the pipeline's, the input side's and enrichment; the sink is fixed. */
 export function PARSE_OPTIONS(): OptionSpec[] {
-  const seen = new Set<string>();
-  return [...PIPELINE_OPTIONS, ...SOURCE_OPTIONS, ...ENRICH_OPTIONS].filter((s) =>
-    seen.has(s.name) ? false : (seen.add(s.name), true),
-  );
+  const byName = new Map<string, OptionSpec>();
+  for (const s of [...PIPELINE_OPTIONS, ...SOURCE_OPTIONS, ...ENRICH_OPTIONS]) {
+    if (!byName.has(s.name)) byName.set(s.name, s);
+  }
+  return [...byName.values()];
 }
 
-const HELP = (specs: readonly OptionSpec[]) => `Usage: flowlens parse <input...> [--format "<fields>"] [--schema raw|otel|ecs|ocsf] [options]
+const HELP = (
+  specs: readonly OptionSpec[],
+) => `Usage: flowlens parse <input...> [--format "<fields>"] [--schema raw|otel|ecs|ocsf] [options]
 
 Decodes VPC Flow Logs to NDJSON on stdout: one JSON object per record, numbers as numbers,
 null for "-". Inputs: files, directories (recursive), s3://bucket/prefix, - for stdin. The

@@ -125,7 +125,7 @@ function write(out: Writable, text: string): Promise<void> {
 
 /** DuckDB's message, first line (the kind of error and what), without the caret lines. */
 export function sqlErrorText(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = (err instanceof Error ? err.message : String(err)).replace(/^Failed to extract statements: /, '');
   const lines = msg.split('\n').filter((l) => l.trim() !== '');
   const where = lines.find((l) => l.startsWith('LINE '));
   return `SQL error: ${lines[0] ?? msg}${where ? ` (${where.trim()})` : ''}`;

@@ -3,6 +3,7 @@ import { INGEST_OPTIONS } from '../pipeline/build.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { SERVE_OPTIONS } from '../server/options.js';
 import { startServer } from '../server/server.js';
+import { SOURCE_OPTIONS } from '../sources/options.js';
 
 const HELP = (specs: readonly OptionSpec[]) => `Usage: flowlens serve [--port N] [--to <sink>]... [options]
 
@@ -17,8 +18,10 @@ Options:
 ${optionHelp(specs)}
 `;
 
+/** Serve's options: its own, then ingest's without the S3 listing ones (requests are its input). */
 export function serveOptionSpecs(): OptionSpec[] {
-  const ingest = INGEST_OPTIONS();
+  const s3Only = new Set(SOURCE_OPTIONS.map((s) => s.name));
+  const ingest = INGEST_OPTIONS().filter((s) => !s3Only.has(s.name));
   const names = new Set(ingest.map((s) => s.name));
   return [...SERVE_OPTIONS.filter((s) => !names.has(s.name)), ...ingest];
 }

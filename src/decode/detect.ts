@@ -203,17 +203,19 @@ async function* decodeBase64Stream(
 function startsBase64Payload(head: Buffer, at: number): boolean {
   if (head.length - at < 8) return false;
   const s = head.toString('latin1', at, at + 8);
-  return /^(H4sI|eyJ)[A-Za-z0-9+/=]{5}$/.test(s);
+  return (s.startsWith('H4sI') || s.startsWith('eyJ')) && /^[A-Za-z0-9+/=]{8}$/.test(s);
 }
 
-/** NUL bytes, or mostly control bytes, in the first KiB: not text. */
+/**
+ * Binary rather than text: in the first KiB, control bytes and bytes >= 0x80 make up more than
+ * 30% (random bytes give about 60%; text with a few junk bytes stays far below).
+ */
 function looksBinary(head: Buffer): boolean {
   const n = Math.min(head.length, 1024);
-  let control = 0;
+  let odd = 0;
   for (let i = 0; i < n; i++) {
     const c = head[i]!;
-    if (c === 0) return true;
-    if (c < 32 && c !== 10 && c !== 13 && c !== 9) control++;
+    if ((c < 32 && c !== 10 && c !== 13 && c !== 9) || c >= 127) odd++;
   }
-  return n > 0 && control * 10 > n;
+  return n > 0 && odd * 10 > n * 3;
 }

@@ -26,6 +26,5 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 /** The start of an offending line, printable, for malformed samples. */
 export function sampleOf(buf: Buffer, start: number, end: number): string {
   const cut = Math.min(end, start + 160);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control bytes is the point
   return buf.toString('utf8', start, cut).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\ufffd');
 }

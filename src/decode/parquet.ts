@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { type AsyncBuffer, type Compressors, parquetMetadataAsync, parquetScan, parquetSchema } from 'hyparquet';
+import {
+  type AsyncBuffer,
+  type Compressors,
+  parquetMetadataAsync,
+  parquetScan,
+  parquetSchema,
+} from 'hyparquet';
 import { type Column, FlowBatch, StrColumnBuilder } from '../batch/flow-batch.js';
 import { type FieldDef, resolveField } from '../fields/catalog.js';
 import type { DecodeOptions, SourceInput } from '../pipeline/types.js';
@@ -106,7 +112,9 @@ async function* decodeRandomAccess(
     const rows = range.rowEnd - range.rowStart;
     for (let at = 0; at < rows; at += batchSize) {
       const n = Math.min(batchSize, rows - at);
-      const columns: Column[] = fields.map((f, c) => toColumn(f, data[c]!, at, n, origin, stats.warn.bind(stats)));
+      const columns: Column[] = fields.map((f, c) =>
+        toColumn(f, data[c]!, at, n, origin, stats.warn.bind(stats)),
+      );
       const positions = new Float64Array(n);
       for (let i = 0; i < n; i++) positions[i] = range.rowStart + at + i + 1;
       stats.records += n;

@@ -58,7 +58,8 @@ export class PayloadDecoder {
    * lines. Throws a DecodeError for bytes that are none of these.
    */
   bytes(data: Buffer, position: number, source: SourceRef = this.ctx.source, depth = 0): void {
-    if (depth > 3) throw new DecodeError(`${this.ctx.origin}: payload nested too deeply (record ${position})`);
+    if (depth > 3)
+      throw new DecodeError(`${this.ctx.origin}: payload nested too deeply (record ${position})`);
     if (isGzip(data)) {
       let plain: Buffer;
       try {
@@ -147,7 +148,11 @@ export class PayloadDecoder {
     const id = `cwl:${group}/${stream}`;
     const events = o.logEvents;
     if (o.messageType !== undefined && o.messageType !== 'DATA_MESSAGE') {
-      this.bad(position, `CloudWatch Logs payload of unknown messageType ${JSON.stringify(o.messageType)}`, id);
+      this.bad(
+        position,
+        `CloudWatch Logs payload of unknown messageType ${JSON.stringify(o.messageType)}`,
+        id,
+      );
       return;
     }
     if (!Array.isArray(events)) {
@@ -218,7 +223,8 @@ export class PayloadDecoder {
 
   private toScratch(text: string): number {
     const need = Buffer.byteLength(text);
-    if (need > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(need, this.scratch.length * 2));
+    if (need > this.scratch.length)
+      this.scratch = Buffer.allocUnsafe(Math.max(need, this.scratch.length * 2));
     return this.scratch.write(text, 0);
   }
 

@@ -22,7 +22,10 @@ export interface Peeked {
 }
 
 /** Reads ahead until `enough(head)` holds or the stream ends, without losing a byte. */
-export async function peek(source: AsyncIterable<Buffer>, enough: (head: Buffer) => boolean): Promise<Peeked> {
+export async function peek(
+  source: AsyncIterable<Buffer>,
+  enough: (head: Buffer) => boolean,
+): Promise<Peeked> {
   const it = source[Symbol.asyncIterator]();
   const seen: Buffer[] = [];
   let head: Buffer = Buffer.alloc(0);
@@ -85,13 +88,21 @@ export function isParquet(head: Buffer): boolean {
  * yielded; then a DecodeError names the input and the compressed byte offset.
  */
 export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: string): AsyncGenerator<Buffer> {
-  // A deep read-ahead lets zlib (on the thread pool) inflate while the main thread parses.
+  // Large output chunks keep zlib's per-chunk JavaScript work small next to the parsing; a
+  // read-ahead of two chunks lets zlib (on the thread pool) inflate while the main thread parses.
   const zlibOptions: ZlibOptions & { readableHighWaterMark: number } = {
-    chunkSize: 128 * 1024,
+    chunkSize: 1024 * 1024,
     readableHighWaterMark: 2 * 1024 * 1024,
   };
   const z = createGunzip(zlibOptions);
-  const input = Readable.from(source, { objectMode: false, highWaterMark: 1 });
+  let fed = 0;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const c of source) {
+      fed += c.length;
+      yield c;
+    }
+  }
+  const input = Readable.from(counted(), { objectMode: false, highWaterMark: 1 });
   let readError: unknown;
   input.on('error', (err) => {
     readError = err;
@@ -104,8 +115,10 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
     if (readError !== undefined) throw readError;
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('Z_')) {
-      const offset = z.bytesWritten;
-      const why = code === 'Z_BUF_ERROR' ? 'cut off' : `damaged (${(err as Error).message})`;
+      // Cut off: the damage is where the input ends. Damaged: where zlib stopped reading.
+      const cut = code === 'Z_BUF_ERROR';
+      const offset = cut ? fed : Math.min(z.bytesWritten, fed);
+      const why = cut ? 'cut off' : `damaged (${(err as Error).message})`;
       throw new DecodeError(`${origin}: gzip stream ${why} at compressed byte ${offset}`, offset);
     }
     throw err;

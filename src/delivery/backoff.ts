@@ -21,7 +21,12 @@ export const DEFAULT_RETRY: RetryPolicy = {
  * Delay before retry number `retry` (1 = first retry). Full jitter spreads clients that failed
  * together; a server's Retry-After is honoured as a floor (capped by maxDelayMs).
  */
-export function backoffDelay(policy: RetryPolicy, retry: number, retryAfterMs?: number, random = Math.random): number {
+export function backoffDelay(
+  policy: RetryPolicy,
+  retry: number,
+  retryAfterMs?: number,
+  random = Math.random,
+): number {
   const window = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.min(retry - 1, 30));
   const jitter = Math.floor(random() * window);
   if (retryAfterMs === undefined) return jitter;

@@ -36,7 +36,10 @@ export function networkError(err: unknown, where: string): DeliveryError {
   const e = err as NodeJS.ErrnoException;
   const code = e?.code ? `${e.code}: ` : '';
   const msg = e instanceof Error ? e.message : String(err);
-  return new DeliveryError(`${where}: ${code === '' || msg.startsWith(e.code ?? '') ? '' : code}${msg}`, true);
+  return new DeliveryError(
+    `${where}: ${code === '' || msg.startsWith(e.code ?? '') ? '' : code}${msg}`,
+    true,
+  );
 }
 
 /** Shortens a backend's message for a one-line report. */

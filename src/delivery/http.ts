@@ -109,7 +109,10 @@ export function headerValue(v: string | string[] | undefined): string | undefine
 }
 
 /** Parses repeatable `key=value` (or `key: value`) header settings. */
-export function parseHeaderList(values: readonly string[] | undefined, setting: string): Record<string, string> {
+export function parseHeaderList(
+  values: readonly string[] | undefined,
+  setting: string,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values ?? []) {
     const m = /^\s*([^=:\s]+)\s*[=:]\s*(.*)$/.exec(v);

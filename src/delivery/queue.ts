@@ -137,7 +137,8 @@ export class Delivery {
           this.delivered += outcome.delivered;
           this.rejected += outcome.rejected;
           if (outcome.message) {
-            if (outcome.rejected > 0) this.error(`${this.options.name}: backend rejected records: ${outcome.message}`);
+            if (outcome.rejected > 0)
+              this.error(`${this.options.name}: backend rejected records: ${outcome.message}`);
             else this.options.warn?.(`${this.options.name}: backend warning: ${outcome.message}`);
           }
           if (!outcome.remaining) return;
@@ -154,7 +155,7 @@ export class Delivery {
             : failure.message;
           this.failed += request.records;
           this.error(`${this.options.name}: ${why}`);
-          if (!this.fatalError) this.fatalError = new DeliveryError(`${this.options.name}: ${why}`, false);
+          if (!this.fatalError) this.fatalError = new DeliveryError(why, false);
           // Wake producers so they see the failure instead of waiting for a slot.
           for (const w of this.waiters.splice(0)) w();
           return;

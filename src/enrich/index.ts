@@ -17,7 +17,10 @@ export const ENRICH_OPTIONS: readonly OptionSpec[] = [...ENRICHER_OPTIONS, ...SC
 
 function nameList(value: unknown): string[] {
   const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
-  return list.flatMap((v) => String(v).split(',')).map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  return list
+    .flatMap((v) => String(v).split(','))
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
 }
 
 /** The enrichers selected by `--enrich` minus `--disable-enrich`, in run order. */
@@ -60,7 +63,7 @@ export async function buildEnrichers(options: ResolvedOptions): Promise<Enricher
         out.push(networkEnricher());
         break;
       case 'geo': {
-        const enricher = geoFromOptions(options);
+        const enricher = await geoFromOptions(options);
         if (enricher) out.push(enricher);
         break;
       }
@@ -75,7 +78,7 @@ export async function buildEnrichers(options: ResolvedOptions): Promise<Enricher
   return out;
 }
 
-function geoFromOptions(options: ResolvedOptions): Enricher | null {
+async function geoFromOptions(options: ResolvedOptions): Promise<Enricher | null> {
   let city: MmdbSet | null = new MmdbSet();
   const cityFiles = paths(options['geoip-db']);
   if (cityFiles.length > 0) {
@@ -83,8 +86,12 @@ function geoFromOptions(options: ResolvedOptions): Enricher | null {
   } else {
     const embedded = defaultCityFiles();
     if (embedded) {
-      city.addLazy(embedded.v4, 4, 'embedded DB-IP database');
-      city.addLazy(embedded.v6, 6, 'embedded DB-IP database');
+      // Both files are read at start, concurrently and off the event loop, so the first batch
+      // with a public address does not stall on a 60-70 MB read.
+      await Promise.all([
+        city.addDefault(embedded.v4, 4, 'embedded DB-IP database', true),
+        city.addDefault(embedded.v6, 6, 'embedded DB-IP database', true),
+      ]);
     } else {
       city = null;
     }

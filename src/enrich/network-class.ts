@@ -38,7 +38,15 @@ export const NC = {
 
 /** Classes on the near side of a VPC boundary: traffic between two of them never left the private network. */
 const LOCAL = new Uint8Array(NETWORK_CLASSES.length);
-for (const c of [NC.private, NC.shared, NC.loopback, NC.linkLocal, NC.multicast, NC.unspecified, NC.broadcast]) {
+for (const c of [
+  NC.private,
+  NC.shared,
+  NC.loopback,
+  NC.linkLocal,
+  NC.multicast,
+  NC.unspecified,
+  NC.broadcast,
+]) {
   LOCAL[c] = 1;
 }
 
@@ -71,7 +79,8 @@ export function classifyIPv6(b: Uint8Array, o = 0): number {
   for (let k = 0; k < 10; k++) if (b[o + k] !== 0) zeroPrefix = false;
   if (zeroPrefix) {
     const w5 = (b[o + 10]! << 8) | b[o + 11]!;
-    if (w5 === 0xffff) return classifyIPv4(((b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!) >>> 0);
+    if (w5 === 0xffff)
+      return classifyIPv4(((b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!) >>> 0);
     if (w5 === 0) {
       let low = 0;
       for (let k = 12; k < 15; k++) low |= b[o + k]!;

@@ -17,7 +17,6 @@ export const ENRICHER_OPTIONS: readonly OptionSpec[] = [
     name: 'disable-enrich',
     type: 'string',
     multiple: true,
-    default: [],
     description: 'Enrichers to turn off (e.g. --disable-enrich geo), comma-separated or repeated',
     placeholder: 'names',
   },

@@ -119,7 +119,8 @@ export async function generateBuffer(
 /** Text or CloudWatch output as lines (no trailing empty line), synchronously: for small test inputs. */
 export function sampleLines(options: GenerateOptions = {}): { lines: string[]; truth: GroundTruth } {
   const gen = generateFlowLogs({ ...options, gzip: false });
-  if (options.output === 'parquet') throw new Error('sampleLines: Parquet output is binary; use generateBuffer');
+  if (options.output === 'parquet')
+    throw new Error('sampleLines: Parquet output is binary; use generateBuffer');
   const parts: Uint8Array[] = [];
   for (const chunk of gen.rawChunks()) parts.push(chunk);
   const encoding = options.output === 'cloudwatch' ? 'utf8' : 'latin1';

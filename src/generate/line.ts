@@ -35,7 +35,7 @@ export class LineFormatter {
         line += '-';
       } else if (numeric[k] === 1) {
         const v = num[slot]!;
-        line += v === v ? String(v) : '-';
+        line += Number.isNaN(v) ? '-' : String(v);
       } else {
         line += str[slot] ?? '-';
       }
@@ -52,7 +52,12 @@ const NOT_A_NUMBER = ['12a', 'n/a', 'abc', '1,024', '#', '?x', 'null!', 'ten'];
  * or a line of junk (control characters and U+0080–U+00FF: raw high bytes in latin1 text output,
  * valid Unicode inside CloudWatch JSON).
  */
-export function malformLine(line: string, fieldCount: number, numericPositions: readonly number[], rng: Rng): string {
+export function malformLine(
+  line: string,
+  fieldCount: number,
+  numericPositions: readonly number[],
+  rng: Rng,
+): string {
   const variant = rng.int(4);
   if (variant === 1 && numericPositions.length > 0) {
     const tokens = line.split(' ');

@@ -26,6 +26,7 @@ export const GENERATE_OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     env: env('FORMAT'),
     placeholder: 'fields',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a LogFormat string, not a template
     description: 'Any field list instead of --version: "${version} ${srcaddr} …" or plain names',
   },
   { name: 'seed', type: 'int', default: 1, env: env('SEED'), description: 'Same seed, same bytes' },
@@ -41,9 +42,10 @@ export const GENERATE_OPTIONS: readonly OptionSpec[] = [
     name: 'header',
     type: 'boolean',
     env: env('HEADER'),
-    description: 'Write the header line AWS puts first in S3 text objects (default: on for --out, off on stdout)',
+    description:
+      'Write the header line AWS puts first in S3 text objects (default: on for --out, off on stdout)',
   },
-  { name: 'no-header', type: 'boolean', description: 'Leave the header line out' },
+  { name: 'no-header', type: 'boolean', env: env('NO_HEADER'), description: 'Leave the header line out' },
   {
     name: 'malformed-rate',
     type: 'number',
@@ -52,7 +54,8 @@ export const GENERATE_OPTIONS: readonly OptionSpec[] = [
     default: 0,
     env: env('MALFORMED_RATE'),
     placeholder: 'fraction',
-    description: 'Fraction of record lines made malformed (wrong field count, non-numeric number, junk bytes)',
+    description:
+      'Fraction of record lines made malformed (wrong field count, non-numeric number, junk bytes)',
   },
   {
     name: 'cloudwatch',
@@ -111,8 +114,19 @@ export const GENERATE_OPTIONS: readonly OptionSpec[] = [
     env: env('INTERVAL'),
     description: 'Aggregation interval in seconds',
   },
-  { name: 'config', type: 'path', placeholder: 'file', description: 'JSON config file whose keys are option names' },
-  { name: 'quiet', short: 'q', type: 'boolean', default: false, description: 'No ground-truth line on stderr' },
+  {
+    name: 'config',
+    type: 'path',
+    placeholder: 'file',
+    description: 'JSON config file whose keys are option names',
+  },
+  {
+    name: 'quiet',
+    short: 'q',
+    type: 'boolean',
+    default: false,
+    description: 'No ground-truth line on stderr',
+  },
   { name: 'help', short: 'h', type: 'boolean', description: 'Show this help' },
 ];
 
@@ -120,7 +134,9 @@ function parseStartTime(value: string): number {
   if (/^\d+$/.test(value)) return Number(value);
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) {
-    throw new ConfigError(`--start-time: expected Unix seconds or an ISO 8601 time (got ${JSON.stringify(value)})`);
+    throw new ConfigError(
+      `--start-time: expected Unix seconds or an ISO 8601 time (got ${JSON.stringify(value)})`,
+    );
   }
   return Math.floor(ms / 1000);
 }
@@ -128,16 +144,20 @@ function parseStartTime(value: string): number {
 /** Resolved CLI options → generator options, rejecting contradictory combinations. */
 export function toGenerateOptions(o: ResolvedOptions): GenerateOptions {
   const out = typeof o.out === 'string' ? o.out : undefined;
-  if (o.cloudwatch === true && o.parquet === true) throw new ConfigError('--cloudwatch and --parquet exclude each other');
+  if (o.cloudwatch === true && o.parquet === true)
+    throw new ConfigError('--cloudwatch and --parquet exclude each other');
   if (o.format !== undefined && o.version !== undefined) {
     throw new ConfigError('--format and --version exclude each other: a format lists its own fields');
   }
-  if (o.header === true && o['no-header'] === true) throw new ConfigError('--header and --no-header exclude each other');
+  if (o.header === true && o['no-header'] === true)
+    throw new ConfigError('--header and --no-header exclude each other');
   const output = o.parquet === true ? 'parquet' : o.cloudwatch === true ? 'cloudwatch' : 'text';
-  if (output === 'parquet' && out === undefined) throw new ConfigError('--parquet needs --out FILE (Parquet is binary)');
+  if (output === 'parquet' && out === undefined)
+    throw new ConfigError('--parquet needs --out FILE (Parquet is binary)');
   const header = o['no-header'] === true ? false : o.header === true ? true : out !== undefined;
   const gzip = o.gzip === true || (out?.endsWith('.gz') ?? false);
-  if (output === 'parquet' && gzip) throw new ConfigError('--parquet compresses its own pages: drop --gzip / .gz');
+  if (output === 'parquet' && gzip)
+    throw new ConfigError('--parquet compresses its own pages: drop --gzip / .gz');
   return {
     records: o.records as number,
     ...(o.version !== undefined ? { version: o.version as GenerateVersion } : {}),

@@ -33,7 +33,9 @@ export function* parquetChunks(run: GeneratorRun): Generator<Uint8Array> {
     compressors: { GZIP: (input: Uint8Array) => gzipSync(input) },
     createdBy: 'flowlens generate',
   });
-  const columns: Cell[][] = fields.map(() => new Array<Cell>(Math.min(rowGroupSize, run.settings.records || 1)));
+  const columns: Cell[][] = fields.map(
+    () => new Array<Cell>(Math.min(rowGroupSize, run.settings.records || 1)),
+  );
 
   /** Bytes written since the last take; the writer's buffer is reused from the start. */
   const take = (): Uint8Array => {
@@ -64,7 +66,7 @@ export function* parquetChunks(run: GeneratorRun): Generator<Uint8Array> {
         if (f.type === 'string') cell = rec.str[slot] ?? null;
         else {
           const v = rec.num[slot]!;
-          if (v === v) cell = f.type === 'int64' ? BigInt(v) : v;
+          if (!Number.isNaN(v)) cell = f.type === 'int64' ? BigInt(v) : v;
         }
       }
       columns[k]![rows] = cell;

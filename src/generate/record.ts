@@ -15,9 +15,26 @@ export class FlowRecord {
   stream = '';
   start = 0;
 
+  /** Slots `clear` resets: the ones written out (set by the run); all of them until then. */
+  private outputSlots: Int32Array | undefined;
+
+  /** Limits `clear` to the slots a run writes out: stale values elsewhere are never read. */
+  useSlots(slots: readonly number[]): void {
+    this.outputSlots = Int32Array.from(slots.filter((s) => s >= 0));
+  }
+
   clear(): void {
-    this.str.fill(null);
-    this.num.fill(Number.NaN);
+    const slots = this.outputSlots;
+    if (!slots) {
+      this.str.fill(null);
+      this.num.fill(Number.NaN);
+      return;
+    }
+    for (let k = 0; k < slots.length; k++) {
+      const s = slots[k]!;
+      this.str[s] = null;
+      this.num[s] = Number.NaN;
+    }
   }
 }
 

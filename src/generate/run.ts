@@ -1,4 +1,4 @@
-import type { FieldDef } from '../fields/catalog.js';
+import { FIELDS, type FieldDef } from '../fields/catalog.js';
 import { generateFields, versionValue } from './fieldsets.js';
 import { LineFormatter, malformLine } from './line.js';
 import { Rng } from './random.js';
@@ -47,7 +47,10 @@ export function settingsOf(options: GenerateOptions): GenerateSettings {
     output !== 'parquet' || malformedRate === 0,
     'malformed-rate applies to text and CloudWatch output; Parquet columns are typed',
   );
-  check(output !== 'parquet' || options.gzip !== true, 'Parquet output compresses its own pages; drop gzip/.gz');
+  check(
+    output !== 'parquet' || options.gzip !== true,
+    'Parquet output compresses its own pages; drop gzip/.gz',
+  );
   const interval = options.interval ?? 600;
   check(interval === 60 || interval === 600, `interval: expected 60 or 600 (got ${interval})`);
   const eventsPerPayload = options.eventsPerPayload ?? 100;
@@ -56,7 +59,10 @@ export function settingsOf(options: GenerateOptions): GenerateSettings {
     `events-per-payload: expected a whole number ≥ 1 (got ${eventsPerPayload})`,
   );
   const rowGroupSize = options.rowGroupSize ?? 65_536;
-  check(Number.isInteger(rowGroupSize) && rowGroupSize >= 1, `row-group-size: expected ≥ 1 (got ${rowGroupSize})`);
+  check(
+    Number.isInteger(rowGroupSize) && rowGroupSize >= 1,
+    `row-group-size: expected ≥ 1 (got ${rowGroupSize})`,
+  );
   const seed = options.seed ?? 1;
   check(Number.isInteger(seed), `seed: expected a whole number (got ${seed})`);
   const fields = generateFields(options);
@@ -103,6 +109,9 @@ export class GeneratorRun {
     });
     this.faults = new Rng(settings.seed ^ 0x5bd1e995);
     this.formatter = new LineFormatter(settings.fields);
+    this.record.useSlots(
+      settings.fields.map((f) => (f.known ? FIELDS.findIndex((c) => c.name === f.name) : -1)),
+    );
     this.counter = new TruthCounter(
       emptyTruth(settings.seed, settings.output, settings.fields, settings.version, settings.header),
     );

@@ -6,7 +6,17 @@ import type { Rng } from './random.js';
  * Built once per run from the seed; records only pick from it (no per-record allocation).
  */
 
-export type EniRole = 'web' | 'app' | 'db' | 'cache' | 'bastion' | 'nat' | 'nlb' | 'ecs' | 'endpoint' | 'lambda';
+export type EniRole =
+  | 'web'
+  | 'app'
+  | 'db'
+  | 'cache'
+  | 'bastion'
+  | 'nat'
+  | 'nlb'
+  | 'ecs'
+  | 'endpoint'
+  | 'lambda';
 
 export interface Subnet {
   readonly id: string;
@@ -205,7 +215,10 @@ export function buildTopology(rng: Rng): Topology {
           vpc,
           subnet,
           ipv4: `10.${vpc.octet}.${subnetIndex * 16 + (host >> 8)}.${host & 255}`,
-          ipv6: role === 'web' || role === 'nlb' || role === 'app' ? `${v6prefix}:${hextet(rng)}::${hextet(rng)}` : null,
+          ipv6:
+            role === 'web' || role === 'nlb' || role === 'app'
+              ? `${v6prefix}:${hextet(rng)}::${hextet(rng)}`
+              : null,
           instanceId: hasInstance ? `i-${rng.hex(17)}` : null,
           region: vpc.region,
           azId: onOutpost ? null : subnet.azId,

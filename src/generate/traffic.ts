@@ -137,31 +137,44 @@ export class TrafficModel {
     }
     switch (VPC_KINDS.draw(this.rng)) {
       case 'inbound-web':
-        return this.inboundWeb();
+        this.inboundWeb();
+        return;
       case 'outbound':
-        return this.outbound();
+        this.outbound();
+        return;
       case 'nat':
-        return this.natGateway();
+        this.natGateway();
+        return;
       case 'east-west':
-        return this.eastWest();
+        this.eastWest();
+        return;
       case 'aws-service':
-        return this.awsService();
+        this.awsService();
+        return;
       case 'dns':
-        return this.udpOut(53);
+        this.udpOut(53);
+        return;
       case 'ntp':
-        return this.udpOut(123);
+        this.udpOut(123);
+        return;
       case 'ssh':
-        return this.ssh();
+        this.ssh();
+        return;
       case 'scan':
-        return this.scan();
+        this.scan();
+        return;
       case 'icmp':
-        return this.icmp();
+        this.icmp();
+        return;
       case 'endpoint':
-        return this.endpoint();
+        this.endpoint();
+        return;
       case 'nodata':
-        return this.noTraffic(RecordStatus.NoData);
+        this.noTraffic(RecordStatus.NoData);
+        return;
       case 'skipdata':
-        return this.noTraffic(RecordStatus.SkipData);
+        this.noTraffic(RecordStatus.SkipData);
+        return;
     }
   }
 
@@ -221,7 +234,17 @@ export class TrafficModel {
     const leg = rng.int(3);
     if (leg === 0) {
       // instance → NAT ENI: the packet is bound for the internet
-      this.tcp(inside.ipv4, nat.ipv4, eph, port, 'ingress', true, CLIENT_FLAGS.draw(rng), this.packets(2, 1.5), 0);
+      this.tcp(
+        inside.ipv4,
+        nat.ipv4,
+        eph,
+        port,
+        'ingress',
+        true,
+        CLIENT_FLAGS.draw(rng),
+        this.packets(2, 1.5),
+        0,
+      );
       rec.str[F.pktDstaddr] = peer;
     } else if (leg === 1) {
       // NAT ENI → internet, translated
@@ -241,7 +264,8 @@ export class TrafficModel {
     const server = rng.pick(this.servers);
     let client = rng.pick(this.clientsByVpc.get(server.vpc)!);
     // a server is never its own client: fall back to another ENI of the estate
-    if (client === server || client === undefined) client = this.clients[(this.clients.indexOf(server) + 1) % this.clients.length]!;
+    if (client === server || client === undefined)
+      client = this.clients[(this.clients.indexOf(server) + 1) % this.clients.length]!;
     const port = server.servicePort;
     const eph = this.ephemeral();
     const onServer = rng.chance(0.5);
@@ -253,9 +277,29 @@ export class TrafficModel {
       dir = onServer ? 'ingress' : 'egress';
       this.tcp(client.ipv4, server.ipv4, eph, port, dir, false, 2, rng.range(1, 4), 60);
     } else if (request) {
-      this.tcp(client.ipv4, server.ipv4, eph, port, dir, true, CLIENT_FLAGS.draw(rng), this.packets(4, 1.4), 2);
+      this.tcp(
+        client.ipv4,
+        server.ipv4,
+        eph,
+        port,
+        dir,
+        true,
+        CLIENT_FLAGS.draw(rng),
+        this.packets(4, 1.4),
+        2,
+      );
     } else {
-      this.tcp(server.ipv4, client.ipv4, port, eph, dir, true, SERVER_FLAGS.draw(rng), this.packets(4, 1.2), 3);
+      this.tcp(
+        server.ipv4,
+        client.ipv4,
+        port,
+        eph,
+        dir,
+        true,
+        SERVER_FLAGS.draw(rng),
+        this.packets(4, 1.2),
+        3,
+      );
     }
     if (dir === 'egress') this.rec.num[F.trafficPath] = 1;
     this.rec.num[F.encryptionStatus] = rng.chance(0.8) ? 1 : 3;
@@ -305,7 +349,17 @@ export class TrafficModel {
     const eph = this.ephemeral();
     if (rng.chance(0.5)) {
       const admin = rng.pick(this.topo.admins);
-      this.tcp(admin, bastion.ipv4, eph, 22, 'ingress', true, CLIENT_FLAGS.draw(rng), this.packets(10, 1.2), 0);
+      this.tcp(
+        admin,
+        bastion.ipv4,
+        eph,
+        22,
+        'ingress',
+        true,
+        CLIENT_FLAGS.draw(rng),
+        this.packets(10, 1.2),
+        0,
+      );
     } else {
       this.tcp(this.publicPeer(), bastion.ipv4, eph, 22, 'ingress', false, 2, rng.range(1, 3), 60);
       this.bpa(0.3);
@@ -325,7 +379,17 @@ export class TrafficModel {
     if (rng.chance(0.9)) {
       this.tcp(scanner, target.ipv4, rng.range(1024, 65535), port, 'ingress', open, 2, packets, 60);
     } else {
-      this.flow(scanner, target.ipv4, rng.range(1024, 65535), port, UDP, 'ingress', open, packets, packets * 29);
+      this.flow(
+        scanner,
+        target.ipv4,
+        rng.range(1024, 65535),
+        port,
+        UDP,
+        'ingress',
+        open,
+        packets,
+        packets * 29,
+      );
       this.rec.num[F.tcpFlags] = 0;
     }
     if (!open) this.bpa(0.2);
@@ -360,9 +424,29 @@ export class TrafficModel {
     const eph = this.ephemeral();
     this.onEni(ep);
     if (rng.chance(0.5)) {
-      this.tcp(client.ipv4, ep.ipv4, eph, 443, 'ingress', true, CLIENT_FLAGS.draw(rng), this.packets(3, 1.4), 1);
+      this.tcp(
+        client.ipv4,
+        ep.ipv4,
+        eph,
+        443,
+        'ingress',
+        true,
+        CLIENT_FLAGS.draw(rng),
+        this.packets(3, 1.4),
+        1,
+      );
     } else {
-      this.tcp(ep.ipv4, client.ipv4, 443, eph, 'egress', true, SERVER_FLAGS.draw(rng), this.packets(3, 1.3), 1);
+      this.tcp(
+        ep.ipv4,
+        client.ipv4,
+        443,
+        eph,
+        'egress',
+        true,
+        SERVER_FLAGS.draw(rng),
+        this.packets(3, 1.3),
+        1,
+      );
       this.rec.num[F.trafficPath] = 1;
     }
     this.rec.num[F.encryptionStatus] = 2;
@@ -409,7 +493,17 @@ export class TrafficModel {
     const srcAttach = this.topo.tgw.attachments.get(src.vpc.id)!;
     const dstAttach = this.topo.tgw.attachments.get(dst.vpc.id)!;
     const attachment = ingress ? srcAttach : dstAttach;
-    this.tcp(src.ipv4, dst.ipv4, eph, port, ingress ? 'ingress' : 'egress', true, CLIENT_FLAGS.draw(rng), this.packets(3, 1.3), 2);
+    this.tcp(
+      src.ipv4,
+      dst.ipv4,
+      eph,
+      port,
+      ingress ? 'ingress' : 'egress',
+      true,
+      CLIENT_FLAGS.draw(rng),
+      this.packets(3, 1.3),
+      2,
+    );
     rec.stream = attachment;
     rec.str[F.interfaceId] = null;
     rec.str[F.accountId] = this.topo.accounts[0]!;

@@ -98,7 +98,7 @@ class ForwardingStats extends RunStats {
 function countPassedOn(stats: RunStats, batch: FlowBatch): void {
   stats.records += batch.length;
   const col = batch.column('log_status');
-  if (!col || col.kind !== 'str') return;
+  if (col?.kind !== 'str') return;
   const nodata = col.dict.indexOf('NODATA');
   const skipdata = col.dict.indexOf('SKIPDATA');
   if (nodata < 1 && skipdata < 1) return;

@@ -9,7 +9,10 @@ export type ContinuationSender = (continuation: Continuation) => Promise<string>
  * The sender the configuration asks for: the SQS queue (`FLOWLENS_CONTINUATION_QUEUE_URL`),
  * or an asynchronous invocation of this same function. The SDK clients load on first use.
  */
-export function continuationSender(options: ResolvedOptions, env: NodeJS.ProcessEnv): ContinuationSender | undefined {
+export function continuationSender(
+  options: ResolvedOptions,
+  env: NodeJS.ProcessEnv,
+): ContinuationSender | undefined {
   const mode = (options.continuation as string | undefined) ?? 'auto';
   const queueUrl = options['continuation-queue-url'] as string | undefined;
   const fn = env.AWS_LAMBDA_FUNCTION_NAME;
@@ -19,7 +22,8 @@ export function continuationSender(options: ResolvedOptions, env: NodeJS.Process
     return sqsSender(queueUrl, env);
   }
   if (!fn) {
-    if (mode === 'invoke') throw new ConfigError('FLOWLENS_CONTINUATION: invoke needs AWS_LAMBDA_FUNCTION_NAME');
+    if (mode === 'invoke')
+      throw new ConfigError('FLOWLENS_CONTINUATION: invoke needs AWS_LAMBDA_FUNCTION_NAME');
     return undefined;
   }
   return invokeSender(fn);

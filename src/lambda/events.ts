@@ -184,12 +184,17 @@ function parseContinuation(msg: Json): Continuation {
       throw bad('object without bucket and keys');
     }
     if (!o.keys.every((k) => typeof k === 'string')) throw bad('keys must be strings');
-    return { bucket: o.bucket, keys: o.keys as string[], ...(typeof o.size === 'number' ? { size: o.size } : {}) };
+    return {
+      bucket: o.bucket,
+      keys: o.keys as string[],
+      ...(typeof o.size === 'number' ? { size: o.size } : {}),
+    };
   };
   let current: Continuation['current'];
   if (msg.current !== undefined) {
     const c = msg.current;
-    if (!isObject(c) || typeof c.after !== 'number' || c.after < 0) throw bad('current.after must be a number');
+    if (!isObject(c) || typeof c.after !== 'number' || c.after < 0)
+      throw bad('current.after must be a number');
     current = { object: toRef(c.object), after: c.after };
   }
   if (!Array.isArray(msg.pending)) throw bad('pending must be a list');

@@ -13,7 +13,8 @@ export function firehoseRecordContent(data: Uint8Array): FirehoseRecordContent {
   if (data.length === 0) return { kind: 'empty' };
   if (data[0] === 0x1f && data[1] === 0x8b) return { kind: 'payload', bytes: data };
   let i = 0;
-  while (i < data.length && (data[i] === 0x20 || data[i] === 0x0a || data[i] === 0x0d || data[i] === 0x09)) i++;
+  while (i < data.length && (data[i] === 0x20 || data[i] === 0x0a || data[i] === 0x0d || data[i] === 0x09))
+    i++;
   if (i === data.length) return { kind: 'empty' };
   const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   if (data[i] !== 0x7b /* { */) return { kind: 'lines', text: stripNewlines(text) };
@@ -24,7 +25,8 @@ export function firehoseRecordContent(data: Uint8Array): FirehoseRecordContent {
     return { kind: 'invalid', error: `not JSON (${(err as Error).message})` };
   }
   const obj = parsed as Record<string, unknown>;
-  if (Array.isArray(obj.logEvents) || typeof obj.messageType === 'string') return { kind: 'payload', bytes: data };
+  if (Array.isArray(obj.logEvents) || typeof obj.messageType === 'string')
+    return { kind: 'payload', bytes: data };
   if (typeof obj.message === 'string') {
     const line = stripNewlines(obj.message);
     return line ? { kind: 'lines', text: line } : { kind: 'empty' };

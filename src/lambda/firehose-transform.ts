@@ -1,10 +1,13 @@
 import { decodeFirehoseRecord } from '../decode/index.js';
 import { RunStats } from '../pipeline/stats.js';
-import { documentSchema } from '../schema/index.js';
+import { documentSchema, schemaOptionsFrom } from '../schema/index.js';
 import type { SchemaName } from '../schema/types.js';
 import type { FirehoseTransformRecord } from './events.js';
 import { decodeBase64 } from './payload-input.js';
 import type { LambdaRuntime } from './runtime.js';
+
+/** Lambda's synchronous response limit is 6 MB; keep room for the JSON around the records. */
+const MAX_RESPONSE_BYTES = 5_900_000;
 
 export interface TransformedRecord {
   readonly recordId: string;
@@ -24,11 +27,16 @@ export async function transformFirehose(
   records: readonly FirehoseTransformRecord[],
   stats: RunStats,
 ): Promise<TransformedRecord[]> {
-  const schema = documentSchema(((runtime.options.schema as string | undefined) ?? 'raw') as SchemaName);
+  const schema = documentSchema(
+    ((runtime.options.schema as string | undefined) ?? 'raw') as SchemaName,
+    schemaOptionsFrom(runtime.options),
+  );
   const out: TransformedRecord[] = [];
+  let responseBytes = 0;
   for (const record of records) {
     const failed = (why: string): TransformedRecord => {
       stats.addError({ source: `firehose:${record.recordId}`, message: why });
+      responseBytes += record.data.length + record.recordId.length + 64;
       return { recordId: record.recordId, result: 'ProcessingFailed', data: record.data };
     };
     const bytes = decodeBase64(record.data);
@@ -58,7 +66,14 @@ export async function transformFirehose(
     }
     merge(stats, local);
     if (count > 0) {
-      out.push({ recordId: record.recordId, result: 'Ok', data: Buffer.from(lines).toString('base64') });
+      const data = Buffer.from(lines).toString('base64');
+      if (responseBytes + data.length + record.recordId.length + 64 > MAX_RESPONSE_BYTES) {
+        // Lambda refuses responses over 6 MB, which would fail every record of the batch.
+        out.push(failed("output would exceed Lambda's 6 MB response limit (lower the stream's buffer size)"));
+        continue;
+      }
+      responseBytes += data.length + record.recordId.length + 64;
+      out.push({ recordId: record.recordId, result: 'Ok', data });
     } else if (local.malformed > 0) {
       out.push(failed(local.malformedSamples[0]?.message ?? 'malformed record'));
     } else {

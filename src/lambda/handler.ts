@@ -47,18 +47,24 @@ class Tally {
  * Builds a handler. The configuration is resolved and validated once per cold start; a bad
  * setting is logged as one line naming it, and every invocation then fails with that line.
  */
-export function createHandler(env: NodeJS.ProcessEnv = process.env, overrides: RuntimeOverrides = {}): Handler {
+export function createHandler(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: RuntimeOverrides = {},
+): Handler {
   let runtime: Promise<LambdaRuntime> | undefined;
   const log = overrides.log ?? ((line: string) => process.stdout.write(line + '\n'));
   return async (event, context) => {
     const started = Date.now();
     runtime ??= createRuntime(env, overrides).catch((err: unknown) => {
-      const message = err instanceof ConfigError ? `configuration: ${err.message}` : String((err as Error).message);
+      const message =
+        err instanceof ConfigError ? `configuration: ${err.message}` : String((err as Error).message);
       log(JSON.stringify({ flowlens: 'lambda', level: 'error', message }));
       throw new Error(message);
     });
     const rt = await runtime;
-    const deadline = context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis!() : () => Infinity;
+    const deadline = context?.getRemainingTimeInMillis
+      ? () => context.getRemainingTimeInMillis!()
+      : () => Infinity;
     const budget: TimeBudget = { remainingMs: deadline, reserveMs: rt.options['time-reserve-ms'] as number };
     const tally = new Tally();
     let kind = 'unknown';
@@ -69,7 +75,12 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env, overrides: R
         case 'message': {
           const outcome = await runMessage(rt, work.work, budget, tally, {});
           if (outcome === false) throw new Error(tally.errors.slice(0, 3).join('; ') || 'run failed');
-          return { ok: true, objects: tally.objects, records: tally.stats.records, continued: tally.continuations > 0 };
+          return {
+            ok: true,
+            objects: tally.objects,
+            records: tally.stats.records,
+            continued: tally.continuations > 0,
+          };
         }
         case 'sqs': {
           const failures: string[] = [];
@@ -101,7 +112,10 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env, overrides: R
           const report = await runPayloads(rt, [payloadInput(bytes, { id: 'awslogs' })], tally.stats);
           tally.delivered += deliveredBy(report);
           if (!report.ok) {
-            const errs = [...report.stats.errors.map((e) => e.message), ...report.sinks.flatMap((s) => s.errors)];
+            const errs = [
+              ...report.stats.errors.map((e) => e.message),
+              ...report.sinks.flatMap((s) => s.errors),
+            ];
             tally.errors.push(...errs);
             throw new Error(errs.slice(0, 3).join('; ') || 'delivery failed');
           }
@@ -163,7 +177,12 @@ async function runMessage(
           budget,
         );
   tally.addObjects(outcome);
-  if (outcome.continuation) rt.log({ level: 'info', message: `continuation ${outcome.handedOn}`, continuation: outcome.continuation });
+  if (outcome.continuation)
+    rt.log({
+      level: 'info',
+      message: `continuation ${outcome.handedOn}`,
+      continuation: outcome.continuation,
+    });
   return outcome.ok;
 }
 
@@ -194,7 +213,8 @@ async function runKinesis(
     const seq = bySource.get(e.source);
     if (seq) failures.push(seq);
   }
-  const sinkFailed = report.sinks.some((s) => s.failed > 0 || s.errors.length > 0) ||
+  const sinkFailed =
+    report.sinks.some((s) => s.failed > 0 || s.errors.length > 0) ||
     report.stats.errors.some((e) => e.source === 'pipeline');
   if (sinkFailed) {
     tally.errors.push(...report.sinks.flatMap((s) => s.errors.map((m) => `sink ${s.name}: ${m}`)));

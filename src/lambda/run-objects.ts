@@ -48,7 +48,12 @@ export async function runObjects(
     log: (m: string) => runtime.log({ level: 'warn', message: m }),
   };
   const inputs = work.objects.map(
-    (o) => new S3ObjectInput(runtime.s3, { bucket: o.bucket, keys: o.keys, size: o.size, context: work.context }, readOptions),
+    (o) =>
+      new S3ObjectInput(
+        runtime.s3,
+        { bucket: o.bucket, keys: o.keys, size: o.size, context: work.context },
+        readOptions,
+      ),
   );
   if (work.resumeAfter && inputs[0]) state.resumeAfter.set(inputs[0], work.resumeAfter);
   let pending: S3ObjectInput[] = [];
@@ -96,7 +101,11 @@ export async function runObjects(
     ...(stoppedInput
       ? {
           current: {
-            object: { bucket: stoppedInput.bucket, keys: [stoppedInput.resolvedKey], size: stoppedInput.size },
+            object: {
+              bucket: stoppedInput.bucket,
+              keys: [stoppedInput.resolvedKey],
+              size: stoppedInput.size,
+            },
             after: stop!.after,
           },
         }
@@ -115,7 +124,8 @@ export async function runObjects(
     errors.push(handedOn);
   } else if (!runtime.sendContinuation) {
     ok = false;
-    handedOn = 'not sent: no continuation route (set FLOWLENS_CONTINUATION_QUEUE_URL or allow self-invocation)';
+    handedOn =
+      'not sent: no continuation route (set FLOWLENS_CONTINUATION_QUEUE_URL or allow self-invocation)';
     errors.push(handedOn);
   } else {
     try {

@@ -1,8 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ResolvedOptions } from '../config/options.js';
+import { ConfigError, type ResolvedOptions } from '../config/options.js';
 import { buildEnrichers } from '../enrich/index.js';
 import { type ParsedFormat, parseFormat } from '../fields/format.js';
 import type { Enricher } from '../pipeline/types.js';
+import { findSink, sinkEntries } from '../sinks/registry.js';
 import { createS3Client } from '../sources/s3-client.js';
 import { resolveLambdaConfig } from './config.js';
 import { type ContinuationSender, continuationSender } from './continuation.js';
@@ -27,8 +28,19 @@ export interface RuntimeOverrides {
 }
 
 /** Resolves and validates the configuration and builds the shared parts. Throws ConfigError. */
-export async function createRuntime(env: NodeJS.ProcessEnv, overrides: RuntimeOverrides = {}): Promise<LambdaRuntime> {
+export async function createRuntime(
+  env: NodeJS.ProcessEnv,
+  overrides: RuntimeOverrides = {},
+): Promise<LambdaRuntime> {
   const options = resolveLambdaConfig(env);
+  for (const name of (options.to as string[] | undefined) ?? []) {
+    if (!findSink(name)) {
+      const known = sinkEntries()
+        .map((e) => e.name)
+        .join(', ');
+      throw new ConfigError(`FLOWLENS_SINKS: unknown sink "${name}" (available: ${known})`);
+    }
+  }
   const write = overrides.log ?? ((line: string) => process.stdout.write(line + '\n'));
   const format = typeof options.format === 'string' ? parseFormat(options.format) : undefined;
   const sender = overrides.sendContinuation ?? continuationSender(options, env);

@@ -4,7 +4,7 @@ import { buildEnrichers, ENRICH_OPTIONS } from '../enrich/index.js';
 import { parseFormat } from '../fields/format.js';
 import '../sinks/index.js';
 import { allSinkOptions, findSink, type SinkContext, sinkEntries } from '../sinks/registry.js';
-import { SOURCE_OPTIONS } from '../sources/options.js';
+import { SOURCE_OPTIONS, validateSourceOptions } from '../sources/options.js';
 import { resolveInputs } from '../sources/resolve.js';
 import { PIPELINE_OPTIONS } from './options.js';
 import type { RunPlan } from './run.js';
@@ -76,6 +76,7 @@ export async function buildPipeline(
   context: BuildContext,
 ): Promise<RunPlan & { stats: RunStats }> {
   const stats = context.stats ?? new RunStats();
+  validateSourceOptions(options);
   const format = typeof options.format === 'string' ? parseFormat(options.format) : undefined;
   for (const name of format?.unknown ?? []) stats.warn(`--format: unknown field "${name}" kept as text`);
   const enrichers = await buildEnrichers(options);

@@ -150,7 +150,9 @@ export function ecsDocumentSchema(): DocumentSchema {
       if (names !== null) vpcflow.tcp_flags_array = names;
       doc.aws = { vpcflow };
 
-      const related = [...new Set([src, dst, v.str('srcaddr', i), v.str('dstaddr', i)].filter((a) => a !== null))];
+      const related = [
+        ...new Set([src, dst, v.str('srcaddr', i), v.str('dstaddr', i)].filter((a) => a !== null)),
+      ];
       if (related.length > 0) doc.related = { ip: related };
       return doc;
     },

@@ -23,9 +23,30 @@ export const OCSF_ACTIVITY: Readonly<
     }
   >
 > = {
-  ACCEPT: { activity_id: 6, activity_name: 'Traffic', action_id: 1, action: 'Allowed', disposition_id: 1, disposition: 'Allowed' },
-  REJECT: { activity_id: 2, activity_name: 'Deny', action_id: 2, action: 'Denied', disposition_id: 2, disposition: 'Blocked' },
-  none: { activity_id: 0, activity_name: 'Unknown', action_id: 0, action: 'Unknown', disposition_id: 0, disposition: 'Unknown' },
+  ACCEPT: {
+    activity_id: 6,
+    activity_name: 'Traffic',
+    action_id: 1,
+    action: 'Allowed',
+    disposition_id: 1,
+    disposition: 'Allowed',
+  },
+  REJECT: {
+    activity_id: 2,
+    activity_name: 'Deny',
+    action_id: 2,
+    action: 'Denied',
+    disposition_id: 2,
+    disposition: 'Blocked',
+  },
+  none: {
+    activity_id: 0,
+    activity_name: 'Unknown',
+    action_id: 0,
+    action: 'Unknown',
+    disposition_id: 0,
+    disposition: 'Unknown',
+  },
 };
 
 /** traffic-path 1–8 → connection_info.boundary_id 4–11, with the OCSF boundary captions. */
@@ -83,7 +104,8 @@ const OCSF_CONSUMED = new Set([
   'log_status',
   'record_uid',
   'community_id',
-  ...OCSF_ENDPOINT_FIELDS.flatMap(([s, d]) => [s, d]),
+  ...OCSF_ENDPOINT_FIELDS.map(([src]) => src),
+  ...OCSF_ENDPOINT_FIELDS.map(([, dst]) => dst),
   ...OCSF_ENI_FIELDS.map(([c]) => c),
 ]);
 
@@ -191,7 +213,10 @@ export function ocsfDocumentSchema(): DocumentSchema {
       const path = v.num('traffic_path', i);
       if (path !== null) {
         const b = OCSF_BOUNDARY[path];
-        Object.assign(conn, b ? { boundary_id: b[0], boundary: b[1] } : { boundary_id: 99, boundary: 'Other' });
+        Object.assign(
+          conn,
+          b ? { boundary_id: b[0], boundary: b[1] } : { boundary_id: 99, boundary: 'Other' },
+        );
       }
       const community = v.str('community_id', i);
       if (community !== null) conn.community_uid = community;

@@ -1,7 +1,7 @@
-import { type Column, cellAt, type FlowBatch } from '../batch/flow-batch.js';
+import { type Column, cellAt, type FlowBatch, numAt, strAt } from '../batch/flow-batch.js';
 import { otelTransport, protocolName } from '../enrich/protocols.js';
-import type { AttributeWriter, Document, DocumentSchema, OtelMapping, SchemaOptions } from './types.js';
 import { summaryLine } from './summary.js';
+import type { AttributeWriter, Document, DocumentSchema, OtelMapping, SchemaOptions } from './types.js';
 import { addressFamily, type BatchView, isoTime, viewOf } from './view.js';
 
 /**
@@ -116,14 +116,35 @@ interface Resolved {
   readonly view: BatchView;
   /** [attribute, column, kind] of the table rows present in this batch, then unknown fields. */
   readonly plain: readonly (readonly [string, Column, AttrKind])[];
+  /** The columns the rules read, looked up once per batch. */
+  readonly srcaddr: Column | undefined;
+  readonly dstaddr: Column | undefined;
+  readonly pktSrc: Column | undefined;
+  readonly pktDst: Column | undefined;
+  readonly protocol: Column | undefined;
+  readonly protocolName: Column | undefined;
+  readonly type: Column | undefined;
+  readonly direction: Column | undefined;
+  readonly account: Column | undefined;
+  readonly region: Column | undefined;
+  readonly action: Column | undefined;
 }
 
 const TABLE_COLUMNS = new Set(OTEL_ATTRIBUTES.map(([c]) => c));
 const resolvedOf = new WeakMap<FlowBatch, Resolved>();
 
+// The encoders call the mapping for every row of one batch in turn: remember the last one.
+let lastBatch: FlowBatch | undefined;
+let lastResolved: Resolved | undefined;
+
 function resolve(batch: FlowBatch): Resolved {
+  if (batch === lastBatch && lastResolved) return lastResolved;
   let r = resolvedOf.get(batch);
-  if (r) return r;
+  if (r) {
+    lastBatch = batch;
+    lastResolved = r;
+    return r;
+  }
   const plain: [string, Column, AttrKind][] = [];
   for (const [column, attribute, kind] of OTEL_ATTRIBUTES) {
     const col = batch.column(column);
@@ -132,10 +153,27 @@ function resolve(batch: FlowBatch): Resolved {
   // Fields flowlens does not know (from a header or --format) keep their values as text.
   for (let c = 0; c < batch.fields.length; c++) {
     const f = batch.fields[c]!;
-    if (!TABLE_COLUMNS.has(f.column) && !SPECIAL.has(f.column)) plain.push([`aws.vpc.flow.${f.column}`, batch.columns[c]!, 'str']);
+    if (!TABLE_COLUMNS.has(f.column) && !SPECIAL.has(f.column))
+      plain.push([`aws.vpc.flow.${f.column}`, batch.columns[c]!, 'str']);
   }
-  r = { view: viewOf(batch), plain };
+  r = {
+    view: viewOf(batch),
+    plain,
+    srcaddr: batch.column('srcaddr'),
+    dstaddr: batch.column('dstaddr'),
+    pktSrc: batch.column('pkt_srcaddr'),
+    pktDst: batch.column('pkt_dstaddr'),
+    protocol: batch.column('protocol'),
+    protocolName: batch.column('protocol_name'),
+    type: batch.column('type'),
+    direction: batch.column('flow_direction'),
+    account: batch.column('account_id'),
+    region: batch.column('region'),
+    action: batch.column('action'),
+  };
   resolvedOf.set(batch, r);
+  lastBatch = batch;
+  lastResolved = r;
   return r;
 }
 
@@ -167,15 +205,20 @@ export function otelMapping(options: SchemaOptions = {}): OtelMapping {
   const body = options.body ?? 'line';
   return {
     resourceKey(batch, i) {
-      const v = resolve(batch).view;
-      return `${v.str('account_id', i) ?? ''}\u0000${v.str('region', i) ?? ''}`;
+      const r = resolve(batch);
+      // The source's log group/stream or bucket/key are resource attributes too, so they split groups.
+      const ctx = batch.source.context;
+      const origin = ctx
+        ? `${ctx.logGroup ?? ''}\u0000${ctx.logStream ?? ''}\u0000${ctx.bucket ?? ''}\u0000${ctx.key ?? ''}`
+        : '';
+      return `${strAt(r.account, i) ?? ''}\u0000${strAt(r.region, i) ?? ''}\u0000${origin}`;
     },
     resource(batch, i, out) {
-      const v = resolve(batch).view;
+      const r = resolve(batch);
       out.str('cloud.provider', 'aws');
-      const account = v.str('account_id', i);
+      const account = strAt(r.account, i);
       if (account !== null) out.str('cloud.account.id', account);
-      const region = v.str('region', i);
+      const region = strAt(r.region, i);
       if (region !== null) out.str('cloud.region', region);
       const ctx = batch.source.context;
       if (ctx?.logGroup) out.strArray('aws.log.group.names', [ctx.logGroup]);
@@ -188,10 +231,10 @@ export function otelMapping(options: SchemaOptions = {}): OtelMapping {
       return v.num(timeField, i) ?? v.num(timeField === 'end' ? 'start' : 'end', i);
     },
     severityNumber(batch, i) {
-      return resolve(batch).view.str('action', i) === 'REJECT' ? 13 : 9;
+      return strAt(resolve(batch).action, i) === 'REJECT' ? 13 : 9;
     },
     severityText(batch, i) {
-      return resolve(batch).view.str('action', i) === 'REJECT' ? 'WARN' : 'INFO';
+      return strAt(resolve(batch).action, i) === 'REJECT' ? 'WARN' : 'INFO';
     },
     body(batch, i) {
       if (body === 'none') return null;
@@ -199,27 +242,27 @@ export function otelMapping(options: SchemaOptions = {}): OtelMapping {
       return batch.line(i);
     },
     attributes(batch, i, out) {
-      const { view: v, plain } = resolve(batch);
-      const src = v.srcAddr(i);
-      const dst = v.dstAddr(i);
+      const r = resolve(batch);
+      const srcaddr = strAt(r.srcaddr, i);
+      const dstaddr = strAt(r.dstaddr, i);
+      const src = strAt(r.pktSrc, i) ?? srcaddr;
+      const dst = strAt(r.pktDst, i) ?? dstaddr;
       if (src !== null) out.str('source.address', src);
       if (dst !== null) out.str('destination.address', dst);
       // The interface-side address, when it is not the packet's: the ENI's own for its direction.
-      const srcaddr = v.str('srcaddr', i);
-      const dstaddr = v.str('dstaddr', i);
       const srcDiffers = srcaddr !== null && srcaddr !== src;
       const dstDiffers = dstaddr !== null && dstaddr !== dst;
-      const direction = v.str('flow_direction', i);
+      const direction = strAt(r.direction, i);
       if (srcDiffers && (direction !== 'ingress' || !dstDiffers)) out.str('network.local.address', srcaddr);
       else if (dstDiffers) out.str('network.local.address', dstaddr);
-      const proto = v.num('protocol', i);
+      const proto = numAt(r.protocol, i);
       if (proto !== null) {
-        const name = v.str('protocol_name', i) ?? protocolName(proto);
+        const name = strAt(r.protocolName, i) ?? protocolName(proto);
         if (name !== null) out.str('network.protocol.name', name);
         const transport = otelTransport(proto);
         if (transport !== null) out.str('network.transport', transport);
       }
-      const type = v.str('type', i);
+      const type = strAt(r.type, i);
       if (type === 'IPv4' || type === 'IPv6') out.str('network.type', type === 'IPv4' ? 'ipv4' : 'ipv6');
       else if (type !== null) out.str('aws.vpc.flow.type', type);
       else {
@@ -227,7 +270,7 @@ export function otelMapping(options: SchemaOptions = {}): OtelMapping {
         if (family !== null) out.str('network.type', family);
       }
       if (direction !== null) out.str('network.io.direction', IO_DIRECTION[direction] ?? direction);
-      for (const [key, col, kind] of plain) writeValue(out, key, col, i, kind);
+      for (const [key, col, kind] of r.plain) writeValue(out, key, col, i, kind);
     },
   };
 }

@@ -1,5 +1,5 @@
-import type { BatchView } from './view.js';
 import { protocolName } from '../enrich/protocols.js';
+import type { BatchView } from './view.js';
 
 /**
  * A one-line human summary of a record, e.g.
@@ -13,7 +13,8 @@ export function summaryLine(v: BatchView, i: number): string {
     return `${status} ${eni} ${v.num('start', i) ?? '-'}-${v.num('end', i) ?? '-'}`;
   }
   const proto = v.num('protocol', i);
-  const protoText = proto === null ? '-' : (v.str('protocol_name', i) ?? protocolName(proto) ?? String(proto));
+  const protoText =
+    proto === null ? '-' : (v.str('protocol_name', i) ?? protocolName(proto) ?? String(proto));
   const endpoint = (addr: string | null, port: number | null): string => {
     const a = addr ?? '-';
     if (port === null) return a;

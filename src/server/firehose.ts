@@ -65,7 +65,8 @@ export function firehoseEndpoint(config: FirehoseEndpointConfig) {
       }
     }
     const version = header(req, 'x-amz-firehose-protocol-version');
-    if (version !== undefined && version !== '1.0') return reply(400, `unsupported protocol version ${version}`);
+    if (version !== undefined && version !== '1.0')
+      return reply(400, `unsupported protocol version ${version}`);
     let body: Buffer;
     try {
       body = await readBody(req, config.maxBody);
@@ -112,7 +113,8 @@ function parseRequest(body: Buffer): ParsedRequest | { error: string; requestId?
     return { error: `malformed JSON body: ${(err as Error).message}` };
   }
   const obj = json as { requestId?: unknown; records?: unknown };
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { error: 'body is not a JSON object' };
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return { error: 'body is not a JSON object' };
   if (typeof obj.requestId !== 'string' || obj.requestId === '') return { error: 'requestId is missing' };
   const requestId = obj.requestId;
   const bad = (error: string) => ({ error, requestId });
@@ -129,7 +131,12 @@ function parseRequest(body: Buffer): ParsedRequest | { error: string; requestId?
     if (content.kind === 'invalid') return bad(`records[${i}]: ${content.error}`);
     if (content.kind === 'lines') lines.push(content.text);
     if (content.kind === 'payload') {
-      inputs.push(payloadInput(content.bytes, { id: `firehose:${obj.requestId}/${i}`, context: firehoseContext(obj.requestId) }));
+      inputs.push(
+        payloadInput(content.bytes, {
+          id: `firehose:${obj.requestId}/${i}`,
+          context: firehoseContext(obj.requestId),
+        }),
+      );
     }
   }
   if (lines.length) {
@@ -147,7 +154,11 @@ function firehoseContext(requestId: string): Record<string, string> {
   return { firehose_request_id: requestId };
 }
 
-async function ingest(config: FirehoseEndpointConfig, requestId: string, inputs: SourceInput[]): Promise<Outcome> {
+async function ingest(
+  config: FirehoseEndpointConfig,
+  requestId: string,
+  inputs: SourceInput[],
+): Promise<Outcome> {
   if (inputs.length === 0) return { status: 200 };
   const stats = new RunStats();
   let report: RunReport;
@@ -177,9 +188,13 @@ async function ingest(config: FirehoseEndpointConfig, requestId: string, inputs:
     ...report.sinks.flatMap((s) => s.errors.map((m) => `sink ${s.name}: ${m}`)),
   ];
   // A record that decodes to nothing usable is the sender's fault; a sink failure is ours (retry).
-  const decodeOnly = report.sinks.every((s) => s.failed === 0 && s.errors.length === 0) &&
+  const decodeOnly =
+    report.sinks.every((s) => s.failed === 0 && s.errors.length === 0) &&
     stats.errors.every((e) => e.source !== 'pipeline');
-  return { status: decodeOnly ? 400 : 500, errorMessage: problems.slice(0, 5).join('; ') || 'delivery failed' };
+  return {
+    status: decodeOnly ? 400 : 500,
+    errorMessage: problems.slice(0, 5).join('; ') || 'delivery failed',
+  };
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

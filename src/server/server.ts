@@ -59,7 +59,8 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
     res.on('close', () => inFlight--);
     route(req, res).catch((err: unknown) => {
       context.log(`${req.method} ${req.url}: ${(err as Error).message}`);
-      if (!res.headersSent) respond(res, 500, { requestId: '', timestamp: Date.now(), errorMessage: 'internal error' });
+      if (!res.headersSent)
+        respond(res, 500, { requestId: '', timestamp: Date.now(), errorMessage: 'internal error' });
       else res.destroy();
     });
   });

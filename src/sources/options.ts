@@ -1,4 +1,5 @@
-import type { OptionSpec } from '../config/options.js';
+import type { OptionSpec, ResolvedOptions } from '../config/options.js';
+import { timeRange } from './s3-partitions.js';
 
 /** Options of the input side (S3 listing, time pruning). Owned by the sources stage. */
 export const SOURCE_OPTIONS: readonly OptionSpec[] = [
@@ -34,7 +35,7 @@ export const SOURCE_OPTIONS: readonly OptionSpec[] = [
     min: 1,
     max: 64,
     default: 4,
-    description: 'S3 objects requested ahead of the one being decoded',
+    description: 'S3 objects in flight at once: the one being decoded and those requested ahead of it',
     placeholder: 'n',
   },
   {
@@ -47,3 +48,8 @@ export const SOURCE_OPTIONS: readonly OptionSpec[] = [
     placeholder: 'n',
   },
 ];
+
+/** Checks what the specs cannot (the --since/--until dates); throws a ConfigError naming the flag. */
+export function validateSourceOptions(options: ResolvedOptions): void {
+  timeRange(options.since, options.until);
+}

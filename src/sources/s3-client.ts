@@ -12,6 +12,9 @@ export interface S3ClientSettings {
  * S3-compatible store understands; the SDK's own retries stay on for requests.
  */
 export function createS3Client(settings: S3ClientSettings = {}): S3Client {
+  // flowlens supports Node 20 (package engines); the SDK's notice about its own future
+  // requirement would otherwise land in every run's stderr.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const config: S3ClientConfig = {};
   if (settings.endpoint) {
     config.endpoint = settings.endpoint;

@@ -81,7 +81,10 @@ export class S3ObjectInput implements SourceInput {
   discard(): void {
     const p = this.pending;
     this.pending = undefined;
-    p?.then((r) => destroyBody(r), () => undefined);
+    p?.then(
+      (r) => destroyBody(r),
+      () => undefined,
+    );
   }
 
   async *open(offset = 0): AsyncIterable<Uint8Array> {
@@ -133,6 +136,47 @@ export class S3ObjectInput implements SourceInput {
     }
   }
 
+  /**
+   * Bytes [start, end) with one ranged GET (Parquet footers and column chunks). A read that
+   * fails midway asks again for the part still missing.
+   */
+  async readRange(start: number, end: number): Promise<Uint8Array> {
+    if (end <= start) return new Uint8Array(0);
+    if (!this.etag) destroyBody(await this.firstGet());
+    const out = Buffer.allocUnsafe(end - start);
+    let got = 0;
+    let failures = 0;
+    const retries = this.options.retries ?? 5;
+    while (got < out.length) {
+      try {
+        const r = await this.client.send(
+          new GetObjectCommand({
+            Bucket: this.spec.bucket,
+            Key: this.key,
+            Range: `bytes=${start + got}-${end - 1}`,
+            ...(this.etag ? { IfMatch: this.etag } : {}),
+          }),
+        );
+        for await (const chunk of (r.Body as AsyncIterable<Uint8Array> | undefined) ?? []) {
+          const n = Math.min(chunk.length, out.length - got);
+          out.set(chunk.subarray(0, n), got);
+          got += n;
+        }
+        if (got < out.length) throw new Error(`range ended at byte ${start + got} of ${end}`);
+      } catch (err) {
+        failures++;
+        if (failures > retries) {
+          throw new S3ReadError(
+            `${this.ref.id}: ranged read of bytes ${start}-${end - 1}: ${s3ErrorText(err)}`,
+            start + got,
+          );
+        }
+        await sleep((this.options.backoffMs ?? 200) * 2 ** (failures - 1));
+      }
+    }
+    return out;
+  }
+
   /** GET of the whole object, trying each candidate key until one exists. */
   private async firstGet(): Promise<GetObjectCommandOutput> {
     let lastErr: unknown;
@@ -142,7 +186,8 @@ export class S3ObjectInput implements SourceInput {
         this.useKey(key, r);
         return r;
       } catch (err) {
-        if (!isNoSuchKey(err)) throw new S3ReadError(`${refFor(this.spec.bucket, key).id}: ${s3ErrorText(err)}`, 0);
+        if (!isNoSuchKey(err))
+          throw new S3ReadError(`${refFor(this.spec.bucket, key).id}: ${s3ErrorText(err)}`, 0);
         lastErr = err;
       }
     }
@@ -177,7 +222,8 @@ export class S3ObjectInput implements SourceInput {
     this.key = key;
     this.etag = r.ETag;
     this.ref = refFor(this.spec.bucket, key, this.spec.context);
-    if (this.size === undefined && r.ContentLength !== undefined) this.size = r.ContentLength;
+    // The object's own length wins over a notification's (which may describe an older version).
+    if (r.ContentLength !== undefined && !r.ContentRange) this.size = r.ContentLength;
   }
 }
 

@@ -15,8 +15,14 @@ const DAY = 24 * HOUR;
  */
 export function parseTimeBound(value: string, setting: string): number {
   const v = value.trim();
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2}(?:\.\d+)?))?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(v);
-  if (!m) throw new ConfigError(`${setting}: expected an ISO date or date-time such as 2024-05-01T13:00Z (got "${value}")`);
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2}(?:\.\d+)?))?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(
+      v,
+    );
+  if (!m)
+    throw new ConfigError(
+      `${setting}: expected an ISO date or date-time such as 2024-05-01T13:00Z (got "${value}")`,
+    );
   const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}${m[7] ?? 'Z'}`;
   const t = Date.parse(iso);
   if (Number.isNaN(t)) throw new ConfigError(`${setting}: not a valid date/time (got "${value}")`);

@@ -1,10 +1,10 @@
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, type ResolvedOptions } from '../config/options.js';
 import type { SourceInput } from '../pipeline/types.js';
+import type { ResolveContext } from './resolve.js';
 import { createS3Client, s3ErrorText } from './s3-client.js';
 import { S3ObjectInput } from './s3-object.js';
 import { dayPrefixes, keyInRange, type TimeRange, timeRange } from './s3-partitions.js';
-import type { ResolveContext } from './resolve.js';
 
 export interface S3Location {
   readonly bucket: string;
@@ -14,7 +14,7 @@ export interface S3Location {
 /** `s3://bucket/prefix` → bucket and prefix (the prefix may be empty). */
 export function parseS3Uri(uri: string): S3Location {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!m || !m[1]) throw new ConfigError(`${uri}: expected s3://bucket/prefix`);
+  if (!m?.[1]) throw new ConfigError(`${uri}: expected s3://bucket/prefix`);
   return { bucket: m[1], prefix: m[2] ?? '' };
 }
 
@@ -65,7 +65,7 @@ export async function* s3Inputs(
       count++;
       yield input;
     }
-    if (count === 0) context.log(`${uri}: no objects${range.from ?? range.to ? ' in the time range' : ''}`);
+    if (count === 0) context.log(`${uri}: no objects${(range.from ?? range.to) ? ' in the time range' : ''}`);
   } finally {
     for (const queued of window) queued.discard();
     client.destroy();

@@ -5,7 +5,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FlowBatch } from '../batch/flow-batch.js';
 import { findField } from '../fields/catalog.js';
 import { quoteIdent, quoteText } from './schema.js';
-import { Staging } from './staging.js';
+import { type SealedChunk, Staging } from './staging.js';
 import { convert } from './store.js';
 
 /**
@@ -62,7 +62,7 @@ export class LakeWriter {
   async append(batch: FlowBatch): Promise<void> {
     let staging = this.stagings.get(batch.source.id);
     if (!staging) {
-      staging = await Staging.create(this.con, this.nextStage++, true);
+      staging = await Staging.create(this.con, this.nextStage++, { catalog: 'memory', fieldsOnly: true });
       this.stagings.set(batch.source.id, staging);
     }
     await staging.append(batch);
@@ -74,8 +74,14 @@ export class LakeWriter {
     if (!staging) return;
     this.stagings.delete(sourceId);
     try {
-      staging.finish();
-      await this.movePending(staging);
+      const chunk = await staging.seal();
+      if (chunk) {
+        try {
+          await this.movePending(chunk);
+        } finally {
+          await this.con.run(`DROP TABLE IF EXISTS ${chunk.table}`);
+        }
+      }
     } finally {
       await staging.drop().catch(() => undefined);
     }
@@ -101,7 +107,7 @@ export class LakeWriter {
     }
   }
 
-  private async movePending(staging: Staging): Promise<void> {
+  private async movePending(staging: SealedChunk): Promise<void> {
     const joins: string[] = [];
     const names: string[] = [];
     const exprs: string[] = [];
@@ -115,7 +121,7 @@ export class LakeWriter {
       let value = `s.${c.stageName}`;
       if (c.kind === 'code') {
         const alias = `d${joins.length}`;
-        joins.push(`LEFT JOIN temp.main.${staging.dictTable} ${alias} ON ${alias}.code = s.${c.stageName}`);
+        joins.push(`LEFT JOIN ${staging.dictTable} ${alias} ON ${alias}.code = s.${c.stageName}`);
         value = `${alias}.value`;
       }
       names.push(c.name);
@@ -136,7 +142,7 @@ export class LakeWriter {
     const result = await this.con.run(
       `INSERT INTO ${PENDING} (${[...PARTS, ...names].map(quoteIdent).join(', ')})
 SELECT ${[...parts, ...exprs].join(', ')}
-FROM temp.main.${staging.table} s
+FROM ${staging.table} s
 ${joins.join('\n')}`,
     );
     this.pendingRows += result.rowsChanged;

@@ -1,11 +1,15 @@
 import { FIELDS, type FieldType } from '../fields/catalog.js';
 
 /**
- * The `flows` table: every catalog field under its snake_case name with its real type,
- * both times as TIMESTAMP, provenance, and the enrichment columns (added as they appear).
+ * `flows`, what users query: every catalog field under its snake_case name with its real type,
+ * both times as TIMESTAMP, provenance, `record_uid`, and the enrichment columns.
+ *
+ * It is a view over the table `flow_records`, which holds only the columns some ingested record
+ * had (added as they first appear): a v2 store keeps 14 field columns, not 60 mostly-NULL ones,
+ * which keeps appends fast. Fields no record had read as NULL through the view.
  */
 
-export type SqlType = 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'VARCHAR[]' | 'TIMESTAMP';
+export type SqlType = 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'VARCHAR[]' | 'TIMESTAMP' | 'UHUGEINT';
 
 export interface StoreColumn {
   readonly name: string;
@@ -13,6 +17,8 @@ export interface StoreColumn {
 }
 
 export const FLOWS_TABLE = 'flows';
+/** The physical table behind the `flows` view. */
+export const RECORDS_TABLE = 'flow_records';
 
 const FIELD_SQL_TYPE: Record<FieldType, SqlType> = { int32: 'INTEGER', int64: 'BIGINT', string: 'VARCHAR' };
 
@@ -20,7 +26,7 @@ const FIELD_SQL_TYPE: Record<FieldType, SqlType> = { int32: 'INTEGER', int64: 'B
 export const META_COLUMNS: readonly StoreColumn[] = [
   { name: 'start_time', type: 'TIMESTAMP' },
   { name: 'end_time', type: 'TIMESTAMP' },
-  { name: 'record_uid', type: 'VARCHAR' },
+  { name: 'uid', type: 'UHUGEINT' },
   { name: 'source', type: 'VARCHAR' },
   { name: 'position', type: 'BIGINT' },
   { name: 'ingested_at', type: 'TIMESTAMP' },
@@ -48,15 +54,35 @@ export const FIELD_COLUMNS: readonly StoreColumn[] = FIELDS.map((f) => ({
   type: FIELD_SQL_TYPE[f.type],
 }));
 
-/** The columns every `flows` table starts with. */
-export const BASE_COLUMNS: readonly StoreColumn[] = [...FIELD_COLUMNS, ...META_COLUMNS];
 
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 export const quoteText = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
-export function createFlowsSql(): string {
-  const cols = BASE_COLUMNS.map((c) => `  ${quoteIdent(c.name)} ${c.type}`).join(',\n');
-  return `CREATE TABLE IF NOT EXISTS ${FLOWS_TABLE} (\n${cols}\n)`;
+/**
+ * `record_uid` is computed from the stored 128-bit `uid` when read (32 hex digits, the uid
+ * enricher's form), so the store keeps 16 bytes per record instead of a 32-character string.
+ */
+export const RECORD_UID_SQL = `lpad(lower(hex(uid)), 32, '0')`;
+
+export function createRecordsSql(): string {
+  const cols = META_COLUMNS.map((c) => `  ${quoteIdent(c.name)} ${c.type}`);
+  return `CREATE TABLE IF NOT EXISTS ${RECORDS_TABLE} (\n${cols.join(',\n')}\n)`;
+}
+
+/**
+ * The `flows` view for the physical columns `present`: catalog fields first (NULL when absent),
+ * then the store's own columns and `record_uid`, then enrichments and unknown fields.
+ */
+export function flowsViewSql(present: ReadonlyMap<string, string>): string {
+  const meta = new Set(META_COLUMNS.map((c) => c.name));
+  const fields = new Set(FIELD_COLUMNS.map((c) => c.name));
+  const select = FIELD_COLUMNS.map((c) =>
+    present.has(c.name) ? quoteIdent(c.name) : `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`,
+  );
+  for (const c of META_COLUMNS) if (c.name !== 'uid') select.push(quoteIdent(c.name));
+  select.push(`${RECORD_UID_SQL} AS record_uid`, 'uid');
+  for (const name of present.keys()) if (!meta.has(name) && !fields.has(name)) select.push(quoteIdent(name));
+  return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS SELECT\n  ${select.join(',\n  ')}\nFROM ${RECORDS_TABLE}`;
 }
 
 /**

@@ -44,39 +44,69 @@ const VECTOR_SIZE = 2048;
 const MAX_DICT_ENTRIES = 200_000;
 const SQL_TYPE: Record<StagedKind, DuckDBType> = { num: DOUBLE, code: UINTEGER, text: VARCHAR };
 
+/** A staging table closed for appends, ready to be moved into its destination. */
+export interface SealedChunk {
+  /** Qualified table name. */
+  readonly table: string;
+  /** Qualified dictionary table name (shared by the input's chunks). */
+  readonly dictTable: string;
+  readonly columns: readonly StagedColumn[];
+  readonly rows: number;
+}
+
+export interface StagingOptions {
+  /** Catalog holding the tables (an in-memory database: `memory`, or one attached to the store). */
+  readonly catalog: string;
+  /** Stage record fields only, no enrichment columns (the lake). */
+  readonly fieldsOnly?: boolean;
+}
+
 export class Staging {
   readonly columns: StagedColumn[] = [];
+  /** Rows appended over the input's life. */
   rows = 0;
+  /** Rows in the current (unsealed) chunk table. */
+  chunkRows = 0;
   hasRecordIds = false;
   private readonly byName = new Map<string, StagedColumn>();
   private readonly dict = new Map<string, number>();
   private nextCode = 1;
+  private chunkSeq = 0;
   private appender: DuckDBAppender | undefined;
-  private dictAppender: DuckDBAppender | undefined;
+  /** Dictionary entries made by the current batch, written when it is appended. */
+  private readonly newCodes: number[] = [];
+  private readonly newValues: string[] = [];
   private types: DuckDBType[] = [DOUBLE];
+  private current = '';
 
   private constructor(
     private readonly con: DuckDBConnection,
-    readonly table: string,
-    readonly dictTable: string,
-    private readonly fieldsOnly: boolean,
+    private readonly base: string,
+    private readonly options: StagingOptions,
   ) {}
 
-  /** `fieldsOnly`: stage the record fields and leave enrichment columns out (the lake). */
-  static async create(con: DuckDBConnection, id: number, fieldsOnly = false): Promise<Staging> {
-    const s = new Staging(con, `flowlens_stage_${id}`, `flowlens_dict_${id}`, fieldsOnly);
-    await con.run(`CREATE OR REPLACE TEMP TABLE ${s.table} (${POSITION_COLUMN} DOUBLE)`);
-    await con.run(`CREATE OR REPLACE TEMP TABLE ${s.dictTable} (code UINTEGER, value VARCHAR)`);
-    s.dictAppender = await con.createAppender(s.dictTable, 'main', 'temp');
+  get table(): string {
+    return this.qualified(this.current);
+  }
+
+  get dictTable(): string {
+    return this.qualified(`${this.base}_dict`);
+  }
+
+  static async create(con: DuckDBConnection, id: number, options: StagingOptions): Promise<Staging> {
+    const s = new Staging(con, `flowlens_stage_${id}`, options);
+    await con.run(`CREATE OR REPLACE ${s.tableKind} ${s.dictTable} (code UINTEGER, value VARCHAR)`);
+    await s.newChunkTable();
     return s;
   }
 
   async append(batch: FlowBatch): Promise<void> {
     if (batch.length === 0) return;
     await this.addColumnsOf(batch);
-    if (!this.appender) this.appender = await this.con.createAppender(this.table, 'main', 'temp');
-    // One prepared source per staged column for the whole batch, then sliced per chunk.
+    if (!this.appender) this.appender = await this.con.createAppender(this.current, 'main', this.options.catalog);
+    // One prepared source per staged column for the whole batch, then sliced per vector.
     const sources = this.columns.map((c) => this.prepare(c, batch));
+    if (this.newCodes.length > 0) await this.writeDictionary();
     for (let off = 0; off < batch.length; off += VECTOR_SIZE) {
       const n = Math.min(VECTOR_SIZE, batch.length - off);
       const chunk = DuckDBDataChunk.create(this.types, n);
@@ -90,26 +120,76 @@ export class Staging {
       this.appender.appendDataChunk(chunk);
     }
     this.rows += batch.length;
+    this.chunkRows += batch.length;
   }
 
-  /** Flushes everything appended; the tables stay until `drop`. */
-  finish(): void {
-    this.appender?.flushSync();
-    this.appender?.closeSync();
-    this.appender = undefined;
-    this.dictAppender?.flushSync();
-    this.dictAppender?.closeSync();
-    this.dictAppender = undefined;
+  /**
+   * Closes the current chunk table (everything appended, dictionary included, is committed and
+   * visible to other connections) and starts a new one. Undefined when it holds no rows.
+   */
+  async seal(): Promise<SealedChunk | undefined> {
+    this.flushAppenders();
+    if (this.chunkRows === 0) return undefined;
+    const sealed: SealedChunk = {
+      table: this.table,
+      dictTable: this.dictTable,
+      columns: [...this.columns],
+      rows: this.chunkRows,
+    };
+    await this.newChunkTable();
+    return sealed;
   }
 
+  /** Drops the current chunk table and the dictionary (sealed chunks are their owner's to drop). */
   async drop(): Promise<void> {
     try {
-      this.finish();
+      this.appender?.closeSync();
     } catch {
       // The tables go anyway.
     }
-    await this.con.run(`DROP TABLE IF EXISTS temp.main.${this.table}`);
-    await this.con.run(`DROP TABLE IF EXISTS temp.main.${this.dictTable}`);
+    this.appender = undefined;
+    await this.con.run(`DROP TABLE IF EXISTS ${this.table}`);
+    await this.con.run(`DROP TABLE IF EXISTS ${this.dictTable}`);
+  }
+
+  /** Appends the new dictionary entries with a short-lived appender (closed, so committed to the transaction). */
+  private async writeDictionary(): Promise<void> {
+    const app = await this.con.createAppender(`${this.base}_dict`, 'main', this.options.catalog);
+    try {
+      for (let i = 0; i < this.newCodes.length; i++) {
+        app.appendUInteger(this.newCodes[i]!);
+        app.appendVarchar(this.newValues[i]!);
+        app.endRow();
+      }
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
+    this.newCodes.length = 0;
+    this.newValues.length = 0;
+  }
+
+  private flushAppenders(): void {
+    if (this.appender) {
+      this.appender.flushSync();
+      this.appender.closeSync();
+      this.appender = undefined;
+    }
+  }
+
+  private get tableKind(): string {
+    return this.options.catalog === 'temp' ? 'TEMP TABLE' : 'TABLE';
+  }
+
+  private qualified(name: string): string {
+    return `${this.options.catalog}.main.${name}`;
+  }
+
+  private async newChunkTable(): Promise<void> {
+    this.current = `${this.base}_${this.chunkSeq++}`;
+    this.chunkRows = 0;
+    const cols = [`${POSITION_COLUMN} DOUBLE`, ...this.columns.map((c) => `${c.stageName} ${sqlName(c.kind)}`)];
+    await this.con.run(`CREATE OR REPLACE ${this.tableKind} ${this.table} (${cols.join(', ')})`);
   }
 
   /** Adds staging columns for columns this batch has and earlier ones did not. */
@@ -125,13 +205,13 @@ export class Staging {
       const col = batch.columns[i]!;
       consider(batch.fields[i]!.column, kindFor(batch.fields[i]!.column, col, batch.length), col.kind === 'list');
     }
-    if (!this.fieldsOnly) {
+    if (!this.options.fieldsOnly) {
       for (const [name, col] of batch.extra) {
         // The store derives record_uid in SQL from the position (see uid.ts): not staged.
         if (name !== 'record_uid') consider(name, kindFor(name, col, batch.length), col.kind === 'list');
       }
     }
-    if (batch.recordIds && !this.fieldsOnly) consider(RECORD_ID_COLUMN, 'text', false);
+    if (batch.recordIds && !this.options.fieldsOnly) consider(RECORD_ID_COLUMN, 'text', false);
     if (added.length === 0) return;
     if (this.appender) {
       this.appender.flushSync();
@@ -139,7 +219,7 @@ export class Staging {
       this.appender = undefined;
     }
     for (const c of added) {
-      await this.con.run(`ALTER TABLE temp.main.${this.table} ADD COLUMN ${c.stageName} ${sqlName(c.kind)}`);
+      await this.con.run(`ALTER TABLE ${this.table} ADD COLUMN ${c.stageName} ${sqlName(c.kind)}`);
       this.columns.push(c);
     }
     this.hasRecordIds = this.byName.has(RECORD_ID_COLUMN);
@@ -189,10 +269,8 @@ export class Staging {
     if (this.dict.size >= MAX_DICT_ENTRIES) this.dict.clear();
     code = this.nextCode++;
     this.dict.set(value, code);
-    const app = this.dictAppender!;
-    app.appendUInteger(code);
-    app.appendVarchar(value);
-    app.endRow();
+    this.newCodes.push(code);
+    this.newValues.push(value);
     return code;
   }
 }

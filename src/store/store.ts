@@ -1,18 +1,22 @@
 import { existsSync } from 'node:fs';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { FlowBatch } from '../batch/flow-batch.js';
+import type { Column, FlowBatch } from '../batch/flow-batch.js';
+import { type AppendContext, DirectAppender, supportedType, type TableColumn } from './append.js';
 import {
-  createFlowsSql,
+  createRecordsSql,
   ENRICHMENT_TYPES,
-  FLOWS_TABLE,
+  FIELD_COLUMNS,
+  flowsViewSql,
   MACROS_SQL,
   quoteIdent,
   quoteText,
+  RECORDS_TABLE,
 } from './schema.js';
-import { POSITION_COLUMN, RECORD_ID_COLUMN, type StagedColumn, Staging } from './staging.js';
-import { derivedUidSql } from './uid.js';
+import { POSITION_COLUMN, RECORD_ID_COLUMN, type SealedChunk, type StagedColumn, Staging } from './staging.js';
+import { uidHighWords, uidRange, uidSql } from './uid.js';
 
 export const DEFAULT_DB = './flowlens.duckdb';
+
 
 /** A store problem worth one clear line: missing file, file in use, not a DuckDB file. */
 export class StoreError extends Error {
@@ -44,15 +48,39 @@ function describeOpenError(err: unknown): string {
   return msg.split('\n')[0]!;
 }
 
+/** One input on its way into `flows`. */
+interface InputState {
+  readonly sourceId: string;
+  readonly context: AppendContext;
+  began: boolean;
+  /** The store already holds records of this input: stage, then insert only unknown uids. */
+  dedup: boolean;
+  direct: DirectAppender | undefined;
+  staging: Staging | undefined;
+  staged: number;
+}
+
 /**
- * The embedded analytics store: the `flows` table in a DuckDB file. Each input is staged and
- * committed as one transaction that skips records already present (by `record_uid`), so
- * re-ingesting an input changes nothing and a failed input leaves no trace.
+ * The embedded analytics store: the `flows` table in a DuckDB file.
+ *
+ * Each input is one transaction: it commits at the input's end and rolls back if the input
+ * fails, so a failed input leaves the store as it was. An input the store holds no record of
+ * (no uid with its source prefix) is appended straight into `flows` through DuckDB's appender,
+ * columnar. An input it has seen (a re-ingest) is staged in a TEMP table and inserted with an
+ * anti-join on `uid`, so records already stored are skipped and totals do not change.
  */
 export class FlowStore {
-  private readonly stagings = new Map<string, Staging>();
+  private readonly inputs = new Map<string, InputState>();
   private nextStage = 1;
-  private columns = new Map<string, string>();
+  /** Stored columns of `flows` in table order (the generated `record_uid` left out). */
+  private columns: TableColumn[] = [];
+  private types = new Map<string, string>();
+  /**
+   * The input whose transaction is open; others wait their turn. The run loop ends one input
+   * before starting the next, so in practice nobody waits.
+   */
+  private owner: InputState | undefined;
+  private readonly waiters: Array<() => void> = [];
 
   private constructor(
     readonly path: string,
@@ -62,143 +90,243 @@ export class FlowStore {
 
   static async open(path: string): Promise<FlowStore> {
     const instance = await openDatabase(path, { create: true });
-    const con = await instance.connect();
-    const store = new FlowStore(path, instance, con);
+    let con: DuckDBConnection | undefined;
     try {
-      await con.run(createFlowsSql());
+      con = await instance.connect();
+      await con.run(createRecordsSql());
       for (const sql of MACROS_SQL) await con.run(sql);
+      const store = new FlowStore(path, instance, con);
       await store.loadColumns();
+      await con.run(flowsViewSql(store.types));
+      return store;
     } catch (err) {
-      store.closeQuietly();
-      throw new StoreError(`store ${path}: ${err instanceof Error ? err.message : String(err)}`);
+      con?.closeSync();
+      instance.closeSync();
+      throw new StoreError(`store ${path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }
-    return store;
   }
 
-  /** Appends one batch to its input's staging table. */
+  /** Appends one batch of an input (opening the input's transaction on its first batch). */
   async append(batch: FlowBatch): Promise<void> {
-    let staging = this.stagings.get(batch.source.id);
-    if (!staging) {
-      staging = await Staging.create(this.con, this.nextStage++);
-      this.stagings.set(batch.source.id, staging);
+    let input = this.inputs.get(batch.source.id);
+    if (!input) {
+      input = {
+        sourceId: batch.source.id,
+        context: { sourceId: batch.source.id, uidHigh: uidHighWords(batch.source.id), ingestedAt: Date.now() * 1000 },
+        began: false,
+        dedup: false,
+        direct: undefined,
+        staging: undefined,
+        staged: 0,
+      };
+      this.inputs.set(batch.source.id, input);
     }
-    await staging.append(batch);
+    if (batch.length === 0) return;
+    if (!input.began) await this.begin(input);
+    input.staged += batch.length;
+    if (input.dedup) {
+      input.staging ??= await Staging.create(this.con, this.nextStage++, { catalog: 'temp' });
+      await input.staging.append(batch);
+      return;
+    }
+    await this.addColumnsFor(batch, input);
+    input.direct ??= await DirectAppender.open(this.con, RECORDS_TABLE, this.columns, input.context);
+    input.direct.append(batch);
   }
 
-  /** Moves an input's staged records into `flows` in one transaction; returns the rows added. */
+  /** Ends an input: its records are committed; returns the rows it had and the rows added. */
   async commit(sourceId: string): Promise<{ staged: number; added: number }> {
-    const staging = this.stagings.get(sourceId);
-    if (!staging) return { staged: 0, added: 0 };
-    this.stagings.delete(sourceId);
+    const input = this.inputs.get(sourceId);
+    if (!input) return { staged: 0, added: 0 };
     try {
-      staging.finish();
-      await this.con.run('BEGIN TRANSACTION');
-      try {
-        for (const c of staging.columns) {
-          if (c.name === RECORD_ID_COLUMN || this.columns.has(c.name)) continue;
-          const type = ENRICHMENT_TYPES[c.name] ?? (c.list ? 'VARCHAR[]' : c.kind === 'num' ? 'DOUBLE' : 'VARCHAR');
-          await this.con.run(`ALTER TABLE ${FLOWS_TABLE} ADD COLUMN ${quoteIdent(c.name)} ${type}`);
-        }
-        const result = await this.con.run(insertSql(staging, sourceId, await this.columnTypes()));
-        await this.con.run('COMMIT');
-        return { staged: staging.rows, added: result.rowsChanged };
-      } catch (err) {
-        await this.con.run('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        await this.loadColumns();
+      let added = 0;
+      if (input.direct) {
+        input.direct.close();
+        input.direct = undefined;
+        added = input.staged;
       }
+      if (input.staging) {
+        const chunk = await input.staging.seal();
+        if (chunk) {
+          await this.addStagedColumns(chunk);
+          added += (await this.con.run(insertSql(chunk, sourceId, this.types, true))).rowsChanged;
+        }
+        await input.staging.drop();
+        input.staging = undefined;
+      }
+      if (input.began) {
+        await this.con.run('COMMIT');
+        input.began = false;
+        this.release(input);
+      }
+      return { staged: input.staged, added };
+    } catch (err) {
+      await this.rollback(input);
+      throw err;
     } finally {
-      await staging.drop().catch(() => undefined);
+      this.inputs.delete(sourceId);
+      await this.loadColumns().catch(() => undefined);
     }
   }
 
-  /** Forgets an input's staged records: `flows` is left as it was before the input. */
+  /** Forgets an input's records: `flows` is left as it was before the input. */
   async abort(sourceId: string): Promise<void> {
-    const staging = this.stagings.get(sourceId);
-    if (!staging) return;
-    this.stagings.delete(sourceId);
-    await staging.drop();
+    const input = this.inputs.get(sourceId);
+    if (!input) return;
+    this.inputs.delete(sourceId);
+    await this.rollback(input);
+    await this.loadColumns().catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    for (const id of [...this.stagings.keys()]) await this.abort(id).catch(() => undefined);
+    for (const id of [...this.inputs.keys()]) await this.abort(id).catch(() => undefined);
     try {
       await this.con.run('CHECKPOINT');
     } finally {
-      this.closeQuietly();
+      this.con.closeSync();
+      this.instance.closeSync();
     }
   }
 
-  private closeQuietly(): void {
-    this.con.closeSync();
-    this.instance.closeSync();
+  /** Adds `flows` columns for batch columns it lacks (unknown fields, enrichments). */
+  private async addColumnsFor(batch: FlowBatch, input: InputState): Promise<void> {
+    const missing: Array<[string, string]> = [];
+    const consider = (name: string, col: Column): void => {
+      if (name === 'record_uid' || this.types.has(name) || missing.some((m) => m[0] === name)) return;
+      missing.push([name, columnType(name, col.kind === 'list', col.kind === 'num')]);
+    };
+    for (let i = 0; i < batch.fields.length; i++) consider(batch.fields[i]!.column, batch.columns[i]!);
+    for (const [name, col] of batch.extra) consider(name, col);
+    if (missing.length === 0) return;
+    // The appender is bound to the table's columns: close it, widen the table, reopen.
+    input.direct?.close();
+    input.direct = undefined;
+    for (const [name, type] of missing) {
+      await this.con.run(`ALTER TABLE ${RECORDS_TABLE} ADD COLUMN ${quoteIdent(name)} ${type}`);
+    }
+    await this.loadColumns();
+    await this.con.run(flowsViewSql(this.types));
+  }
+
+  private async addStagedColumns(chunk: SealedChunk): Promise<void> {
+    let added = false;
+    for (const c of chunk.columns) {
+      if (c.name === RECORD_ID_COLUMN || this.types.has(c.name)) continue;
+      const type = columnType(c.name, c.list, c.kind === 'num');
+      await this.con.run(`ALTER TABLE ${RECORDS_TABLE} ADD COLUMN ${quoteIdent(c.name)} ${type}`);
+      added = true;
+    }
+    if (added) {
+      await this.loadColumns();
+      await this.con.run(flowsViewSql(this.types));
+    }
+  }
+
+  /** Opens the input's transaction (waiting for another input's to end) and checks for its records. */
+  private async begin(input: InputState): Promise<void> {
+    while (this.owner && this.owner !== input) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    this.owner = input;
+    await this.con.run('BEGIN TRANSACTION');
+    input.began = true;
+    const [lo, hi] = uidRange(input.sourceId);
+    const r = await this.con.runAndReadAll(
+      `SELECT EXISTS (SELECT 1 FROM ${RECORDS_TABLE} WHERE uid BETWEEN ${lo} AND ${hi})`,
+    );
+    // A table with columns the appender cannot fill (changed by hand) takes the staged path.
+    input.dedup = r.getRowsJS()[0]![0] === true || !this.columns.every((c) => supportedType(c.type));
+  }
+
+  private release(input: InputState): void {
+    if (this.owner !== input) return;
+    this.owner = undefined;
+    this.waiters.shift()?.();
+  }
+
+  /** Rolls the input's transaction back: appended rows and staging tables go with it. */
+  private async rollback(input: InputState): Promise<void> {
+    try {
+      input.direct?.close();
+    } catch {
+      // Rolled back below either way.
+    }
+    input.direct = undefined;
+    await input.staging?.drop().catch(() => undefined);
+    input.staging = undefined;
+    if (!input.began) return;
+    input.began = false;
+    await this.con.run('ROLLBACK').catch(() => undefined);
+    this.release(input);
   }
 
   private async loadColumns(): Promise<void> {
     const reader = await this.con.runAndReadAll(
       `SELECT column_name, data_type FROM information_schema.columns
-       WHERE table_name = '${FLOWS_TABLE}' AND table_schema = 'main' AND table_catalog = current_database()`,
+       WHERE table_name = '${RECORDS_TABLE}' AND table_schema = 'main' AND table_catalog = current_database()
+       ORDER BY ordinal_position`,
     );
-    this.columns = new Map(reader.getRowsJS().map((r) => [String(r[0]), String(r[1])]));
-  }
-
-  private async columnTypes(): Promise<Map<string, string>> {
-    await this.loadColumns();
-    return this.columns;
+    this.columns = reader.getRowsJS().map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+    this.types = new Map(this.columns.map((c) => [c.name, c.type]));
   }
 }
 
+const FIELD_TYPES = new Map(FIELD_COLUMNS.map((c) => [c.name, c.type]));
+
+/** The type a new column gets: the catalog's for fields, flowlens's for known enrichments, else by kind. */
+function columnType(name: string, list: boolean, numeric: boolean): string {
+  return FIELD_TYPES.get(name) ?? ENRICHMENT_TYPES[name] ?? (list ? 'VARCHAR[]' : numeric ? 'DOUBLE' : 'VARCHAR');
+}
+
 /**
- * INSERT … SELECT from the staging table: dictionary codes joined back to text, NaN to NULL,
- * types converted to the table's, times derived, and records whose uid is already stored skipped.
+ * INSERT … SELECT from a staging chunk: dictionary codes joined back to text, NaN to NULL,
+ * types converted to the table's, times and uid derived; with `dedup`, records whose uid is
+ * already stored are skipped.
  */
-function insertSql(staging: Staging, sourceId: string, types: Map<string, string>): string {
+function insertSql(chunk: SealedChunk, sourceId: string, types: Map<string, string>, dedup: boolean): string {
   const joins: string[] = [];
-  const selects: string[] = [];
-  const names: string[] = [];
-  let ridExpr: string | undefined;
-  for (const c of staging.columns) {
+  const cols: string[] = [];
+  const exprs: string[] = [];
+  let rid: string | undefined;
+  let start: string | undefined;
+  let end: string | undefined;
+  for (const c of chunk.columns) {
     if (c.name === RECORD_ID_COLUMN) {
-      ridExpr = `s.${c.stageName}`;
+      rid = `s.${c.stageName}`;
       continue;
     }
     let value = `s.${c.stageName}`;
     if (c.kind === 'code') {
       const alias = `d${joins.length}`;
-      joins.push(`LEFT JOIN temp.main.${staging.dictTable} ${alias} ON ${alias}.code = s.${c.stageName}`);
+      joins.push(`LEFT JOIN ${chunk.dictTable} ${alias} ON ${alias}.code = s.${c.stageName}`);
       value = `${alias}.value`;
     }
-    const target = types.get(c.name) ?? 'VARCHAR';
-    selects.push(`${convert(value, c, target)} AS ${quoteIdent(c.name)}`);
-    names.push(c.name);
+    const expr = convert(value, c, types.get(c.name) ?? 'VARCHAR');
+    cols.push(c.name);
+    exprs.push(expr);
+    if (c.name === 'start') start = expr;
+    if (c.name === 'end') end = expr;
   }
   const pos = `s.${POSITION_COLUMN}`;
-  const uid = derivedUidSql(sourceId, '_pos', ridExpr ? '_rid' : undefined);
-  const inner = [
-    `SELECT ${[...selects, `${pos} AS _pos`, ...(ridExpr ? [`${ridExpr} AS _rid`] : [])].join(', ')}`,
-    `FROM temp.main.${staging.table} s`,
-    ...joins,
-  ].join('\n');
-  const has = (n: string): boolean => names.includes(n);
-  const fieldNames = names;
-  const outCols = [...fieldNames, 'start_time', 'end_time', 'record_uid', 'source', 'position', 'ingested_at'];
-  const now = Date.now() * 1000;
-  const outExprs = [
-    ...fieldNames.map(quoteIdent),
-    has('start') ? 'make_timestamp(CAST("start" AS BIGINT) * 1000000)' : 'NULL',
-    has('end') ? 'make_timestamp(CAST("end" AS BIGINT) * 1000000)' : 'NULL',
+  const uid = uidSql(sourceId, pos, rid);
+  cols.push('start_time', 'end_time', 'uid', 'source', 'position', 'ingested_at');
+  exprs.push(
+    start ? `make_timestamp(${start} * 1000000)` : 'NULL',
+    end ? `make_timestamp(${end} * 1000000)` : 'NULL',
     uid,
     quoteText(sourceId),
-    'CAST(_pos AS BIGINT)',
-    `make_timestamp(${now})`,
-  ];
-  return `INSERT INTO ${FLOWS_TABLE} (${outCols.map(quoteIdent).join(', ')})
-SELECT * FROM (
-  SELECT ${outExprs.map((e, i) => `${e} AS ${quoteIdent(outCols[i]!)}`).join(', ')}
-  FROM (${inner}) src
-) x
-WHERE NOT EXISTS (SELECT 1 FROM ${FLOWS_TABLE} f WHERE f.record_uid = x.record_uid)`;
+    `CAST(${pos} AS BIGINT)`,
+    `make_timestamp(${Date.now() * 1000})`,
+  );
+  const select = `SELECT ${exprs.map((e, i) => `${e} AS ${quoteIdent(cols[i]!)}`).join(',\n  ')}
+FROM ${chunk.table} s
+${joins.join('\n')}`;
+  const names = cols.map(quoteIdent).join(', ');
+  if (!dedup) return `INSERT INTO ${RECORDS_TABLE} (${names})\n${select}`;
+  const [lo, hi] = uidRange(sourceId);
+  return `INSERT INTO ${RECORDS_TABLE} (${names})
+SELECT * FROM (${select}) x
+WHERE NOT EXISTS (SELECT 1 FROM ${RECORDS_TABLE} f WHERE f.uid BETWEEN ${lo} AND ${hi} AND f.uid = x.uid)`;
 }
 
 /** SQL converting a staged value to a column type (`flows`, or the lake's AWS types). */

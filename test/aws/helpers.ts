@@ -23,7 +23,12 @@ const desShim = (make: typeof crypto.createCipheriv) =>
   ((alg: string, key: Buffer, iv: Buffer, opts?: unknown) =>
     alg === 'des'
       ? make('aes-128-cbc', Buffer.concat([key, Buffer.alloc(8)]), Buffer.concat([iv, Buffer.alloc(8)]))
-      : (make as (...a: unknown[]) => crypto.Cipheriv)(alg, key, iv, opts)) as unknown as typeof crypto.createCipheriv;
+      : (make as (...a: unknown[]) => crypto.Cipher)(
+          alg,
+          key,
+          iv,
+          opts,
+        )) as unknown as typeof crypto.createCipheriv;
 crypto.createCipheriv = desShim(crypto.createCipheriv);
 crypto.createDecipheriv = desShim(
   crypto.createDecipheriv as unknown as typeof crypto.createCipheriv,
@@ -226,6 +231,9 @@ export async function startCuttingProxy(
             upRes.destroy();
             setTimeout(() => res.socket?.destroy(), 20);
           }
+        });
+        upRes.on('end', () => {
+          if (sent < cutAfter) res.end();
         });
       },
     );

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import './capture-sink.js';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { createHandler } from '../../src/lambda/handler.js';
 import type { Continuation } from '../../src/lambda/events.js';
+import { createHandler } from '../../src/lambda/handler.js';
 import { captured, resetCaptured } from './capture-sink.js';
 import {
   cwlControlPayload,
@@ -75,9 +78,16 @@ describe('S3 notifications', () => {
 
   it('reads every object of a direct notification, keys with spaces, +, % and = included', async () => {
     const { handler, summaries } = handlerWith();
-    const result = await handler(s3Event(BUCKET, odd.map((k) => DAY + k)), {});
+    const result = await handler(
+      s3Event(
+        BUCKET,
+        odd.map((k) => DAY + k),
+      ),
+      {},
+    );
     assert.deepEqual(result, { ok: true, objects: 5, records: 35, continued: false });
-    for (const [i, key] of odd.entries()) assert.deepEqual(ports(`s3://${BUCKET}/${DAY}${key}`), range(5 + i), key);
+    for (const [i, key] of odd.entries())
+      assert.deepEqual(ports(`s3://${BUCKET}/${DAY}${key}`), range(5 + i), key);
     const [summary] = summaries();
     assert.equal(summary!.objects, 5);
     assert.equal(summary!.records, 35);
@@ -103,6 +113,20 @@ describe('S3 notifications', () => {
     assert.equal(captured.length, 18);
     const bySqs = new Set(captured.map((c) => c.source));
     assert.deepEqual([...bySqs], [`s3://${BUCKET}/${key}`]);
+
+    resetCaptured();
+    const viaSns = await handler(
+      {
+        Records: [
+          {
+            EventSource: 'aws:sns',
+            Sns: { Type: 'Notification', Message: JSON.stringify(s3Event(BUCKET, [key])) },
+          },
+        ],
+      },
+      {},
+    );
+    assert.equal((viaSns as { records: number }).records, 6);
 
     resetCaptured();
     const direct = await handler(eventBridgeEvent(BUCKET, DAY + odd[3]!), {});
@@ -138,7 +162,11 @@ describe('S3 notifications', () => {
       {},
     );
     assert.deepEqual(result, {
-      batchItemFailures: [{ itemIdentifier: 'missing' }, { itemIdentifier: 'poison' }, { itemIdentifier: 'junk' }],
+      batchItemFailures: [
+        { itemIdentifier: 'missing' },
+        { itemIdentifier: 'poison' },
+        { itemIdentifier: 'junk' },
+      ],
     });
     assert.deepEqual(ports(`s3://${BUCKET}/${DAY}${odd[0]}`), range(5));
     assert.deepEqual(ports(`s3://${BUCKET}/${DAY}${odd[2]}`), range(7));
@@ -165,9 +193,17 @@ describe('S3 notifications', () => {
       ],
     });
     await s3.put(BUCKET, `${DAY}x.log.parquet`, new Uint8Array(buf));
-    const { handler } = handlerWith();
-    await handler(s3Event(BUCKET, [`${DAY}x.log.parquet`]), {});
-    assert.deepEqual(ports(`s3://${BUCKET}/${DAY}x.log.parquet`), range(n));
+    // Through a proxy that only watches: Parquet is read with ranged GETs, not copied whole.
+    const proxy = await startCuttingProxy(s3.endpoint, 'x.log.parquet', Number.POSITIVE_INFINITY);
+    try {
+      const { handler } = handlerWith({ AWS_ENDPOINT_URL_S3: proxy.url });
+      await handler(s3Event(BUCKET, [`${DAY}x.log.parquet`]), {});
+      assert.deepEqual(ports(`s3://${BUCKET}/${DAY}x.log.parquet`), range(n));
+      assert.ok(proxy.ranges.length > 0, 'ranged reads');
+      assert.ok(proxy.ranges.every((r) => /^bytes=\d+-\d+$/.test(r)));
+    } finally {
+      await proxy.close();
+    }
   });
 });
 
@@ -215,7 +251,10 @@ describe('continuations', () => {
     const c = sent[0]!;
     assert.equal(c.current?.object.keys[0], key);
     assert.equal(c.current?.after, 101, 'header is line 1, so 100 records end at line 101');
-    assert.deepEqual(c.pending.map((p) => p.keys[0]), [`${DAY}next.log.gz`]);
+    assert.deepEqual(
+      c.pending.map((p) => p.keys[0]),
+      [`${DAY}next.log.gz`],
+    );
     assert.equal(summaries()[0]!.continuations, 1);
 
     // Hand each continuation back, as the queue (SQS body) and as a self-invocation alternately.
@@ -231,6 +270,50 @@ describe('continuations', () => {
     assert.equal(total, n + 10, 'summaries count each record once');
   });
 
+  it('sends the continuation to the SQS queue with the real SDK, and the queued message finishes the work', async () => {
+    const bodies: string[] = [];
+    const queue = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => {
+        text += c;
+      });
+      req.on('end', () => {
+        // SQS's JSON protocol: X-Amz-Target AmazonSQS.SendMessage; the SDK checks the body's MD5.
+        assert.equal(req.headers['x-amz-target'], 'AmazonSQS.SendMessage');
+        const { MessageBody, QueueUrl } = JSON.parse(text) as { MessageBody: string; QueueUrl: string };
+        assert.match(QueueUrl, /\/123456789012\/flowlens$/);
+        bodies.push(MessageBody);
+        const md5 = createHash('md5').update(MessageBody).digest('hex');
+        res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify({ MessageId: `id-${bodies.length}`, MD5OfMessageBody: md5 }));
+      });
+    });
+    await new Promise<void>((r) => queue.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(queue.address() as AddressInfo).port}`;
+    process.env.AWS_ENDPOINT_URL_SQS = url;
+    try {
+      const { handler, logs } = handlerWith({
+        FLOWLENS_BATCH_SIZE: '400',
+        FLOWLENS_TIME_RESERVE_MS: '5000',
+        FLOWLENS_CONTINUATION: 'auto',
+        FLOWLENS_CONTINUATION_QUEUE_URL: `${url}/123456789012/flowlens`,
+      });
+      const short = { getRemainingTimeInMillis: () => 1000 };
+      await handler(s3Event(BUCKET, [`${DAY}long.log.gz`]), short);
+      assert.equal(bodies.length, 1);
+      assert.ok(logs.some((l) => l.includes('continuation sqs message id-1')));
+      for (let i = 0; i < bodies.length && i < 10; i++) {
+        await handler(sqsEvent([{ id: `q${i}`, body: bodies[i]! }]), short);
+      }
+      assert.equal(bodies.length, 2, '1000 records in batches of 400: two hand-overs');
+      assert.deepEqual(ports(`s3://${BUCKET}/${DAY}long.log.gz`), range(1000));
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_SQS;
+      queue.closeAllConnections();
+      queue.close();
+    }
+  });
+
   it('finishes in one invocation when time is plentiful', async () => {
     const sent: Continuation[] = [];
     const { handler } = handlerWith({ FLOWLENS_BATCH_SIZE: '100', FLOWLENS_CONTINUATION: 'sqs' }, sent);
@@ -244,7 +327,13 @@ describe('CloudWatch Logs and Firehose events', () => {
   it('takes Kinesis records with CloudWatch payloads and fails only the bad record', async () => {
     const { handler } = handlerWith();
     const rec = (seq: string, data: string) => ({
-      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'p', sequenceNumber: seq, data, approximateArrivalTimestamp: 1 },
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: 'p',
+        sequenceNumber: seq,
+        data,
+        approximateArrivalTimestamp: 1,
+      },
       eventSource: 'aws:kinesis',
       eventVersion: '1.0',
       eventID: `shardId-000000000000:${seq}`,
@@ -255,11 +344,23 @@ describe('CloudWatch Logs and Firehose events', () => {
     const result = await handler(
       {
         Records: [
-          rec('49590338271490256608559692538361571095921575989136588801', cwlPayload(flowLines(4)).toString('base64')),
-          rec('49590338271490256608559692538361571095921575989136588802', cwlControlPayload().toString('base64')),
+          rec(
+            '49590338271490256608559692538361571095921575989136588801',
+            cwlPayload(flowLines(4)).toString('base64'),
+          ),
+          rec(
+            '49590338271490256608559692538361571095921575989136588802',
+            cwlControlPayload().toString('base64'),
+          ),
           rec('49590338271490256608559692538361571095921575989136588803', 'not base64!'),
-          rec('49590338271490256608559692538361571095921575989136588804', gzipSync('{"truncated').toString('base64')),
-          rec('49590338271490256608559692538361571095921575989136588805', cwlPayload(flowLines(3)).toString('base64')),
+          rec(
+            '49590338271490256608559692538361571095921575989136588804',
+            gzipSync('{"truncated').toString('base64'),
+          ),
+          rec(
+            '49590338271490256608559692538361571095921575989136588805',
+            cwlPayload(flowLines(3)).toString('base64'),
+          ),
         ],
       },
       {},
@@ -291,7 +392,11 @@ describe('CloudWatch Logs and Firehose events', () => {
         deliveryStreamArn: 'arn:aws:firehose:us-east-1:123456789012:deliverystream/flowlens',
         region: 'us-east-1',
         records: [
-          { recordId: 'r1', approximateArrivalTimestamp: 1, data: b64(JSON.stringify({ message: lines[0] })) },
+          {
+            recordId: 'r1',
+            approximateArrivalTimestamp: 1,
+            data: b64(JSON.stringify({ message: lines[0] })),
+          },
           { recordId: 'r2', approximateArrivalTimestamp: 1, data: b64(lines[1]!) },
           { recordId: 'r3', approximateArrivalTimestamp: 1, data: b64(cwlControlPayload()) },
           { recordId: 'r4', approximateArrivalTimestamp: 1, data: '%%%' },
@@ -318,8 +423,31 @@ describe('CloudWatch Logs and Firehose events', () => {
         .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(docs(0)[0]!.srcport, 10000);
     assert.equal(docs(1)[0]!.srcport, 10001);
-    assert.deepEqual(docs(4).map((d) => d.srcport), range(3));
+    assert.deepEqual(
+      docs(4).map((d) => d.srcport),
+      range(3),
+    );
     assert.equal(result.records[3]!.data, '%%%', 'a failed record is passed back unchanged');
+  });
+});
+
+describe('Firehose transformation limits', () => {
+  it('fails the records that would push the answer past 6 MB instead of failing the batch', async () => {
+    const { handler } = handlerWith();
+    // About 3 MB of JSON lines each: the first fits, three cannot.
+    const big = cwlPayload(flowLines(4_000)).toString('base64');
+    const result = (await handler(
+      {
+        invocationId: 'inv-big',
+        records: ['big-1', 'big-2', 'big-3'].map((recordId) => ({ recordId, data: big })),
+      },
+      {},
+    )) as { records: Array<{ recordId: string; result: string; data: string }> };
+    const results = result.records.map((r) => r.result);
+    assert.equal(results[0], 'Ok');
+    assert.equal(results[2], 'ProcessingFailed');
+    for (const r of result.records) if (r.result === 'ProcessingFailed') assert.equal(r.data, big);
+    assert.ok(JSON.stringify(result).length < 6_000_000);
   });
 });
 
@@ -330,6 +458,12 @@ describe('configuration', () => {
     await assert.rejects(handler(s3Event(BUCKET, []), {}), /FLOWLENS_BATCH_SIZE/);
     assert.equal(logs.length, 1);
     assert.match(JSON.parse(logs[0]!).message, /FLOWLENS_BATCH_SIZE: expected a number/);
+  });
+
+  it('names an unknown sink at cold start', async () => {
+    const { handler, logs } = handlerWith({ FLOWLENS_SINKS: 'capture,carrier-pigeon' });
+    await assert.rejects(handler(s3Event(BUCKET, []), {}), /FLOWLENS_SINKS: unknown sink "carrier-pigeon"/);
+    assert.match(logs[0]!, /configuration: FLOWLENS_SINKS/);
   });
 
   it('rejects an event it does not know with a one-line error', async () => {

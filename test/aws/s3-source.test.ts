@@ -77,7 +77,10 @@ describe('s3:// inputs', () => {
 
   it('ingests every object of a prefix through the pipeline', async () => {
     const opts = options();
-    const pipeline = await buildPipeline([`s3://${BUCKET}/${PLAIN}`], opts, { env: {}, log: () => undefined });
+    const pipeline = await buildPipeline([`s3://${BUCKET}/${PLAIN}`], opts, {
+      env: {},
+      log: () => undefined,
+    });
     const report = await runPipeline(pipeline);
     assert.equal(report.ok, true);
     assert.equal(report.stats.files, 4);
@@ -130,12 +133,18 @@ describe('s3:// inputs', () => {
 
   it('reports a missing object and a missing bucket with the names', async () => {
     const client = createS3Client({ endpoint: s3.endpoint });
-    const input: SourceInput = new S3ObjectInput(client, { bucket: BUCKET, keys: ['no/such.gz', 'no+such.gz'] });
+    const input: SourceInput = new S3ObjectInput(client, {
+      bucket: BUCKET,
+      keys: ['no/such.gz', 'no+such.gz'],
+    });
     await assert.rejects(async () => {
       for await (const _ of input.open()) void _;
     }, /s3:\/\/lake: no object at key "no\/such.gz" or "no\+such.gz"/);
     client.destroy();
-    await assert.rejects(keysOf('s3://no-such-bucket/x/'), /listing s3:\/\/no-such-bucket\/x\/: NoSuchBucket/);
+    await assert.rejects(
+      keysOf('s3://no-such-bucket/x/'),
+      /listing s3:\/\/no-such-bucket\/x\/: NoSuchBucket/,
+    );
   });
 });
 
@@ -144,7 +153,10 @@ describe('time ranges and partitions', () => {
     assert.equal(parseTimeBound('2024-05-01', '--since'), Date.UTC(2024, 4, 1));
     assert.equal(parseTimeBound('2024-05-01T13:30', '--since'), Date.UTC(2024, 4, 1, 13, 30));
     assert.equal(parseTimeBound('2024-05-01T13:30+02:00', '--since'), Date.UTC(2024, 4, 1, 11, 30));
-    assert.throws(() => parseTimeBound('yesterday', '--since'), (e: Error) => e instanceof ConfigError && /--since/.test(e.message));
+    assert.throws(
+      () => parseTimeBound('yesterday', '--since'),
+      (e: Error) => e instanceof ConfigError && /--since/.test(e.message),
+    );
     assert.throws(() => timeRange('2024-05-02', '2024-05-01'), /--until/);
   });
 
@@ -155,9 +167,10 @@ describe('time ranges and partitions', () => {
       'x/vpcflowlogs/us-east-1/2024/05/31/',
       'x/vpcflowlogs/us-east-1/2024/06/01/',
     ]);
-    assert.deepEqual(dayPrefixes('a/aws-region=eu-west-1', { from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 2) }), [
-      'a/aws-region=eu-west-1/year=2024/month=01/day=01/',
-    ]);
+    assert.deepEqual(
+      dayPrefixes('a/aws-region=eu-west-1', { from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 2) }),
+      ['a/aws-region=eu-west-1/year=2024/month=01/day=01/'],
+    );
     assert.equal(dayPrefixes('x/vpcflowlogs/us-east-1/2024/', range), undefined);
     assert.equal(dayPrefixes('x/vpcflowlogs/us-east-1/', { to: 1 }), undefined);
   });

@@ -4,15 +4,39 @@ import { CommunityId, communityIdEnricher } from '../../src/enrich/community-id.
 import { makeBatch } from './make-batch.js';
 
 /** The published Community ID v1 test vectors (community-id-spec baseline). */
-const VECTORS: readonly [seed: number, src: string, dst: string, proto: number, sp: number, dp: number, id: string][] = [
+const VECTORS: readonly [
+  seed: number,
+  src: string,
+  dst: string,
+  proto: number,
+  sp: number,
+  dp: number,
+  id: string,
+][] = [
   [0, '1.2.3.4', '5.6.7.8', 6, 1122, 3344, '1:wCb3OG7yAFWelaUydu0D+125CLM='],
   [0, '1.2.3.4', '5.6.7.8', 17, 1122, 3344, '1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg='],
   [0, '1.2.3.4', '5.6.7.8', 1, 8, 0, '1:crodRHL2FEsHjbv3UkRrfbs4bZ0='],
-  [0, 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 58, 128, 0, '1:0bf7hyMJUwt3fMED7z8LIfRpBeo='],
+  [
+    0,
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    58,
+    128,
+    0,
+    '1:0bf7hyMJUwt3fMED7z8LIfRpBeo=',
+  ],
   [1, '1.2.3.4', '5.6.7.8', 6, 1122, 3344, '1:HhA1B+6CoLbiKPEs5nhNYN4XWfk='],
   [1, '1.2.3.4', '5.6.7.8', 17, 1122, 3344, '1:OShq+iKDAMVouh/4bMxB9Sz4amw='],
   [1, '1.2.3.4', '5.6.7.8', 1, 8, 0, '1:9pr4ZGTICiuZoIh90RRYE2RyXpU='],
-  [1, 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 58, 128, 0, '1:IO27GQzPuCtNnwFvjWALMHu5tJE='],
+  [
+    1,
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    58,
+    128,
+    0,
+    '1:IO27GQzPuCtNnwFvjWALMHu5tJE=',
+  ],
 ];
 
 for (const [seed, src, dst, proto, sp, dp, id] of VECTORS) {

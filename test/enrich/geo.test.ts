@@ -17,7 +17,10 @@ async function enrich(options: Record<string, string[] | string | number>, lines
 }
 
 test('GeoLite2 layout: country, city, coordinates; ASN from a GeoLite2-ASN file', async () => {
-  const b = await enrich({ 'geoip-db': [dbs.city], 'asn-db': [dbs.asn] }, ['10.0.1.5 8.8.8.8 - -', '2001:4860::1 10.0.0.1 - -']);
+  const b = await enrich({ 'geoip-db': [dbs.city], 'asn-db': [dbs.asn] }, [
+    '10.0.1.5 8.8.8.8 - -',
+    '2001:4860::1 10.0.0.1 - -',
+  ]);
   const r = b.row(0);
   assert.equal(r.src_country, null);
   assert.equal(r.dst_country, 'US');
@@ -84,5 +87,8 @@ test('enricher selection: --enrich lists, --disable-enrich removes, unknown name
   ]);
   assert.deepEqual(selectedEnrichers({ enrich: ['none'] }), []);
   assert.throws(() => selectedEnrichers({ enrich: ['geoip'] }), /--enrich: unknown enricher "geoip"/);
-  assert.throws(() => selectedEnrichers({ 'disable-enrich': ['x'] }), /--disable-enrich: unknown enricher "x"/);
+  assert.throws(
+    () => selectedEnrichers({ 'disable-enrich': ['x'] }),
+    /--disable-enrich: unknown enricher "x"/,
+  );
 });

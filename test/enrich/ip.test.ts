@@ -10,7 +10,19 @@ test('parseIPv4 reads dotted quads as uint32', () => {
 });
 
 test('parseIPv4 rejects anything else', () => {
-  for (const bad of ['', '-', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.', '01.2.3.4', 'a.b.c.d', '::1', ' 1.2.3.4']) {
+  for (const bad of [
+    '',
+    '-',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '1..2.3',
+    '1.2.3.',
+    '01.2.3.4',
+    'a.b.c.d',
+    '::1',
+    ' 1.2.3.4',
+  ]) {
     assert.equal(parseIPv4(bad), -1, bad);
   }
 });
@@ -32,7 +44,19 @@ test('parseIPv6 expands compressed forms and IPv4 tails', () => {
 });
 
 test('parseIPv6 rejects malformed addresses', () => {
-  for (const bad of ['', ':', '1:2:3', '1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7:8:9', ':1:2:3:4:5:6:7', '1:2:3:4:5:6:7:', '10.0.0.1', '::1.2.3']) {
+  for (const bad of [
+    '',
+    ':',
+    '1:2:3',
+    '1::2::3',
+    '12345::',
+    'g::1',
+    '1:2:3:4:5:6:7:8:9',
+    ':1:2:3:4:5:6:7',
+    '1:2:3:4:5:6:7:',
+    '10.0.0.1',
+    '::1.2.3',
+  ]) {
     assert.equal(v6(bad), null, bad);
   }
 });

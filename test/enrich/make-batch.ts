@@ -16,7 +16,8 @@ export function makeBatch(
   const n = lines.length;
   const rows = lines.map((l) => l.trim().split(/\s+/));
   for (const [r, row] of rows.entries()) {
-    if (row.length !== fields.length) throw new Error(`line ${r + 1}: ${row.length} values for ${fields.length} fields`);
+    if (row.length !== fields.length)
+      throw new Error(`line ${r + 1}: ${row.length} values for ${fields.length} fields`);
   }
   const columns: Column[] = fields.map((f, c) => {
     if (f.type === 'string') {

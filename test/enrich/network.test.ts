@@ -12,7 +12,11 @@ test('network classes use pkt-srcaddr/pkt-dstaddr when present, else srcaddr/dst
     '- - - - NODATA',
   ]);
   networkEnricher().enrich(batch);
-  const cols = (i: number) => [batch.str('src_network_class', i), batch.str('dst_network_class', i), batch.str('flow_class', i)];
+  const cols = (i: number) => [
+    batch.str('src_network_class', i),
+    batch.str('dst_network_class', i),
+    batch.str('flow_class', i),
+  ];
   assert.deepEqual(cols(0), ['public', 'private', 'inbound']);
   assert.deepEqual(cols(1), ['private', 'public', 'outbound']);
   assert.deepEqual(cols(2), ['shared', 'private', 'internal']);

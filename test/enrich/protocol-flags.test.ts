@@ -40,8 +40,10 @@ test('IANA keywords of the protocol numbers flow logs carry', () => {
     143: 'ethernet',
     144: 'aggfrag',
   };
-  for (const [n, name] of Object.entries(expected)) assert.equal(protocolName(Number(n)), name, `protocol ${n}`);
-  for (const n of [61, 63, 68, 99, 114, 200, 253, 254, 255, 256, -1, 6.5]) assert.equal(protocolName(n), null, `protocol ${n}`);
+  for (const [n, name] of Object.entries(expected))
+    assert.equal(protocolName(Number(n)), name, `protocol ${n}`);
+  for (const n of [61, 63, 68, 99, 114, 200, 253, 254, 255, 256, -1, 6.5])
+    assert.equal(protocolName(n), null, `protocol ${n}`);
 });
 
 test('network.transport only for tcp and udp', () => {

@@ -29,7 +29,10 @@ test('record_uid is the same on every run and differs across sources and positio
 });
 
 test('record_uid uses source-native ids (CloudWatch event ids) when the batch has them', () => {
-  const ids = ['36948230847294857293847592834759283475928347592834759283', '36948230847294857293847592834759283475928347592834759284'];
+  const ids = [
+    '36948230847294857293847592834759283475928347592834759283',
+    '36948230847294857293847592834759283475928347592834759284',
+  ];
   const batch = makeBatch('version', ['2', '2'], { id: 'cwl:/vpc/flow/eni-1' }, ids);
   recordUidEnricher().enrich(batch);
   assert.equal(batch.str('record_uid', 0), sha1Prefix('cwl:/vpc/flow/eni-1') + sha1Prefix(ids[0]!));

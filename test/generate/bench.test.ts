@@ -58,8 +58,24 @@ describe('bench harness', () => {
 
   it('computes ratios against the same-run baseline and checks targets', () => {
     const reports: ScenarioReport[] = [
-      { name: 'baseline', description: '', status: 'ok', records: 100, seconds: 1, recordsPerSecond: 100, peakRssMb: 50 },
-      { name: 'decode', description: '', status: 'ok', records: 100, seconds: 4, recordsPerSecond: 25, peakRssMb: 160 },
+      {
+        name: 'baseline',
+        description: '',
+        status: 'ok',
+        records: 100,
+        seconds: 1,
+        recordsPerSecond: 100,
+        peakRssMb: 50,
+      },
+      {
+        name: 'decode',
+        description: '',
+        status: 'ok',
+        records: 100,
+        seconds: 4,
+        recordsPerSecond: 25,
+        peakRssMb: 160,
+      },
     ];
     const [, decode] = compare(reports, select(['decode'], false));
     assert.equal(decode!.ratio, 0.25);

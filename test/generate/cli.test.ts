@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,8 @@ const built = join(root, 'dist', 'src', 'cli', 'generate.js');
 /** Builds when the compiled generator is missing or older than its sources (npm test builds first anyway). */
 async function ensureBuilt(): Promise<void> {
   const sources = [join(root, 'src', 'cli', 'generate.ts')];
-  for (const f of await readdir(join(root, 'src', 'generate'))) sources.push(join(root, 'src', 'generate', f));
+  for (const f of await readdir(join(root, 'src', 'generate')))
+    sources.push(join(root, 'src', 'generate', f));
   const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   if (existsSync(built) && statSync(built).mtimeMs >= newest) return;
   // errors in other areas' work in progress do not stop tsc from emitting ours
@@ -61,10 +63,16 @@ describe('flowlens generate', () => {
 
   it('--out FILE.gz writes gzip with the header line; settings also come from the environment', async () => {
     const path = join(dir, 'flows.log.gz');
-    const r = generate(['--out', path], { FLOWLENS_GENERATE_RECORDS: '1200', FLOWLENS_GENERATE_VERSION: '5' });
+    const r = generate(['--out', path], {
+      FLOWLENS_GENERATE_RECORDS: '1200',
+      FLOWLENS_GENERATE_VERSION: '5',
+    });
     assert.equal(r.code, 0, r.stderr);
     const truth = JSON.parse(r.stderr);
-    const lines = gunzipSync(await readFile(path)).toString('latin1').trimEnd().split('\n');
+    const lines = gunzipSync(await readFile(path))
+      .toString('latin1')
+      .trimEnd()
+      .split('\n');
     assert.equal(truth.records, 1200);
     assert.equal(lines.length, 1201);
     assert.match(lines[0]!, /^version account-id .* flow-direction traffic-path$/);
@@ -75,7 +83,10 @@ describe('flowlens generate', () => {
     const cw = join(dir, 'payloads.json');
     const r = generate(['--cloudwatch', '--cloudwatch-control', '-n', '500', '--out', cw]);
     assert.equal(r.code, 0, r.stderr);
-    const payloads = (await readFile(cw, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const payloads = (await readFile(cw, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(payloads[0].messageType, 'CONTROL_MESSAGE');
     const events = payloads.slice(1).reduce((n, p) => n + p.logEvents.length, 0);
     assert.equal(events, 500);
@@ -114,10 +125,46 @@ describe('flowlens generate', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1);
   });
 
+  it('a reader that closes the pipe early ends the run quietly', async () => {
+    const child = spawn(process.execPath, [bin, 'generate', '-n', '2000000'], { cwd: root });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const [first] = (await once(child.stdout, 'data')) as [Buffer];
+    assert.match(first.toString('latin1'), /^2 /);
+    child.stdout.destroy();
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 0);
+    assert.equal(stderr, '');
+  });
+
+  it('--start-time and --interval 60 place records in one-minute windows from that time', () => {
+    const r = generate(['-n', '3000', '--start-time', '2026-01-01T00:00:00Z', '--interval', '60', '-q']);
+    assert.equal(r.code, 0, r.stderr);
+    const t0 = Date.parse('2026-01-01T00:00:00Z') / 1000;
+    for (const line of r.stdout.toString('latin1').trimEnd().split('\n')) {
+      const t = line.split(' ');
+      const start = Number(t[10]);
+      const end = Number(t[11]);
+      assert.ok(start >= t0 && end >= start);
+      assert.equal(Math.floor((start - t0) / 60), Math.floor((end - t0) / 60));
+    }
+  });
+
   it('--help lists the options', () => {
     const r = generate(['--help']);
     assert.equal(r.code, 0);
-    for (const flag of ['--records', '--version', '--format', '--seed', '--out', '--malformed-rate', '--cloudwatch', '--parquet']) {
+    for (const flag of [
+      '--records',
+      '--version',
+      '--format',
+      '--seed',
+      '--out',
+      '--malformed-rate',
+      '--cloudwatch',
+      '--parquet',
+    ]) {
       assert.ok(r.stdout.toString().includes(flag), flag);
     }
   });

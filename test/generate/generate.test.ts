@@ -95,7 +95,11 @@ describe('field sets', () => {
   }
 
   it('a custom --format writes exactly its fields, in its order', () => {
-    const { lines, truth } = sampleLines({ records: 50, format: '${srcaddr} ${dstaddr} ${bytes} ${action}', seed: 2 });
+    const { lines, truth } = sampleLines({
+      records: 50,
+      format: ['srcaddr', 'dstaddr', 'bytes', 'action'].map((n) => `\${${n}}`).join(' '),
+      seed: 2,
+    });
     assert.equal(lines[0], 'srcaddr dstaddr bytes action');
     assert.deepEqual(truth.fields, ['srcaddr', 'dstaddr', 'bytes', 'action']);
     for (const line of lines.slice(1)) assert.match(line, /^\S+ \S+ (\d+|-) (ACCEPT|REJECT|-)$/);
@@ -200,7 +204,8 @@ describe('realism', () => {
     const top1 = bytes.slice(0, Math.ceil(bytes.length / 100)).reduce((s, b) => s + b, 0);
     assert.ok(top1 / total > 0.2, `top 1% of flows carry ${(top1 / total).toFixed(2)} of bytes`);
     const peers = new Map<string, number>();
-    for (const r of ok) if (!r.srcaddr!.startsWith('10.')) peers.set(r.srcaddr!, (peers.get(r.srcaddr!) ?? 0) + 1);
+    for (const r of ok)
+      if (!r.srcaddr!.startsWith('10.')) peers.set(r.srcaddr!, (peers.get(r.srcaddr!) ?? 0) + 1);
     const counts = [...peers.values()].sort((a, b) => b - a);
     assert.ok(counts[0]! > 10 * counts[Math.floor(counts.length / 2)]!);
   });
@@ -289,6 +294,12 @@ describe('files and formats', () => {
       assert.equal(typeof p.logGroup, 'string');
       assert.ok(p.logEvents.length >= 1 && p.logEvents.length <= 50);
       streams.add(p.logStream);
+      const times = p.logEvents.map((e: { timestamp: number }) => e.timestamp);
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => a - b),
+        'events in time order',
+      );
       for (const e of p.logEvents) {
         events++;
         assert.match(e.id, /^\d{56}$/);

@@ -1,7 +1,10 @@
 import { type ReceivedRequest, TestHttpServer } from './http-server.js';
 
 /** What the test cluster does with one bulk item. */
-export type ItemFate = 'create' | 'throttle' | { readonly status: number; readonly type: string; readonly reason: string };
+export type ItemFate =
+  | 'create'
+  | 'throttle'
+  | { readonly status: number; readonly type: string; readonly reason: string };
 
 /**
  * An Elasticsearch-compatible `_bulk` endpoint: parses NDJSON action/source pairs, keeps
@@ -21,21 +24,27 @@ export class EsBulkReceiver {
     requestPlan?: (req: ReceivedRequest) => 'ok' | { status: number; body: string; retryAfter?: string },
   ) {
     const attempts = new Map<string, number>();
-    this.server = new TestHttpServer(
-      (req) => {
-        const planned = requestPlan?.(req) ?? 'ok';
-        if (planned !== 'ok') {
-          return {
-            kind: 'status',
-            status: planned.status,
-            body: planned.body,
-            headers: { 'content-type': 'application/json', ...(planned.retryAfter ? { 'retry-after': planned.retryAfter } : {}) },
-          };
-        }
-        if (!req.path.endsWith('/_bulk')) return { kind: 'status', status: 404, body: '{"error":"no handler"}' };
-        return { kind: 'body', contentType: 'application/json', body: this.bulk(req.body.toString('utf8'), attempts) };
-      },
-    );
+    this.server = new TestHttpServer((req) => {
+      const planned = requestPlan?.(req) ?? 'ok';
+      if (planned !== 'ok') {
+        return {
+          kind: 'status',
+          status: planned.status,
+          body: planned.body,
+          headers: {
+            'content-type': 'application/json',
+            ...(planned.retryAfter ? { 'retry-after': planned.retryAfter } : {}),
+          },
+        };
+      }
+      if (!req.path.endsWith('/_bulk'))
+        return { kind: 'status', status: 404, body: '{"error":"no handler"}' };
+      return {
+        kind: 'body',
+        contentType: 'application/json',
+        body: this.bulk(req.body.toString('utf8'), attempts),
+      };
+    });
   }
 
   get url(): string {
@@ -75,18 +84,29 @@ export class EsBulkReceiver {
           _index: index,
           _id: id,
           status: 429,
-          error: { type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' },
+          error: {
+            type: 'es_rejected_execution_exception',
+            reason: 'rejected execution of coordinating operation',
+          },
         };
       } else if (fate !== 'create') {
         errors = true;
-        item = { _index: index, _id: id, status: fate.status, error: { type: fate.type, reason: fate.reason } };
+        item = {
+          _index: index,
+          _id: id,
+          status: fate.status,
+          error: { type: fate.type, reason: fate.reason },
+        };
       } else if (this.docs.has(id)) {
         errors = true;
         item = {
           _index: index,
           _id: id,
           status: 409,
-          error: { type: 'version_conflict_engine_exception', reason: `[${id}]: version conflict, document already exists` },
+          error: {
+            type: 'version_conflict_engine_exception',
+            reason: `[${id}]: version conflict, document already exists`,
+          },
         };
       } else {
         this.docs.set(id, source);

@@ -1,11 +1,17 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
 /** What a test receiver does with one request. */
 export type Reply =
   | { readonly kind: 'ok' }
-  | { readonly kind: 'status'; readonly status: number; readonly body?: string | Uint8Array; readonly headers?: Record<string, string> }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly body?: string | Uint8Array;
+      readonly headers?: Record<string, string>;
+    }
   /** Destroys the socket after reading the request: the client sees a reset. */
   | { readonly kind: 'drop' }
   /** Never answers (until the server closes). */
@@ -30,22 +36,31 @@ export class TestHttpServer {
   readonly requests: ReceivedRequest[] = [];
   private readonly server: http.Server;
   private readonly stalled = new Set<http.ServerResponse>();
+  private readonly scheme: 'http' | 'https';
   url = '';
 
   constructor(
     private readonly plan: (req: ReceivedRequest) => Reply,
     /** Builds the 200 answer for `ok` (content type, body). */
-    private readonly okReply: (req: ReceivedRequest) => { contentType: string; body: string | Uint8Array } = () => ({
+    private readonly okReply: (req: ReceivedRequest) => {
+      contentType: string;
+      body: string | Uint8Array;
+    } = () => ({
       contentType: 'application/json',
       body: '{}',
     }),
+    /** Serve HTTPS with this key and certificate (PEM). */
+    tls?: { key: Buffer; cert: Buffer },
   ) {
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.scheme = tls ? 'https' : 'http';
+    this.server = tls
+      ? https.createServer(tls, (req, res) => this.handle(req, res))
+      : http.createServer((req, res) => this.handle(req, res));
   }
 
   async start(): Promise<this> {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import {
-  ExportLogsServiceResponse,
   decodeProtoRequest,
+  ExportLogsServiceResponse,
   type ReceivedRecord,
   RetryInfo,
   RpcStatus,
@@ -10,7 +10,14 @@ import {
 export type GrpcReply =
   | { readonly kind: 'ok' }
   | { readonly kind: 'partial'; readonly rejected: number; readonly message: string }
-  | { readonly kind: 'error'; readonly code: grpc.status; readonly message: string; readonly retryDelayMs?: number };
+  | {
+      readonly kind: 'error';
+      readonly code: grpc.status;
+      readonly message: string;
+      readonly retryDelayMs?: number;
+    }
+  /** Never answers: the client's deadline expires. */
+  | { readonly kind: 'stall' };
 
 /** An OTLP/gRPC logs receiver: LogsService/Export with messages from the protocol definitions. */
 export class OtlpGrpcReceiver {
@@ -20,7 +27,11 @@ export class OtlpGrpcReceiver {
   private readonly server = new grpc.Server();
   url = '';
 
-  constructor(private readonly plan: (call: number, records: number) => GrpcReply = () => ({ kind: 'ok' })) {}
+  constructor(
+    private readonly plan: (call: number, records: number) => GrpcReply = () => ({ kind: 'ok' }),
+    /** Serve TLS with this key and certificate (PEM). */
+    private readonly tls?: { key: Buffer; cert: Buffer },
+  ) {}
 
   async start(): Promise<this> {
     const service: grpc.ServiceDefinition = {
@@ -47,12 +58,16 @@ export class OtlpGrpcReceiver {
           return;
         }
         const reply = this.plan(index, records.length);
+        if (reply.kind === 'stall') return;
         if (reply.kind === 'error') {
           const metadata = new grpc.Metadata();
           if (reply.retryDelayMs !== undefined) {
             const info = RetryInfo.encode(
               RetryInfo.fromObject({
-                retryDelay: { seconds: Math.floor(reply.retryDelayMs / 1000), nanos: (reply.retryDelayMs % 1000) * 1e6 },
+                retryDelay: {
+                  seconds: Math.floor(reply.retryDelayMs / 1000),
+                  nanos: (reply.retryDelayMs % 1000) * 1e6,
+                },
               }),
             ).finish();
             const status = RpcStatus.encode(
@@ -69,7 +84,9 @@ export class OtlpGrpcReceiver {
         }
         this.accepted.push(...records);
         const partialSuccess =
-          reply.kind === 'partial' ? { rejectedLogRecords: reply.rejected, errorMessage: reply.message } : undefined;
+          reply.kind === 'partial'
+            ? { rejectedLogRecords: reply.rejected, errorMessage: reply.message }
+            : undefined;
         callback(
           null,
           ExportLogsServiceResponse.encode(
@@ -79,15 +96,22 @@ export class OtlpGrpcReceiver {
       },
     });
     const port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
-        err ? reject(err) : resolve(p),
-      ),
+      this.server.bindAsync('127.0.0.1:0', this.credentials(), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     return this;
   }
 
-  stop(): Promise<void> {
-    return new Promise((r) => this.server.tryShutdown(() => r()));
+  private credentials(): grpc.ServerCredentials {
+    if (!this.tls) return grpc.ServerCredentials.createInsecure();
+    return grpc.ServerCredentials.createSsl(
+      null,
+      [{ private_key: this.tls.key, cert_chain: this.tls.cert }],
+      false,
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.server.forceShutdown();
   }
 }

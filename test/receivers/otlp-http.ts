@@ -1,3 +1,4 @@
+import { type ReceivedRequest, type Reply, TestHttpServer } from './http-server.js';
 import {
   decodeJsonRequest,
   decodeProtoRequest,
@@ -5,12 +6,16 @@ import {
   type ReceivedRecord,
   RpcStatus,
 } from './otlp-proto.js';
-import { type ReceivedRequest, type Reply, TestHttpServer } from './http-server.js';
 
 export type OtlpReply =
   | Reply
   | { readonly kind: 'partial'; readonly rejected: number; readonly message: string }
-  | { readonly kind: 'error'; readonly status: number; readonly message: string; readonly retryAfter?: string };
+  | {
+      readonly kind: 'error';
+      readonly status: number;
+      readonly message: string;
+      readonly retryAfter?: string;
+    };
 
 /**
  * An OTLP/HTTP logs receiver (protobuf and JSON on one port, as the spec asks) that decodes
@@ -24,8 +29,11 @@ export class OtlpHttpReceiver {
   readonly resourceLogsPerRequest: number[] = [];
   readonly server: TestHttpServer;
 
-  constructor(plan: (req: ReceivedRequest) => OtlpReply = () => ({ kind: 'ok' })) {
-    this.server = new TestHttpServer((req) => this.reply(req, plan(req)));
+  constructor(
+    plan: (req: ReceivedRequest) => OtlpReply = () => ({ kind: 'ok' }),
+    tls?: { key: Buffer; cert: Buffer },
+  ) {
+    this.server = new TestHttpServer((req) => this.reply(req, plan(req)), undefined, tls);
   }
 
   get url(): string {
@@ -62,8 +70,12 @@ export class OtlpHttpReceiver {
         accept();
         const partialSuccess = { rejectedLogRecords: planned.rejected, errorMessage: planned.message };
         const body = json
-          ? JSON.stringify({ partialSuccess: { ...partialSuccess, rejectedLogRecords: String(planned.rejected) } })
-          : ExportLogsServiceResponse.encode(ExportLogsServiceResponse.fromObject({ partialSuccess })).finish();
+          ? JSON.stringify({
+              partialSuccess: { ...partialSuccess, rejectedLogRecords: String(planned.rejected) },
+            })
+          : ExportLogsServiceResponse.encode(
+              ExportLogsServiceResponse.fromObject({ partialSuccess }),
+            ).finish();
         return { kind: 'body', contentType: ct, body };
       }
       case 'error': {
@@ -73,7 +85,10 @@ export class OtlpHttpReceiver {
           kind: 'status',
           status: planned.status,
           body,
-          headers: { 'content-type': ct, ...(planned.retryAfter ? { 'retry-after': planned.retryAfter } : {}) },
+          headers: {
+            'content-type': ct,
+            ...(planned.retryAfter ? { 'retry-after': planned.retryAfter } : {}),
+          },
         };
       }
       default:

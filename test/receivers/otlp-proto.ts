@@ -153,7 +153,10 @@ export function decodeProtoRequest(body: Uint8Array): { records: ReceivedRecord[
  * An OTLP/JSON body → flat records. `strict` checks what a sender must do (F.1): receivers also
  * accept 64-bit integers as numbers, which the official JS serializer writes.
  */
-export function decodeJsonRequest(text: string, strict = true): { records: ReceivedRecord[]; resourceLogs: number } {
+export function decodeJsonRequest(
+  text: string,
+  strict = true,
+): { records: ReceivedRecord[]; resourceLogs: number } {
   const parsed: unknown = JSON.parse(text);
   if (strict) checkJsonRules(parsed, '$');
   const msg = ExportLogsServiceRequest.fromObject(parsed as Record<string, unknown>);
@@ -165,7 +168,7 @@ const INT64_KEYS = new Set(['timeUnixNano', 'observedTimeUnixNano', 'intValue'])
 /** lowerCamelCase keys only, 64-bit integers as strings, enums as numbers. */
 function checkJsonRules(v: unknown, path: string): void {
   if (Array.isArray(v)) {
-    v.forEach((x, i) => checkJsonRules(x, `${path}[${i}]`));
+    for (let i = 0; i < v.length; i++) checkJsonRules(v[i], `${path}[${i}]`);
     return;
   }
   if (v === null || typeof v !== 'object') return;
@@ -173,7 +176,8 @@ function checkJsonRules(v: unknown, path: string): void {
   const isKeyValue = typeof obj.key === 'string' && 'value' in obj;
   for (const [k, x] of Object.entries(obj)) {
     if (k.includes('_')) throw new Error(`${path}.${k}: OTLP/JSON keys are lowerCamelCase`);
-    if (INT64_KEYS.has(k) && typeof x !== 'string') throw new Error(`${path}.${k}: 64-bit integers are strings`);
+    if (INT64_KEYS.has(k) && typeof x !== 'string')
+      throw new Error(`${path}.${k}: 64-bit integers are strings`);
     if (k === 'severityNumber' && typeof x !== 'number') throw new Error(`${path}.${k}: enums are integers`);
     if (!(isKeyValue && k === 'key')) checkJsonRules(x, `${path}.${k}`);
   }

@@ -75,10 +75,22 @@ export const ALL_FIELDS: readonly (readonly [field: string, value: string])[] = 
   ['interface-tag', 'primary'],
 ];
 
-/** The all-fields record, every enricher run (geo/ASN from the test databases). */
+/** Row 1: the same record seen inbound, from a public source (its geo fills the src_* columns). */
+export const INGRESS_CHANGES: Readonly<Record<string, string>> = {
+  action: 'ACCEPT',
+  'pkt-srcaddr': '1.1.1.1',
+  'pkt-dstaddr': '10.0.1.5',
+  'flow-direction': 'ingress',
+  'traffic-path': '-',
+  'reject-reason': '-',
+};
+
+/** The all-fields records (egress, then ingress), every enricher run (geo/ASN from the test databases). */
 export async function allFieldsBatch(): Promise<FlowBatch> {
   const dbs = writeTestDbs();
-  const batch = makeBatch(ALL_FIELDS.map(([f]) => f).join(' '), [ALL_FIELDS.map(([, v]) => v).join(' ')], {
+  const egress = ALL_FIELDS.map(([, v]) => v).join(' ');
+  const ingress = ALL_FIELDS.map(([f, v]) => INGRESS_CHANGES[f] ?? v).join(' ');
+  const batch = makeBatch(ALL_FIELDS.map(([f]) => f).join(' '), [egress, ingress], {
     id: 'all-fields.log',
     context: { bucket: 'logs', key: 'AWSLogs/x.log.gz' },
   });

@@ -20,7 +20,10 @@ for (const fixture of FIXTURES) {
       const file = new URL(`${fixture}.${schema}.json`, FIXTURE_DIR);
       const actual = `${JSON.stringify(docs, null, 2)}\n`;
       if (update || !existsSync(file)) {
-        assert.ok(update, `missing golden ${file.pathname}: run with FLOWLENS_UPDATE_GOLDENS=1 and review it`);
+        assert.ok(
+          update,
+          `missing golden ${file.pathname}: run with FLOWLENS_UPDATE_GOLDENS=1 and review it`,
+        );
         writeFileSync(file, actual);
       }
       assert.deepEqual(JSON.parse(actual), JSON.parse(readFileSync(file, 'utf8')));

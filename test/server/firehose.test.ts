@@ -3,8 +3,8 @@ import '../aws/capture-sink.js';
 import { request } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { resolveWithConfig } from '../../src/pipeline/options.js';
 import { serveOptionSpecs } from '../../src/cli/serve.js';
+import { resolveWithConfig } from '../../src/pipeline/options.js';
 import { type FlowlensServer, startServer } from '../../src/server/server.js';
 import { captured, resetCaptured } from '../aws/capture-sink.js';
 import { cwlControlPayload, cwlPayload, flowLines } from '../aws/helpers.js';
@@ -37,14 +37,24 @@ async function post(body: string | Buffer, headers: Record<string, string> = {})
 }
 
 function requestBody(requestId: string, records: Array<string | Buffer>): string {
-  return JSON.stringify({ requestId, timestamp: Date.now(), records: records.map((r) => ({ data: b64(r) })) });
+  return JSON.stringify({
+    requestId,
+    timestamp: Date.now(),
+    records: records.map((r) => ({ data: b64(r) })),
+  });
 }
 
 before(async () => {
   const options = resolveWithConfig(
     serveOptionSpecs(),
     {
-      flags: { port: '0', host: '127.0.0.1', to: ['capture'], 'firehose-access-key': KEY, 'max-body': '65536' },
+      flags: {
+        port: '0',
+        host: '127.0.0.1',
+        to: ['capture'],
+        'firehose-access-key': KEY,
+        'max-body': '65536',
+      },
       positionals: [],
     },
     {},
@@ -74,10 +84,7 @@ describe('POST /firehose', () => {
     assert.equal(res.body.errorMessage, undefined);
     assert.equal(res.headers.get('content-type'), 'application/json');
     assert.equal(res.headers.get('content-encoding'), null);
-    assert.deepEqual(
-      captured.map((c) => c.srcport).sort(),
-      [10000, 10001, 10002, 10003, 10004, 10005],
-    );
+    assert.deepEqual(captured.map((c) => c.srcport).sort(), [10000, 10001, 10002, 10003, 10004, 10005]);
   });
 
   it('accepts a gzip request body', async () => {
@@ -94,6 +101,13 @@ describe('POST /firehose', () => {
     assert.equal(again.status, 200);
     assert.equal(again.body.requestId, 'req-again');
     assert.equal(captured.length, 3);
+  });
+
+  it('ingests once when the same request id arrives twice at the same time', async () => {
+    const body = requestBody('req-twins', flowLines(50));
+    const [a, b] = await Promise.all([post(body), post(body)]);
+    assert.deepEqual([a.status, b.status], [200, 200]);
+    assert.equal(captured.length, 50);
   });
 
   it('answers 401 for a wrong or missing access key', async () => {
@@ -116,16 +130,47 @@ describe('POST /firehose', () => {
     assert.equal(res.status, 413);
     assert.equal(res.body.requestId, 'req-big');
     assert.match(res.body.errorMessage!, /exceeds the limit of 65536/);
+    // Without a Content-Length (chunked), the limit is counted as the body arrives.
+    const chunked = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const url = new URL(`${server.url}/firehose`);
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'X-Amz-Firehose-Access-Key': KEY, 'X-Amz-Firehose-Request-Id': 'req-chunked' },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => {
+            text += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(big.slice(0, 40_000));
+      req.write(big.slice(40_000));
+      req.end();
+    });
+    assert.equal(chunked.status, 413);
+    assert.equal(JSON.parse(chunked.text).requestId, 'req-chunked');
     // A small gzip that inflates past the limit is stopped while inflating.
     const bomb = gzipSync(Buffer.alloc(50_000_000, 0x20));
     assert.ok(bomb.length < 65536);
-    const inflated = await post(bomb, { 'Content-Encoding': 'gzip', 'X-Amz-Firehose-Request-Id': 'req-bomb' });
+    const inflated = await post(bomb, {
+      'Content-Encoding': 'gzip',
+      'X-Amz-Firehose-Request-Id': 'req-bomb',
+    });
     assert.equal(inflated.status, 413);
     assert.match(inflated.body.errorMessage!, /decompressed request body exceeds/);
   });
 
   it('answers 400 with errorMessage for malformed JSON, bad base64 or a bad record; nothing ingested', async () => {
-    const junk = await post('{"requestId": "req-junk", "records": [', { 'X-Amz-Firehose-Request-Id': 'req-junk' });
+    const junk = await post('{"requestId": "req-junk", "records": [', {
+      'X-Amz-Firehose-Request-Id': 'req-junk',
+    });
     assert.equal(junk.status, 400);
     assert.equal(junk.body.requestId, 'req-junk');
     assert.match(junk.body.errorMessage!, /malformed JSON body/);
@@ -174,7 +219,13 @@ describe('shutdown', () => {
     const url = new URL(`${local.url}/firehose`);
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Content-Length': body.length } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'Content-Length': body.length },
+        },
         (res) => {
           let text = '';
           res.on('data', (c) => {

@@ -1,6 +1,6 @@
 import { FlowBatch, numColumn, StrColumnBuilder } from '../../src/batch/flow-batch.js';
-import { DEFAULT_FIELDS, findField } from '../../src/fields/catalog.js';
 import type { DeliverySettings } from '../../src/delivery/options.js';
+import { DEFAULT_FIELDS, findField } from '../../src/fields/catalog.js';
 import type { AttributeWriter, OtelMapping } from '../../src/schema/types.js';
 
 const ACCOUNTS = ['123456789012', '210987654321'];
@@ -11,7 +11,10 @@ const ACTIONS = ['ACCEPT', 'REJECT'];
  * A v2-format batch plus `region`, built column by column: deterministic, varied enough to
  * exercise every attribute kind (strings, ints, nulls), with a `record_uid` column.
  */
-export function makeBatch(length: number, options: { sourceId?: string; firstLine?: number; start?: number } = {}): FlowBatch {
+export function makeBatch(
+  length: number,
+  options: { sourceId?: string; firstLine?: number; start?: number } = {},
+): FlowBatch {
   const sourceId = options.sourceId ?? 'test://batch';
   const first = options.firstLine ?? 1;
   const t0 = options.start ?? 1_700_000_000;

@@ -12,33 +12,50 @@ import { OTLP_OPTIONS } from '../../src/sinks/otlp/options.js';
 
 describe('OTLP endpoint (spec sheet F.2)', () => {
   it('appends v1/logs to a base URL, as if it ended in /', () => {
-    assert.equal(resolveEndpoint(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }, 'http/protobuf').href, 'http://c:4318/v1/logs');
     assert.equal(
-      resolveEndpoint(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/mycollector/' }, 'http/json').href,
+      resolveEndpoint(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }, 'http/protobuf').href,
+      'http://c:4318/v1/logs',
+    );
+    assert.equal(
+      resolveEndpoint(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/mycollector/' }, 'http/json')
+        .href,
       'http://c:4318/mycollector/v1/logs',
     );
     assert.equal(
-      resolveEndpoint(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/mycollector' }, 'http/json').href,
+      resolveEndpoint(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/mycollector' }, 'http/json')
+        .href,
       'http://c:4318/mycollector/v1/logs',
     );
   });
 
   it('uses the per-signal variable as is, and it wins over the generic one', () => {
-    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4318', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:9999/ingest' };
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4318',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:9999/ingest',
+    };
     assert.equal(resolveEndpoint(undefined, env, 'http/protobuf').href, 'http://logs:9999/ingest');
-    assert.equal(resolveEndpoint(undefined, { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'https://logs' }, 'http/protobuf').href, 'https://logs/');
+    assert.equal(
+      resolveEndpoint(undefined, { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'https://logs' }, 'http/protobuf').href,
+      'https://logs/',
+    );
   });
 
   it('--otlp-endpoint is a base URL unless it already ends in /v1/logs', () => {
     const env = { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:1/x' };
     assert.equal(resolveEndpoint('http://flag:4318', env, 'http/protobuf').href, 'http://flag:4318/v1/logs');
-    assert.equal(resolveEndpoint('http://flag:4318/v1/logs', env, 'http/protobuf').href, 'http://flag:4318/v1/logs');
+    assert.equal(
+      resolveEndpoint('http://flag:4318/v1/logs', env, 'http/protobuf').href,
+      'http://flag:4318/v1/logs',
+    );
   });
 
   it('defaults by protocol; gRPC takes no path', () => {
     assert.equal(resolveEndpoint(undefined, {}, 'http/protobuf').href, 'http://localhost:4318/v1/logs');
     assert.equal(resolveEndpoint(undefined, {}, 'grpc').href, 'http://localhost:4317/');
-    assert.equal(resolveEndpoint(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317' }, 'grpc').href, 'https://c:4317/');
+    assert.equal(
+      resolveEndpoint(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317' }, 'grpc').href,
+      'https://c:4317/',
+    );
   });
 
   it('rejects a bad URL naming the variable', () => {
@@ -60,17 +77,30 @@ describe('OTLP headers and resource attributes', () => {
   });
 
   it('a malformed header list is a config error naming the variable', () => {
-    assert.throws(() => resolveHeaders(undefined, { OTEL_EXPORTER_OTLP_HEADERS: 'novalue' }), /OTEL_EXPORTER_OTLP_HEADERS/);
-    assert.throws(() => resolveHeaders(undefined, { OTEL_EXPORTER_OTLP_HEADERS: 'k=%zz' }), /OTEL_EXPORTER_OTLP_HEADERS/);
+    assert.throws(
+      () => resolveHeaders(undefined, { OTEL_EXPORTER_OTLP_HEADERS: 'novalue' }),
+      /OTEL_EXPORTER_OTLP_HEADERS/,
+    );
+    assert.throws(
+      () => resolveHeaders(undefined, { OTEL_EXPORTER_OTLP_HEADERS: 'k=%zz' }),
+      /OTEL_EXPORTER_OTLP_HEADERS/,
+    );
   });
 
   it('resource attributes are percent-decoded; OTEL_SERVICE_NAME wins over service.name', () => {
     const warnings: string[] = [];
     const r = resolveResource(
-      { OTEL_RESOURCE_ATTRIBUTES: 'service.name=a,deployment.environment=prod%2Ceu,team=x%3Dy', OTEL_SERVICE_NAME: 'flows' },
+      {
+        OTEL_RESOURCE_ATTRIBUTES: 'service.name=a,deployment.environment=prod%2Ceu,team=x%3Dy',
+        OTEL_SERVICE_NAME: 'flows',
+      },
       (m) => warnings.push(m),
     );
-    assert.deepEqual(Object.fromEntries(r), { 'service.name': 'flows', 'deployment.environment': 'prod,eu', team: 'x=y' });
+    assert.deepEqual(Object.fromEntries(r), {
+      'service.name': 'flows',
+      'deployment.environment': 'prod,eu',
+      team: 'x=y',
+    });
     assert.deepEqual(warnings, []);
   });
 
@@ -112,7 +142,12 @@ describe('OTLP options through the shared resolver', () => {
       /OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: expected one of/,
     );
     assert.throws(
-      () => resolveOtlpConfig(resolveOptions(OTLP_OPTIONS, { env: {} , flags: { 'otlp-certificate': '/nonexistent.pem' } }), {}, () => undefined),
+      () =>
+        resolveOtlpConfig(
+          resolveOptions(OTLP_OPTIONS, { env: {}, flags: { 'otlp-certificate': '/nonexistent.pem' } }),
+          {},
+          () => undefined,
+        ),
       /--otlp-certificate: cannot read/,
     );
   });

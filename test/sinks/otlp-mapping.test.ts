@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { isoTime } from '../../src/schema/view.js';
 import { otelDocumentSchema, otelMapping } from '../../src/schema/otel.js';
-import { createOtlpSink } from '../../src/sinks/otlp/sink.js';
+import { isoTime } from '../../src/schema/view.js';
 import type { OtlpProtocol } from '../../src/sinks/otlp/options.js';
+import { createOtlpSink } from '../../src/sinks/otlp/sink.js';
 import { OtlpGrpcReceiver } from '../receivers/otlp-grpc.js';
 import { OtlpHttpReceiver } from '../receivers/otlp-http.js';
 import type { ReceivedRecord } from '../receivers/otlp-proto.js';
@@ -31,7 +31,8 @@ describe('otlp sink with the otel schema mapping', () => {
   for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as const satisfies readonly OtlpProtocol[]) {
     for (const body of ['line', 'summary', 'none'] as const) {
       it(`${protocol}, body ${body}: records equal the otel document form`, async () => {
-        const rx = protocol === 'grpc' ? await new OtlpGrpcReceiver().start() : await new OtlpHttpReceiver().start();
+        const rx =
+          protocol === 'grpc' ? await new OtlpGrpcReceiver().start() : await new OtlpHttpReceiver().start();
         stops.push(() => rx.stop());
         const url = new URL(rx.url);
         if (protocol !== 'grpc') url.pathname = '/v1/logs';

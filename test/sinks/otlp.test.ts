@@ -8,7 +8,7 @@ import type { OtlpConfig } from '../../src/sinks/otlp/config.js';
 import type { OtlpProtocol } from '../../src/sinks/otlp/options.js';
 import { createOtlpSink } from '../../src/sinks/otlp/sink.js';
 import { OtlpGrpcReceiver } from '../receivers/otlp-grpc.js';
-import { type OtlpReply, OtlpHttpReceiver } from '../receivers/otlp-http.js';
+import { OtlpHttpReceiver, type OtlpReply } from '../receivers/otlp-http.js';
 import type { ReceivedRecord } from '../receivers/otlp-proto.js';
 import { expectedAttributes, makeBatch, quietContext, testMapping, testSettings } from './helpers.js';
 
@@ -114,7 +114,10 @@ describe('otlp sink: every record arrives, attribute for attribute', () => {
       assert.ok(rx.requests.length > 3, `expected several requests, got ${rx.requests.length}`);
       for (const req of rx.requests) {
         assert.equal(req.path, '/v1/logs');
-        assert.equal(req.headers['content-type'], protocol === 'http/json' ? 'application/json' : 'application/x-protobuf');
+        assert.equal(
+          req.headers['content-type'],
+          protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
+        );
         // 16 KiB limit + at most one record over it
         assert.ok(req.body.length < 16 * 1024 + 4096, `request of ${req.body.length} bytes`);
       }
@@ -139,7 +142,10 @@ describe('otlp sink: every record arrives, attribute for attribute', () => {
   it('sends configured headers', async () => {
     const rx = await http();
     const sent = batches(10);
-    await drive(await otlpSink(config(rx.url, 'http/protobuf', { headers: { authorization: 'Bearer x y' } })), sent);
+    await drive(
+      await otlpSink(config(rx.url, 'http/protobuf', { headers: { authorization: 'Bearer x y' } })),
+      sent,
+    );
     assert.equal(rx.requests[0]!.headers.authorization, 'Bearer x y');
   });
 
@@ -201,7 +207,10 @@ describe('otlp sink: faults', () => {
       index === 1 ? { kind: 'error', status: 400, message: 'attribute value too long' } : { kind: 'ok' },
     );
     const sent = batches(2000);
-    const { result, written, writeError } = await drive(await otlpSink(config(rx.url, 'http/protobuf')), sent);
+    const { result, written, writeError } = await drive(
+      await otlpSink(config(rx.url, 'http/protobuf')),
+      sent,
+    );
     assert.match(writeError ?? '', /HTTP 400: attribute value too long/);
     assert.match(result.errors.join('\n'), /HTTP 400: attribute value too long/);
     // Exactly one attempt of the failed request: no retry of a permanent error.
@@ -216,7 +225,9 @@ describe('otlp sink: faults', () => {
 
   it('gives up after the configured attempts and counts the records as failed', async () => {
     const rx = await http(() => ({ kind: 'error', status: 502, message: 'bad gateway' }));
-    const settings = testSettings({ retry: { maxAttempts: 3, maxElapsedMs: 10_000, initialDelayMs: 5, maxDelayMs: 20 } });
+    const settings = testSettings({
+      retry: { maxAttempts: 3, maxElapsedMs: 10_000, initialDelayMs: 5, maxDelayMs: 20 },
+    });
     const { result } = await drive(await otlpSink(config(rx.url, 'http/json'), settings), batches(10));
     assert.equal(result.delivered, 0);
     assert.equal(result.failed, 10);
@@ -242,7 +253,8 @@ describe('otlp sink: faults', () => {
   it('grpc: UNAVAILABLE and RESOURCE_EXHAUSTED with RetryInfo are retried', async () => {
     const rx = await new OtlpGrpcReceiver((call) => {
       if (call === 0) return { kind: 'error', code: grpc.status.UNAVAILABLE, message: 'restarting' };
-      if (call === 2) return { kind: 'error', code: grpc.status.RESOURCE_EXHAUSTED, message: 'quota', retryDelayMs: 50 };
+      if (call === 2)
+        return { kind: 'error', code: grpc.status.RESOURCE_EXHAUSTED, message: 'quota', retryDelayMs: 50 };
       return { kind: 'ok' };
     }).start();
     receivers.push(rx);
@@ -274,7 +286,9 @@ describe('otlp sink: faults', () => {
     const url = rx.url;
     await rx.stop();
     receivers.splice(receivers.indexOf(rx), 1);
-    const settings = testSettings({ retry: { maxAttempts: 2, maxElapsedMs: 5_000, initialDelayMs: 5, maxDelayMs: 10 } });
+    const settings = testSettings({
+      retry: { maxAttempts: 2, maxElapsedMs: 5_000, initialDelayMs: 5, maxDelayMs: 10 },
+    });
     const { result } = await drive(await otlpSink(config(url, 'http/protobuf'), settings), batches(5));
     assert.equal(result.failed, 5);
     assert.match(result.errors[0]!, /ECONNREFUSED/);

@@ -1,7 +1,9 @@
 /** One item of a _bulk response: `{"create": {"_index", "_id", "status", "result" | "error"}}`. */
 interface BulkItem {
   readonly status?: number;
-  readonly error?: { readonly type?: string; readonly reason?: string; readonly caused_by?: { readonly reason?: string } } | string;
+  readonly error?:
+    | { readonly type?: string; readonly reason?: string; readonly caused_by?: { readonly reason?: string } }
+    | string;
 }
 
 export interface BulkResponse {

@@ -15,7 +15,12 @@ export const ES_OPTIONS: readonly OptionSpec[] = [
     description: 'elasticsearch sink: index or data stream to write to',
     placeholder: 'name',
   },
-  { name: 'es-user', type: 'string', description: 'elasticsearch sink: basic-auth user', placeholder: 'user' },
+  {
+    name: 'es-user',
+    type: 'string',
+    description: 'elasticsearch sink: basic-auth user',
+    placeholder: 'user',
+  },
   {
     name: 'es-password',
     type: 'string',

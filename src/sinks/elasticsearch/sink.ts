@@ -32,7 +32,9 @@ export async function create(options: ResolvedOptions, context: SinkContext): Pr
       : undefined;
   const index = (options['es-index'] as string | undefined) ?? 'flowlens-vpc-flow';
   if (!/^[^A-Z\\/*?"<>| ,#:]+$/.test(index) || index.startsWith('_') || index.startsWith('-')) {
-    throw new ConfigError(`--es-index: "${index}" is not a valid index name (lowercase, no \\ / * ? " < > | , # : or space)`);
+    throw new ConfigError(
+      `--es-index: "${index}" is not a valid index name (lowercase, no \\ / * ? " < > | , # : or space)`,
+    );
   }
   return createEsSink(
     {
@@ -113,7 +115,9 @@ class EsSink implements Sink {
     for (let i = 0; i < batch.length; i++) {
       const uid = hasUid ? batch.str('record_uid', i) : null;
       const action =
-        uid !== null ? `{"create":{"_index":${index},"_id":${JSON.stringify(uid)}}}` : `{"create":{"_index":${index}}}`;
+        uid !== null
+          ? `{"create":{"_index":${index},"_id":${JSON.stringify(uid)}}}`
+          : `{"create":{"_index":${index}}}`;
       const item = `${action}\n${JSON.stringify(this.schema.document(batch, i))}\n`;
       this.items.push(item);
       this.chars += item.length;
@@ -172,7 +176,10 @@ class EsSink implements Sink {
     try {
       parsed = JSON.parse(res.body.toString('utf8')) as BulkResponse;
     } catch {
-      throw new DeliveryError(`${where}: unreadable _bulk response: ${quote(res.body.toString('utf8'), 120)}`, false);
+      throw new DeliveryError(
+        `${where}: unreadable _bulk response: ${quote(res.body.toString('utf8'), 120)}`,
+        false,
+      );
     }
     if (!parsed.errors) return { delivered: items.length, rejected: 0 };
     const got = parsed.items ?? [];
@@ -202,7 +209,10 @@ class EsSink implements Sink {
       rejected,
       remaining: {
         request: this.request(retry),
-        error: new DeliveryError(`${where}: ${retry.length} items throttled: ${quote(retryReason, 200)}`, true),
+        error: new DeliveryError(
+          `${where}: ${retry.length} items throttled: ${quote(retryReason, 200)}`,
+          true,
+        ),
       },
     };
   }

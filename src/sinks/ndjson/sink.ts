@@ -21,12 +21,16 @@ export class OutputClosedError extends Error {
  */
 export async function create(options: ResolvedOptions, _context: SinkContext): Promise<Sink> {
   const path = typeof options['ndjson-path'] === 'string' ? options['ndjson-path'] : '-';
-  const schema = documentSchema((options.schema as SchemaName | undefined) ?? 'raw', schemaOptionsFrom(options));
+  const schema = documentSchema(
+    (options.schema as SchemaName | undefined) ?? 'raw',
+    schemaOptionsFrom(options),
+  );
   const out: Writable = path === '-' ? process.stdout : createWriteStream(path);
   let failure: Error | undefined;
   let closed = false;
   const onError = (err: NodeJS.ErrnoException): void => {
-    failure = err.code === 'EPIPE' ? new OutputClosedError(`${label(path)}: output closed by the reader`) : err;
+    failure =
+      err.code === 'EPIPE' ? new OutputClosedError(`${label(path)}: output closed by the reader`) : err;
   };
   out.on('error', onError);
   if (path !== '-') {
@@ -86,7 +90,8 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
           });
         }
       }
-      const errors = failure && !(failure instanceof OutputClosedError) ? [`${label(path)}: ${failure.message}`] : [];
+      const errors =
+        failure && !(failure instanceof OutputClosedError) ? [`${label(path)}: ${failure.message}`] : [];
       return {
         delivered,
         rejected: 0,

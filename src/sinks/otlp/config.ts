@@ -81,7 +81,10 @@ export function parseKeyValueList(text: string): Map<string, string> {
 }
 
 /** Request headers: the per-signal variable, else the generic one, then --otlp-header on top. */
-export function resolveHeaders(flags: readonly string[] | undefined, env: NodeJS.ProcessEnv): Record<string, string> {
+export function resolveHeaders(
+  flags: readonly string[] | undefined,
+  env: NodeJS.ProcessEnv,
+): Record<string, string> {
   const out: Record<string, string> = {};
   const name = env.OTEL_EXPORTER_OTLP_LOGS_HEADERS
     ? 'OTEL_EXPORTER_OTLP_LOGS_HEADERS'
@@ -109,7 +112,10 @@ export function resolveHeaders(flags: readonly string[] | undefined, env: NodeJS
  * OTEL_RESOURCE_ATTRIBUTES (percent-decoded; any decode error discards the whole variable,
  * with a warning) and OTEL_SERVICE_NAME, which wins over service.name.
  */
-export function resolveResource(env: NodeJS.ProcessEnv, warn: (message: string) => void): Map<string, string> {
+export function resolveResource(
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void,
+): Map<string, string> {
   let out = new Map<string, string>();
   const raw = env.OTEL_RESOURCE_ATTRIBUTES;
   if (raw) {

@@ -1,6 +1,6 @@
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import type { AttributeWriter, OtelMapping } from '../../schema/types.js';
-import { type AttributeValue, replayAttributes, type RequestEncoder, type ScopeInfo } from './encoder.js';
+import { type AttributeValue, type RequestEncoder, replayAttributes, type ScopeInfo } from './encoder.js';
 import { nanosString } from './proto-writer.js';
 
 const CACHE_MAX_CHARS = 64;
@@ -105,7 +105,9 @@ export class JsonRequestEncoder implements RequestEncoder, AttributeWriter {
 
   dbl(key: string, value: number): void {
     // proto3 JSON spells non-finite doubles as strings.
-    const v = Number.isFinite(value) ? String(value) : `"${value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN'}"`;
+    const v = Number.isFinite(value)
+      ? String(value)
+      : `"${value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN'}"`;
     this.attr(key, `{"doubleValue":${v}}`);
   }
 

@@ -77,6 +77,16 @@ export const OTLP_OPTIONS: readonly OptionSpec[] = [
     description: 'PEM client certificate (chain) for mutual TLS',
     placeholder: 'file',
   },
+  {
+    name: 'otlp-workers',
+    type: 'int',
+    min: 0,
+    max: 16,
+    default: 0,
+    description:
+      'Worker threads that map, encode and send while the main thread decodes (0: encode in the main thread)',
+    placeholder: 'n',
+  },
   ...SCHEMA_OPTIONS,
   ...DELIVERY_OPTIONS,
 ];

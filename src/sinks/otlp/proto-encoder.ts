@@ -1,6 +1,6 @@
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import type { AttributeWriter, OtelMapping } from '../../schema/types.js';
-import { type AttributeValue, replayAttributes, type RequestEncoder, type ScopeInfo } from './encoder.js';
+import { type AttributeValue, type RequestEncoder, replayAttributes, type ScopeInfo } from './encoder.js';
 import { nanosHalves, ProtoWriter, varintSize } from './proto-writer.js';
 
 // Tags (field number << 3 | wire type), spec sheet F.4.
@@ -25,20 +25,41 @@ const T_AV_DOUBLE = 0x21;
 const T_AV_ARRAY = 0x2a;
 const T_ARRAY_VALUE = 0x0a;
 
-/** Values shorter than this are cached as encoded bytes (dictionary values repeat a lot). */
+/** String attributes shorter than this are cached as encoded KeyValue bytes, per key. */
 const CACHE_MAX_CHARS = 64;
-const CACHE_MAX_ENTRIES = 100_000;
+/** Cached values per key before the key's cache starts over. */
+const PAIRS_PER_KEY = 4096;
+/** After this many lookups, a key whose values mostly miss (addresses, ids) stops caching. */
+const PAIR_PROBE = 8192;
+
+/**
+ * Per attribute key: its encoded `key` field, and the encoded KeyValue of its recent values.
+ * Dictionary values (account, interface, action, status, protocol names…) repeat across
+ * records; high-cardinality keys turn their cache off after a probe.
+ */
+interface KeyState {
+  readonly bytes: Buffer;
+  pairs: Map<string, Buffer> | null;
+  lookups: number;
+  misses: number;
+  /** The previous string value and its KeyValue bytes: neighbours often share values. */
+  last: string | undefined;
+  lastBytes: Buffer | undefined;
+  /** The same for integer values. */
+  lastInt: number;
+  lastIntBytes: Buffer | undefined;
+}
 
 /**
  * OTLP/protobuf ExportLogsServiceRequest encoder, written by hand into one reused buffer.
  * It is also the AttributeWriter the mapping writes record attributes into, so no attribute
- * object exists per record. Key bytes (tag, length, UTF-8) and short string values are cached.
+ * object exists per record. Key bytes and whole KeyValues of repeated values are cached.
  */
 export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
   private readonly w: ProtoWriter;
   private attrTag = T_LR_ATTR;
-  private readonly keyCache = new Map<string, Buffer>();
-  private readonly valueCache = new Map<string, Buffer>();
+  private readonly keys = new Map<string, KeyState>();
+  private readonly texts = new Map<string, Buffer>();
   private readonly resourceCache = new Map<string, Buffer>();
   private readonly scopeBytes: Buffer;
   private observedLo = 0;
@@ -152,49 +173,55 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
   // AttributeWriter: KeyValue{key, value: AnyValue} under the current attribute tag.
 
   str(key: string, value: string): void {
-    const k = this.key(key);
-    const v = value.length < CACHE_MAX_CHARS ? this.value(value) : undefined;
-    const w = this.w;
-    if (v) {
-      const any = 1 + v.length;
-      w.byte(this.attrTag);
-      w.varint(k.length + 1 + varintSize(any) + any);
-      w.bytes(k);
-      w.byte(T_KV_VALUE);
-      w.varint(any);
-      w.byte(T_AV_STRING);
-      w.bytes(v);
+    const k = this.keyState(key);
+    if (value === k.last) {
+      this.copy(k.lastBytes!);
       return;
     }
-    const n = Buffer.byteLength(value, 'utf8');
-    const any = 1 + varintSize(n) + n;
-    w.byte(this.attrTag);
-    w.varint(k.length + 1 + varintSize(any) + any);
-    w.bytes(k);
-    w.byte(T_KV_VALUE);
-    w.varint(any);
-    w.byte(T_AV_STRING);
-    w.varint(n);
-    w.ensure(n);
-    w.pos += w.buf.write(value, w.pos);
+    const pairs = k.pairs;
+    if (pairs !== null && value.length < CACHE_MAX_CHARS) {
+      let kv = pairs.get(value);
+      if (kv === undefined) {
+        kv = this.encodePair(k, value);
+        if (pairs.size >= PAIRS_PER_KEY) pairs.clear();
+        pairs.set(value, kv);
+        k.misses++;
+      }
+      if (++k.lookups === PAIR_PROBE && k.misses * 2 > k.lookups) k.pairs = null;
+      k.last = value;
+      k.lastBytes = kv;
+      this.copy(kv);
+      return;
+    }
+    this.writeStr(k.bytes, value);
   }
 
   int(key: string, value: number): void {
-    const k = this.key(key);
+    const state = this.keyState(key);
     const v = Math.trunc(value);
+    if (v === state.lastInt) {
+      this.copy(state.lastIntBytes!);
+      return;
+    }
+    const k = state.bytes;
+    const start = this.w.pos;
     const any = 1 + varintSize(v);
     const w = this.w;
-    w.byte(this.attrTag);
+    if (w.pos + k.length + 24 > w.buf.length) w.ensure(k.length + 24);
+    const buf = w.buf;
+    buf[w.pos++] = this.attrTag;
     w.varint(k.length + 1 + varintSize(any) + any);
-    w.bytes(k);
-    w.byte(T_KV_VALUE);
-    w.varint(any);
-    w.byte(T_AV_INT);
+    this.copy(k);
+    buf[w.pos++] = T_KV_VALUE;
+    buf[w.pos++] = any;
+    buf[w.pos++] = T_AV_INT;
     w.varint(v);
+    state.lastInt = v;
+    state.lastIntBytes = Buffer.from(w.buf.subarray(start, w.pos));
   }
 
   dbl(key: string, value: number): void {
-    const k = this.key(key);
+    const k = this.keyState(key).bytes;
     const w = this.w;
     w.byte(this.attrTag);
     w.varint(k.length + 1 + 1 + 9);
@@ -206,7 +233,7 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
   }
 
   bool(key: string, value: boolean): void {
-    const k = this.key(key);
+    const k = this.keyState(key).bytes;
     const w = this.w;
     w.byte(this.attrTag);
     w.varint(k.length + 1 + 1 + 2);
@@ -218,7 +245,7 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
   }
 
   strArray(key: string, values: readonly string[]): void {
-    const k = this.key(key);
+    const k = this.keyState(key).bytes;
     let arr = 0;
     for (const s of values) {
       const n = Buffer.byteLength(s, 'utf8');
@@ -243,35 +270,98 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     }
   }
 
-  /** `KeyValue.key` field bytes (tag, length, UTF-8), cached per key. */
-  private key(key: string): Buffer {
-    let k = this.keyCache.get(key);
-    if (!k) {
+  /** A string KeyValue written in place. */
+  private writeStr(k: Buffer, value: string): void {
+    const w = this.w;
+    const maxBytes = value.length * 3;
+    const klen = k.length;
+    if (w.pos + klen + maxBytes + 24 > w.buf.length) w.ensure(klen + maxBytes + 24);
+    const buf = w.buf;
+    if (klen + maxBytes + 4 < 128) {
+      // Every length fits one byte: write the text first, then the three lengths before it.
+      const at = w.pos;
+      const textAt = at + 2 + klen + 3;
+      const n = buf.write(value, textAt);
+      buf[at] = this.attrTag;
+      buf[at + 1] = klen + 3 + n;
+      for (let j = 0; j < klen; j++) buf[at + 2 + j] = k[j]!;
+      buf[at + 2 + klen] = T_KV_VALUE;
+      buf[at + 3 + klen] = n + 2;
+      buf[at + 4 + klen] = T_AV_STRING;
+      buf[textAt - 1] = n;
+      w.pos = textAt + n;
+      return;
+    }
+    const n = Buffer.byteLength(value, 'utf8');
+    const any = 1 + varintSize(n) + n;
+    buf[w.pos++] = this.attrTag;
+    w.varint(klen + 1 + varintSize(any) + any);
+    this.copy(k);
+    buf[w.pos++] = T_KV_VALUE;
+    w.varint(any);
+    buf[w.pos++] = T_AV_STRING;
+    w.varint(n);
+    w.pos += buf.write(value, w.pos);
+  }
+
+  /** Copies a small byte string (a loop beats TypedArray.set for a few dozen bytes). */
+  private copy(b: Buffer): void {
+    const w = this.w;
+    const n = b.length;
+    if (w.pos + n > w.buf.length) w.ensure(n);
+    const buf = w.buf;
+    const pos = w.pos;
+    if (n < 64) for (let j = 0; j < n; j++) buf[pos + j] = b[j]!;
+    else buf.set(b, pos);
+    w.pos = pos + n;
+  }
+
+  private keyState(key: string): KeyState {
+    let k = this.keys.get(key);
+    if (k === undefined) {
       const p = new ProtoWriter(key.length * 3 + 8);
       p.byte(T_KV_KEY);
       p.string(key);
-      k = Buffer.from(p.buf.subarray(0, p.pos));
-      this.keyCache.set(key, k);
+      k = {
+        bytes: Buffer.from(p.buf.subarray(0, p.pos)),
+        pairs: new Map(),
+        lookups: 0,
+        misses: 0,
+        last: undefined,
+        lastBytes: undefined,
+        lastInt: Number.NaN,
+        lastIntBytes: undefined,
+      };
+      this.keys.set(key, k);
     }
     return k;
   }
 
-  /** A short string's length-prefixed UTF-8 bytes, cached. */
-  private value(value: string): Buffer {
-    let v = this.valueCache.get(value);
-    if (!v) {
-      const p = new ProtoWriter(value.length * 3 + 8);
-      p.string(value);
-      v = Buffer.from(p.buf.subarray(0, p.pos));
-      if (this.valueCache.size >= CACHE_MAX_ENTRIES) this.valueCache.clear();
-      this.valueCache.set(value, v);
-    }
-    return v;
+  /** The whole KeyValue field (tag, length, key, value) of a string attribute. */
+  private encodePair(k: KeyState, value: string): Buffer {
+    const p = new ProtoWriter(k.bytes.length + value.length * 3 + 16);
+    const n = Buffer.byteLength(value, 'utf8');
+    const any = 1 + varintSize(n) + n;
+    p.byte(this.attrTag);
+    p.varint(k.bytes.length + 1 + varintSize(any) + any);
+    p.bytes(k.bytes);
+    p.byte(T_KV_VALUE);
+    p.varint(any);
+    p.byte(T_AV_STRING);
+    p.string(value);
+    return Buffer.from(p.buf.subarray(0, p.pos));
   }
 
   private cachedString(s: string): void {
-    if (s.length < CACHE_MAX_CHARS) this.w.bytes(this.value(s));
-    else this.w.string(s);
+    let v = this.texts.get(s);
+    if (v === undefined) {
+      const p = new ProtoWriter(s.length * 3 + 8);
+      p.string(s);
+      v = Buffer.from(p.buf.subarray(0, p.pos));
+      if (this.texts.size >= 1024) this.texts.clear();
+      this.texts.set(s, v);
+    }
+    this.copy(v);
   }
 
   private encodeResource(attrs: Map<string, AttributeValue>): Buffer {

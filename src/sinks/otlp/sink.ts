@@ -3,6 +3,7 @@ import type { ResolvedOptions } from '../../config/options.js';
 import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
 import { Delivery } from '../../delivery/queue.js';
 import type { Sink, SinkResult } from '../../pipeline/types.js';
+import { schemaOptionsFrom } from '../../schema/options.js';
 import type { OtelMapping } from '../../schema/types.js';
 import type { SinkContext } from '../registry.js';
 import { type OtlpConfig, resolveOtlpConfig } from './config.js';
@@ -16,8 +17,18 @@ export const SCOPE: ScopeInfo = { name: 'flowlens', version: '0.1.0' };
 
 export async function create(options: ResolvedOptions, context: SinkContext): Promise<Sink> {
   const config = resolveOtlpConfig(options, context.env, (m) => context.stats.warn(m));
-  const mapping = loadOtelMapping(options);
-  return createOtlpSink(config, deliverySettings(options), mapping, context);
+  const workers = (options['otlp-workers'] as number | undefined) ?? 0;
+  if (workers > 0) {
+    const { WorkerPoolSink } = await import('./worker-sink.js');
+    return new WorkerPoolSink(
+      workers,
+      config,
+      deliverySettings(options),
+      schemaOptionsFrom(options),
+      context.log,
+    );
+  }
+  return createOtlpSink(config, deliverySettings(options), loadOtelMapping(options), context);
 }
 
 /** The OTLP sink from resolved parts (tests and benchmarks build it directly). */

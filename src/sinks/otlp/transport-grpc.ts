@@ -46,9 +46,9 @@ export class GrpcTransport implements OtlpTransport {
     for (const [k, v] of Object.entries(config.headers)) this.metadata.set(k, v);
   }
 
+  /** The body goes out as is: its buffer returns to the pool only once the call has settled. */
   async prepare(body: Uint8Array): Promise<Uint8Array> {
-    // grpc-js holds on to the buffer until the call ends; give it its own copy.
-    return Buffer.from(body);
+    return body;
   }
 
   send(body: Uint8Array, records: number): Promise<Outcome> {
@@ -91,7 +91,11 @@ export class GrpcTransport implements OtlpTransport {
     const retryable =
       RETRYABLE.has(err.code) || (err.code === grpc.status.RESOURCE_EXHAUSTED && retryDelay !== undefined);
     const name = grpc.status[err.code] ?? String(err.code);
-    return new DeliveryError(`${this.where}: ${name}: ${quote(err.details || err.message)}`, retryable, retryDelay);
+    return new DeliveryError(
+      `${this.where}: ${name}: ${quote(err.details || err.message)}`,
+      retryable,
+      retryDelay,
+    );
   }
 
   close(): void {

@@ -38,7 +38,9 @@ export async function createPeersSink(
   settings: DeliverySettings,
   context: Pick<SinkContext, 'log'>,
 ): Promise<Sink> {
-  const output = config.url ? new PostOutput(config.url, config.timeoutMs, settings, context) : await FileOutput.open(config.path!);
+  const output = config.url
+    ? new PostOutput(config.url, config.timeoutMs, settings, context)
+    : await FileOutput.open(config.path!);
   return new PeersSink(new PeerAggregator(config.bucketSeconds, config.horizon), output);
 }
 
@@ -59,7 +61,12 @@ class PostOutput implements BucketOutput {
     settings: DeliverySettings,
     context: Pick<SinkContext, 'log'>,
   ) {
-    this.delivery = new Delivery({ name: 'peers', maxInFlight: settings.maxInFlight, retry: settings.retry, warn: context.log });
+    this.delivery = new Delivery({
+      name: 'peers',
+      maxInFlight: settings.maxInFlight,
+      retry: settings.retry,
+      warn: context.log,
+    });
     this.client = new HttpClient(
       new URL(template.replaceAll('{bucket}', '0')),
       { 'user-agent': 'flowlens/0.1', 'content-type': 'application/json' },
@@ -108,7 +115,9 @@ class FileOutput implements BucketOutput {
     const stream = createWriteStream(path, { flags: 'a' });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
-      stream.once('error', (err) => reject(new ConfigError(`--peers-path: cannot open ${path}: ${err.message}`)));
+      stream.once('error', (err) =>
+        reject(new ConfigError(`--peers-path: cannot open ${path}: ${err.message}`)),
+      );
     });
     return new FileOutput(stream, path);
   }

@@ -1,0 +1,69 @@
+import { createReadStream } from 'node:fs';
+import { RunStats } from '../../src/pipeline/stats.js';
+import type { DecodeOptions, Enricher, SourceInput } from '../../src/pipeline/types.js';
+import { round, v2File } from './baseline.js';
+import type { BenchContext, DataFile, Scenario, ScenarioResult, ScenarioUnavailable } from './types.js';
+
+const NOT_BUILT = /not built yet/i;
+
+/** decode + every enricher (protocol, tcp-flags, network, geo with the embedded DB-IP database, community-id, uid). */
+async function decodeAndEnrich(data: DataFile): Promise<ScenarioResult | ScenarioUnavailable> {
+  const { decodeInput } = await import('../../src/decode/detect.js');
+  const { buildEnrichers } = await import('../../src/enrich/index.js');
+  const enrichers: Enricher[] = await buildEnrichers({ enrich: ['all'] });
+  const input: SourceInput = {
+    ref: { id: data.path },
+    size: data.bytes,
+    open: (offset?: number) => createReadStream(data.path, offset ? { start: offset } : {}),
+  };
+  const stats = new RunStats();
+  const options: DecodeOptions = { stats, batchSize: 8192 };
+  const perEnricher = new Map<string, number>(enrichers.map((e) => [e.name, 0]));
+  let rows = 0;
+  let publicLookups = 0;
+  const started = performance.now();
+  try {
+    for await (const batch of decodeInput(input, options)) {
+      for (const e of enrichers) {
+        const t = performance.now();
+        e.enrich(batch);
+        perEnricher.set(e.name, perEnricher.get(e.name)! + performance.now() - t);
+      }
+      const country = batch.column('dst_country');
+      if (country?.kind === 'str')
+        for (let i = 0; i < batch.length; i++) if (country.codes[i] !== 0) publicLookups++;
+      rows += batch.length;
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (NOT_BUILT.test(message)) return { unavailable: `decoder: ${message}` };
+    throw err;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const t = data.truth;
+  if (rows < t.ok || rows > t.records - t.malformed) {
+    throw new Error(
+      `decoded ${rows} rows; the file has ${t.ok} OK records and ${t.records - t.malformed} well-formed`,
+    );
+  }
+  const extra: Record<string, number | string> = {
+    rows,
+    dstWithCountry: publicLookups,
+    fileMB: round(data.bytes / 1e6),
+  };
+  for (const [name, ms] of perEnricher) extra[`${name}Ms`] = Math.round(ms);
+  return { records: t.records, seconds, extra };
+}
+
+export const enrich: Scenario = {
+  name: 'enrich',
+  description: 'decode + all enrichers (geo on the embedded DB-IP database) of the 1M-record v2 file',
+  baseline: 'decode',
+  targets: { minRatio: 0.5, maxRssMb: 400 },
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  async run(ctx: BenchContext) {
+    return decodeAndEnrich(await ctx.dataFile(v2File(ctx)));
+  },
+};

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { CellValue, FlowBatch } from '../../src/batch/flow-batch.js';
+import { decodeInput } from '../../src/decode/detect.js';
+import type { ParsedFormat } from '../../src/fields/format.js';
+import { RunStats } from '../../src/pipeline/stats.js';
+import type { SourceInput } from '../../src/pipeline/types.js';
+import { fileInput } from '../../src/sources/files.js';
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/decode/', import.meta.url));
+export const fixture = (name: string): string => FIXTURES + name;
+export const fixtureBytes = (name: string): Buffer => readFileSync(fixture(name));
+
+/** An in-memory input delivered in chunks of `chunk` bytes (to cross every boundary). */
+export function bytesInput(id: string, bytes: Uint8Array, chunk = 65536): SourceInput {
+  return {
+    ref: { id },
+    size: bytes.length,
+    async *open() {
+      for (let i = 0; i < bytes.length; i += chunk)
+        yield bytes.subarray(i, Math.min(bytes.length, i + chunk));
+    },
+  };
+}
+
+export interface Decoded {
+  readonly batches: FlowBatch[];
+  readonly rows: Record<string, CellValue>[];
+  readonly positions: number[];
+  readonly stats: RunStats;
+  readonly error?: Error;
+}
+
+/** Decodes one input to the end, keeping the error (if any) instead of throwing. */
+export async function decode(
+  input: SourceInput,
+  options: { format?: ParsedFormat; batchSize?: number } = {},
+): Promise<Decoded> {
+  const stats = new RunStats();
+  const batches: FlowBatch[] = [];
+  let error: Error | undefined;
+  try {
+    for await (const b of decodeInput(input, { ...options, stats })) batches.push(b);
+  } catch (err) {
+    error = err as Error;
+  }
+  return {
+    batches,
+    rows: batches.flatMap((b) => Array.from({ length: b.length }, (_, i) => b.row(i))),
+    positions: batches.flatMap((b) => Array.from(b.positions)),
+    stats,
+    ...(error ? { error } : {}),
+  };
+}
+
+export const decodeFixture = (name: string, options: { format?: ParsedFormat; batchSize?: number } = {}) =>
+  decode(fileInput(fixture(name)), options);

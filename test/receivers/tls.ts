@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A throwaway self-signed certificate for 127.0.0.1 and localhost, made with the openssl CLI
+ * (no key is checked in). Undefined when openssl is not available.
+ */
+export function selfSignedCertificate():
+  | { key: Buffer; cert: Buffer; certPath: string; cleanup(): void }
+  | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-tls-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  return {
+    key: readFileSync(key),
+    cert: readFileSync(cert),
+    certPath: cert,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}

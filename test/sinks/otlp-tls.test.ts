@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { resolveOptions } from '../../src/config/options.js';
+import { resolveOtlpConfig } from '../../src/sinks/otlp/config.js';
+import { OTLP_OPTIONS } from '../../src/sinks/otlp/options.js';
+import { createOtlpSink } from '../../src/sinks/otlp/sink.js';
+import { OtlpGrpcReceiver } from '../receivers/otlp-grpc.js';
+import { OtlpHttpReceiver } from '../receivers/otlp-http.js';
+import { selfSignedCertificate } from '../receivers/tls.js';
+import { makeBatch, quietContext, testMapping, testSettings } from './helpers.js';
+
+const tls = selfSignedCertificate();
+const stops: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const s of stops) await s();
+  tls?.cleanup();
+});
+
+describe('otlp sink over TLS and with deadlines', { skip: tls ? false : 'openssl not available' }, () => {
+  for (const protocol of ['http/protobuf', 'grpc'] as const) {
+    it(`${protocol}: https:// uses TLS, trusting --otlp-certificate (OTEL_EXPORTER_OTLP_CERTIFICATE)`, async () => {
+      const rx =
+        protocol === 'grpc'
+          ? await new OtlpGrpcReceiver(undefined, tls).start()
+          : await new OtlpHttpReceiver(undefined, tls).start();
+      stops.push(() => rx.stop());
+      const env = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, OTEL_EXPORTER_OTLP_CERTIFICATE: tls!.certPath };
+      const options = resolveOptions(OTLP_OPTIONS, { env, flags: { 'otlp-protocol': protocol } });
+      const config = resolveOtlpConfig(options, env, () => undefined);
+      assert.equal(config.url.protocol, 'https:');
+      const sink = await createOtlpSink(config, testSettings(), testMapping, quietContext);
+      await sink.write(makeBatch(50));
+      const result = await sink.close();
+      assert.equal(result.delivered, 50);
+      assert.equal(rx.accepted.length, 50);
+    });
+
+    it(`${protocol}: an untrusted certificate is a failure, not a silent success`, async () => {
+      const rx =
+        protocol === 'grpc'
+          ? await new OtlpGrpcReceiver(undefined, tls).start()
+          : await new OtlpHttpReceiver(undefined, tls).start();
+      stops.push(() => rx.stop());
+      const url = new URL(rx.url);
+      if (protocol !== 'grpc') url.pathname = '/v1/logs';
+      const sink = await createOtlpSink(
+        { protocol, url, headers: {}, gzip: false, timeoutMs: 2000, tls: {}, resource: new Map() },
+        testSettings({ retry: { maxAttempts: 2, maxElapsedMs: 5000, initialDelayMs: 5, maxDelayMs: 10 } }),
+        testMapping,
+        quietContext,
+      );
+      await sink.write(makeBatch(5));
+      const result = await sink.close();
+      assert.equal(result.delivered, 0);
+      assert.equal(result.failed, 5);
+      assert.equal(rx.accepted.length, 0);
+    });
+  }
+
+  it('grpc: a call past the deadline is retried (DEADLINE_EXCEEDED) and delivered once', async () => {
+    const rx = await new OtlpGrpcReceiver((call) =>
+      call === 0 ? { kind: 'stall' } : { kind: 'ok' },
+    ).start();
+    stops.push(() => rx.stop());
+    const sink = await createOtlpSink(
+      {
+        protocol: 'grpc',
+        url: new URL(rx.url),
+        headers: {},
+        gzip: false,
+        timeoutMs: 300,
+        tls: {},
+        resource: new Map(),
+      },
+      testSettings({ maxInFlight: 1 }),
+      testMapping,
+      quietContext,
+    );
+    await sink.write(makeBatch(20));
+    const result = await sink.close();
+    assert.equal(result.delivered, 20);
+    assert.equal(result.details?.retries, 1);
+    assert.equal(rx.accepted.length, 20);
+    assert.equal(rx.calls, 2);
+    assert.ok(grpc.status.DEADLINE_EXCEEDED > 0);
+  });
+});
