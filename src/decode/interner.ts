@@ -1,16 +1,12 @@
 /**
  * Turns byte ranges into per-batch dictionary codes without creating a string for a value
- * whose bytes were seen before. Open-addressing tables keep the bytes of each value seen (for
- * an exact comparison) and the string made on first sight; they survive across batches, so a
- * repeated ENI id or address costs a hash and a compare, not a string. Values of up to 16
- * bytes (IPv4 addresses, account ids, enums) are packed into four 32-bit words and compared
- * as such; longer ones by their bytes. Both tables are bounded: a full table starts over.
+ * whose bytes were seen before. An open-addressing table keyed by a hash of the bytes keeps
+ * the bytes (for an exact comparison) and the string made on first sight; it survives
+ * across batches, so a repeated ENI id or address costs one hash and one compare.
+ * The table is bounded: when it is full it is cleared and starts over.
  */
 const MAX_ENTRIES = 16384;
 const MAX_ARENA = 1 << 20;
-const STRIDE = 8;
-/** Values up to this many bytes go to the packed-word table. */
-export const SHORT_BYTES = 16;
 
 export class ByteInterner {
   /** The current batch's dictionary: dict[0] is the null placeholder. */
@@ -24,13 +20,6 @@ export class ByteInterner {
   private strings: string[] = [];
   private arena: Uint8Array;
   private arenaPos = 0;
-
-  /** The short-value table: entries are (w0, w1, w2, w3, length, batch code, batch epoch, hash). */
-  private sMask = 255;
-  private sSlots = new Int32Array(256);
-  private sEnts = new Int32Array(128 * STRIDE);
-  private sStrings: string[] = [];
-  private sCount = 0;
 
   constructor(initialSlots = 256) {
     this.mask = initialSlots - 1;
@@ -47,94 +36,7 @@ export class ByteInterner {
 
   /** The dictionary code of bytes [start, end) of buf in the current batch. */
   intern(buf: Buffer, start: number, end: number): number {
-    if (end - start <= SHORT_BYTES) return this.internShort(buf, start, end);
     return this.internHashed(buf, start, end, hashBytes(buf, start, end));
-  }
-
-  /** As `intern`, for a value of at most SHORT_BYTES bytes. */
-  internShort(buf: Buffer, start: number, end: number): number {
-    const len = end - start;
-    let w0 = 0;
-    let w1 = 0;
-    let w2 = 0;
-    let w3 = 0;
-    let i = start;
-    let lim = Math.min(end, i + 4);
-    for (let sh = 0; i < lim; i++, sh += 8) w0 |= buf[i]! << sh;
-    lim = Math.min(end, i + 4);
-    for (let sh = 0; i < lim; i++, sh += 8) w1 |= buf[i]! << sh;
-    lim = Math.min(end, i + 4);
-    for (let sh = 0; i < lim; i++, sh += 8) w2 |= buf[i]! << sh;
-    for (let sh = 0; i < end; i++, sh += 8) w3 |= buf[i]! << sh;
-    let h = Math.imul(w0 ^ len, 0x9e3779b1);
-    h = Math.imul(h ^ w1 ^ (h >>> 15), 0x85ebca77);
-    h = Math.imul(h ^ w2 ^ (h >>> 13), 0xc2b2ae3d);
-    h = Math.imul(h ^ w3 ^ (h >>> 16), 0x27d4eb2f);
-    h ^= h >>> 15;
-    const mask = this.sMask;
-    const slots = this.sSlots;
-    const ents = this.sEnts;
-    let slot = h & mask;
-    for (;;) {
-      const e = slots[slot]!;
-      if (e === 0) break;
-      const b = (e - 1) * STRIDE;
-      if (
-        ents[b] === w0 &&
-        ents[b + 1] === w1 &&
-        ents[b + 2] === w2 &&
-        ents[b + 3] === w3 &&
-        ents[b + 4] === len
-      ) {
-        if (ents[b + 6] !== this.epoch) {
-          ents[b + 6] = this.epoch;
-          ents[b + 5] = this.dict.length;
-          this.dict.push(this.sStrings[e - 1]!);
-        }
-        return ents[b + 5]!;
-      }
-      slot = (slot + 1) & mask;
-    }
-    // First sight: make the string once and remember the words.
-    const code = this.dict.length;
-    const value = decodeBytes(buf, start, end);
-    this.dict.push(value);
-    if (this.sCount >= MAX_ENTRIES) {
-      this.sSlots.fill(0);
-      this.sCount = 0;
-      this.sStrings = [];
-    }
-    if (this.sCount + 1 > (this.sMask + 1) >> 1) this.growShort();
-    const x = this.sCount++;
-    const b = x * STRIDE;
-    const ents2 = this.sEnts;
-    ents2[b] = w0;
-    ents2[b + 1] = w1;
-    ents2[b + 2] = w2;
-    ents2[b + 3] = w3;
-    ents2[b + 4] = len;
-    ents2[b + 5] = code;
-    ents2[b + 6] = this.epoch;
-    ents2[b + 7] = h;
-    this.sStrings[x] = value;
-    let at = h & this.sMask;
-    while (this.sSlots[at] !== 0) at = (at + 1) & this.sMask;
-    this.sSlots[at] = x + 1;
-    return code;
-  }
-
-  private growShort(): void {
-    const size = (this.sMask + 1) * 2;
-    const ents = new Int32Array((size >> 1) * STRIDE);
-    ents.set(this.sEnts);
-    this.sEnts = ents;
-    this.sMask = size - 1;
-    this.sSlots = new Int32Array(size);
-    for (let x = 0; x < this.sCount; x++) {
-      let at = ents[x * STRIDE + 7]! & this.sMask;
-      while (this.sSlots[at] !== 0) at = (at + 1) & this.sMask;
-      this.sSlots[at] = x + 1;
-    }
   }
 
   /** As `intern`, with `hashBytes` of the range already computed (the scanner hashes as it goes). */
@@ -220,6 +122,8 @@ export class ByteInterner {
     }
   }
 }
+
+const STRIDE = 8;
 
 export const HASH_SEED = 0x811c9dc5;
 export const HASH_PRIME = 0x01000193;

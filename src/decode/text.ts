@@ -9,7 +9,7 @@ import {
 } from '../fields/format.js';
 import type { RunStats } from '../pipeline/stats.js';
 import { DecodeError, MAX_LINE_BYTES, sampleOf } from './errors.js';
-import { ByteInterner, hashBytes, SHORT_BYTES } from './interner.js';
+import { ByteInterner, HASH_PRIME, HASH_SEED } from './interner.js';
 
 const NUM = 0;
 const STR = 1;
@@ -273,14 +273,12 @@ export class TextBatcher {
           }
           nums[f]![row] = v;
         } else {
-          while (c > 32) c = buf[++p]!;
-          const len = p - ts;
-          codes[f]![row] =
-            len === 1 && buf[ts] === 45
-              ? 0
-              : len <= SHORT_BYTES
-                ? interners[f]!.internShort(buf, ts, p)
-                : interners[f]!.internHashed(buf, ts, p, hashBytes(buf, ts, p));
+          let h = HASH_SEED;
+          while (c > 32) {
+            h = Math.imul(h ^ c, HASH_PRIME);
+            c = buf[++p]!;
+          }
+          codes[f]![row] = p - ts === 1 && buf[ts] === 45 ? 0 : interners[f]!.internHashed(buf, ts, p, h);
         }
         // Separator: spaces or tabs; a carriage return only before the newline.
         while (c === 32 || c === 9) c = buf[++p]!;

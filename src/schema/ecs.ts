@@ -57,8 +57,7 @@ const ECS_CONSUMED = new Set([
 
 type Obj = Record<string, unknown>;
 
-function setPath(doc: Obj, path: string, value: unknown): void {
-  const parts = path.split('.');
+function setPath(doc: Obj, parts: readonly string[], value: unknown): void {
   let o = doc;
   for (let k = 0; k < parts.length - 1; k++) {
     const p = parts[k]!;
@@ -100,8 +99,8 @@ export function ecsDocumentSchema(): DocumentSchema {
 
       const src = v.srcAddr(i);
       const dst = v.dstAddr(i);
-      if (src !== null) setPath(doc, 'source', { address: src, ip: src });
-      if (dst !== null) setPath(doc, 'destination', { address: dst, ip: dst });
+      if (src !== null) doc.source = { address: src, ip: src };
+      if (dst !== null) doc.destination = { address: dst, ip: dst };
 
       const network: Obj = {};
       const proto = v.num('protocol', i);
@@ -122,14 +121,14 @@ export function ecsDocumentSchema(): DocumentSchema {
       if (Object.keys(network).length > 0) doc.network = network;
 
       doc.cloud = { provider: 'aws' };
-      for (const [column, path, parts] of PATHS) {
+      for (const [column, , parts] of PATHS) {
         const col = v.col(column);
         if (!col) continue;
         const value = cellAt(col, i);
         if (value === null) continue;
         // Only the traffic fields need a source/destination object; the geo of a missing endpoint is skipped.
         if ((parts[0] === 'source' && src === null) || (parts[0] === 'destination' && dst === null)) continue;
-        setPath(doc, path, value);
+        setPath(doc, parts, value);
       }
 
       const vpcflow: Obj = {};

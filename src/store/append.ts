@@ -143,6 +143,10 @@ export class DirectAppender {
           this.double(vec, src, col.kind === 'num' ? off : 0, n);
         };
       case 'VARCHAR':
+        if (col.kind === 'str') {
+          const encoded = encodeDictionary(col.dict);
+          return (_b, off, n, vec) => this.dictText(vec, col.codes, encoded, off, n);
+        }
         return (_b, off, n, vec) => this.text(vec, col, off, n);
       case 'VARCHAR[]':
         return col.kind === 'list' ? (_b, off, n, vec) => this.list(vec, col.values, off, n) : this.nulls;
@@ -218,6 +222,45 @@ export class DirectAppender {
     bindings.copy_data_to_vector(vec, 0, out.buffer, 0, n * 16);
   }
 
+  /**
+   * Strings of a dictionary column. DuckDB keeps strings of up to 12 bytes inline in the
+   * vector's 16-byte entries (length, then the bytes), so those are copied in one block from
+   * entries encoded once per dictionary value; longer ones are assigned one by one.
+   */
+  private dictText(vec: Vector, codes: Uint32Array, encoded: EncodedDictionary, off: number, n: number): void {
+    const out = this.i32;
+    const words = encoded.words;
+    const mask = this.mask;
+    mask.fill(0xff);
+    let longRows = 0;
+    for (let i = 0; i < n; i++) {
+      const code = codes[off + i]!;
+      const o = 4 * i;
+      if (code === 0) {
+        mask[i >> 3]! &= ~(1 << (i & 7));
+        out[o] = 0;
+        out[o + 1] = 0;
+        out[o + 2] = 0;
+        out[o + 3] = 0;
+        continue;
+      }
+      const w = 4 * code;
+      out[o] = words[w]!;
+      out[o + 1] = words[w + 1]!;
+      out[o + 2] = words[w + 2]!;
+      out[o + 3] = words[w + 3]!;
+      if (encoded.long[code] !== undefined) longRows++;
+    }
+    bindings.copy_data_to_vector(vec, 0, out.buffer, 0, n * 16);
+    if (longRows > 0) {
+      for (let i = 0; i < n; i++) {
+        const text = encoded.long[codes[off + i]!];
+        if (text !== undefined) bindings.vector_assign_string_element(vec, i, text);
+      }
+    }
+    setValidity(vec, mask.buffer, 0, MASK_BYTES);
+  }
+
   private text(vec: Vector, col: Column, off: number, n: number): void {
     const mask = this.mask;
     mask.fill(0xff);
@@ -264,6 +307,32 @@ export class DirectAppender {
     bindings.copy_data_to_vector(vec, 0, entries.buffer, 0, n * 16);
     setValidity(vec, mask.buffer, 0, MASK_BYTES);
   }
+}
+
+interface EncodedDictionary {
+  /** 16 bytes (4 words) per code: the inline string entry, or zeros for long strings. */
+  readonly words: Int32Array;
+  /** Strings longer than 12 bytes, by code. */
+  readonly long: (string | undefined)[];
+}
+
+const INLINE_BYTES = 12;
+
+function encodeDictionary(dict: readonly string[]): EncodedDictionary {
+  const bytes = new Uint8Array(dict.length * 16);
+  const long: (string | undefined)[] = new Array(dict.length);
+  const view = new DataView(bytes.buffer);
+  for (let code = 1; code < dict.length; code++) {
+    const text = dict[code]!;
+    const utf8 = Buffer.from(text, 'utf8');
+    if (utf8.length > INLINE_BYTES) {
+      long[code] = text;
+      continue;
+    }
+    view.setUint32(code * 16, utf8.length, true);
+    bytes.set(utf8, code * 16 + 4);
+  }
+  return { words: new Int32Array(bytes.buffer), long };
 }
 
 /** Writes a validity mask (bit set = valid); the vector's mask is allocated first. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeMmdb } from './mmdb-writer.js';
@@ -15,6 +15,7 @@ const city = (iso: string, name: string, lat: number, lon: number) => ({
  */
 export function writeTestDbs(): { dir: string; city: string; asn: string; flatCity: string } {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-mmdb-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const cityPath = join(dir, 'city.mmdb');
   const asnPath = join(dir, 'asn.mmdb');
   const flatPath = join(dir, 'flat-city.mmdb');

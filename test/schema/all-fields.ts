@@ -85,9 +85,11 @@ export const INGRESS_CHANGES: Readonly<Record<string, string>> = {
   'reject-reason': '-',
 };
 
+let dbs: ReturnType<typeof writeTestDbs> | undefined;
+
 /** The all-fields records (egress, then ingress), every enricher run (geo/ASN from the test databases). */
 export async function allFieldsBatch(): Promise<FlowBatch> {
-  const dbs = writeTestDbs();
+  dbs ??= writeTestDbs();
   const egress = ALL_FIELDS.map(([, v]) => v).join(' ');
   const ingress = ALL_FIELDS.map(([f, v]) => INGRESS_CHANGES[f] ?? v).join(' ');
   const batch = makeBatch(ALL_FIELDS.map(([f]) => f).join(' '), [egress, ingress], {

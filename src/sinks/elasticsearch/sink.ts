@@ -98,6 +98,9 @@ class EsSink implements Sink {
       },
       config.timeoutMs,
       settings.maxInFlight,
+      {},
+      // A _bulk answer lists every item: allow far more than a request's worth of small items.
+      64 * 1024 * 1024,
     );
   }
 

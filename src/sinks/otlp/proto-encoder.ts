@@ -45,9 +45,6 @@ interface KeyState {
   /** The previous string value and its KeyValue bytes: neighbours often share values. */
   last: string | undefined;
   lastBytes: Buffer | undefined;
-  /** The same for integer values. */
-  lastInt: number;
-  lastIntBytes: Buffer | undefined;
 }
 
 /**
@@ -197,14 +194,8 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
   }
 
   int(key: string, value: number): void {
-    const state = this.keyState(key);
+    const k = this.keyState(key).bytes;
     const v = Math.trunc(value);
-    if (v === state.lastInt) {
-      this.copy(state.lastIntBytes!);
-      return;
-    }
-    const k = state.bytes;
-    const start = this.w.pos;
     const any = 1 + varintSize(v);
     const w = this.w;
     if (w.pos + k.length + 24 > w.buf.length) w.ensure(k.length + 24);
@@ -216,8 +207,6 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     buf[w.pos++] = any;
     buf[w.pos++] = T_AV_INT;
     w.varint(v);
-    state.lastInt = v;
-    state.lastIntBytes = Buffer.from(w.buf.subarray(start, w.pos));
   }
 
   dbl(key: string, value: number): void {
@@ -329,8 +318,6 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
         misses: 0,
         last: undefined,
         lastBytes: undefined,
-        lastInt: Number.NaN,
-        lastIntBytes: undefined,
       };
       this.keys.set(key, k);
     }
