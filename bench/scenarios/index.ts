@@ -3,6 +3,7 @@ import { decode, decodeLarge } from './decode.js';
 import { enrich } from './enrich.js';
 import { generate } from './generate.js';
 import { otlp, otlpGzip, otlpLarge, otlpSdk } from './otlp.js';
+import { storeIngest, storeIngestPlain, storeReadCsv, storeTopTalkers } from './store.js';
 import type { Scenario } from './types.js';
 
 /** Every benchmark scenario, in run order. Add yours here (see bench/README.md). */
@@ -16,4 +17,8 @@ export const SCENARIOS: readonly Scenario[] = [
   otlpGzip,
   otlpSdk,
   otlpLarge,
+  storeReadCsv,
+  storeIngest,
+  storeIngestPlain,
+  storeTopTalkers,
 ];

@@ -1,7 +1,7 @@
 import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
 import { FormatError, parseFormat } from '../fields/format.js';
 import { resolveWithConfig } from '../pipeline/options.js';
-import { AthenaError, athenaDdl, type AthenaLayout } from '../store/athena.js';
+import { AthenaError, type AthenaLayout, athenaDdl } from '../store/athena.js';
 
 export const ATHENA_OPTIONS: readonly OptionSpec[] = [
   {
@@ -19,10 +19,25 @@ export const ATHENA_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'hive', type: 'boolean', default: false, description: 'AWS layouts: Hive-compatible S3 prefixes' },
   { name: 'hourly', type: 'boolean', default: false, description: 'AWS layouts: per-hour partitions' },
-  { name: 'account', type: 'string', description: 'AWS layouts: account id in the key prefix', placeholder: 'id' },
-  { name: 'region', type: 'string', description: 'AWS layouts: region in the key prefix', placeholder: 'region' },
+  {
+    name: 'account',
+    type: 'string',
+    description: 'AWS layouts: account id in the key prefix',
+    placeholder: 'id',
+  },
+  {
+    name: 'region',
+    type: 'string',
+    description: 'AWS layouts: region in the key prefix',
+    placeholder: 'region',
+  },
   { name: 'table', type: 'string', default: 'vpc_flow_logs', description: 'Table name', placeholder: 'name' },
-  { name: 'database', type: 'string', description: 'Athena database (default: the current one)', placeholder: 'name' },
+  {
+    name: 'database',
+    type: 'string',
+    description: 'Athena database (default: the current one)',
+    placeholder: 'name',
+  },
   {
     name: 'format',
     type: 'string',
@@ -36,7 +51,12 @@ export const ATHENA_OPTIONS: readonly OptionSpec[] = [
     description: 'First day of the partition projection range',
     placeholder: 'yyyy/MM/dd',
   },
-  { name: 'config', type: 'path', description: 'JSON config file whose keys are option names', placeholder: 'file' },
+  {
+    name: 'config',
+    type: 'path',
+    description: 'JSON config file whose keys are option names',
+    placeholder: 'file',
+  },
   { name: 'help', type: 'boolean', short: 'h', description: 'Show this help' },
 ];
 
@@ -63,7 +83,9 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof o.location !== 'string') throw new ConfigError('--location s3://bucket/prefix is required');
   const layout = o.layout as AthenaLayout;
   if (layout === 'lake' && (o.hive === true || o.hourly === true)) {
-    throw new ConfigError('--hive and --hourly describe AWS layouts; the lake is always hive-partitioned by hour');
+    throw new ConfigError(
+      '--hive and --hourly describe AWS layouts; the lake is always hive-partitioned by hour',
+    );
   }
   let fields: ReturnType<typeof parseFormat>['fields'] | undefined;
   try {

@@ -17,13 +17,25 @@ export const COMMANDS: readonly Command[] = [
     load: () => import('./ingest.js'),
   },
   { name: 'generate', summary: 'Write realistic synthetic flow logs', load: () => import('./generate.js') },
-  { name: 'query', summary: 'Run SQL over the store (table flows) or a Parquet lake', load: () => import('./query.js') },
-  { name: 'report', summary: 'Built-in reports: top-talkers, rejected, protocols…', load: () => import('./report-command.js') },
+  {
+    name: 'query',
+    summary: 'Run SQL over the store (table flows) or a Parquet lake',
+    load: () => import('./query.js'),
+  },
+  {
+    name: 'report',
+    summary: 'Built-in reports: top-talkers, rejected, protocols…',
+    load: () => import('./report-command.js'),
+  },
   {
     name: 'athena-ddl',
     summary: 'Print Athena CREATE TABLE statements for a lake or AWS flow-log prefixes',
     load: () => import('./athena-ddl.js'),
   },
-  { name: 'demo', summary: 'Generate a sample, ingest it into the store, show the headline reports', load: () => import('./demo.js') },
+  {
+    name: 'demo',
+    summary: 'Generate a sample, ingest it into the store, show the headline reports',
+    load: () => import('./demo.js'),
+  },
   { name: 'serve', summary: 'HTTP server: Firehose endpoint, health', load: () => import('./serve.js') },
 ];

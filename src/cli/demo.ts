@@ -50,7 +50,9 @@ function demoOptions(): OptionSpec[] {
 
 const HEADLINE = ['top-talkers', 'rejected', 'protocols'] as const;
 
-const HELP = (specs: readonly OptionSpec[]) => `Usage: flowlens demo [--records N] [--input PATH]... [--db PATH]
+const HELP = (
+  specs: readonly OptionSpec[],
+) => `Usage: flowlens demo [--records N] [--input PATH]... [--db PATH]
 
 The main job on the embedded default: generates a realistic sample of VPC Flow Logs (or takes
 --input files, directories or an s3:// prefix), ingests it into the DuckDB store (--db) with a
@@ -92,13 +94,18 @@ export async function run(argv: string[]): Promise<number> {
     sampleFile = file;
     err.write(`Generating ${records.toLocaleString('en-US')} synthetic flow-log records (v5 fields)…\n`);
     const truth = await writeSample(file, { records, version: '5', seed });
-    err.write(`  ${file}: ${truth.ok.toLocaleString('en-US')} OK, ${truth.nodata + truth.skipdata} NODATA/SKIPDATA\n`);
+    err.write(
+      `  ${file}: ${truth.ok.toLocaleString('en-US')} OK, ${truth.nodata + truth.skipdata} NODATA/SKIPDATA\n`,
+    );
     sources = [fileInput(file)];
   }
   try {
     err.write(`Ingesting into ${db}…\n`);
     const started = performance.now();
-    const pipeline = await buildPipeline(sources, options, { env: process.env, log: (m) => err.write(`${m}\n`) });
+    const pipeline = await buildPipeline(sources, options, {
+      env: process.env,
+      log: (m) => err.write(`${m}\n`),
+    });
     const progress = options.quiet === true ? undefined : progressReporter(err);
     const report = await runPipeline({ ...pipeline, ...(progress ? progress.hooks : {}) });
     progress?.done();

@@ -3,7 +3,7 @@ import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../c
 import { resolveWithConfig } from '../pipeline/options.js';
 import { DB_OPTION } from '../sinks/store/options.js';
 import { openLakeReader, openStoreReader, type Reader } from '../store/open.js';
-import { csvLine, formatTable, rowObject, toCell, type Cell } from '../store/output.js';
+import { type Cell, csvLine, formatTable, rowObject, toCell } from '../store/output.js';
 
 export const QUERY_OPTIONS: readonly OptionSpec[] = [
   DB_OPTION,
@@ -22,7 +22,12 @@ export const QUERY_OPTIONS: readonly OptionSpec[] = [
     default: 10000,
     description: 'Rows shown in table output (JSON and CSV print all)',
   },
-  { name: 'config', type: 'path', description: 'JSON config file whose keys are option names', placeholder: 'file' },
+  {
+    name: 'config',
+    type: 'path',
+    description: 'JSON config file whose keys are option names',
+    placeholder: 'file',
+  },
   { name: 'help', type: 'boolean', short: 'h', description: 'Show this help' },
 ];
 
@@ -50,7 +55,8 @@ export async function run(argv: string[]): Promise<number> {
         : 'give the SQL as one argument, in quotes',
     );
   }
-  if (options.json === true && options.csv === true) throw new ConfigError('--json and --csv exclude each other');
+  if (options.json === true && options.csv === true)
+    throw new ConfigError('--json and --csv exclude each other');
   const reader = await openReader(options.lake as string | undefined, options.db as string);
   try {
     const mode = options.json === true ? 'json' : options.csv === true ? 'csv' : 'table';
@@ -112,7 +118,8 @@ export async function runQuery(
   if (mode === 'json') out.write(first ? ']\n' : '\n]\n');
   if (mode === 'table') {
     await write(out, formatTable({ columns, rows }) + '\n');
-    const more = total > rows.length ? ` (${(total - rows.length).toLocaleString('en-US')} more not shown)` : '';
+    const more =
+      total > rows.length ? ` (${(total - rows.length).toLocaleString('en-US')} more not shown)` : '';
     await write(out, `(${total.toLocaleString('en-US')} row${total === 1 ? '' : 's'})${more}\n`);
   }
 }
@@ -125,7 +132,10 @@ function write(out: Writable, text: string): Promise<void> {
 
 /** DuckDB's message, first line (the kind of error and what), without the caret lines. */
 export function sqlErrorText(err: unknown): string {
-  const msg = (err instanceof Error ? err.message : String(err)).replace(/^Failed to extract statements: /, '');
+  const msg = (err instanceof Error ? err.message : String(err)).replace(
+    /^Failed to extract statements: /,
+    '',
+  );
   const lines = msg.split('\n').filter((l) => l.trim() !== '');
   const where = lines.find((l) => l.startsWith('LINE '));
   return `SQL error: ${lines[0] ?? msg}${where ? ` (${where.trim()})` : ''}`;

@@ -1,4 +1,10 @@
-import { ConfigError, type OptionSpec, optionHelp, parseCommandLine, type ResolvedOptions } from '../config/options.js';
+import {
+  ConfigError,
+  type OptionSpec,
+  optionHelp,
+  parseCommandLine,
+  type ResolvedOptions,
+} from '../config/options.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { DB_OPTION } from '../sinks/store/options.js';
 import { type ReportOptions, type ReportResult, runReport } from '../store/report-run.js';
@@ -42,7 +48,12 @@ export const REPORT_OPTIONS: readonly OptionSpec[] = [
     description: 'top-talkers: rank by bytes or packets',
   },
   { name: 'json', type: 'boolean', default: false, description: 'Print the report as JSON' },
-  { name: 'config', type: 'path', description: 'JSON config file whose keys are option names', placeholder: 'file' },
+  {
+    name: 'config',
+    type: 'path',
+    description: 'JSON config file whose keys are option names',
+    placeholder: 'file',
+  },
   { name: 'help', type: 'boolean', short: 'h', description: 'Show this help' },
 ];
 
@@ -77,7 +88,9 @@ export function reportOptions(options: ResolvedOptions): ReportOptions {
   if (typeof options.interval === 'string' && options.interval !== 'auto') {
     interval = parseDuration(options.interval);
     if (interval === undefined) {
-      throw new ConfigError(`--interval: expected a duration like 5m, 1h or 1d (got ${JSON.stringify(options.interval)})`);
+      throw new ConfigError(
+        `--interval: expected a duration like 5m, 1h or 1d (got ${JSON.stringify(options.interval)})`,
+      );
     }
   }
   const since = time('since');
@@ -107,13 +120,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (extra.length > 0) throw new ConfigError(`one report at a time (got ${cli.positionals.join(', ')})`);
   const def = findReport(name);
-  if (!def) throw new ConfigError(`unknown report "${name}" (available: ${REPORTS.map((r) => r.name).join(', ')})`);
+  if (!def)
+    throw new ConfigError(`unknown report "${name}" (available: ${REPORTS.map((r) => r.name).join(', ')})`);
   const options = resolveWithConfig(REPORT_OPTIONS, cli, process.env);
   const ropts = reportOptions(options);
   const reader = await openReader(options.lake as string | undefined, options.db as string);
   try {
     const result = await runReport(reader.con, def, ropts);
-    process.stdout.write(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderForTerminal(result));
+    process.stdout.write(
+      options.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderForTerminal(result),
+    );
   } finally {
     reader.close();
   }
@@ -121,6 +137,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 export function renderForTerminal(result: ReportResult): string {
-  if (result.records === 0) return `${result.report}: the store holds no records yet (run 'flowlens ingest <input>')\n`;
+  if (result.records === 0)
+    return `${result.report}: the store holds no records yet (run 'flowlens ingest <input>')\n`;
   return `${result.report}\n\n${reportText(result)}`;
 }

@@ -9,15 +9,15 @@ import {
 } from '../fields/format.js';
 import type { RunStats } from '../pipeline/stats.js';
 import { DecodeError, MAX_LINE_BYTES, sampleOf } from './errors.js';
-import { ByteInterner, HASH_PRIME, HASH_SEED } from './interner.js';
+import { ByteInterner } from './interner.js';
+import { ROW_JUNK, ROW_NUMBER, ROW_OK, type RowParser, rowParser } from './row-parser.js';
 
 const NUM = 0;
 const STR = 1;
 
-const OK = 0;
-const ERR_COUNT = 1;
-const ERR_NUMBER = 2;
-const ERR_JUNK = 3;
+const OK = ROW_OK;
+const ERR_NUMBER = ROW_NUMBER;
+const ERR_JUNK = ROW_JUNK;
 
 const EMPTY_F64 = new Float64Array(0);
 const EMPTY_U32 = new Uint32Array(0);
@@ -69,6 +69,7 @@ export class TextBatcher {
   private carryLen = 0;
   private overlong = false;
   private scratch: Buffer = Buffer.allocUnsafe(1024);
+  private parser: RowParser = rowParser([]);
   private errField = 0;
   private errAt = 0;
 
@@ -213,12 +214,7 @@ export class TextBatcher {
     id: string | undefined,
     headers: boolean,
   ): void {
-    // Locals for the hot loop; refreshed when a header or a new batch replaces them.
-    let kinds = this.kinds;
-    let n = kinds.length;
-    let nums = this.nums;
-    let codes = this.codes;
-    let interners = this.interners;
+    let parser = this.parser;
     const withIds = this.options.withIds === true;
     let p = start;
     while (p < end) {
@@ -234,72 +230,19 @@ export class TextBatcher {
         const le = buf.indexOf(10, p);
         if (this.headerLine(buf, p, trimEnd(buf, p, le), pos)) {
           p = le + 1;
-          kinds = this.kinds;
-          n = kinds.length;
-          interners = this.interners;
+          parser = this.parser;
           continue;
         }
       }
-      if (this.rows === this.capacity) {
-        this.allocate();
-        nums = this.nums;
-        codes = this.codes;
-      }
+      if (this.rows === this.capacity) this.allocate();
       const row = this.rows;
-      let status = OK;
-      for (let f = 0; f < n; f++) {
-        if (c === 10) {
-          status = ERR_COUNT;
-          break;
-        }
-        const ts = p;
-        if (kinds[f] === NUM) {
-          let v = 0;
-          let bad = false;
-          while (c > 32) {
-            const d = c - 48;
-            if (d < 0 || d > 9) bad = true;
-            v = v * 10 + d;
-            c = buf[++p]!;
-          }
-          if (bad) {
-            if (p - ts === 1 && buf[ts] === 45) v = Number.NaN;
-            else {
-              this.errField = f;
-              this.errAt = ts;
-              status = ERR_NUMBER;
-              break;
-            }
-          }
-          nums[f]![row] = v;
-        } else {
-          let h = HASH_SEED;
-          while (c > 32) {
-            h = Math.imul(h ^ c, HASH_PRIME);
-            c = buf[++p]!;
-          }
-          codes[f]![row] = p - ts === 1 && buf[ts] === 45 ? 0 : interners[f]!.internHashed(buf, ts, p, h);
-        }
-        // Separator: spaces or tabs; a carriage return only before the newline.
-        while (c === 32 || c === 9) c = buf[++p]!;
-        if (c === 13) {
-          while (c === 13 || c === 32 || c === 9) c = buf[++p]!;
-          if (c !== 10) {
-            this.errAt = p - 1;
-            status = ERR_JUNK;
-            break;
-          }
-        } else if (c < 32 && c !== 10) {
-          this.errAt = p;
-          status = ERR_JUNK;
-          break;
-        }
+      const r = parser.parse(buf, p, row);
+      const status = r >= 0 ? OK : -r;
+      if (status !== OK) {
+        this.errField = parser.errField;
+        this.errAt = parser.errAt;
       }
-      if (status === OK && c !== 10) {
-        this.errField = n;
-        status = ERR_COUNT;
-      }
-      const le = c === 10 ? p : buf.indexOf(10, p);
+      const le = r >= 0 ? r : buf.indexOf(10, p);
       if (status !== OK || le - ls > MAX_LINE_BYTES) {
         const s = skipBlank(buf, ls, le);
         const e = trimEnd(buf, s, le);
@@ -384,6 +327,7 @@ export class TextBatcher {
       this.interners.push(interner);
       if (def.column === 'log_status') this.statusIndex = f;
     }
+    this.parser = rowParser(Array.from(this.kinds, (k) => k === NUM));
     this.capacity = 0;
     this.rows = 0;
   }
@@ -401,6 +345,7 @@ export class TextBatcher {
     this.positions = new Float64Array(size);
     this.ids = [];
     this.capacity = size;
+    this.parser.bind(this.nums, this.codes, this.interners);
   }
 
   /** The rows so far become a FlowBatch of the current source. */

@@ -93,7 +93,8 @@ export class DirectAppender {
       const n = Math.min(VECTOR_SIZE, batch.length - off);
       bindings.data_chunk_reset(raw);
       bindings.data_chunk_set_size(raw, n);
-      for (let c = 0; c < fillers.length; c++) fillers[c]!(batch, off, n, bindings.data_chunk_get_vector(raw, c));
+      for (let c = 0; c < fillers.length; c++)
+        fillers[c]!(batch, off, n, bindings.data_chunk_get_vector(raw, c));
       this.appender.appendDataChunk(this.chunk);
     }
   }
@@ -112,7 +113,9 @@ export class DirectAppender {
       case 'start_time':
       case 'end_time': {
         const col = batch.column(target.name === 'start_time' ? 'start' : 'end');
-        return col?.kind === 'num' ? (_b, off, n, vec) => this.int64(vec, col.values, off, n, 1e6) : this.nulls;
+        return col?.kind === 'num'
+          ? (_b, off, n, vec) => this.int64(vec, col.values, off, n, 1e6)
+          : this.nulls;
       }
       case 'uid':
         return (b, off, n, vec) => this.uid(vec, b, off, n);
@@ -227,7 +230,13 @@ export class DirectAppender {
    * vector's 16-byte entries (length, then the bytes), so those are copied in one block from
    * entries encoded once per dictionary value; longer ones are assigned one by one.
    */
-  private dictText(vec: Vector, codes: Uint32Array, encoded: EncodedDictionary, off: number, n: number): void {
+  private dictText(
+    vec: Vector,
+    codes: Uint32Array,
+    encoded: EncodedDictionary,
+    off: number,
+    n: number,
+  ): void {
     const out = this.i32;
     const words = encoded.words;
     const mask = this.mask;

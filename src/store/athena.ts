@@ -41,14 +41,16 @@ export function athenaDdl(o: AthenaOptions): string {
   if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(o.location)) {
     throw new AthenaError(`--location: expected s3://bucket/prefix (got ${JSON.stringify(o.location)})`);
   }
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.table)) throw new AthenaError(`--table: "${o.table}" is not a valid table name`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.table))
+    throw new AthenaError(`--table: "${o.table}" is not a valid table name`);
   const root = o.location.replace(/\/+$/, '');
   const name = o.database ? `${tick(o.database)}.${tick(o.table)}` : tick(o.table);
   const text = o.layout === 'aws-text';
   const fields = o.fields ?? (text ? DEFAULT_FIELDS : FIELDS);
   const columns = fields.map((f) => `  ${tick(f.column)} ${athenaType(f)}`).join(',\n');
   const start = o.startDate ?? '2024/01/01';
-  if (!/^\d{4}\/\d\d\/\d\d$/.test(start)) throw new AthenaError(`--start-date: expected yyyy/MM/dd (got ${start})`);
+  if (!/^\d{4}\/\d\d\/\d\d$/.test(start))
+    throw new AthenaError(`--start-date: expected yyyy/MM/dd (got ${start})`);
   const [y] = start.split('/');
 
   let partitions: string;
@@ -71,9 +73,12 @@ export function athenaDdl(o: AthenaOptions): string {
     }
     if (o.hive) {
       const base = `${root}/AWSLogs/aws-account-id=${o.account}/aws-service=vpcflowlogs/aws-region=${o.region}`;
-      partitions = ['`year` string', '`month` string', '`day` string', ...(o.hourly ? ['`hour` string'] : [])].join(
-        ', ',
-      );
+      partitions = [
+        '`year` string',
+        '`month` string',
+        '`day` string',
+        ...(o.hourly ? ['`hour` string'] : []),
+      ].join(', ');
       props = [
         ...intProjection('year', `${y},2099`, 4),
         ...intProjection('month', '1,12', 2),
@@ -81,7 +86,7 @@ export function athenaDdl(o: AthenaOptions): string {
         ...(o.hourly ? intProjection('hour', '0,23', 2) : []),
         prop(
           'storage.location.template',
-          `${base}/year=\${year}/month=\${month}/day=\${day}${o.hourly ? '/hour=${hour}' : ''}`,
+          `${base}/year=\${year}/month=\${month}/day=\${day}${o.hourly ? `/hour=\${hour}` : ''}`,
         ),
       ];
     } else {

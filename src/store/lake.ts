@@ -128,7 +128,9 @@ export class LakeWriter {
       exprs.push(convert(value, c, this.columns.get(c.name)!));
     }
     const timeCol = staging.columns.find((c) => c.name === this.options.partitionTime);
-    const other = staging.columns.find((c) => c.name === (this.options.partitionTime === 'end' ? 'start' : 'end'));
+    const other = staging.columns.find(
+      (c) => c.name === (this.options.partitionTime === 'end' ? 'start' : 'end'),
+    );
     const timeExpr = (c: typeof timeCol): string =>
       c ? `CASE WHEN isnan(s.${c.stageName}) THEN NULL ELSE s.${c.stageName} END` : 'NULL';
     // Records without a usable time go to 1970-01-01 hour 00, where they are easy to find.

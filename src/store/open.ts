@@ -13,7 +13,13 @@ export interface Reader {
 export async function openStoreReader(path: string): Promise<Reader> {
   const instance = await openDatabase(path, { readOnly: true });
   const con = await instance.connect();
-  const reader = { con, close: () => (con.closeSync(), instance.closeSync()) };
+  const reader = {
+    con,
+    close: () => {
+      con.closeSync();
+      instance.closeSync();
+    },
+  };
   const r = await con.runAndReadAll(
     `SELECT count(*) FROM information_schema.tables WHERE table_name = '${FLOWS_TABLE}' AND table_schema = 'main'`,
   );
@@ -31,10 +37,17 @@ export async function openLakeReader(dir: string): Promise<Reader> {
       `--lake ${dir}: reading a lake on S3 needs DuckDB's httpfs extension, which is not available offline; copy it locally or query it with Athena ('flowlens athena-ddl')`,
     );
   }
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new StoreError(`--lake ${dir}: no such directory`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new StoreError(`--lake ${dir}: no such directory`);
   const instance = await DuckDBInstance.create(':memory:');
   const con = await instance.connect();
-  const reader = { con, close: () => (con.closeSync(), instance.closeSync()) };
+  const reader = {
+    con,
+    close: () => {
+      con.closeSync();
+      instance.closeSync();
+    },
+  };
   const glob = `${dir.replace(/\/+$/, '')}/**/*.parquet`;
   try {
     const source = `read_parquet(${quoteText(glob)}, hive_partitioning = true, union_by_name = true)`;
@@ -49,7 +62,9 @@ export async function openLakeReader(dir: string): Promise<Reader> {
   } catch (err) {
     reader.close();
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new StoreError(`--lake ${dir}: ${/No files found/i.test(msg ?? '') ? 'no Parquet files in it' : msg}`);
+    throw new StoreError(
+      `--lake ${dir}: ${/No files found/i.test(msg ?? '') ? 'no Parquet files in it' : msg}`,
+    );
   }
   return reader;
 }

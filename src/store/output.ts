@@ -75,7 +75,8 @@ function clip(s: string, max: number): string {
 
 export function csvField(c: Cell): string {
   if (c === null) return '';
-  const s = typeof c === 'string' ? c : Array.isArray(c) || typeof c === 'object' ? JSON.stringify(c) : String(c);
+  const s =
+    typeof c === 'string' ? c : Array.isArray(c) || typeof c === 'object' ? JSON.stringify(c) : String(c);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

@@ -40,7 +40,8 @@ export async function runReport(
   def: ReportDef,
   options: ReportOptions,
 ): Promise<ReportResult> {
-  const sections = def.name === 'top-talkers' && options.by === 'packets' ? TOP_TALKERS_BY_PACKETS : def.sections;
+  const sections =
+    def.name === 'top-talkers' && options.by === 'packets' ? TOP_TALKERS_BY_PACKETS : def.sections;
   const records = await countRecords(con);
   const present = await presentColumns(con, [...new Set(sections.flatMap((s) => s.needs))]);
   const filter = filterSql(options);

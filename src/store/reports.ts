@@ -19,7 +19,12 @@ export interface ReportDef {
 }
 
 /** Traffic totals grouped by `keys`, biggest first by `order`. */
-function totals(select: string, where: string, groupBy: string, order: 'bytes' | 'packets' | 'flows'): string {
+function totals(
+  select: string,
+  where: string,
+  groupBy: string,
+  order: 'bytes' | 'packets' | 'flows',
+): string {
   return `SELECT ${select}, sum(bytes) AS bytes, sum(packets) AS packets, count(*) AS flows
 FROM flows
 WHERE {filter} AND ${where}
@@ -237,12 +242,7 @@ ORDER BY 1`,
       {
         title: 'Egress to the internet by destination',
         needs: ['srcaddr', 'dstaddr', 'action', 'bytes'],
-        sql: totals(
-          'coalesce(pkt_dstaddr, dstaddr) AS destination',
-          `(${EGRESS_WHERE})`,
-          '1',
-          'bytes',
-        ),
+        sql: totals('coalesce(pkt_dstaddr, dstaddr) AS destination', `(${EGRESS_WHERE})`, '1', 'bytes'),
       },
       {
         title: 'Egress to the internet by internal source',

@@ -54,7 +54,6 @@ export const FIELD_COLUMNS: readonly StoreColumn[] = FIELDS.map((f) => ({
   type: FIELD_SQL_TYPE[f.type],
 }));
 
-
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 export const quoteText = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 

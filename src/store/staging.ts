@@ -4,7 +4,7 @@ import {
   type DuckDBConnection,
   DuckDBDataChunk,
   type DuckDBType,
-  DuckDBVarCharVector,
+  type DuckDBVarCharVector,
   UINTEGER,
   VARCHAR,
 } from '@duckdb/node-api';
@@ -103,7 +103,8 @@ export class Staging {
   async append(batch: FlowBatch): Promise<void> {
     if (batch.length === 0) return;
     await this.addColumnsOf(batch);
-    if (!this.appender) this.appender = await this.con.createAppender(this.current, 'main', this.options.catalog);
+    if (!this.appender)
+      this.appender = await this.con.createAppender(this.current, 'main', this.options.catalog);
     // One prepared source per staged column for the whole batch, then sliced per vector.
     const sources = this.columns.map((c) => this.prepare(c, batch));
     if (this.newCodes.length > 0) await this.writeDictionary();
@@ -188,7 +189,10 @@ export class Staging {
   private async newChunkTable(): Promise<void> {
     this.current = `${this.base}_${this.chunkSeq++}`;
     this.chunkRows = 0;
-    const cols = [`${POSITION_COLUMN} DOUBLE`, ...this.columns.map((c) => `${c.stageName} ${sqlName(c.kind)}`)];
+    const cols = [
+      `${POSITION_COLUMN} DOUBLE`,
+      ...this.columns.map((c) => `${c.stageName} ${sqlName(c.kind)}`),
+    ];
     await this.con.run(`CREATE OR REPLACE ${this.tableKind} ${this.table} (${cols.join(', ')})`);
   }
 
@@ -203,7 +207,11 @@ export class Staging {
     };
     for (let i = 0; i < batch.fields.length; i++) {
       const col = batch.columns[i]!;
-      consider(batch.fields[i]!.column, kindFor(batch.fields[i]!.column, col, batch.length), col.kind === 'list');
+      consider(
+        batch.fields[i]!.column,
+        kindFor(batch.fields[i]!.column, col, batch.length),
+        col.kind === 'list',
+      );
     }
     if (!this.options.fieldsOnly) {
       for (const [name, col] of batch.extra) {
@@ -304,7 +312,13 @@ function toText(v: ReturnType<typeof cellAt>): string | null {
   return v.join(LIST_SEPARATOR);
 }
 
-function copyNumbers(chunk: DuckDBDataChunk, column: number, src: Float64Array, off: number, n: number): void {
+function copyNumbers(
+  chunk: DuckDBDataChunk,
+  column: number,
+  src: Float64Array,
+  off: number,
+  n: number,
+): void {
   const vec = bindings.data_chunk_get_vector(chunk.chunk, column);
   bindings.copy_data_to_vector(vec, 0, src.buffer as ArrayBuffer, src.byteOffset + off * 8, n * 8);
 }

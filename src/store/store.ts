@@ -12,11 +12,16 @@ import {
   quoteText,
   RECORDS_TABLE,
 } from './schema.js';
-import { POSITION_COLUMN, RECORD_ID_COLUMN, type SealedChunk, type StagedColumn, Staging } from './staging.js';
+import {
+  POSITION_COLUMN,
+  RECORD_ID_COLUMN,
+  type SealedChunk,
+  type StagedColumn,
+  Staging,
+} from './staging.js';
 import { uidHighWords, uidRange, uidSql } from './uid.js';
 
 export const DEFAULT_DB = './flowlens.duckdb';
-
 
 /** A store problem worth one clear line: missing file, file in use, not a DuckDB file. */
 export class StoreError extends Error {
@@ -102,7 +107,9 @@ export class FlowStore {
     } catch (err) {
       con?.closeSync();
       instance.closeSync();
-      throw new StoreError(`store ${path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      throw new StoreError(
+        `store ${path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      );
     }
   }
 
@@ -112,7 +119,11 @@ export class FlowStore {
     if (!input) {
       input = {
         sourceId: batch.source.id,
-        context: { sourceId: batch.source.id, uidHigh: uidHighWords(batch.source.id), ingestedAt: Date.now() * 1000 },
+        context: {
+          sourceId: batch.source.id,
+          uidHigh: uidHighWords(batch.source.id),
+          ingestedAt: Date.now() * 1000,
+        },
         began: false,
         dedup: false,
         direct: undefined,
@@ -275,7 +286,9 @@ const FIELD_TYPES = new Map(FIELD_COLUMNS.map((c) => [c.name, c.type]));
 
 /** The type a new column gets: the catalog's for fields, flowlens's for known enrichments, else by kind. */
 function columnType(name: string, list: boolean, numeric: boolean): string {
-  return FIELD_TYPES.get(name) ?? ENRICHMENT_TYPES[name] ?? (list ? 'VARCHAR[]' : numeric ? 'DOUBLE' : 'VARCHAR');
+  return (
+    FIELD_TYPES.get(name) ?? ENRICHMENT_TYPES[name] ?? (list ? 'VARCHAR[]' : numeric ? 'DOUBLE' : 'VARCHAR')
+  );
 }
 
 /**

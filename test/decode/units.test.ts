@@ -59,6 +59,8 @@ describe('JsonSplitter', () => {
 
   it('reports text between documents, and a document cut off at the end', () => {
     assert.deepEqual(split(['{"a":1}\nnot json\n{"b":2}']).junk, [2]);
-    assert.throws(() => split(['{"a":"x']), { message: 't: the JSON document starting on line 1 is cut off' });
+    assert.throws(() => split(['{"a":"x']), {
+      message: 't: the JSON document starting on line 1 is cut off',
+    });
   });
 });

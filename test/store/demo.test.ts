@@ -10,7 +10,12 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 function cli(args: string[]) {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '-e', `import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(${JSON.stringify(args)}); })`],
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(${JSON.stringify(args)}); })`,
+    ],
     { cwd: ROOT, encoding: 'utf8' },
   );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -33,7 +38,14 @@ describe('flowlens demo', () => {
     const db = join(tmp.dir, 'demo.duckdb');
     const first = cli(['demo', '--records', '3000', '--seed', '4', '--db', db, '--quiet']);
     assert.equal(first.code, 0, first.stderr);
-    for (const heading of ['━━ top-talkers ━━', 'Top sources by bytes', '━━ rejected ━━', 'Rejected by destination port', '━━ protocols ━━', 'npx flowlens report']) {
+    for (const heading of [
+      '━━ top-talkers ━━',
+      'Top sources by bytes',
+      '━━ rejected ━━',
+      'Rejected by destination port',
+      '━━ protocols ━━',
+      'npx flowlens report',
+    ]) {
       assert.ok(first.stdout.includes(heading), heading);
     }
     assert.match(first.stderr, /3,000 records from 1 input\(s\).*3,000 added, 0 already stored/);
@@ -50,6 +62,9 @@ describe('flowlens demo', () => {
     assert.match(ok.stdout, /STORED AS PARQUET/);
     const bad = cli(['athena-ddl', '--location', '/local/dir']);
     assert.equal(bad.code, 2);
-    assert.equal(bad.stderr, 'flowlens athena-ddl: --location: expected s3://bucket/prefix (got "/local/dir")\n');
+    assert.equal(
+      bad.stderr,
+      'flowlens athena-ddl: --location: expected s3://bucket/prefix (got "/local/dir")\n',
+    );
   });
 });

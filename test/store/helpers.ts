@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlowBatch, numColumn, StrColumnBuilder, type Column } from '../../src/batch/flow-batch.js';
+import { type Column, FlowBatch, numColumn, StrColumnBuilder } from '../../src/batch/flow-batch.js';
 import { resolveField } from '../../src/fields/catalog.js';
 
 /**

@@ -74,7 +74,10 @@ describe('ingest into the store', () => {
     assert.equal(r.ok, false);
     assert.equal(r.stats.errors.length, 1);
     assert.match(r.stats.errors[0]!.source, /cut\.log\.gz$/);
-    assert.ok(Number(r.sinks[0]!.details?.rolledBack) > 0, 'records of the cut file were staged then rolled back');
+    assert.ok(
+      Number(r.sinks[0]!.details?.rolledBack) > 0,
+      'records of the cut file were staged then rolled back',
+    );
     assert.deepEqual(await totals(db), before);
   });
 
@@ -114,7 +117,10 @@ describe('store columns', () => {
     ]);
     await store.append(v2);
     await store.commit('v2.log');
-    const custom = batchFromLines('custom.log', ['srcaddr my-field dstport', '10.9.9.9 hello-this-is-longer-than-twelve 443']);
+    const custom = batchFromLines('custom.log', [
+      'srcaddr my-field dstport',
+      '10.9.9.9 hello-this-is-longer-than-twelve 443',
+    ]);
     const names = new StrColumnBuilder(1);
     names.set(0, 'TCP');
     custom.extra.set('protocol_name', names.build(1));
@@ -135,7 +141,18 @@ describe('store columns', () => {
         )
       ).getRowsJS();
       assert.deepEqual(rows[0], ['10.1.2.3', null, 2, null, null, null, null, 167838211n, true, true]);
-      assert.deepEqual(rows[1], ['10.9.9.9', null, 443, 'hello-this-is-longer-than-twelve', 'TCP', 0.5, ['SYN', 'ACK'], 168364297n, false, null]);
+      assert.deepEqual(rows[1], [
+        '10.9.9.9',
+        null,
+        443,
+        'hello-this-is-longer-than-twelve',
+        'TCP',
+        0.5,
+        ['SYN', 'ACK'],
+        168364297n,
+        false,
+        null,
+      ]);
     } finally {
       reader.close();
     }

@@ -33,7 +33,12 @@ describe('the Parquet lake', () => {
     const later = join(tmp.dir, 'lake-later.log.gz');
     const t1 = await writeSample(sample, { records: 2500, version: '3', seed: 5 });
     // Three hours later: other partitions.
-    const t2 = await writeSample(later, { records: 1500, version: '3', seed: 6, startTime: 1780272000 + 3 * 3600 });
+    const t2 = await writeSample(later, {
+      records: 1500,
+      version: '3',
+      seed: 6,
+      startTime: 1780272000 + 3 * 3600,
+    });
     const truth = {
       records: t1.records + t2.records,
       accept: { bytes: t1.accept.bytes + t2.accept.bytes },
@@ -45,7 +50,8 @@ describe('the Parquet lake', () => {
     const files = walk(lake).map((f) => relative(lake, f));
     const hours = new Set(files.map((f) => f.split('/').slice(0, 4).join('/')));
     assert.ok(hours.size >= 2, files.join(' '));
-    for (const f of files) assert.match(f, /^year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/flows-[\w-]+\.parquet$/);
+    for (const f of files)
+      assert.match(f, /^year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/flows-[\w-]+\.parquet$/);
     const reader = await openLakeReader(lake);
     try {
       const totals = (
@@ -84,11 +90,14 @@ describe('the Parquet lake', () => {
         region: 'us-east-1',
       });
       assert.equal(r.ok, true, JSON.stringify([r.stats.errors, r.sinks]));
-      const list = await s3.client.send(new ListObjectsV2Command({ Bucket: 'lake-bucket', Prefix: 'flows/v1/' }));
+      const list = await s3.client.send(
+        new ListObjectsV2Command({ Bucket: 'lake-bucket', Prefix: 'flows/v1/' }),
+      );
       const keys = (list.Contents ?? []).map((o) => o.Key!);
       assert.equal(keys.length, r.sinks[0]!.details?.uploaded);
       assert.ok(keys.length >= 1);
-      for (const k of keys) assert.match(k, /^flows\/v1\/year=2026\/month=06\/day=01\/hour=\d\d\/flows-[\w-]+\.parquet$/);
+      for (const k of keys)
+        assert.match(k, /^flows\/v1\/year=2026\/month=06\/day=01\/hour=\d\d\/flows-[\w-]+\.parquet$/);
     } finally {
       await s3.close();
     }
@@ -100,13 +109,25 @@ describe('athena-ddl', () => {
     const ddl = athenaDdl({ layout: 'lake', location: 's3://my-lake/flows/', table: 'flows' });
     assert.match(ddl, /^CREATE EXTERNAL TABLE IF NOT EXISTS `flows` \(/);
     assert.match(ddl, /`srcport` int,\n {2}`dstport` int,\n {2}`protocol` bigint,\n {2}`packets` bigint/);
-    assert.match(ddl, /PARTITIONED BY \(`year` int, `month` int, `day` int, `hour` int\)\nSTORED AS PARQUET\nLOCATION 's3:\/\/my-lake\/flows\/'/);
-    assert.match(ddl, /'storage.location.template' = 's3:\/\/my-lake\/flows\/year=\$\{year\}\/month=\$\{month\}\/day=\$\{day\}\/hour=\$\{hour\}'/);
+    assert.match(
+      ddl,
+      /PARTITIONED BY \(`year` int, `month` int, `day` int, `hour` int\)\nSTORED AS PARQUET\nLOCATION 's3:\/\/my-lake\/flows\/'/,
+    );
+    assert.match(
+      ddl,
+      /'storage.location.template' = 's3:\/\/my-lake\/flows\/year=\$\{year\}\/month=\$\{month\}\/day=\$\{day\}\/hour=\$\{hour\}'/,
+    );
     assert.match(ddl, /'projection.month.digits' = '2'/);
   });
 
   it('AWS text, default and hourly keys', () => {
-    const base = { layout: 'aws-text' as const, location: 's3://logs', table: 'vpc', account: '123456789012', region: 'eu-west-1' };
+    const base = {
+      layout: 'aws-text' as const,
+      location: 's3://logs',
+      table: 'vpc',
+      account: '123456789012',
+      region: 'eu-west-1',
+    };
     const daily = athenaDdl(base);
     assert.match(daily, /ROW FORMAT DELIMITED FIELDS TERMINATED BY ' '\nSTORED AS TEXTFILE/);
     assert.match(daily, /LOCATION 's3:\/\/logs\/AWSLogs\/123456789012\/vpcflowlogs\/eu-west-1\/'/);
@@ -119,10 +140,20 @@ describe('athena-ddl', () => {
   });
 
   it('AWS Parquet, Hive-compatible keys, daily and hourly', () => {
-    const base = { layout: 'aws-parquet' as const, location: 's3://logs/pre', table: 'vpc', account: '123456789012', region: 'us-east-1', hive: true };
+    const base = {
+      layout: 'aws-parquet' as const,
+      location: 's3://logs/pre',
+      table: 'vpc',
+      account: '123456789012',
+      region: 'us-east-1',
+      hive: true,
+    };
     const daily = athenaDdl(base);
     assert.match(daily, /STORED AS PARQUET/);
-    assert.match(daily, /LOCATION 's3:\/\/logs\/pre\/AWSLogs\/aws-account-id=123456789012\/aws-service=vpcflowlogs\/aws-region=us-east-1\/'/);
+    assert.match(
+      daily,
+      /LOCATION 's3:\/\/logs\/pre\/AWSLogs\/aws-account-id=123456789012\/aws-service=vpcflowlogs\/aws-region=us-east-1\/'/,
+    );
     assert.match(daily, /PARTITIONED BY \(`year` string, `month` string, `day` string\)/);
     assert.doesNotMatch(daily, /skip.header/);
     assert.match(daily, /`ecs_task_id` string/);

@@ -11,7 +11,9 @@ import { batchFromLines, tempDir } from './helpers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const fixture = (name: string): string[] =>
-  readFileSync(new URL(`../fixtures/store/${name}`, import.meta.url), 'utf8').trimEnd().split('\n');
+  readFileSync(new URL(`../fixtures/store/${name}`, import.meta.url), 'utf8')
+    .trimEnd()
+    .split('\n');
 
 function capture(): { out: Writable; text(): string } {
   let text = '';
@@ -28,7 +30,12 @@ function capture(): { out: Writable; text(): string } {
 function cli(args: string[]) {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '-e', `import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(${JSON.stringify(args)}); })`],
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(${JSON.stringify(args)}); })`,
+    ],
     { cwd: ROOT, encoding: 'utf8' },
   );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -99,7 +106,8 @@ describe('flowlens query', () => {
   it('report lists reports without a name and prints JSON with one', () => {
     const list = cli(['report']);
     assert.equal(list.code, 0);
-    for (const name of ['top-talkers', 'rejected', 'timeline', 'egress', 'nat']) assert.match(list.stdout, new RegExp(name));
+    for (const name of ['top-talkers', 'rejected', 'timeline', 'egress', 'nat'])
+      assert.match(list.stdout, new RegExp(name));
     const r = cli(['report', 'interfaces', '--db', db, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const json = JSON.parse(r.stdout) as { sections: Array<{ title: string; missing?: string[] }> };

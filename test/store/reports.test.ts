@@ -9,8 +9,7 @@ import { FlowStore } from '../../src/store/store.js';
 import { batchFromLines, tempDir } from './helpers.js';
 
 const FIXTURES = new URL('../fixtures/store/', import.meta.url);
-const lines = (name: string): string[] =>
-  readFileSync(new URL(name, FIXTURES), 'utf8').trimEnd().split('\n');
+const lines = (name: string): string[] => readFileSync(new URL(name, FIXTURES), 'utf8').trimEnd().split('\n');
 
 async function storeWith(path: string, files: string[]): Promise<void> {
   const store = await FlowStore.open(path);
@@ -69,7 +68,13 @@ describe('reports over a hand-written v5 fixture', () => {
       ],
     );
     const pairs = objects(section(r.sections, 'Top pairs by bytes'));
-    assert.deepEqual(pairs[0], { srcaddr: '10.0.1.10', dstaddr: '52.1.1.1', bytes: 4000, packets: 30, flows: 2 });
+    assert.deepEqual(pairs[0], {
+      srcaddr: '10.0.1.10',
+      dstaddr: '52.1.1.1',
+      bytes: 4000,
+      packets: 30,
+      flows: 2,
+    });
   });
 
   it('top-talkers --by packets and --limit', async () => {
@@ -167,7 +172,10 @@ describe('reports over a hand-written v5 fixture', () => {
     ]);
     const e = await report(reader, 'egress');
     assert.deepEqual(
-      objects(section(e.sections, 'Egress to the internet by destination')).map((x) => [x.destination, x.bytes]),
+      objects(section(e.sections, 'Egress to the internet by destination')).map((x) => [
+        x.destination,
+        x.bytes,
+      ]),
       [
         ['52.1.1.1', 4000],
         ['8.8.8.8', 400],

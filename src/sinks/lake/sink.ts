@@ -12,8 +12,8 @@ import type { SinkContext } from '../registry.js';
 /** Parses s3://bucket/prefix into its parts; the prefix has no leading or trailing slash. */
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!m || !m[1]) throw new ConfigError(`--lake-dir: expected s3://bucket/prefix (got ${JSON.stringify(uri)})`);
-  return { bucket: m[1], prefix: m[2]!.replace(/\/+$/, '') };
+  if (!m?.[1]) throw new ConfigError(`--lake-dir: expected s3://bucket/prefix (got ${JSON.stringify(uri)})`);
+  return { bucket: m[1], prefix: (m[2] ?? '').replace(/\/+$/, '') };
 }
 
 /**
@@ -22,7 +22,8 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
  */
 export async function create(options: ResolvedOptions, _context: SinkContext): Promise<Sink> {
   const target = options['lake-dir'];
-  if (typeof target !== 'string') throw new ConfigError('--to lake needs --lake-dir DIR or s3://bucket/prefix');
+  if (typeof target !== 'string')
+    throw new ConfigError('--to lake needs --lake-dir DIR or s3://bucket/prefix');
   const s3 = target.startsWith('s3://') ? parseS3Uri(target) : undefined;
   const client = s3
     ? createS3Client({

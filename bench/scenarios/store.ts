@@ -1,0 +1,131 @@
+import { join } from 'node:path';
+import { round, v2File } from './baseline.js';
+import type { DataFile, Scenario, ScenarioResult } from './types.js';
+
+/**
+ * The embedded store: ingest of the 1M-record v2 gzip file against DuckDB's own read_csv of the
+ * same file into a table (same run, same machine), and the top-talkers report over 10M stored
+ * records (the 1M ingest duplicated ten times with SQL, new uids per copy).
+ */
+
+const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+
+/** DuckDB's read_csv of the gzip text into a table of a fresh database file: the baseline. */
+export const storeReadCsv: Scenario = {
+  name: 'store-read-csv',
+  description: "DuckDB's own read_csv of the 1M-record v2 .gz into a table (store baseline)",
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  async run(ctx) {
+    const data = await ctx.dataFile(v2File(ctx));
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = join(await ctx.scratchDir(), 'read-csv.duckdb');
+    const instance = await DuckDBInstance.create(db);
+    const con = await instance.connect();
+    const started = performance.now();
+    await con.run(
+      `CREATE TABLE flows AS SELECT * FROM read_csv(${quote(data.path)}, delim = ' ', header = true, nullstr = '-')`,
+    );
+    await con.run('CHECKPOINT');
+    const seconds = (performance.now() - started) / 1000;
+    const n = Number((await con.runAndReadAll('SELECT count(*) FROM flows')).getRowsJS()[0]![0]);
+    con.closeSync();
+    instance.closeSync();
+    if (n !== data.truth.records)
+      throw new Error(`read_csv loaded ${n} rows, the file has ${data.truth.records}`);
+    return { records: n, seconds, extra: { fileMB: round(data.bytes / 1e6) } };
+  },
+};
+
+async function ingest(data: DataFile, db: string, enrich: string[]): Promise<ScenarioResult> {
+  const { resolveOptions } = await import('../../src/config/options.js');
+  const { buildPipeline, INGEST_OPTIONS } = await import('../../src/pipeline/build.js');
+  const { runPipeline } = await import('../../src/pipeline/run.js');
+  const { fileInput } = await import('../../src/store/file-input.js');
+  const options = resolveOptions(INGEST_OPTIONS(), { flags: { db, enrich }, env: {} });
+  const started = performance.now();
+  const plan = await buildPipeline([fileInput(data.path)], options, { env: {}, log: () => undefined });
+  const report = await runPipeline(plan);
+  const seconds = (performance.now() - started) / 1000;
+  const store = report.sinks.find((s) => s.name === 'store');
+  if (!report.ok || store?.details?.added !== data.truth.records) {
+    throw new Error(`ingest: ${JSON.stringify({ errors: report.stats.errors, sinks: report.sinks })}`);
+  }
+  return {
+    records: data.truth.records,
+    seconds,
+    extra: { fileMB: round(data.bytes / 1e6), enrich: enrich.join(',') },
+  };
+}
+
+export const storeIngest: Scenario = {
+  name: 'store-ingest',
+  description: 'flowlens ingest of the 1M-record v2 .gz into the store (default enrichers)',
+  baseline: 'store-read-csv',
+  targets: { minRatio: 0.8 },
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  async run(ctx) {
+    const data = await ctx.dataFile(v2File(ctx));
+    return ingest(data, join(await ctx.scratchDir(), 'ingest.duckdb'), ['all']);
+  },
+};
+
+export const storeIngestPlain: Scenario = {
+  name: 'store-ingest-plain',
+  description: 'flowlens ingest of the 1M-record v2 .gz into the store, enrichers off (--enrich none)',
+  baseline: 'store-read-csv',
+  targets: { minRatio: 0.8 },
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  async run(ctx) {
+    const data = await ctx.dataFile(v2File(ctx));
+    return ingest(data, join(await ctx.scratchDir(), 'ingest-plain.duckdb'), ['none']);
+  },
+};
+
+export const storeTopTalkers: Scenario = {
+  name: 'store-top-talkers',
+  description: 'top-talkers report (3 sections) over 10M stored records; seconds = the report only',
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  async run(ctx) {
+    const data = await ctx.dataFile(v2File(ctx));
+    const db = join(await ctx.scratchDir(), 'top-talkers.duckdb');
+    await ingest(data, db, ['none']);
+    const copies = Math.max(1, Math.round(ctx.largeRecords / data.truth.records));
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { runReport } = await import('../../src/store/report-run.js');
+    const { findReport } = await import('../../src/store/reports.js');
+    const instance = await DuckDBInstance.create(db);
+    const con = await instance.connect();
+    // Copies 1..n-1 of every record, each with a distinct uid (the copy number in bits 100+).
+    await con.run(
+      `INSERT INTO flow_records SELECT * REPLACE (uid + (CAST(k AS UHUGEINT) << 100) AS uid)
+       FROM flow_records, range(1, ${copies}) r(k)`,
+    );
+    await con.run('CHECKPOINT');
+    const rows = Number((await con.runAndReadAll('SELECT count(*) FROM flows')).getRowsJS()[0]![0]);
+    const def = findReport('top-talkers')!;
+    await runReport(con, def, { limit: 10 }); // warm: first touch of the columns
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      await runReport(con, def, { limit: 10 });
+      times.push(performance.now() - started);
+    }
+    con.closeSync();
+    instance.closeSync();
+    times.sort((a, b) => a - b);
+    const median = times[1]!;
+    return {
+      records: rows,
+      seconds: median / 1000,
+      extra: { reportMs: Math.round(median), bestMs: Math.round(times[0]!), targetMs: 300 },
+    };
+  },
+};
