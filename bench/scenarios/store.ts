@@ -105,8 +105,8 @@ export const storeTopTalkers: Scenario = {
     const con = await instance.connect();
     // Copies 1..n-1 of every record, each with a distinct uid (the copy number in bits 100+).
     await con.run(
-      `INSERT INTO flow_records SELECT * REPLACE (uid + (CAST(k AS UHUGEINT) << 100) AS uid)
-       FROM flow_records, range(1, ${copies}) r(k)`,
+      `INSERT INTO flow_records SELECT f.* REPLACE (f.uid + (CAST(r.k AS UHUGEINT) << 100) AS uid)
+       FROM flow_records f, range(1, ${copies}) r(k)`,
     );
     await con.run('CHECKPOINT');
     const rows = Number((await con.runAndReadAll('SELECT count(*) FROM flows')).getRowsJS()[0]![0]);

@@ -12,7 +12,11 @@ export const ROW_JUNK = 3;
  */
 export interface RowParser {
   /** Points the parser at a batch's columns (parallel to the fields; unused slots are empty). */
-  bind(nums: readonly Float64Array[], codes: readonly Uint32Array[], interners: readonly ByteInterner[]): void;
+  bind(
+    nums: readonly Float64Array[],
+    codes: readonly Uint32Array[],
+    interners: readonly ByteInterner[],
+  ): void;
   /**
    * Parses the line whose first non-blank byte is at `p`; the line ends with a newline.
    * Returns the index of that newline, or minus an error kind (ROW_COUNT, ROW_NUMBER, ROW_JUNK)
@@ -25,11 +29,15 @@ export interface RowParser {
 
 const cache = new Map<string, (seed: number, prime: number) => RowParser>();
 
-/** The parser for a layout: `true` for a number field, `false` for a string field. */
+/**
+ * The parser for a layout: `true` for a number field, `false` for a string field. The source
+ * is built from field indexes and constants only (never from input text), once per layout.
+ */
 export function rowParser(numeric: readonly boolean[]): RowParser {
   const key = numeric.map((n) => (n ? 'n' : 's')).join('');
   let factory = cache.get(key);
   if (!factory) {
+    if (cache.size >= 64) cache.clear(); // headers in the input decide layouts: keep this bounded
     factory = new Function('SEED', 'PRIME', generate(numeric)) as (seed: number, prime: number) => RowParser;
     cache.set(key, factory);
   }

@@ -1,4 +1,4 @@
-import type { FlowBatch } from '../batch/flow-batch.js';
+import type { FlowBatch, NumColumn, StrColumn } from '../batch/flow-batch.js';
 
 export type SchemaName = 'raw' | 'otel' | 'ecs' | 'ocsf';
 export const SCHEMA_NAMES: readonly SchemaName[] = ['raw', 'otel', 'ecs', 'ocsf'];
@@ -45,4 +45,76 @@ export interface OtelMapping {
   /** The body string, or null for none. */
   body(batch: FlowBatch, i: number): string | null;
   attributes(batch: FlowBatch, i: number, out: AttributeWriter): void;
+}
+
+/**
+ * A string attribute read from dictionary columns: the first source whose row is not null
+ * gives it. `entry` maps a dictionary value to the attribute (null: write nothing); without
+ * it the attribute is `key` = the value. Encoders call it once per code per batch, not per row.
+ */
+export interface OtelStrSource {
+  readonly column: StrColumn;
+  readonly key: string;
+  entry?(value: string): readonly [key: string, value: string] | null;
+}
+
+/** One attribute of the compiled mapping, its columns resolved for one batch. */
+export type OtelColumnOp =
+  | { readonly kind: 'str'; readonly sources: readonly OtelStrSource[] }
+  /** An integer attribute from a number column (NaN rows are left out). */
+  | { readonly kind: 'int'; readonly key: string; readonly values: Float64Array }
+  | { readonly kind: 'dbl'; readonly key: string; readonly values: Float64Array }
+  /**
+   * A string attribute from a number column: the `override` column's value when that row is
+   * not null, else `text(value)` (null: write nothing). NaN rows are left out. Pure in `value`.
+   */
+  | {
+      readonly kind: 'numText';
+      readonly key: string;
+      readonly values: Float64Array;
+      readonly override?: StrColumn;
+      text(value: number): string | null;
+    }
+  /** A string attribute whose source column depends on the row: `choose(i)` indexes `columns`, -1 for none. */
+  | {
+      readonly kind: 'pick';
+      readonly key: string;
+      readonly columns: readonly StrColumn[];
+      choose(i: number): number;
+    }
+  /** Anything else: written through the AttributeWriter for row i. */
+  | { readonly kind: 'row'; write(i: number, out: AttributeWriter): void };
+
+/**
+ * The OTel mapping compiled for one batch: every column looked up once, so an encoder walks
+ * typed arrays and caches encoded bytes per dictionary code. Writes exactly what the
+ * OtelMapping visitor writes for each row, in the same order.
+ */
+export interface OtelPlan {
+  /** Record time in Unix seconds: the first of these columns that is not NaN (none: no time). */
+  readonly time: readonly Float64Array[];
+  /** Severity from a dictionary column (the action); `null` when that column is absent or the row is null. */
+  readonly severity: {
+    readonly column: StrColumn | undefined;
+    number(value: string | null): number;
+    text(value: string | null): string;
+  };
+  /** The body: the record line from these columns (space-separated, `-` for null), text per row, or none. */
+  readonly body:
+    | { readonly kind: 'line'; readonly columns: readonly (NumColumn | StrColumn)[] }
+    | { readonly kind: 'text'; text(i: number): string | null }
+    | { readonly kind: 'none' };
+  readonly attributes: readonly OtelColumnOp[];
+  /** Rows with equal codes in all these columns have equal resource keys; null: ask per row. */
+  readonly resourceColumns: readonly StrColumn[] | null;
+}
+
+/** A mapping that can compile itself per batch (the schema stage's OTel mapping does). */
+export interface OtelPlanner {
+  /** The mapping of this batch as column operations, or null when only the visitor applies. */
+  plan(batch: FlowBatch): OtelPlan | null;
+}
+
+export function hasPlanner<M extends OtelMapping>(m: M): m is M & OtelPlanner {
+  return typeof (m as Partial<OtelPlanner>).plan === 'function';
 }

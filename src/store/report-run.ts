@@ -43,10 +43,15 @@ export async function runReport(
   const sections =
     def.name === 'top-talkers' && options.by === 'packets' ? TOP_TALKERS_BY_PACKETS : def.sections;
   const records = await countRecords(con);
-  const present = await presentColumns(con, [...new Set(sections.flatMap((s) => s.needs))]);
+  const present = await presentColumns(con, [
+    ...new Set([...sections.flatMap((s) => s.needs), ...(def.preludeNeeds ?? [])]),
+  ]);
   const filter = filterSql(options);
   const usesInterval = sections.some((s) => s.sql.includes('{interval}'));
   const interval = usesInterval ? (options.interval ?? (await autoBucket(con, filter))) : undefined;
+  if ((def.preludeNeeds ?? []).every((n) => present.has(n))) {
+    for (const sql of def.prelude ?? []) await con.run(fill(sql, filter, options.limit, interval));
+  }
   const results: SectionResult[] = [];
   for (const section of sections) {
     const missing = section.needs.filter((n) => !present.has(n));
@@ -69,7 +74,11 @@ export async function runReport(
 }
 
 export function sectionSql(section: ReportSection, filter: string, limit: number, interval?: number): string {
-  return section.sql
+  return fill(section.sql, filter, limit, interval);
+}
+
+function fill(sql: string, filter: string, limit: number, interval?: number): string {
+  return sql
     .replaceAll('{filter}', `(${filter})`)
     .replaceAll('{limit}', String(limit))
     .replaceAll('{interval}', `to_seconds(${interval ?? 3600})`);

@@ -22,6 +22,10 @@ import {
 import { uidHighWords, uidRange, uidSql } from './uid.js';
 
 export const DEFAULT_DB = './flowlens.duckdb';
+const EXP = !!process.env.EXP;
+const EXP_RUN = new Map<unknown, Promise<void>>();
+const EXP_Q = new Map<unknown, FlowBatch[]>();
+const EXP_ADDED = new Map<unknown, number>();
 
 /** A store problem worth one clear line: missing file, file in use, not a DuckDB file. */
 export class StoreError extends Error {
@@ -135,9 +139,9 @@ export class FlowStore {
     if (batch.length === 0) return;
     if (!input.began) await this.begin(input);
     input.staged += batch.length;
-    if (input.dedup) {
-      input.staging ??= await Staging.create(this.con, this.nextStage++, { catalog: 'temp' });
-      await input.staging.append(batch);
+    if (input.dedup || EXP) {
+      if (EXP_RUN.has(input)) { EXP_Q.get(input)!.push(batch); if (EXP_Q.get(input)!.length < 16) return; await this.expSettle(input); return; }
+      await this.expStage(input, batch);
       return;
     }
     await this.addColumnsFor(batch, input);
@@ -156,12 +160,14 @@ export class FlowStore {
         input.direct = undefined;
         added = input.staged;
       }
+      await this.expSettle(input);
       if (input.staging) {
         const chunk = await input.staging.seal();
         if (chunk) {
           await this.addStagedColumns(chunk);
-          added += (await this.con.run(insertSql(chunk, sourceId, this.types, true))).rowsChanged;
+          added += (await this.con.run(insertSql(chunk, sourceId, this.types, input.dedup))).rowsChanged;
         }
+        added += EXP_ADDED.get(input) ?? 0;
         await input.staging.drop();
         input.staging = undefined;
       }
@@ -196,6 +202,24 @@ export class FlowStore {
     } finally {
       this.con.closeSync();
       this.instance.closeSync();
+    }
+  }
+
+  private async expStage(input: InputState, batch: FlowBatch): Promise<void> {
+    input.staging ??= await Staging.create(this.con, this.nextStage++, { catalog: 'temp' });
+    await input.staging.append(batch);
+    if (input.staging.chunkRows >= 131072) {
+      const chunk = (await input.staging.seal())!;
+      const t0 = performance.now();
+      const p = (async () => { await this.addStagedColumns(chunk); const r = await this.con.run(insertSql(chunk, input.sourceId, this.types, input.dedup)); EXP_ADDED.set(input, (EXP_ADDED.get(input) ?? 0) + r.rowsChanged); await this.con.run(`DROP TABLE ${chunk.table}`); if (process.env.DBG) process.stderr.write(`ins ${(performance.now()-t0).toFixed(0)}\n`); })();
+      EXP_RUN.set(input, p); EXP_Q.set(input, []);
+    }
+  }
+  private async expSettle(input: InputState): Promise<void> {
+    while (EXP_RUN.has(input)) {
+      await EXP_RUN.get(input); EXP_RUN.delete(input);
+      const q = EXP_Q.get(input) ?? []; EXP_Q.set(input, []);
+      for (const b of q) { if (EXP_RUN.has(input)) EXP_Q.get(input)!.push(b); else await this.expStage(input, b); }
     }
   }
 
