@@ -1,7 +1,25 @@
-import { type Column, cellAt, type FlowBatch, numAt, strAt } from '../batch/flow-batch.js';
+import {
+  type Column,
+  cellAt,
+  type FlowBatch,
+  type NumColumn,
+  numAt,
+  type StrColumn,
+  strAt,
+} from '../batch/flow-batch.js';
 import { otelTransport, protocolName } from '../enrich/protocols.js';
 import { summaryLine } from './summary.js';
-import type { AttributeWriter, Document, DocumentSchema, OtelMapping, SchemaOptions } from './types.js';
+import type {
+  AttributeWriter,
+  Document,
+  DocumentSchema,
+  OtelColumnOp,
+  OtelMapping,
+  OtelPlan,
+  OtelPlanner,
+  OtelStrSource,
+  SchemaOptions,
+} from './types.js';
 import { addressFamily, type BatchView, isoTime, viewOf } from './view.js';
 
 /**
@@ -112,6 +130,9 @@ const SPECIAL = new Set([
 
 const IO_DIRECTION: Readonly<Record<string, string>> = { egress: 'transmit', ingress: 'receive' };
 
+const severityNumberOf = (action: string | null): number => (action === 'REJECT' ? 13 : 9);
+const severityTextOf = (action: string | null): string => (action === 'REJECT' ? 'WARN' : 'INFO');
+
 interface Resolved {
   readonly view: BatchView;
   /** [attribute, column, kind] of the table rows present in this batch, then unknown fields. */
@@ -200,10 +221,20 @@ function writeValue(out: AttributeWriter, key: string, col: Column, i: number, k
   }
 }
 
-export function otelMapping(options: SchemaOptions = {}): OtelMapping {
+export function otelMapping(options: SchemaOptions = {}): OtelMapping & OtelPlanner {
   const timeField = options.timeField ?? 'end';
   const body = options.body ?? 'line';
+  // The encoder asks once per batch; keep the last plan for a second caller on the same batch.
+  let planBatch: FlowBatch | undefined;
+  let lastPlan: OtelPlan | null = null;
   return {
+    plan(batch) {
+      if (batch !== planBatch) {
+        lastPlan = compilePlan(batch, resolve(batch), timeField, body);
+        planBatch = batch;
+      }
+      return lastPlan;
+    },
     resourceKey(batch, i) {
       const r = resolve(batch);
       // The source's log group/stream or bucket/key are resource attributes too, so they split groups.
@@ -231,10 +262,10 @@ export function otelMapping(options: SchemaOptions = {}): OtelMapping {
       return v.num(timeField, i) ?? v.num(timeField === 'end' ? 'start' : 'end', i);
     },
     severityNumber(batch, i) {
-      return strAt(resolve(batch).action, i) === 'REJECT' ? 13 : 9;
+      return severityNumberOf(strAt(resolve(batch).action, i));
     },
     severityText(batch, i) {
-      return strAt(resolve(batch).action, i) === 'REJECT' ? 'WARN' : 'INFO';
+      return severityTextOf(strAt(resolve(batch).action, i));
     },
     body(batch, i) {
       if (body === 'none') return null;
@@ -249,12 +280,9 @@ export function otelMapping(options: SchemaOptions = {}): OtelMapping {
       const dst = strAt(r.pktDst, i) ?? dstaddr;
       if (src !== null) out.str('source.address', src);
       if (dst !== null) out.str('destination.address', dst);
-      // The interface-side address, when it is not the packet's: the ENI's own for its direction.
-      const srcDiffers = srcaddr !== null && srcaddr !== src;
-      const dstDiffers = dstaddr !== null && dstaddr !== dst;
       const direction = strAt(r.direction, i);
-      if (srcDiffers && (direction !== 'ingress' || !dstDiffers)) out.str('network.local.address', srcaddr);
-      else if (dstDiffers) out.str('network.local.address', dstaddr);
+      const local = localAddress(srcaddr, src, dstaddr, dst, direction);
+      if (local !== null) out.str('network.local.address', local);
       const proto = numAt(r.protocol, i);
       if (proto !== null) {
         const name = strAt(r.protocolName, i) ?? protocolName(proto);
@@ -272,6 +300,219 @@ export function otelMapping(options: SchemaOptions = {}): OtelMapping {
       if (direction !== null) out.str('network.io.direction', IO_DIRECTION[direction] ?? direction);
       for (const [key, col, kind] of r.plain) writeValue(out, key, col, i, kind);
     },
+  };
+}
+
+/** The interface-side address, when it is not the packet's: the ENI's own for its direction. */
+function localAddress(
+  srcaddr: string | null,
+  src: string | null,
+  dstaddr: string | null,
+  dst: string | null,
+  direction: string | null,
+): string | null {
+  const srcDiffers = srcaddr !== null && srcaddr !== src;
+  const dstDiffers = dstaddr !== null && dstaddr !== dst;
+  if (srcDiffers && (direction !== 'ingress' || !dstDiffers)) return srcaddr;
+  if (dstDiffers) return dstaddr;
+  return null;
+}
+
+const isStr = (c: Column | undefined): c is StrColumn => c !== undefined && c.kind === 'str';
+
+/** String sources for `key` from the present columns, or null when one of them is not a dictionary column. */
+function strSources(
+  key: string,
+  columns: readonly (Column | undefined)[],
+  entry?: (value: string) => readonly [string, string] | null,
+): OtelStrSource[] | null {
+  const out: OtelStrSource[] = [];
+  for (const c of columns) {
+    if (c === undefined) continue;
+    if (!isStr(c)) return null;
+    out.push(entry ? { column: c, key, entry } : { column: c, key });
+  }
+  return out;
+}
+
+const familyEntry = (value: string): readonly [string, string] | null => {
+  const f = addressFamily(value);
+  return f === null ? null : ['network.type', f];
+};
+const typeEntry = (value: string): readonly [string, string] =>
+  value === 'IPv4' || value === 'IPv6'
+    ? ['network.type', value === 'IPv4' ? 'ipv4' : 'ipv6']
+    : ['aws.vpc.flow.type', value];
+const directionEntry = (value: string): readonly [string, string] => [
+  'network.io.direction',
+  IO_DIRECTION[value] ?? value,
+];
+
+/**
+ * The `attributes` visitor as column operations for one batch, rule for rule and in the same
+ * order; a rule whose columns are not of the expected kind falls back to a per-row op.
+ */
+function compileAttributes(r: Resolved): OtelColumnOp[] {
+  const ops: OtelColumnOp[] = [];
+  const str = (key: string, cols: readonly (Column | undefined)[], row: OtelColumnOp): void => {
+    const sources = strSources(key, cols);
+    if (sources === null) ops.push(row);
+    else if (sources.length > 0) ops.push({ kind: 'str', sources });
+  };
+  str('source.address', [r.pktSrc, r.srcaddr], {
+    kind: 'row',
+    write(i, out) {
+      const v = strAt(r.pktSrc, i) ?? strAt(r.srcaddr, i);
+      if (v !== null) out.str('source.address', v);
+    },
+  });
+  str('destination.address', [r.pktDst, r.dstaddr], {
+    kind: 'row',
+    write(i, out) {
+      const v = strAt(r.pktDst, i) ?? strAt(r.dstaddr, i);
+      if (v !== null) out.str('destination.address', v);
+    },
+  });
+  // Without packet-level addresses the interface's are the packet's: no local address.
+  if (r.pktSrc !== undefined || r.pktDst !== undefined) {
+    const { srcaddr, dstaddr, pktSrc, pktDst, direction } = r;
+    if (
+      isStr(srcaddr) &&
+      isStr(dstaddr) &&
+      (pktSrc === undefined || isStr(pktSrc)) &&
+      (pktDst === undefined || isStr(pktDst)) &&
+      (direction === undefined || isStr(direction))
+    ) {
+      ops.push({
+        kind: 'pick',
+        key: 'network.local.address',
+        columns: [srcaddr, dstaddr],
+        choose(i) {
+          const s = strAt(srcaddr, i);
+          const d = strAt(dstaddr, i);
+          const local = localAddress(s, strAt(pktSrc, i) ?? s, d, strAt(pktDst, i) ?? d, strAt(direction, i));
+          return local === null ? -1 : local === s ? 0 : 1;
+        },
+      });
+    } else {
+      ops.push({
+        kind: 'row',
+        write(i, out) {
+          const s = strAt(srcaddr, i);
+          const d = strAt(dstaddr, i);
+          const local = localAddress(s, strAt(pktSrc, i) ?? s, d, strAt(pktDst, i) ?? d, strAt(direction, i));
+          if (local !== null) out.str('network.local.address', local);
+        },
+      });
+    }
+  }
+  const proto = r.protocol;
+  if (proto !== undefined && proto.kind === 'num') {
+    const names = r.protocolName;
+    if (names === undefined || isStr(names)) {
+      ops.push({
+        kind: 'numText',
+        key: 'network.protocol.name',
+        values: proto.values,
+        ...(names ? { override: names } : {}),
+        text: protocolName,
+      });
+      ops.push({ kind: 'numText', key: 'network.transport', values: proto.values, text: otelTransport });
+    } else {
+      ops.push({
+        kind: 'row',
+        write(i, out) {
+          const p = numAt(proto, i);
+          if (p === null) return;
+          const name = strAt(names, i) ?? protocolName(p);
+          if (name !== null) out.str('network.protocol.name', name);
+          const transport = otelTransport(p);
+          if (transport !== null) out.str('network.transport', transport);
+        },
+      });
+    }
+  }
+  const typeSources = strSources('network.type', [r.type], typeEntry);
+  const familySources = strSources('network.type', [r.pktSrc, r.srcaddr, r.pktDst, r.dstaddr], familyEntry);
+  if (typeSources === null || familySources === null) {
+    ops.push({
+      kind: 'row',
+      write(i, out) {
+        const type = strAt(r.type, i);
+        if (type !== null) {
+          const [k, v] = typeEntry(type);
+          out.str(k, v);
+          return;
+        }
+        const family = addressFamily(
+          strAt(r.pktSrc, i) ?? strAt(r.srcaddr, i) ?? strAt(r.pktDst, i) ?? strAt(r.dstaddr, i),
+        );
+        if (family !== null) out.str('network.type', family);
+      },
+    });
+  } else if (typeSources.length + familySources.length > 0) {
+    ops.push({ kind: 'str', sources: [...typeSources, ...familySources] });
+  }
+  const directionSources = strSources('network.io.direction', [r.direction], directionEntry);
+  if (directionSources === null) {
+    ops.push({
+      kind: 'row',
+      write(i, out) {
+        const d = strAt(r.direction, i);
+        if (d !== null) out.str('network.io.direction', IO_DIRECTION[d] ?? d);
+      },
+    });
+  } else if (directionSources.length > 0) ops.push({ kind: 'str', sources: directionSources });
+  for (const [key, col, kind] of r.plain) ops.push(plainOp(key, col, kind));
+  return ops;
+}
+
+/** One row of the attribute table as a column op (writeValue's rules, per column kind). */
+function plainOp(key: string, col: Column, kind: AttrKind): OtelColumnOp {
+  if (col.kind === 'num') {
+    if (kind === 'int') return { kind: 'int', key, values: col.values };
+    if (kind === 'dbl') return { kind: 'dbl', key, values: col.values };
+    if (kind === 'str' || kind === 'intText')
+      return { kind: 'numText', key, values: col.values, text: String };
+  } else if (col.kind === 'str' && (kind === 'str' || kind === 'intText')) {
+    return { kind: 'str', sources: [{ column: col, key }] };
+  }
+  return { kind: 'row', write: (i, out) => writeValue(out, key, col, i, kind) };
+}
+
+function compilePlan(
+  batch: FlowBatch,
+  r: Resolved,
+  timeField: 'end' | 'start',
+  body: 'line' | 'summary' | 'none',
+): OtelPlan | null {
+  const action = r.action;
+  if (action !== undefined && action.kind !== 'str') return null;
+  const time: Float64Array[] = [];
+  for (const name of timeField === 'end' ? ['end', 'start'] : ['start', 'end']) {
+    const c = r.view.col(name);
+    if (c !== undefined && c.kind === 'num') time.push(c.values);
+  }
+  let bodyPlan: OtelPlan['body'];
+  if (body === 'none') bodyPlan = { kind: 'none' };
+  else if (body === 'summary') bodyPlan = { kind: 'text', text: (i) => summaryLine(r.view, i) };
+  else {
+    const cols: (NumColumn | StrColumn)[] = [];
+    for (const c of batch.columns) if (c.kind !== 'list') cols.push(c);
+    bodyPlan =
+      cols.length === batch.columns.length
+        ? { kind: 'line', columns: cols }
+        : { kind: 'text', text: (i) => batch.line(i) };
+  }
+  const account = r.account;
+  const region = r.region;
+  const resourceOk = (account === undefined || isStr(account)) && (region === undefined || isStr(region));
+  return {
+    time,
+    severity: { column: action, number: severityNumberOf, text: severityTextOf },
+    body: bodyPlan,
+    attributes: compileAttributes(r),
+    resourceColumns: resourceOk ? [account, region].filter(isStr) : null,
   };
 }
 

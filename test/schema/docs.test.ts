@@ -5,20 +5,20 @@ import { ECS_FIELDS } from '../../src/schema/ecs.js';
 import { OCSF_ENDPOINT_FIELDS, OCSF_ENI_FIELDS } from '../../src/schema/ocsf.js';
 import { OTEL_ATTRIBUTES } from '../../src/schema/otel.js';
 
-/** docs/schemas.md documents the same tables the code uses: a row added in code must be documented. */
-const docs = readFileSync(new URL('../../docs/schemas.md', import.meta.url), 'utf8');
+/** README.md documents the same tables the code uses: a row added in code must be documented. */
+const docs = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
-test('every OTel table row is in docs/schemas.md', () => {
+test('every OTel table row is in README.md', () => {
   for (const [column, attribute] of OTEL_ATTRIBUTES)
     assert.ok(docs.includes(`| \`${column}\` | \`${attribute}\` |`), `${column} -> ${attribute}`);
 });
 
-test('every ECS table row is in docs/schemas.md', () => {
+test('every ECS table row is in README.md', () => {
   for (const [column, path] of ECS_FIELDS)
     assert.ok(docs.includes(`| \`${column}\` | \`${path}\` |`), `${column} -> ${path}`);
 });
 
-test('every OCSF table row is in docs/schemas.md', () => {
+test('every OCSF table row is in README.md', () => {
   for (const [src, dst, key] of OCSF_ENDPOINT_FIELDS) {
     assert.ok(
       docs.includes(`| \`${src}\` / \`${dst}\` | \`src_endpoint.${key}\` / \`dst_endpoint.${key}\` |`),
