@@ -134,15 +134,22 @@ export async function run(argv: string[]): Promise<number> {
       reader.close();
     }
     const dbArg = db === './flowlens.duckdb' ? '' : ` --db ${db}`;
+    const hints: Array<[string, string]> = [
+      [`npx flowlens report${dbArg}`, 'every report'],
+      [`npx flowlens report timeline${dbArg}`, 'traffic over time, accepted vs rejected'],
+      [`npx flowlens report egress${dbArg} --json`, 'bytes leaving for the internet, as JSON'],
+      [
+        `npx flowlens query${dbArg} "SELECT dstport, count(*) FROM flows GROUP BY ALL ORDER BY 2 DESC LIMIT 10"`,
+        '',
+      ],
+      [`npx flowlens ingest <files|dir|s3://bucket/prefix>${dbArg}`, 'add your own flow logs'],
+    ];
+    const width = Math.max(...hints.filter(([, why]) => why).map(([cmd]) => cmd.length)) + 2;
     out.write(
       [
         '',
         'Next:',
-        `  npx flowlens report${dbArg}                      list every report`,
-        `  npx flowlens report timeline${dbArg}             traffic over time, accepted vs rejected`,
-        `  npx flowlens report egress${dbArg} --json        bytes leaving for the internet`,
-        `  npx flowlens query${dbArg} "SELECT dstport, count(*) FROM flows GROUP BY ALL ORDER BY 2 DESC LIMIT 10"`,
-        '  npx flowlens ingest <files|dir|s3://bucket/prefix>  add your own flow logs',
+        ...hints.map(([cmd, why]) => (why ? `  ${cmd.padEnd(width)}${why}` : `  ${cmd}`)),
         '',
       ].join('\n'),
     );

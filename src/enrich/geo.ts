@@ -1,6 +1,6 @@
 import type { FlowBatch, NumColumn, StrColumn } from '../batch/flow-batch.js';
 import type { Enricher } from '../pipeline/types.js';
-import { type AsRecord, asRecord, type GeoRecord, geoRecord, type MmdbSet } from './geo-db.js';
+import { type AsnSource, type AsRecord, type GeoRecord, geoRecord, type MmdbSet } from './geo-db.js';
 import { addressClasses } from './network.js';
 import { NC } from './network-class.js';
 
@@ -44,7 +44,7 @@ class LookupCache {
 
 export interface GeoOptions {
   readonly city: MmdbSet | null;
-  readonly asn: MmdbSet | null;
+  readonly asn: AsnSource | null;
   readonly cacheSize: number;
 }
 
@@ -81,7 +81,7 @@ export function geoEnricher(options: GeoOptions): Enricher {
     const isV6 = ip.includes(':');
     const value: Lookup = {
       geo: options.city ? geoRecord(options.city.get(ip, isV6)) : null,
-      as: options.asn ? asRecord(options.asn.get(ip, isV6)) : null,
+      as: options.asn ? options.asn.get(ip, isV6) : null,
     };
     cache.set(ip, value.geo || value.as ? value : NONE);
     return value;

@@ -1,9 +1,10 @@
 import { ConfigError, type OptionSpec, type ResolvedOptions } from '../config/options.js';
 import type { Enricher } from '../pipeline/types.js';
 import { SCHEMA_OPTIONS } from '../schema/options.js';
+import { defaultAsnFiles, EmbeddedAsn, warnOnce } from './asn-ranges.js';
 import { communityIdEnricher } from './community-id.js';
 import { geoEnricher } from './geo.js';
-import { defaultCityFiles, MmdbSet } from './geo-db.js';
+import { type AsnSource, defaultCityFiles, MmdbSet, mmdbAsnSource } from './geo-db.js';
 import { networkEnricher } from './network.js';
 import { ENRICHER_NAMES, ENRICHER_OPTIONS, type EnricherName } from './options.js';
 import { protocolEnricher } from './protocol.js';
@@ -48,8 +49,20 @@ function paths(value: unknown): string[] {
   return Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
 }
 
+export interface EnrichContext {
+  /** Where a non-fatal problem is reported (e.g. the embedded ASN table is missing); default stderr. */
+  warn?(message: string): void;
+}
+
+const stderrWarn = (message: string): void => {
+  process.stderr.write(`flowlens: warning: ${message}\n`);
+};
+
 /** Builds the enrichers; MMDB files named by the user are opened now, so a bad path fails at start. */
-export async function buildEnrichers(options: ResolvedOptions): Promise<Enricher[]> {
+export async function buildEnrichers(
+  options: ResolvedOptions,
+  context: EnrichContext = {},
+): Promise<Enricher[]> {
   const out: Enricher[] = [];
   for (const name of selectedEnrichers(options)) {
     switch (name) {
@@ -63,7 +76,7 @@ export async function buildEnrichers(options: ResolvedOptions): Promise<Enricher
         out.push(networkEnricher());
         break;
       case 'geo': {
-        const enricher = await geoFromOptions(options);
+        const enricher = await geoFromOptions(options, context.warn ?? stderrWarn);
         if (enricher) out.push(enricher);
         break;
       }
@@ -78,7 +91,10 @@ export async function buildEnrichers(options: ResolvedOptions): Promise<Enricher
   return out;
 }
 
-async function geoFromOptions(options: ResolvedOptions): Promise<Enricher | null> {
+async function geoFromOptions(
+  options: ResolvedOptions,
+  warn: (message: string) => void,
+): Promise<Enricher | null> {
   let city: MmdbSet | null = new MmdbSet();
   const cityFiles = paths(options['geoip-db']);
   if (cityFiles.length > 0) {
@@ -96,12 +112,37 @@ async function geoFromOptions(options: ResolvedOptions): Promise<Enricher | null
       city = null;
     }
   }
-  let asn: MmdbSet | null = null;
-  const asnFiles = paths(options['asn-db']);
-  if (asnFiles.length > 0) {
-    asn = new MmdbSet();
-    for (const f of asnFiles) asn.addFile(f, '--asn-db');
-  }
+  const asn = asnFromOptions(options, warn);
   if (!city && !asn) return null;
   return geoEnricher({ city, asn, cacheSize: (options['geo-cache-size'] as number | undefined) ?? 100_000 });
+}
+
+/**
+ * `--asn-db FILE...`: the user's MMDB files; `--asn-db none`: no ASN columns; nothing: the
+ * embedded range table (loaded on first use), or, when its package is not installed (the Lambda
+ * bundle), a one-time warning and no ASN columns.
+ */
+function asnFromOptions(options: ResolvedOptions, warn: (message: string) => void): AsnSource | null {
+  const asnFiles = paths(options['asn-db']);
+  const none = asnFiles.filter((f) => f.trim().toLowerCase() === 'none');
+  if (none.length > 0) {
+    if (none.length !== asnFiles.length) {
+      throw new ConfigError('--asn-db: "none" turns the ASN lookup off and cannot be combined with files');
+    }
+    return null;
+  }
+  if (asnFiles.length > 0) {
+    const set = new MmdbSet();
+    for (const f of asnFiles) set.addFile(f, '--asn-db');
+    return mmdbAsnSource(set);
+  }
+  const embedded = defaultAsnFiles();
+  if (!embedded) {
+    warnOnce(
+      warn,
+      'embedded ASN table (npm package @ip-location-db/asn) is not installed, so src_asn/dst_asn are left out; set --asn-db (FLOWLENS_ASN_DB) to an ASN MMDB file, or to "none" to silence this',
+    );
+    return null;
+  }
+  return new EmbeddedAsn(embedded, warn);
 }

@@ -32,7 +32,8 @@ export const ENRICHER_OPTIONS: readonly OptionSpec[] = [
     name: 'asn-db',
     type: 'path',
     multiple: true,
-    description: 'ASN MMDB file (MaxMind GeoLite2-ASN or ip-location-db layout) for src_asn/dst_asn',
+    description:
+      'ASN MMDB file (MaxMind GeoLite2-ASN or ip-location-db layout) instead of the embedded ip-location-db ASN table; "none" turns ASN lookups off',
     placeholder: 'file',
   },
   {

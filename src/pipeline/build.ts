@@ -79,7 +79,7 @@ export async function buildPipeline(
   validateSourceOptions(options);
   const format = typeof options.format === 'string' ? parseFormat(options.format) : undefined;
   for (const name of format?.unknown ?? []) stats.warn(`--format: unknown field "${name}" kept as text`);
-  const enrichers = await buildEnrichers(options);
+  const enrichers = await buildEnrichers(options, { warn: (message) => stats.warn(message) });
   const sinks = await buildSinks(options, { env: context.env, stats, log: context.log });
   const sourceList = isStringArray(inputs)
     ? resolveInputs(inputs, options, { stats, log: context.log })

@@ -50,7 +50,8 @@ export async function openLakeReader(dir: string): Promise<Reader> {
   };
   const glob = `${dir.replace(/\/+$/, '')}/**/*.parquet`;
   try {
-    const source = `read_parquet(${quoteText(glob)}, hive_partitioning = true, union_by_name = true)`;
+    const parts = "{'year': 'INTEGER', 'month': 'INTEGER', 'day': 'INTEGER', 'hour': 'INTEGER'}";
+    const source = `read_parquet(${quoteText(glob)}, hive_partitioning = true, union_by_name = true, hive_types = ${parts})`;
     const described = await con.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
     const names = new Set(described.getRowsJS().map((r) => String(r[0])));
     // The same derived times as the store, so reports and queries read alike.

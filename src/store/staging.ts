@@ -13,8 +13,9 @@ import type { Column, FlowBatch } from '../batch/flow-batch.js';
 import { cellAt } from '../batch/flow-batch.js';
 
 /**
- * One input's records on their way into `flows`: a TEMP table the batches are appended to
- * column by column, committed (or dropped) when the input ends.
+ * Records on their way into a table by INSERT … SELECT: the store's re-ingest path (staged,
+ * then inserted with an anti-join on uid) and the lake's per-input buffer. Batches are appended
+ * column by column into a staging table, sealed as a chunk when the input ends.
  *
  * Numbers go in as DOUBLE (NaN = null, converted at commit), copied straight from the batch's
  * Float64Array. Strings go in as UINTEGER codes into a per-input dictionary table, so each
@@ -37,7 +38,7 @@ export interface StagedColumn {
 export const POSITION_COLUMN = '_pos';
 /** Staged name of the source-native record ids (never a `flows` column). */
 export const RECORD_ID_COLUMN = '\u0000record_id';
-export const LIST_SEPARATOR = '\u001f';
+const LIST_SEPARATOR = '\u001f';
 
 const VECTOR_SIZE = 2048;
 /** Past this many distinct strings the lookup map starts afresh, so memory stays bounded. */

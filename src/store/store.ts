@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { Column, FlowBatch } from '../batch/flow-batch.js';
-import { type AppendContext, DirectAppender, supportedType, type TableColumn } from './append.js';
+import type { FlowBatch } from '../batch/flow-batch.js';
+import { DirectAppender, supportedType, type TableColumn } from './append.js';
+import { type EncodeContext, type EncodedBatch, encodeBatch } from './encode.js';
+import { StoreError } from './store-error.js';
 import {
   createRecordsSql,
   ENRICHMENT_TYPES,
@@ -22,15 +24,8 @@ import {
 import { uidHighWords, uidRange, uidSql } from './uid.js';
 
 export const DEFAULT_DB = './flowlens.duckdb';
-const EXP = !!process.env.EXP;
-const EXP_RUN = new Map<unknown, Promise<void>>();
-const EXP_Q = new Map<unknown, FlowBatch[]>();
-const EXP_ADDED = new Map<unknown, number>();
 
-/** A store problem worth one clear line: missing file, file in use, not a DuckDB file. */
-export class StoreError extends Error {
-  override name = 'StoreError';
-}
+export { StoreError };
 
 export interface OpenOptions {
   /** Create the file and the `flows` table when missing (ingest); otherwise a missing file is an error. */
@@ -60,7 +55,7 @@ function describeOpenError(err: unknown): string {
 /** One input on its way into `flows`. */
 interface InputState {
   readonly sourceId: string;
-  readonly context: AppendContext;
+  readonly context: EncodeContext;
   began: boolean;
   /** The store already holds records of this input: stage, then insert only unknown uids. */
   dedup: boolean;
@@ -117,36 +112,58 @@ export class FlowStore {
     }
   }
 
-  /** Appends one batch of an input (opening the input's transaction on its first batch). */
+  /**
+   * Opens an input's transaction (on its first batch) and says whether the store already holds
+   * records of it: then its batches must come through `append` (staged, de-duplicated); else
+   * `appendEncoded` may be used.
+   */
+  async beginInput(sourceId: string): Promise<boolean> {
+    const input = this.input(sourceId);
+    if (!input.began) await this.begin(input);
+    return input.dedup;
+  }
+
+  /** Appends one batch of an input. */
   async append(batch: FlowBatch): Promise<void> {
-    let input = this.inputs.get(batch.source.id);
+    if (batch.length === 0) return;
+    const input = this.input(batch.source.id);
+    if (!input.began) await this.begin(input);
+    if (!input.dedup) {
+      await this.appendEncoded(encodeBatch(batch, input.context));
+      return;
+    }
+    input.staged += batch.length;
+    input.staging ??= await Staging.create(this.con, this.nextStage++, { catalog: 'temp' });
+    await input.staging.append(batch);
+  }
+
+  /** Appends an encoded batch of an input the store holds nothing of (see `beginInput`). */
+  async appendEncoded(batch: EncodedBatch): Promise<void> {
+    if (batch.length === 0) return;
+    const input = this.input(batch.sourceId);
+    if (!input.began) await this.begin(input);
+    if (input.dedup) throw new StoreError(`${batch.sourceId}: records already stored; append batches, not encoded ones`);
+    input.staged += batch.length;
+    await this.addColumnsFor(batch, input);
+    input.direct ??= await DirectAppender.open(this.con, RECORDS_TABLE, this.columns, input.sourceId);
+    input.direct.append(batch);
+  }
+
+  private input(sourceId: string): InputState {
+    let input = this.inputs.get(sourceId);
     if (!input) {
       input = {
-        sourceId: batch.source.id,
-        context: {
-          sourceId: batch.source.id,
-          uidHigh: uidHighWords(batch.source.id),
-          ingestedAt: Date.now() * 1000,
-        },
+        sourceId,
+        context: { uidHigh: uidHighWords(sourceId), ingestedAt: Date.now() * 1000 },
         began: false,
         dedup: false,
         direct: undefined,
         staging: undefined,
         staged: 0,
       };
-      this.inputs.set(batch.source.id, input);
+      this.inputs.set(sourceId, input);
     }
-    if (batch.length === 0) return;
-    if (!input.began) await this.begin(input);
-    input.staged += batch.length;
-    if (input.dedup || EXP) {
-      if (EXP_RUN.has(input)) { EXP_Q.get(input)!.push(batch); if (EXP_Q.get(input)!.length < 16) return; await this.expSettle(input); return; }
-      await this.expStage(input, batch);
-      return;
-    }
-    await this.addColumnsFor(batch, input);
-    input.direct ??= await DirectAppender.open(this.con, RECORDS_TABLE, this.columns, input.context);
-    input.direct.append(batch);
+    return input;
   }
 
   /** Ends an input: its records are committed; returns the rows it had and the rows added. */
@@ -160,14 +177,12 @@ export class FlowStore {
         input.direct = undefined;
         added = input.staged;
       }
-      await this.expSettle(input);
       if (input.staging) {
         const chunk = await input.staging.seal();
         if (chunk) {
           await this.addStagedColumns(chunk);
-          added += (await this.con.run(insertSql(chunk, sourceId, this.types, input.dedup))).rowsChanged;
+          added += (await this.con.run(insertSql(chunk, sourceId, this.types, true))).rowsChanged;
         }
-        added += EXP_ADDED.get(input) ?? 0;
         await input.staging.drop();
         input.staging = undefined;
       }
@@ -205,39 +220,15 @@ export class FlowStore {
     }
   }
 
-  private async expStage(input: InputState, batch: FlowBatch): Promise<void> {
-    input.staging ??= await Staging.create(this.con, this.nextStage++, { catalog: 'temp' });
-    await input.staging.append(batch);
-    if (input.staging.chunkRows >= 131072) {
-      const chunk = (await input.staging.seal())!;
-      const t0 = performance.now();
-      const p = (async () => { await this.addStagedColumns(chunk); const r = await this.con.run(insertSql(chunk, input.sourceId, this.types, input.dedup)); EXP_ADDED.set(input, (EXP_ADDED.get(input) ?? 0) + r.rowsChanged); await this.con.run(`DROP TABLE ${chunk.table}`); if (process.env.DBG) process.stderr.write(`ins ${(performance.now()-t0).toFixed(0)}\n`); })();
-      EXP_RUN.set(input, p); EXP_Q.set(input, []);
-    }
-  }
-  private async expSettle(input: InputState): Promise<void> {
-    while (EXP_RUN.has(input)) {
-      await EXP_RUN.get(input); EXP_RUN.delete(input);
-      const q = EXP_Q.get(input) ?? []; EXP_Q.set(input, []);
-      for (const b of q) { if (EXP_RUN.has(input)) EXP_Q.get(input)!.push(b); else await this.expStage(input, b); }
-    }
-  }
-
-  /** Adds `flows` columns for batch columns it lacks (unknown fields, enrichments). */
-  private async addColumnsFor(batch: FlowBatch, input: InputState): Promise<void> {
-    const missing: Array<[string, string]> = [];
-    const consider = (name: string, col: Column): void => {
-      if (name === 'record_uid' || this.types.has(name) || missing.some((m) => m[0] === name)) return;
-      missing.push([name, columnType(name, col.kind === 'list', col.kind === 'num')]);
-    };
-    for (let i = 0; i < batch.fields.length; i++) consider(batch.fields[i]!.column, batch.columns[i]!);
-    for (const [name, col] of batch.extra) consider(name, col);
+  /** Adds `flow_records` columns for batch columns it lacks (unknown fields, enrichments). */
+  private async addColumnsFor(batch: EncodedBatch, input: InputState): Promise<void> {
+    const missing = batch.columns.filter(([name]) => !this.types.has(name));
     if (missing.length === 0) return;
     // The appender is bound to the table's columns: close it, widen the table, reopen.
     input.direct?.close();
     input.direct = undefined;
-    for (const [name, type] of missing) {
-      await this.con.run(`ALTER TABLE ${RECORDS_TABLE} ADD COLUMN ${quoteIdent(name)} ${type}`);
+    for (const [name, col] of missing) {
+      await this.con.run(`ALTER TABLE ${RECORDS_TABLE} ADD COLUMN ${quoteIdent(name)} ${col.type}`);
     }
     await this.loadColumns();
     await this.con.run(flowsViewSql(this.types));

@@ -107,6 +107,18 @@ describe('ingest into the store', () => {
   });
 });
 
+describe('store errors', () => {
+  it('a file that is not a DuckDB database fails at start with one line naming it', async () => {
+    const junk = join(tmp.dir, 'junk.duckdb');
+    writeFileSync(junk, 'not a database\n');
+    const options = resolveOptions(INGEST_OPTIONS(), { flags: { db: junk }, env: {} });
+    await assert.rejects(
+      buildPipeline([], options, { env: {}, log: () => undefined }),
+      (err: Error) => err.message === `cannot open store ${junk}: not a DuckDB database file`,
+    );
+  });
+});
+
 describe('store columns', () => {
   it('missing fields are NULL, unknown fields and enrichments become columns, IP macros work', async () => {
     const db = join(tmp.dir, 'cols.duckdb');

@@ -241,3 +241,14 @@ describe('reports over v2 data', () => {
     }
   });
 });
+
+describe('docs/reports.md', () => {
+  it('shows the SQL of every report section', () => {
+    const doc = readFileSync(new URL('../../docs/reports.md', import.meta.url), 'utf8');
+    for (const def of REPORTS) {
+      assert.ok(doc.includes(`## ${def.name}\n`), def.name);
+      for (const sql of def.prelude ?? []) assert.ok(doc.includes(sql), `${def.name} prelude`);
+      for (const s of def.sections) assert.ok(doc.includes(s.sql), `${def.name}: ${s.title}`);
+    }
+  });
+});

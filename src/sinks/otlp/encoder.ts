@@ -79,6 +79,12 @@ export interface RequestEncoder {
   begin(observedSeconds: number, buffer: Buffer): void;
   openResource(resourceKey: string, attributes: () => Map<string, AttributeValue>): void;
   record(batch: FlowBatch, i: number): void;
+  /**
+   * Records for rows[from…] until `size` reaches `limit` (the record crossing it included) or
+   * the rows end; returns the index after the last row written (at least from + 1). Optional:
+   * an encoder without it gets `record` per row.
+   */
+  records?(batch: FlowBatch, rows: Int32Array, from: number, limit: number): number;
   /** Closes the open resource group; drops it when it holds no record. */
   closeResource(): void;
   readonly size: number;

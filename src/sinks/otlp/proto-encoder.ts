@@ -1,6 +1,7 @@
 import type { FlowBatch } from '../../batch/flow-batch.js';
-import type { AttributeWriter, OtelMapping } from '../../schema/types.js';
+import { type AttributeWriter, hasPlanner, type OtelMapping } from '../../schema/types.js';
 import { type AttributeValue, type RequestEncoder, replayAttributes, type ScopeInfo } from './encoder.js';
+import { PlanRecordWriter } from './proto-plan.js';
 import { nanosHalves, ProtoWriter, varintSize } from './proto-writer.js';
 
 // Tags (field number << 3 | wire type), spec sheet F.4.
@@ -65,6 +66,12 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
   private slMark = -1;
   private groupStart = 0;
   private groupRecords = 0;
+  /** The observedTimeUnixNano field of this request (tag + fixed64). */
+  private readonly observed = Buffer.alloc(9);
+  /** Records of a batch the mapping compiles go through the columnar writer. */
+  private readonly columnar: PlanRecordWriter;
+  private planBatch: FlowBatch | undefined;
+  private planned = false;
 
   constructor(
     private readonly mapping: OtelMapping,
@@ -78,6 +85,7 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     s.byte(0x12);
     s.string(scope.version);
     this.scopeBytes = Buffer.from(s.buf.subarray(0, s.pos));
+    this.columnar = new PlanRecordWriter(this.w, this);
   }
 
   get size(): number {
@@ -88,6 +96,9 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     this.w.buf = buffer;
     this.w.reset();
     [this.observedLo, this.observedHi] = nanosHalves(observedSeconds);
+    this.observed[0] = T_LR_OBSERVED;
+    this.observed.writeUInt32LE(this.observedLo >>> 0, 1);
+    this.observed.writeUInt32LE(this.observedHi >>> 0, 5);
   }
 
   openResource(resourceKey: string, attributes: () => Map<string, AttributeValue>): void {
@@ -124,6 +135,13 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
   }
 
   record(batch: FlowBatch, i: number): void {
+    if (batch !== this.planBatch) this.loadBatch(batch);
+    if (this.planned) {
+      this.attrTag = T_LR_ATTR;
+      this.columnar.write(i, this.observed);
+      this.groupRecords++;
+      return;
+    }
     const w = this.w;
     const m = this.mapping;
     w.byte(T_SL_RECORD);
@@ -160,6 +178,26 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     m.attributes(batch, i, this);
     w.endLen(mark, 2);
     this.groupRecords++;
+  }
+
+  records(batch: FlowBatch, rows: Int32Array, from: number, limit: number): number {
+    if (batch !== this.planBatch) this.loadBatch(batch);
+    if (!this.planned) {
+      this.record(batch, rows[from]!);
+      return from + 1;
+    }
+    this.attrTag = T_LR_ATTR;
+    const next = this.columnar.writeRows(rows, from, rows.length, this.observed, limit);
+    this.groupRecords += next - from;
+    return next;
+  }
+
+  /** Compiles the mapping for a new batch when it can be (the visitor writes the rest). */
+  private loadBatch(batch: FlowBatch): void {
+    this.planBatch = batch;
+    const plan = hasPlanner(this.mapping) ? this.mapping.plan(batch) : null;
+    this.planned = plan !== null;
+    if (plan !== null) this.columnar.load(plan, (i) => batch.line(i));
   }
 
   finish(): { body: Uint8Array; buffer: Buffer } {

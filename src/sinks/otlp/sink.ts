@@ -4,7 +4,7 @@ import { type DeliverySettings, deliverySettings } from '../../delivery/options.
 import { Delivery } from '../../delivery/queue.js';
 import type { Sink, SinkResult } from '../../pipeline/types.js';
 import { schemaOptionsFrom } from '../../schema/options.js';
-import type { OtelMapping } from '../../schema/types.js';
+import { hasPlanner, type OtelMapping } from '../../schema/types.js';
 import type { SinkContext } from '../registry.js';
 import { type OtlpConfig, resolveOtlpConfig } from './config.js';
 import { type RequestEncoder, resourceAttributes, type ScopeInfo } from './encoder.js';
@@ -87,25 +87,37 @@ class OtlpSink implements Sink {
       this.delivery.check();
     }
     const groups = groupRows(this.mapping, batch);
-    for (const [key, rows] of groups) {
+    let done = 0;
+    for (let g = 0; g < groups.keys.length; g++) {
+      const key = groups.keys[g]!;
+      const rows = groups.rows.subarray(groups.starts[g]!, groups.starts[g + 1]!);
       if (!this.open) this.begin();
       const attrs = () => resourceAttributes(this.mapping, batch, rows[0]!, this.config.resource);
       this.encoder.openResource(key, attrs);
-      for (let r = 0; r < rows.length; r++) {
-        this.encoder.record(batch, rows[r]!);
-        this.records++;
-        if (this.encoder.size >= this.limit) {
-          this.encoder.closeResource();
+      const encoder = this.encoder;
+      let r = 0;
+      while (r < rows.length) {
+        let next: number;
+        if (encoder.records) next = encoder.records(batch, rows, r, this.limit);
+        else {
+          encoder.record(batch, rows[r]!);
+          next = r + 1;
+        }
+        this.records += next - r;
+        done += next - r;
+        r = next;
+        if (encoder.size >= this.limit) {
+          encoder.closeResource();
           try {
             await this.flush();
           } catch (err) {
             // The sink failed for good: count what this batch still held as failed.
-            this.delivery.abandon(rows.length - r - 1 + remainingAfter(groups, key));
+            this.delivery.abandon(batch.length - done);
             throw err;
           }
-          if (r + 1 < rows.length) {
+          if (r < rows.length) {
             this.begin();
-            this.encoder.openResource(key, attrs);
+            encoder.openResource(key, attrs);
           }
         }
       }
@@ -175,34 +187,67 @@ class OtlpSink implements Sink {
   }
 }
 
-/** Row indices of a batch grouped by resource key, in first-seen order. */
-function groupRows(mapping: OtelMapping, batch: FlowBatch): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  let lastKey = '';
-  let last: number[] | undefined;
-  for (let i = 0; i < batch.length; i++) {
-    const key = mapping.resourceKey(batch, i);
-    if (last && key === lastKey) {
-      last.push(i);
-      continue;
-    }
-    last = groups.get(key);
-    if (!last) {
-      last = [];
-      groups.set(key, last);
-    }
-    lastKey = key;
-    last.push(i);
-  }
-  return groups;
+/** Row indices of a batch grouped by resource key, groups in first-seen order: group g is rows[starts[g] … starts[g+1]). */
+interface RowGroups {
+  readonly keys: readonly string[];
+  readonly starts: Int32Array;
+  readonly rows: Int32Array;
 }
 
-function remainingAfter(groups: Map<string, number[]>, key: string): number {
-  let after = false;
-  let n = 0;
-  for (const [k, rows] of groups) {
-    if (after) n += rows.length;
-    if (k === key) after = true;
+function groupRows(mapping: OtelMapping, batch: FlowBatch): RowGroups {
+  const n = batch.length;
+  const groupOf = new Int32Array(n);
+  const keys: string[] = [];
+  const columns = hasPlanner(mapping) ? (mapping.plan(batch)?.resourceColumns ?? null) : null;
+  if (columns !== null) {
+    // Equal codes in the resource columns mean equal keys: one key string per distinct tuple.
+    const byTuple = new Map<number, number>();
+    let radix = 1;
+    for (const c of columns) radix *= c.dict.length;
+    const exact = radix <= 2 ** 52;
+    let lastTuple = -1;
+    let lastGroup = -1;
+    for (let i = 0; i < n; i++) {
+      let tuple = 0;
+      for (const c of columns) tuple = tuple * c.dict.length + c.codes[i]!;
+      if (!exact) tuple = -1;
+      if (tuple !== lastTuple || tuple < 0) {
+        let g = tuple < 0 ? undefined : byTuple.get(tuple);
+        if (g === undefined) {
+          const key = mapping.resourceKey(batch, i);
+          g = keys.indexOf(key);
+          if (g < 0) g = keys.push(key) - 1;
+          if (tuple >= 0) byTuple.set(tuple, g);
+        }
+        lastTuple = tuple;
+        lastGroup = g;
+      }
+      groupOf[i] = lastGroup;
+    }
+  } else {
+    const byKey = new Map<string, number>();
+    let lastKey = '';
+    let lastGroup = -1;
+    for (let i = 0; i < n; i++) {
+      const key = mapping.resourceKey(batch, i);
+      if (lastGroup < 0 || key !== lastKey) {
+        let g = byKey.get(key);
+        if (g === undefined) {
+          g = keys.push(key) - 1;
+          byKey.set(key, g);
+        }
+        lastKey = key;
+        lastGroup = g;
+      }
+      groupOf[i] = lastGroup;
+    }
   }
-  return n;
+  // counting sort of the rows by group, stable (rows keep their order within a group)
+  const starts = new Int32Array(keys.length + 1);
+  for (let i = 0; i < n; i++) starts[groupOf[i]! + 1]!++;
+  for (let g = 0; g < keys.length; g++) starts[g + 1]! += starts[g]!;
+  const next = starts.slice(0, keys.length);
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[next[groupOf[i]!]!++] = i;
+  return { keys, starts, rows };
 }

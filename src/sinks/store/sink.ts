@@ -1,7 +1,8 @@
 import type { FlowBatch, SourceRef } from '../../batch/flow-batch.js';
 import type { ResolvedOptions } from '../../config/options.js';
 import type { Sink, SinkResult } from '../../pipeline/types.js';
-import { DEFAULT_DB, FlowStore } from '../../store/store.js';
+import { RemoteStore } from '../../store/remote.js';
+import { DEFAULT_DB } from '../../store/store.js';
 import type { SinkContext } from '../registry.js';
 
 /**
@@ -10,7 +11,8 @@ import type { SinkContext } from '../registry.js';
  */
 export async function create(options: ResolvedOptions, _context: SinkContext): Promise<Sink> {
   const path = typeof options.db === 'string' ? options.db : DEFAULT_DB;
-  const store = await FlowStore.open(path);
+  // The store runs in a worker thread: DuckDB appends overlap with decoding.
+  const store = await RemoteStore.open(path);
   let delivered = 0;
   let duplicates = 0;
   let rolledBack = 0;

@@ -1,0 +1,135 @@
+import { Worker } from 'node:worker_threads';
+import type { FlowBatch } from '../batch/flow-batch.js';
+import { StoreError } from './store-error.js';
+import { type EncodeContext, encodeBatch, transferables } from './encode.js';
+import { uidHighWords } from './uid.js';
+import { type StoreReply, type StoreRequest, toWire } from './wire.js';
+
+/** Appends sent to the worker before `append` waits for one to finish (backpressure). */
+const MAX_IN_FLIGHT = 2;
+
+type Pending = { resolve(v: StoreReply): void; reject(e: Error): void };
+type Request = StoreRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/**
+ * The store as the `store` sink uses it: a FlowStore living in a worker thread. Appends are
+ * posted without waiting (up to MAX_IN_FLIGHT), so the main thread decodes the next batch while
+ * the worker appends this one into DuckDB. Same operations and errors as FlowStore.
+ */
+export class RemoteStore {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly inFlight: Promise<StoreReply>[] = [];
+  private readonly inputs = new Map<string, { dedup: boolean; context: EncodeContext }>();
+  private failure: Error | undefined;
+  private exited = false;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: StoreReply) => {
+      const p = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      p?.resolve(reply);
+    });
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      this.fail(new Error(`store worker exited (code ${code})`));
+    });
+  }
+
+  static async open(path: string): Promise<RemoteStore> {
+    // Under tsx the sources are .ts; built, they are .js beside this file.
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const url = new URL(`./store-worker${ext}`, import.meta.url);
+    // Running from sources (tests, tsx): the worker registers the TypeScript loader first.
+    const worker =
+      ext === '.ts'
+        ? new Worker(
+            `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`,
+            { eval: true },
+          )
+        : new Worker(url);
+    const store = new RemoteStore(worker);
+    try {
+      await store.call({ op: 'open', path });
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
+    return store;
+  }
+
+  async append(batch: FlowBatch): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (batch.length === 0) return;
+    const id = batch.source.id;
+    let input = this.inputs.get(id);
+    if (!input) {
+      // First batch of an input: the worker opens its transaction and says which path it takes.
+      await this.drain();
+      const reply = await this.call({ op: 'begin', sourceId: id });
+      input = { dedup: reply.ok && reply.dedup === true, context: { uidHigh: uidHighWords(id), ingestedAt: Date.now() * 1000 } };
+      this.inputs.set(id, input);
+    }
+    if (input.dedup) {
+      this.inFlight.push(this.send({ op: 'append', batch: toWire(batch) }));
+    } else {
+      // Encoded here, beside the worker's appends; the buffers move to the worker without a copy.
+      const encoded = encodeBatch(batch, input.context);
+      this.inFlight.push(this.send({ op: 'appendEncoded', batch: encoded }, transferables(encoded)));
+    }
+    while (this.inFlight.length > MAX_IN_FLIGHT) this.check(await this.inFlight.shift()!);
+  }
+
+  async commit(sourceId: string): Promise<{ staged: number; added: number }> {
+    this.inputs.delete(sourceId);
+    await this.drain();
+    const reply = await this.call({ op: 'commit', sourceId });
+    return reply.ok && reply.value ? reply.value : { staged: 0, added: 0 };
+  }
+
+  async abort(sourceId: string): Promise<void> {
+    this.inputs.delete(sourceId);
+    // Earlier appends of a failed input may have failed too: that is what abort is for.
+    await this.drain().catch(() => undefined);
+    if (this.failure && this.exited) return;
+    await this.call({ op: 'abort', sourceId });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.drain().catch(() => undefined);
+      if (!this.exited) await this.call({ op: 'close' });
+    } finally {
+      await this.worker.terminate();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inFlight.length > 0) this.check(await this.inFlight.shift()!);
+  }
+
+  private async call(req: Request): Promise<StoreReply> {
+    return this.check(await this.send(req));
+  }
+
+  private check(reply: StoreReply): StoreReply {
+    if (reply.ok) return reply;
+    throw reply.store ? new StoreError(reply.error) : new Error(reply.error);
+  }
+
+  private send(req: Request, transfer: ArrayBuffer[] = []): Promise<StoreReply> {
+    if (this.exited) return Promise.reject(this.failure ?? new Error('store worker is gone'));
+    const id = this.nextId++;
+    return new Promise<StoreReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...req, id } as StoreRequest, transfer);
+    });
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
