@@ -119,7 +119,7 @@ async function geoFromOptions(
 
 /**
  * `--asn-db FILE...`: the user's MMDB files; `--asn-db none`: no ASN columns; nothing: the
- * embedded range table (loaded on first use), or, when its package is not installed (the Lambda
+ * embedded range table (loaded now), or, when its package is not installed (the Lambda
  * bundle), a one-time warning and no ASN columns.
  */
 function asnFromOptions(options: ResolvedOptions, warn: (message: string) => void): AsnSource | null {
@@ -144,5 +144,9 @@ function asnFromOptions(options: ResolvedOptions, warn: (message: string) => voi
     );
     return null;
   }
-  return new EmbeddedAsn(embedded, warn);
+  // Parsed now, like the city databases above: the first batch with a public address does not
+  // stall on it, and every pipeline of the process shares the one copy.
+  const table = new EmbeddedAsn(embedded, warn);
+  table.preload();
+  return table;
 }

@@ -44,7 +44,14 @@ const TYPE_OF: Record<string, DuckDBType> = {
 };
 
 /** Bytes per row of each fixed-width type. */
-const WIDTH: Record<string, number> = { INTEGER: 4, BIGINT: 8, TIMESTAMP: 8, DOUBLE: 8, UHUGEINT: 16, VARCHAR: 16 };
+const WIDTH: Record<string, number> = {
+  INTEGER: 4,
+  BIGINT: 8,
+  TIMESTAMP: 8,
+  DOUBLE: 8,
+  UHUGEINT: 16,
+  VARCHAR: 16,
+};
 
 export function supportedType(type: string): boolean {
   return type in TYPE_OF;

@@ -18,7 +18,14 @@ import { ENRICHMENT_TYPES } from './schema.js';
  * - `validity`: one bit per row, set = not NULL, so vector k's mask is bytes [k·256, k·256+256).
  */
 
-export type EncodedType = 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'VARCHAR[]' | 'TIMESTAMP' | 'UHUGEINT';
+export type EncodedType =
+  | 'INTEGER'
+  | 'BIGINT'
+  | 'DOUBLE'
+  | 'VARCHAR'
+  | 'VARCHAR[]'
+  | 'TIMESTAMP'
+  | 'UHUGEINT';
 
 export interface EncodedColumn {
   readonly type: EncodedType;
@@ -133,7 +140,12 @@ function int32Column(values: Float64Array, n: number): EncodedColumn {
 }
 
 /** Whole numbers below 2^53 (times `scale`) as little-endian int64, from two 32-bit halves. */
-function int64Column(values: Float64Array, n: number, scale: number, type: 'BIGINT' | 'TIMESTAMP'): EncodedColumn {
+function int64Column(
+  values: Float64Array,
+  n: number,
+  scale: number,
+  type: 'BIGINT' | 'TIMESTAMP',
+): EncodedColumn {
   const out = new Int32Array(2 * n);
   for (let i = 0; i < n; i++) {
     let v = values[i]!;

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FlowBatch } from '../batch/flow-batch.js';
-import { StoreError } from './store-error.js';
 import { type EncodeContext, encodeBatch, transferables } from './encode.js';
+import { StoreError } from './store-error.js';
 import { uidHighWords } from './uid.js';
 import { type StoreReply, type StoreRequest, toWire } from './wire.js';
 
@@ -68,7 +68,10 @@ export class RemoteStore {
       // First batch of an input: the worker opens its transaction and says which path it takes.
       await this.drain();
       const reply = await this.call({ op: 'begin', sourceId: id });
-      input = { dedup: reply.ok && reply.dedup === true, context: { uidHigh: uidHighWords(id), ingestedAt: Date.now() * 1000 } };
+      input = {
+        dedup: reply.ok && reply.dedup === true,
+        context: { uidHigh: uidHighWords(id), ingestedAt: Date.now() * 1000 },
+      };
       this.inputs.set(id, input);
     }
     if (input.dedup) {

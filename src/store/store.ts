@@ -3,7 +3,6 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FlowBatch } from '../batch/flow-batch.js';
 import { DirectAppender, supportedType, type TableColumn } from './append.js';
 import { type EncodeContext, type EncodedBatch, encodeBatch } from './encode.js';
-import { StoreError } from './store-error.js';
 import {
   createRecordsSql,
   ENRICHMENT_TYPES,
@@ -21,6 +20,7 @@ import {
   type StagedColumn,
   Staging,
 } from './staging.js';
+import { StoreError } from './store-error.js';
 import { uidHighWords, uidRange, uidSql } from './uid.js';
 
 export const DEFAULT_DB = './flowlens.duckdb';
@@ -142,7 +142,8 @@ export class FlowStore {
     if (batch.length === 0) return;
     const input = this.input(batch.sourceId);
     if (!input.began) await this.begin(input);
-    if (input.dedup) throw new StoreError(`${batch.sourceId}: records already stored; append batches, not encoded ones`);
+    if (input.dedup)
+      throw new StoreError(`${batch.sourceId}: records already stored; append batches, not encoded ones`);
     input.staged += batch.length;
     await this.addColumnsFor(batch, input);
     input.direct ??= await DirectAppender.open(this.con, RECORDS_TABLE, this.columns, input.sourceId);

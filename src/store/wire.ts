@@ -45,5 +45,10 @@ export type StoreRequest =
   | { readonly id: number; readonly op: 'close' };
 
 export type StoreReply =
-  | { readonly id: number; readonly ok: true; readonly value?: { staged: number; added: number }; readonly dedup?: boolean }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly value?: { staged: number; added: number };
+      readonly dedup?: boolean;
+    }
   | { readonly id: number; readonly ok: false; readonly error: string; readonly store?: boolean };

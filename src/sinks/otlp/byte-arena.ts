@@ -92,33 +92,43 @@ export function digitCount(v: number): number {
   return n;
 }
 
-/** "00" … "99" as ASCII pairs: two digits per division. */
-const PAIRS = new Uint8Array(200);
-for (let i = 0; i < 100; i++) {
-  PAIRS[2 * i] = 48 + Math.floor(i / 10);
-  PAIRS[2 * i + 1] = 48 + (i % 10);
+/** "0000" … "9999" as ASCII: four digits per division. */
+const QUADS = new Uint8Array(40000);
+for (let i = 0; i < 10000; i++) {
+  QUADS[4 * i] = 48 + Math.floor(i / 1000);
+  QUADS[4 * i + 1] = 48 + (Math.floor(i / 100) % 10);
+  QUADS[4 * i + 2] = 48 + (Math.floor(i / 10) % 10);
+  QUADS[4 * i + 3] = 48 + (i % 10);
 }
 
 /** Writes the decimal digits of an integer 0 ≤ v < 2^53 so that the last one is at end - 1. */
 export function putDigits(buf: Buffer, end: number, v: number): void {
   let p = end;
   while (v >= 4294967296) {
-    const q = Math.floor(v / 100);
-    const r = 2 * (v - q * 100);
-    buf[--p] = PAIRS[r + 1]!;
-    buf[--p] = PAIRS[r]!;
+    const q = Math.floor(v / 10000);
+    const r = 4 * (v - q * 10000);
+    buf[p - 4] = QUADS[r]!;
+    buf[p - 3] = QUADS[r + 1]!;
+    buf[p - 2] = QUADS[r + 2]!;
+    buf[p - 1] = QUADS[r + 3]!;
+    p -= 4;
     v = q;
   }
   let u = v >>> 0;
-  while (u >= 100) {
-    const q = (u / 100) >>> 0;
-    const r = 2 * (u - q * 100);
-    buf[--p] = PAIRS[r + 1]!;
-    buf[--p] = PAIRS[r]!;
+  while (u >= 10000) {
+    const q = (u / 10000) >>> 0;
+    const r = 4 * (u - q * 10000);
+    buf[p - 4] = QUADS[r]!;
+    buf[p - 3] = QUADS[r + 1]!;
+    buf[p - 2] = QUADS[r + 2]!;
+    buf[p - 1] = QUADS[r + 3]!;
+    p -= 4;
     u = q;
   }
-  if (u >= 10) {
-    buf[--p] = PAIRS[2 * u + 1]!;
-    buf[--p] = PAIRS[2 * u]!;
-  } else buf[--p] = 48 + u;
+  // the leading 1–4 digits: the tail of their quad
+  const r = 4 * u + 3;
+  buf[--p] = QUADS[r]!;
+  if (u >= 10) buf[--p] = QUADS[r - 1]!;
+  if (u >= 100) buf[--p] = QUADS[r - 2]!;
+  if (u >= 1000) buf[--p] = QUADS[r - 3]!;
 }
