@@ -29,6 +29,7 @@ function buildTable(batch: FlowBatch): AddressTable {
   const values: string[] = [''];
   const ids = new Map<string, number>();
   const intern = (s: string): number => {
+    if (s === '-' || s === '') return 0;
     let id = ids.get(s);
     if (id === undefined) {
       id = values.length;
@@ -37,49 +38,68 @@ function buildTable(batch: FlowBatch): AddressTable {
     }
     return id;
   };
-  const srcIds = new Uint32Array(batch.length);
-  const dstIds = new Uint32Array(batch.length);
-  fillSide(batch, batch.column('pkt_srcaddr'), batch.column('srcaddr'), srcIds, intern);
-  fillSide(batch, batch.column('pkt_dstaddr'), batch.column('dstaddr'), dstIds, intern);
+  const n = batch.length;
+  const srcIds = new Uint32Array(n);
+  const dstIds = new Uint32Array(n);
+  fillSide(n, batch.column('pkt_srcaddr'), batch.column('srcaddr'), srcIds, intern);
+  fillSide(n, batch.column('pkt_dstaddr'), batch.column('dstaddr'), dstIds, intern);
   return { values, srcIds, dstIds };
 }
 
-/** Maps one column's dictionary codes to table ids lazily: each distinct value is interned once. */
-function codeMapper(col: Column | undefined, intern: (s: string) => number): ((i: number) => number) | null {
-  if (!col) return null;
-  if (col.kind !== 'str') {
-    return (i) => {
-      const s = strAt(col, i);
-      return s === null || s === '-' ? 0 : intern(s);
-    };
-  }
-  const cache = new Int32Array(col.dict.length).fill(-1);
-  const { codes, dict } = col;
-  return (i) => {
-    const code = codes[i]!;
-    if (code === 0) return 0;
-    let id = cache[code]!;
-    if (id < 0) {
-      const s = dict[code]!;
-      id = s === '-' || s === '' ? 0 : intern(s);
-      cache[code] = id;
-    }
-    return id;
-  };
+/** A string column's codes, with a table from its codes to address ids filled as codes are met. */
+interface CodeIds {
+  readonly codes: Uint32Array;
+  readonly dict: readonly string[];
+  /** Address id by code; -1 until the code is first met. */
+  readonly ids: Int32Array;
 }
 
+function codeIds(col: Column | undefined): CodeIds | null {
+  if (col?.kind !== 'str') return null;
+  return { codes: col.codes, dict: col.dict, ids: new Int32Array(col.dict.length).fill(-1) };
+}
+
+/**
+ * One side's ids: the packet address when the row has one, else the interface address. Ids are
+ * given in row order (each distinct value interned once); string columns, the decoders' case,
+ * take a typed-array loop with one array lookup per row.
+ */
 function fillSide(
-  batch: FlowBatch,
+  n: number,
   pkt: Column | undefined,
   base: Column | undefined,
   out: Uint32Array,
   intern: (s: string) => number,
 ): void {
-  const fromPkt = codeMapper(pkt, intern);
-  const fromBase = codeMapper(base, intern);
-  for (let i = 0; i < batch.length; i++) {
-    let id = fromPkt ? fromPkt(i) : 0;
-    if (id === 0 && fromBase) id = fromBase(i);
+  const p = codeIds(pkt);
+  const b = codeIds(base);
+  if ((pkt && !p) || (base && !b)) {
+    // A column of another kind (never from the decoders): the general path.
+    for (let i = 0; i < n; i++) {
+      const fromPkt = strAt(pkt, i);
+      let id = fromPkt === null ? 0 : intern(fromPkt);
+      if (id === 0) {
+        const fromBase = strAt(base, i);
+        id = fromBase === null ? 0 : intern(fromBase);
+      }
+      out[i] = id;
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    let id = p ? idAt(p, i, intern) : 0;
+    if (id === 0 && b) id = idAt(b, i, intern);
     out[i] = id;
   }
+}
+
+function idAt(c: CodeIds, i: number, intern: (s: string) => number): number {
+  const code = c.codes[i]!;
+  if (code === 0) return 0;
+  let id = c.ids[code]!;
+  if (id < 0) {
+    id = intern(c.dict[code]!);
+    c.ids[code] = id;
+  }
+  return id;
 }

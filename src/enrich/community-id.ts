@@ -1,9 +1,10 @@
-import { hash } from 'node:crypto';
 import type { FlowBatch } from '../batch/flow-batch.js';
 import type { Enricher } from '../pipeline/types.js';
 import { addressTable } from './addresses.js';
+import { charPair, fixedWidthStrings } from './fixed-strings.js';
 import { parseIPv4, parseIPv6 } from './ip.js';
 import { hasPorts } from './protocols.js';
+import { SHA1_BASE64_LENGTH, Sha1Block } from './sha1-block.js';
 
 /**
  * Community ID v1 (the corelight community-id-spec): base64 of SHA-1 over
@@ -12,189 +13,228 @@ import { hasPorts } from './protocols.js';
  * request/reply types are paired so an echo and its reply share an id.
  */
 
-const ICMP4_PAIRS = new Map<number, number>([
-  [8, 0],
-  [0, 8], // echo / echo reply
-  [13, 14],
-  [14, 13], // timestamp
-  [15, 16],
-  [16, 15], // information
-  [10, 9],
-  [9, 10], // router solicitation / advertisement
-  [17, 18],
-  [18, 17], // address mask
-]);
-const ICMP6_PAIRS = new Map<number, number>([
-  [128, 129],
-  [129, 128], // echo
-  [133, 134],
-  [134, 133], // router solicitation / advertisement
-  [135, 136],
-  [136, 135], // neighbor solicitation / advertisement
-  [130, 131],
-  [131, 130], // multicast listener query / report
-  [139, 140],
-  [140, 139], // node information query / reply
-  [144, 145],
-  [145, 144], // home agent address discovery
-  [146, 147],
-  [147, 146], // mobile prefix solicitation / advertisement
-]);
-
-/** A parsed address: 4 or 16 bytes in `bytes`; `key` is the IPv4 address as a number (0 for IPv6). */
-interface Parsed {
-  readonly bytes: Uint8Array;
-  readonly len: number;
-  readonly key: number;
-}
-
-function parseAddress(s: string): Parsed | null {
-  const v4 = parseIPv4(s);
-  if (v4 >= 0) {
-    const bytes = new Uint8Array(4);
-    bytes[0] = v4 >>> 24;
-    bytes[1] = (v4 >>> 16) & 255;
-    bytes[2] = (v4 >>> 8) & 255;
-    bytes[3] = v4 & 255;
-    return { bytes, len: 4, key: v4 };
+/** Request/reply type pairs, indexed by type: the counterpart type, or -1 for a one-way type. */
+function pairTable(pairs: readonly (readonly [number, number])[]): Int16Array {
+  const table = new Int16Array(256).fill(-1);
+  for (const [a, b] of pairs) {
+    table[a] = b;
+    table[b] = a;
   }
-  const bytes = new Uint8Array(16);
-  return parseIPv6(s, bytes) ? { bytes, len: 16, key: 0 } : null;
+  return table;
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  for (let k = 0; k < a.length; k++) {
-    const d = a[k]! - b[k]!;
-    if (d !== 0) return d;
-  }
-  return 0;
-}
+const ICMP4_PAIRS = pairTable([
+  [8, 0], // echo / echo reply
+  [13, 14], // timestamp
+  [15, 16], // information
+  [10, 9], // router solicitation / advertisement
+  [17, 18], // address mask
+]);
+const ICMP6_PAIRS = pairTable([
+  [128, 129], // echo
+  [133, 134], // router solicitation / advertisement
+  [135, 136], // neighbor solicitation / advertisement
+  [130, 131], // multicast listener query / report
+  [139, 140], // node information query / reply
+  [144, 145], // home agent address discovery
+  [146, 147], // mobile prefix solicitation / advertisement
+]);
 
 /**
- * Computes Community IDs into reused buffers, one per input length (IPv4/IPv6, with or without
- * ports), with the seed written once: no allocation per flow but the result string.
+ * Endpoints as numbers, one slot per address: `family[k]` is 4, 6 or 0 (not an address) and
+ * `words[4k..4k+4)` the address as big-endian 32-bit words (IPv4 in the first word). Ordering and
+ * hashing work on these numbers; no address is turned back into bytes or strings per flow.
+ */
+export class Endpoints {
+  readonly family: Uint8Array;
+  readonly words: Uint32Array;
+  private readonly bytes16 = new Uint8Array(16);
+
+  constructor(readonly size: number) {
+    this.family = new Uint8Array(size);
+    this.words = new Uint32Array(size * 4);
+  }
+
+  /** Parses `s` into slot `k`; an unparsable address leaves the slot's family 0. */
+  set(k: number, s: string): void {
+    const v4 = parseIPv4(s);
+    if (v4 >= 0) {
+      this.family[k] = 4;
+      this.words[4 * k] = v4;
+      return;
+    }
+    const b = this.bytes16;
+    if (!parseIPv6(s, b)) {
+      this.family[k] = 0;
+      return;
+    }
+    this.family[k] = 6;
+    for (let j = 0; j < 4; j++) {
+      this.words[4 * k + j] =
+        ((b[4 * j]! << 24) | (b[4 * j + 1]! << 16) | (b[4 * j + 2]! << 8) | b[4 * j + 3]!) >>> 0;
+    }
+  }
+}
+
+/** "1:" followed by the base64 digest. */
+export const COMMUNITY_ID_LENGTH = 2 + SHA1_BASE64_LENGTH;
+const VERSION_PREFIX = charPair(49, 58); // "1:"
+
+/**
+ * Computes Community IDs from numeric endpoints into caller-owned byte buffers: the SHA-1 input
+ * block is written as words straight from the numbers and hashed in place, so a flow costs no
+ * allocation at all; the caller turns the bytes into strings (the enricher does it once per batch).
  */
 export class CommunityId {
-  // Input lengths: seed 2 + addresses 2×4 or 2×16 + proto/pad 2 + ports 4 when the protocol has them.
-  private readonly v4 = this.seeded(16);
-  private readonly v4NoPorts = this.seeded(12);
-  private readonly v6 = this.seeded(40);
-  private readonly v6NoPorts = this.seeded(36);
+  private readonly sha = new Sha1Block();
+  private readonly seedHigh: number;
 
   constructor(readonly seed = 0) {
     if (!Number.isInteger(seed) || seed < 0 || seed > 65535) throw new RangeError('seed must be 0–65535');
-    for (const b of [this.v4, this.v4NoPorts, this.v6, this.v6NoPorts]) {
-      b[0] = seed >>> 8;
-      b[1] = seed & 255;
-    }
+    this.seedHigh = seed << 16;
   }
 
-  private seeded(length: number): Buffer {
-    return Buffer.alloc(length);
-  }
-
-  /** The id, or null when an address does not parse or the families differ. */
-  ofParsed(
-    src: Parsed,
-    dst: Parsed,
+  /**
+   * Writes the id of the flow between slots `src` and `dst` of `ep` (`COMMUNITY_ID_LENGTH`
+   * characters of ASCII) into the bytes under `out`, two per element, from element `at` on.
+   * Returns false, writing nothing, when an address did not parse, the families differ or the
+   * protocol is not a number 0–255. A missing port is NaN and counts as 0.
+   */
+  write(
+    ep: Endpoints,
+    src: number,
+    dst: number,
     proto: number,
-    srcPort: number | null,
-    dstPort: number | null,
-  ): string | null {
-    const len = src.len;
-    if (len !== dst.len || !(proto >= 0 && proto <= 255 && (proto | 0) === proto)) return null;
-    const ports = hasPorts(proto);
-    let sp = srcPort ?? 0;
-    let dp = dstPort ?? 0;
+    srcPort: number,
+    dstPort: number,
+    out: Uint16Array,
+    at: number,
+  ): boolean {
+    const family = ep.family[src]!;
+    if (family === 0 || family !== ep.family[dst] || !(proto >= 0 && proto <= 255 && (proto | 0) === proto)) {
+      return false;
+    }
+    let sp = Number.isNaN(srcPort) ? 0 : srcPort;
+    let dp = Number.isNaN(dstPort) ? 0 : dstPort;
     let oneWay = false;
     if (proto === 1 || proto === 58) {
       // Flow logs carry the ICMP type in srcport and the code in dstport when they carry them at all.
-      const pair = (proto === 1 ? ICMP4_PAIRS : ICMP6_PAIRS).get(sp);
-      if (pair === undefined) oneWay = true;
+      const pair =
+        sp >= 0 && sp <= 255 && (sp | 0) === sp ? (proto === 1 ? ICMP4_PAIRS : ICMP6_PAIRS)[sp]! : -1;
+      if (pair < 0) oneWay = true;
       else dp = pair;
     }
-    let a = src.bytes;
-    let b = dst.bytes;
+    const words = ep.words;
+    let a = 4 * src;
+    let b = 4 * dst;
     if (!oneWay) {
-      // IPv4 compares as one number; IPv6 byte by byte.
-      const c = len === 4 ? src.key - dst.key : compareBytes(a, b);
+      // Lower endpoint first: addresses compare as unsigned words, then the ports.
+      let c = words[a]! - words[b]!;
+      if (family === 6) {
+        for (let j = 1; c === 0 && j < 4; j++) c = words[a + j]! - words[b + j]!;
+      }
       if (c > 0 || (c === 0 && sp > dp)) {
-        a = dst.bytes;
-        b = src.bytes;
+        a = 4 * dst;
+        b = 4 * src;
         const t = sp;
         sp = dp;
         dp = t;
       }
     }
-    const buf = len === 4 ? (ports ? this.v4 : this.v4NoPorts) : ports ? this.v6 : this.v6NoPorts;
-    for (let k = 0; k < len; k++) {
-      buf[2 + k] = a[k]!;
-      buf[2 + len + k] = b[k]!;
+    // The input: seed(2) · src · dst · proto(1) · 0(1) · [src port(2) · dst port(2)], as words.
+    const w = this.sha.words;
+    const protoPad = proto << 8; // proto and the zero byte: the low half of the word after the addresses
+    const ports = ((sp & 0xffff) << 16) | (dp & 0xffff);
+    const withPorts = hasPorts(proto);
+    if (family === 4) {
+      const x = words[a]!;
+      const y = words[b]!;
+      w[0] = this.seedHigh | (x >>> 16);
+      w[1] = (x << 16) | (y >>> 16);
+      w[2] = (y << 16) | protoPad;
+      if (withPorts) {
+        w[3] = ports;
+        this.sha.pad(16);
+      } else {
+        this.sha.pad(12);
+      }
+    } else {
+      w[0] = this.seedHigh | (words[a]! >>> 16);
+      for (let j = 1; j < 4; j++) w[j] = (words[a + j - 1]! << 16) | (words[a + j]! >>> 16);
+      w[4] = (words[a + 3]! << 16) | (words[b]! >>> 16);
+      for (let j = 1; j < 4; j++) w[4 + j] = (words[b + j - 1]! << 16) | (words[b + j]! >>> 16);
+      w[8] = (words[b + 3]! << 16) | protoPad;
+      if (withPorts) {
+        w[9] = ports;
+        this.sha.pad(40);
+      } else {
+        this.sha.pad(36);
+      }
     }
-    let o = 2 + 2 * len;
-    buf[o++] = proto;
-    buf[o++] = 0;
-    if (ports) {
-      buf[o++] = (sp >>> 8) & 255;
-      buf[o++] = sp & 255;
-      buf[o++] = (dp >>> 8) & 255;
-      buf[o] = dp & 255;
-    }
-    return `1:${hash('sha1', buf, 'base64')}`;
+    this.sha.digest();
+    out[at] = VERSION_PREFIX;
+    this.sha.base64To(out, at + 1);
+    return true;
   }
 
   /** The id of a flow given as strings and numbers (for tests and one-off use). */
   of(src: string, dst: string, proto: number, srcPort: number | null, dstPort: number | null): string | null {
-    const s = parseAddress(src);
-    const d = parseAddress(dst);
-    return s && d ? this.ofParsed(s, d, proto, srcPort, dstPort) : null;
+    const ep = new Endpoints(2);
+    ep.set(0, src);
+    ep.set(1, dst);
+    const out = new Uint16Array(COMMUNITY_ID_LENGTH / 2);
+    const ok = this.write(ep, 0, 1, proto, srcPort ?? Number.NaN, dstPort ?? Number.NaN, out, 0);
+    return ok ? Buffer.from(out.buffer).toString('latin1') : null;
   }
 }
 
 /** `community_id` over the original endpoints (pkt-srcaddr/pkt-dstaddr when present). */
 export function communityIdEnricher(seed: number): Enricher {
   const cid = new CommunityId(seed);
+  // The ids of a batch are written back to back into one buffer, reused across batches.
+  let bytes = Buffer.allocUnsafe(0);
+  let pairs = new Uint16Array(0);
   return {
     name: 'community-id',
     columns: ['community_id'],
     enrich(batch: FlowBatch): void {
-      const table = addressTable(batch);
-      // Every distinct address of the batch is used by some row: parse them all once.
-      const parsed: (Parsed | null)[] = new Array(table.values.length);
-      parsed[0] = null;
-      for (let id = 1; id < table.values.length; id++) parsed[id] = parseAddress(table.values[id]!);
       const n = batch.length;
       const protoCol = batch.column('protocol');
-      const sportCol = batch.column('srcport');
-      const dportCol = batch.column('dstport');
       if (protoCol?.kind !== 'num') {
         batch.extra.set('community_id', { kind: 'str', codes: new Uint32Array(n), dict: [''] });
         return;
       }
+      const table = addressTable(batch);
+      // Every distinct address of the batch is used by some row: parse them all once.
+      const ep = new Endpoints(table.values.length);
+      for (let id = 1; id < table.values.length; id++) ep.set(id, table.values[id]!);
       const proto = protoCol.values;
-      const sport = sportCol?.kind === 'num' ? sportCol.values : new Float64Array(n).fill(Number.NaN);
-      const dport = dportCol?.kind === 'num' ? dportCol.values : new Float64Array(n).fill(Number.NaN);
+      const sportCol = batch.column('srcport');
+      const dportCol = batch.column('dstport');
+      const sport = sportCol?.kind === 'num' ? sportCol.values : null;
+      const dport = dportCol?.kind === 'num' ? dportCol.values : null;
       const { srcIds, dstIds } = table;
+      if (bytes.length < n * COMMUNITY_ID_LENGTH) {
+        // Its own ArrayBuffer (not the shared pool), so the 16-bit view is aligned.
+        pairs = new Uint16Array((n * COMMUNITY_ID_LENGTH) / 2);
+        bytes = Buffer.from(pairs.buffer);
+      }
       // Flows rarely repeat within a batch, so the dictionary is row order without a lookup per
       // row; a row without an id keeps code 0.
       const codes = new Uint32Array(n);
-      const dict: string[] = new Array(n + 1);
-      dict[0] = '';
-      let next = 1;
+      let count = 0;
       for (let i = 0; i < n; i++) {
-        const p = proto[i]!;
-        if (Number.isNaN(p)) continue; // no protocol (NODATA/SKIPDATA)
-        const s = parsed[srcIds[i]!]!;
-        const d = parsed[dstIds[i]!]!;
-        if (s === null || d === null) continue;
-        const sp = sport[i]!;
-        const dp = dport[i]!;
-        const id = cid.ofParsed(s, d, p, Number.isNaN(sp) ? null : sp, Number.isNaN(dp) ? null : dp);
-        if (id === null) continue;
-        codes[i] = next;
-        dict[next++] = id;
+        const s = srcIds[i]!;
+        const d = dstIds[i]!;
+        // Id 0 (no address) has family 0; NODATA/SKIPDATA rows have no protocol: both write nothing.
+        const sp = sport ? sport[i]! : Number.NaN;
+        const dp = dport ? dport[i]! : Number.NaN;
+        if (cid.write(ep, s, d, proto[i]!, sp, dp, pairs, (count * COMMUNITY_ID_LENGTH) / 2))
+          codes[i] = ++count;
       }
-      dict.length = next;
+      const dict: string[] = new Array(count + 1);
+      dict[0] = '';
+      fixedWidthStrings(bytes, count, COMMUNITY_ID_LENGTH, dict, 1);
       batch.extra.set('community_id', { kind: 'str', codes, dict });
     },
   };

@@ -1,6 +1,6 @@
 import type { FlowBatch, NumColumn, StrColumn } from '../batch/flow-batch.js';
 import type { Enricher } from '../pipeline/types.js';
-import { type AsnSource, type AsRecord, type GeoRecord, geoRecord, type MmdbSet } from './geo-db.js';
+import { type AsnSource, geoRecord, type MmdbSet } from './geo-db.js';
 import { addressClasses } from './network.js';
 import { NC } from './network-class.js';
 
@@ -16,29 +16,80 @@ export const GEO_COLUMNS = [
 ] as const;
 export const ASN_COLUMNS = ['src_asn', 'dst_asn', 'src_as_org', 'dst_as_org'] as const;
 
-interface Lookup {
-  readonly geo: GeoRecord | null;
-  readonly as: AsRecord | null;
+/**
+ * Every text value a lookup produced (countries, cities, AS organisations) with a number, so
+ * per-address results are stored as numbers and each batch maps those numbers to its own
+ * dictionary codes without hashing a string. It only holds values present in the databases,
+ * so its size is bounded by them, whatever the traffic.
+ */
+class TextIds {
+  readonly texts: string[] = [''];
+  private readonly ids = new Map<string, number>();
+
+  id(value: string | null): number {
+    if (value === null) return 0;
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.texts.length;
+      this.texts.push(value);
+      this.ids.set(value, id);
+    }
+    return id;
+  }
 }
 
-const NONE: Lookup = { geo: null, as: null };
-
-/** A bounded map of address → lookup; the oldest entry goes first when it is full. */
+/**
+ * Lookup results by address, bounded (the oldest address goes first when it is full). Results
+ * live in typed arrays indexed by a slot: text as TextIds numbers (0 = null), numbers as
+ * numbers (NaN = null).
+ */
 class LookupCache {
-  private readonly map = new Map<string, Lookup>();
+  private readonly slots = new Map<string, number>();
+  country: Uint32Array = new Uint32Array(0);
+  city: Uint32Array = new Uint32Array(0);
+  org: Uint32Array = new Uint32Array(0);
+  lat: Float64Array = new Float64Array(0);
+  lon: Float64Array = new Float64Array(0);
+  asn: Float64Array = new Float64Array(0);
 
   constructor(private readonly max: number) {}
 
-  get(ip: string): Lookup | undefined {
-    return this.map.get(ip);
+  slot(ip: string): number | undefined {
+    return this.slots.get(ip);
   }
 
-  set(ip: string, value: Lookup): void {
-    if (this.map.size >= this.max) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
+  /** A slot for `ip`: a free one, or the oldest address's. The caller fills it. */
+  claim(ip: string): number {
+    let slot = this.slots.size;
+    if (slot >= this.max) {
+      const oldest = this.slots.entries().next().value!;
+      this.slots.delete(oldest[0]);
+      slot = oldest[1];
+    } else if (slot >= this.country.length) {
+      this.grow(Math.min(this.max, Math.max(1024, slot * 2)));
     }
-    this.map.set(ip, value);
+    this.slots.set(ip, slot);
+    return slot;
+  }
+
+  /** The arrays grow by doubling up to the bound, so a large bound costs nothing until used. */
+  private grow(size: number): void {
+    const u32 = (a: Uint32Array): Uint32Array => {
+      const b = new Uint32Array(size);
+      b.set(a);
+      return b;
+    };
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    this.country = u32(this.country);
+    this.city = u32(this.city);
+    this.org = u32(this.org);
+    this.lat = f64(this.lat);
+    this.lon = f64(this.lon);
+    this.asn = f64(this.asn);
   }
 }
 
@@ -48,20 +99,41 @@ export interface GeoOptions {
   readonly cacheSize: number;
 }
 
-/** Interns values into one string column dictionary per batch. */
-class DictBuilder {
-  readonly dict: string[] = [''];
-  private readonly codes = new Map<string, number>();
+/**
+ * One output dictionary per batch, built from TextIds numbers: `code` is an array lookup, with a
+ * batch stamp telling codes of this batch from stale ones of earlier batches.
+ */
+class BatchDict {
+  dict: string[] = [''];
+  private codes = new Uint32Array(64);
+  private stamps = new Uint32Array(64);
+  private batch = 0;
 
-  code(value: string | null): number {
-    if (value === null) return 0;
-    let c = this.codes.get(value);
-    if (c === undefined) {
-      c = this.dict.length;
-      this.dict.push(value);
-      this.codes.set(value, c);
-    }
-    return c;
+  /** Starts a new batch's dictionary. */
+  reset(): void {
+    this.dict = [''];
+    this.batch++;
+  }
+
+  code(id: number, texts: readonly string[]): number {
+    if (id === 0) return 0;
+    if (id >= this.codes.length) this.grow(texts.length);
+    if (this.stamps[id] === this.batch) return this.codes[id]!;
+    const code = this.dict.length;
+    this.dict.push(texts[id]!);
+    this.codes[id] = code;
+    this.stamps[id] = this.batch;
+    return code;
+  }
+
+  private grow(size: number): void {
+    const length = Math.max(size, this.codes.length * 2);
+    const codes = new Uint32Array(length);
+    codes.set(this.codes);
+    const stamps = new Uint32Array(length);
+    stamps.set(this.stamps);
+    this.codes = codes;
+    this.stamps = stamps;
   }
 }
 
@@ -72,21 +144,30 @@ class DictBuilder {
  */
 export function geoEnricher(options: GeoOptions): Enricher {
   const cache = new LookupCache(options.cacheSize);
+  const texts = new TextIds();
   const withCity = options.city !== null;
   const withAsn = options.asn !== null;
 
-  const lookup = (ip: string): Lookup => {
-    const hit = cache.get(ip);
-    if (hit) return hit;
+  /** The cache slot holding `ip`'s results, looked up in the databases on a miss. */
+  const lookup = (ip: string): number => {
+    const hit = cache.slot(ip);
+    if (hit !== undefined) return hit;
     const isV6 = ip.includes(':');
-    const value: Lookup = {
-      geo: options.city ? geoRecord(options.city.get(ip, isV6)) : null,
-      as: options.asn ? options.asn.get(ip, isV6) : null,
-    };
-    cache.set(ip, value.geo || value.as ? value : NONE);
-    return value;
+    const geo = options.city ? geoRecord(options.city.get(ip, isV6)) : null;
+    const as = options.asn ? options.asn.get(ip, isV6) : null;
+    const slot = cache.claim(ip);
+    cache.country[slot] = texts.id(geo?.country ?? null);
+    cache.city[slot] = texts.id(geo?.city ?? null);
+    cache.lat[slot] = geo?.lat ?? Number.NaN;
+    cache.lon[slot] = geo?.lon ?? Number.NaN;
+    cache.org[slot] = texts.id(as?.org ?? null);
+    cache.asn[slot] = as?.asn ?? Number.NaN;
+    return slot;
   };
 
+  const countries = new BatchDict();
+  const cities = new BatchDict();
+  const orgs = new BatchDict();
   const columns = [...(withCity ? GEO_COLUMNS : []), ...(withAsn ? ASN_COLUMNS : [])];
   return {
     name: 'geo',
@@ -95,28 +176,25 @@ export function geoEnricher(options: GeoOptions): Enricher {
       const { table, classes } = addressClasses(batch);
       const ids = table.values.length;
       // Per distinct address: its codes in each output dictionary and its numbers.
-      const countries = new DictBuilder();
-      const cities = new DictBuilder();
-      const orgs = new DictBuilder();
+      countries.reset();
+      cities.reset();
+      orgs.reset();
       const countryOf = new Uint32Array(ids);
       const cityOf = new Uint32Array(ids);
       const orgOf = new Uint32Array(ids);
       const latOf = new Float64Array(ids).fill(Number.NaN);
       const lonOf = new Float64Array(ids).fill(Number.NaN);
       const asnOf = new Float64Array(ids).fill(Number.NaN);
+      const all = texts.texts;
       for (let id = 1; id < ids; id++) {
         if (classes[id] !== NC.public) continue;
-        const hit = lookup(table.values[id]!);
-        if (hit.geo) {
-          countryOf[id] = countries.code(hit.geo.country);
-          cityOf[id] = cities.code(hit.geo.city);
-          latOf[id] = hit.geo.lat ?? Number.NaN;
-          lonOf[id] = hit.geo.lon ?? Number.NaN;
-        }
-        if (hit.as) {
-          orgOf[id] = orgs.code(hit.as.org);
-          asnOf[id] = hit.as.asn ?? Number.NaN;
-        }
+        const slot = lookup(table.values[id]!);
+        countryOf[id] = countries.code(cache.country[slot]!, all);
+        cityOf[id] = cities.code(cache.city[slot]!, all);
+        latOf[id] = cache.lat[slot]!;
+        lonOf[id] = cache.lon[slot]!;
+        orgOf[id] = orgs.code(cache.org[slot]!, all);
+        asnOf[id] = cache.asn[slot]!;
       }
       const n = batch.length;
       const made = new Map<string, StrColumn | NumColumn>();
@@ -124,34 +202,35 @@ export function geoEnricher(options: GeoOptions): Enricher {
         ['src', table.srcIds],
         ['dst', table.dstIds],
       ] as const) {
-        // One pass over the rows fills every column of this side.
-        const country = new Uint32Array(n);
-        const city = new Uint32Array(n);
-        const org = withAsn ? new Uint32Array(n) : null;
-        const lat = new Float64Array(n);
-        const lon = new Float64Array(n);
-        const asn = withAsn ? new Float64Array(n) : null;
-        for (let i = 0; i < n; i++) {
-          const id = rowIds[i]!;
-          country[i] = countryOf[id]!;
-          city[i] = cityOf[id]!;
-          lat[i] = latOf[id]!;
-          lon[i] = lonOf[id]!;
-          if (org && asn) {
-            org[i] = orgOf[id]!;
-            asn[i] = asnOf[id]!;
-          }
+        if (withCity) {
+          made.set(`${prefix}_country`, {
+            kind: 'str',
+            codes: gather32(countryOf, rowIds, n),
+            dict: countries.dict,
+          });
+          made.set(`${prefix}_city`, { kind: 'str', codes: gather32(cityOf, rowIds, n), dict: cities.dict });
+          made.set(`${prefix}_lat`, { kind: 'num', values: gather64(latOf, rowIds, n) });
+          made.set(`${prefix}_lon`, { kind: 'num', values: gather64(lonOf, rowIds, n) });
         }
-        made.set(`${prefix}_country`, { kind: 'str', codes: country, dict: countries.dict });
-        made.set(`${prefix}_city`, { kind: 'str', codes: city, dict: cities.dict });
-        made.set(`${prefix}_lat`, { kind: 'num', values: lat });
-        made.set(`${prefix}_lon`, { kind: 'num', values: lon });
-        if (org && asn) {
-          made.set(`${prefix}_asn`, { kind: 'num', values: asn });
-          made.set(`${prefix}_as_org`, { kind: 'str', codes: org, dict: orgs.dict });
+        if (withAsn) {
+          made.set(`${prefix}_asn`, { kind: 'num', values: gather64(asnOf, rowIds, n) });
+          made.set(`${prefix}_as_org`, { kind: 'str', codes: gather32(orgOf, rowIds, n), dict: orgs.dict });
         }
       }
       for (const name of columns) batch.extra.set(name, made.get(name)!);
     },
   };
+}
+
+/** The per-address values `of` spread over the rows. */
+function gather32(of: Uint32Array, rowIds: Uint32Array, n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = of[rowIds[i]!]!;
+  return out;
+}
+
+function gather64(of: Float64Array, rowIds: Uint32Array, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = of[rowIds[i]!]!;
+  return out;
 }

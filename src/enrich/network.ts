@@ -17,6 +17,11 @@ export function addressClasses(batch: FlowBatch): { table: AddressTable; classes
   return { table, classes };
 }
 
+/** flow_class codes by `src class * 16 + dst class`: one array lookup per row. */
+const FLOW_CODES = Uint8Array.from({ length: 256 }, (_, k) =>
+  k >>> 4 < NETWORK_CLASSES.length && (k & 15) < NETWORK_CLASSES.length ? flowClassCode(k >>> 4, k & 15) : 0,
+);
+
 /**
  * `src_network_class`, `dst_network_class` of the original endpoints and the `flow_class`
  * they imply (internal, inbound, outbound, external).
@@ -31,12 +36,13 @@ export function networkEnricher(): Enricher {
       const src = new Uint32Array(n);
       const dst = new Uint32Array(n);
       const flow = new Uint32Array(n);
+      const { srcIds, dstIds } = table;
       for (let i = 0; i < n; i++) {
-        const s = classes[table.srcIds[i]!]!;
-        const d = classes[table.dstIds[i]!]!;
+        const s = classes[srcIds[i]!]!;
+        const d = classes[dstIds[i]!]!;
         src[i] = s;
         dst[i] = d;
-        flow[i] = flowClassCode(s, d);
+        flow[i] = FLOW_CODES[(s << 4) | d]!;
       }
       batch.extra.set('src_network_class', strColumn(src, NETWORK_CLASSES));
       batch.extra.set('dst_network_class', strColumn(dst, NETWORK_CLASSES));

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { FlowBatch } from '../batch/flow-batch.js';
 import type { Enricher } from '../pipeline/types.js';
+import { charPair, fixedWidthStrings } from './fixed-strings.js';
 
 /**
  * `record_uid`: 32 lower-case hex digits (128 bits), the same for the same record on every run.
@@ -43,28 +44,74 @@ function positionPart(position: number): string {
   return low8(hi) + low8(lo);
 }
 
+const HEX = '0123456789abcdef';
+
+/** Every byte as its two hex digits, ready to store as one 16-bit element. */
+const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, b) =>
+  charPair(HEX.charCodeAt(b >>> 4), HEX.charCodeAt(b & 15)),
+);
+
+/** Length of a uid: 32 hex digits, 16 two-character elements. */
+const UID_LENGTH = 32;
+const UID_PAIRS = UID_LENGTH / 2;
+
+/** Writes `x` (taken as an unsigned 32-bit number, as `low8` does) as 8 hex digits from `out[at]`. */
+function hex8To(out: Uint16Array, at: number, x: number): void {
+  const v = x >>> 0;
+  out[at] = HEX_PAIRS[v >>> 24]!;
+  out[at + 1] = HEX_PAIRS[(v >>> 16) & 255]!;
+  out[at + 2] = HEX_PAIRS[(v >>> 8) & 255]!;
+  out[at + 3] = HEX_PAIRS[v & 255]!;
+}
+
+/** Writes the 16 characters of an ASCII string from `out[at]`, two per element. */
+function ascii16To(out: Uint16Array, at: number, s: string): void {
+  for (let k = 0; k < 8; k++) out[at + k] = charPair(s.charCodeAt(2 * k), s.charCodeAt(2 * k + 1));
+}
+
 export function recordUidEnricher(): Enricher {
+  // The uids of a batch are written back to back into one buffer (reused across batches), two
+  // characters per store, then turned into strings a chunk at a time.
+  let pairs = new Uint16Array(0);
+  let bytes = Buffer.allocUnsafe(0);
+  const head = new Uint16Array(8);
   return {
     name: 'uid',
     columns: ['record_uid'],
     enrich(batch: FlowBatch): void {
-      const prefix = sourcePrefix(batch.source.id);
-      const prefixZero = `${prefix}00000000`;
+      const n = batch.length;
       const positions = batch.positions;
-      // Every uid is distinct, so the dictionary is simply row order: code i + 1.
-      const codes = new Uint32Array(batch.length);
-      const dict: string[] = new Array(batch.length + 1);
-      dict[0] = '';
       const ids = batch.recordIds;
-      for (let i = 0; i < batch.length; i++) {
+      if (pairs.length < n * UID_PAIRS) {
+        pairs = new Uint16Array(n * UID_PAIRS);
+        bytes = Buffer.from(pairs.buffer);
+      }
+      ascii16To(head, 0, sourcePrefix(batch.source.id));
+      for (let i = 0; i < n; i++) {
+        const at = i * UID_PAIRS;
+        for (let k = 0; k < 8; k++) pairs[at + k] = head[k]!;
         const id = ids?.[i];
         const p = positions[i]!;
-        if (id) dict[i + 1] = prefix + idPart(id);
-        // The common case, a position below 2^32 that is a whole number: the high half is zeros.
-        else if (p >= 0 && p < 0x1_0000_0000 && p === Math.floor(p)) dict[i + 1] = prefixZero + low8(p);
-        else dict[i + 1] = prefix + positionPart(p);
-        codes[i] = i + 1;
+        if (id) {
+          ascii16To(pairs, at + 8, idPart(id));
+        } else if (p >= 0 && p < 0x1_0000_0000 && p === Math.floor(p)) {
+          // The common case, a whole position below 2^32: the high half is zeros.
+          hex8To(pairs, at + 8, 0);
+          hex8To(pairs, at + 12, p);
+        } else {
+          // Whole numbers below 2^53 split exactly into two 32-bit halves (see positionPart).
+          const q = Math.max(0, Math.trunc(p));
+          const hi = Math.floor(q / 0x1_0000_0000);
+          hex8To(pairs, at + 8, hi);
+          hex8To(pairs, at + 12, q - hi * 0x1_0000_0000);
+        }
       }
+      // Every uid is distinct, so the dictionary is simply row order: code i + 1.
+      const codes = new Uint32Array(n);
+      const dict: string[] = new Array(n + 1);
+      dict[0] = '';
+      fixedWidthStrings(bytes, n, UID_LENGTH, dict, 1);
+      for (let i = 0; i < n; i++) codes[i] = i + 1;
       batch.extra.set('record_uid', { kind: 'str', codes, dict });
     },
   };

@@ -92,3 +92,39 @@ test('enricher selection: --enrich lists, --disable-enrich removes, unknown name
     /--disable-enrich: unknown enricher "x"/,
   );
 });
+
+test('a cache smaller than the traffic evicts old addresses and still answers every batch alike', async () => {
+  const lines = [
+    '8.8.8.8 1.1.1.1 - -',
+    '52.94.1.2 8.8.4.4 - -',
+    '1.1.1.2 52.217.0.9 - -',
+    '2001:4860::1 8.8.8.9 - -',
+    '9.9.9.9 10.0.0.1 - -', // public, but in no database: null columns
+  ];
+  const options = { enrich: ['geo'], 'geoip-db': [dbs.city], 'asn-db': [dbs.asn] };
+  const columns = ['country', 'city', 'lat', 'lon', 'asn', 'as_org'].flatMap((c) => [`src_${c}`, `dst_${c}`]);
+  const rows = (batch: ReturnType<typeof makeBatch>) =>
+    Array.from({ length: batch.length }, (_, i) => columns.map((c) => batch.row(i)[c]));
+  const [roomy] = await buildEnrichers(options);
+  let tiny = roomy;
+  for (const size of [1, 2, 3, 5]) {
+    [tiny] = await buildEnrichers({ ...options, 'geo-cache-size': size });
+    // Several batches, in changing order, so evicted addresses come back and dictionaries restart.
+    for (const order of [lines, [...lines].reverse(), lines.slice(2), lines, lines.slice(1, 3)]) {
+      const a = makeBatch(HEADER, order);
+      const b = makeBatch(HEADER, order);
+      roomy!.enrich(a);
+      tiny!.enrich(b);
+      assert.deepEqual(rows(b), rows(a), `cache size ${size}`);
+    }
+  }
+  const last = makeBatch(HEADER, lines);
+  tiny!.enrich(last);
+  assert.equal(last.str('dst_city', 2), 'Ashburn');
+  assert.equal(last.num('src_asn', 3), null, 'the IPv4-only ASN file has no IPv6 answer');
+  assert.equal(last.str('src_country', 3), 'US');
+  assert.equal(last.str('src_as_org', 1), 'AMAZON-02');
+  assert.equal(last.num('dst_lat', 0), -33.8688);
+  assert.equal(last.str('src_country', 4), null);
+  assert.equal(last.num('src_lat', 4), null);
+});

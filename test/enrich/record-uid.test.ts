@@ -38,3 +38,47 @@ test('record_uid uses source-native ids (CloudWatch event ids) when the batch ha
   assert.equal(batch.str('record_uid', 0), sha1Prefix('cwl:/vpc/flow/eni-1') + sha1Prefix(ids[0]!));
   assert.equal(batch.str('record_uid', 1), sha1Prefix('cwl:/vpc/flow/eni-1') + sha1Prefix(ids[1]!));
 });
+
+test('the batch enricher gives recordUid() for every kind of position, with and without native ids', () => {
+  const positions = [
+    0,
+    1,
+    2,
+    255,
+    65536,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 40 + 255,
+    2 ** 53 - 1,
+    7.5,
+    -3,
+    Number.NaN,
+  ];
+  const n = positions.length * 3;
+  const batch = makeBatch(
+    'version',
+    Array.from({ length: n }, () => '2'),
+    { id: 's3://b/k.gz' },
+  );
+  for (let i = 0; i < n; i++)
+    batch.positions[i] = positions[i % positions.length]! + Math.floor(i / positions.length);
+  recordUidEnricher().enrich(batch);
+  for (let i = 0; i < n; i++) {
+    assert.equal(
+      batch.str('record_uid', i),
+      recordUid('s3://b/k.gz', batch.positions[i]!),
+      `position ${batch.positions[i]}`,
+    );
+  }
+  assert.equal(batch.str('record_uid', 7), `${sha1Prefix('s3://b/k.gz')}00000100000000ff`);
+  // A second, smaller batch reuses the enricher's buffer without leaking the first batch's bytes.
+  const ids = ['a', '', 'c'];
+  const cwl = makeBatch('version', ['2', '2', '2'], { id: 'cwl:/g/s' }, ids);
+  const enricher = recordUidEnricher();
+  enricher.enrich(batch);
+  enricher.enrich(cwl);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => cwl.str('record_uid', i)),
+    [recordUid('cwl:/g/s', 2, 'a'), recordUid('cwl:/g/s', 3), recordUid('cwl:/g/s', 4, 'c')],
+  );
+});

@@ -49,6 +49,11 @@ const BATCHES: readonly (readonly [string, () => Promise<FlowBatch> | FlowBatch]
   ],
   ['edge rows', edgeBatch],
   ['no time columns', noTimeBatch],
+  // records whose last field is the body: nothing may spill into the next record
+  [
+    'records without attributes',
+    () => linesBatch('vpc-id tcp-flags', ['- -', '- 2', 'vpc-1 -', '- -'], { id: 'na' }),
+  ],
   ['sink test batch', () => makeBatch(300)],
 ];
 

@@ -4,9 +4,10 @@ import { DeliveryError, quote } from '../../delivery/errors.js';
 import { HttpClient, httpFailure } from '../../delivery/http.js';
 import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
 import { Delivery, type DeliveryRequest, type Outcome } from '../../delivery/queue.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
+import type { Sink } from '../../pipeline/types.js';
 import { documentSchema } from '../../schema/index.js';
 import type { DocumentSchema } from '../../schema/types.js';
+import { BufferedPostSink } from '../buffered-post-sink.js';
 import type { SinkContext } from '../registry.js';
 import { type BulkResponse, itemVerdict } from './bulk-response.js';
 
@@ -65,10 +66,12 @@ type Item = string;
  * Items the cluster throttles (429) are resent alone with backoff; other item errors are
  * rejected and reported (counts and the first reasons).
  */
-class EsSink implements Sink {
+class EsSink extends BufferedPostSink {
   readonly name = 'elasticsearch';
-  private readonly delivery: Delivery;
-  private readonly client: HttpClient;
+  protected readonly delivery: Delivery;
+  protected readonly client: HttpClient;
+  private readonly indexJson: string;
+  private batchHasUid = false;
   private items: Item[] = [];
   private chars = 0;
   private duplicates = 0;
@@ -81,6 +84,8 @@ class EsSink implements Sink {
     private readonly schema: DocumentSchema,
     private readonly warn: (message: string) => void,
   ) {
+    super();
+    this.indexJson = JSON.stringify(config.index);
     this.delivery = new Delivery({
       name: 'elasticsearch',
       maxInFlight: settings.maxInFlight,
@@ -104,57 +109,35 @@ class EsSink implements Sink {
     );
   }
 
-  async write(batch: FlowBatch): Promise<void> {
-    if (this.delivery.fatal) {
-      this.delivery.abandon(batch.length);
-      this.delivery.check();
-    }
-    const index = JSON.stringify(this.config.index);
-    const hasUid = batch.has('record_uid');
-    if (!hasUid && !this.warnedNoUid) {
+  protected override startBatch(batch: FlowBatch): void {
+    this.batchHasUid = batch.has('record_uid');
+    if (!this.batchHasUid && !this.warnedNoUid) {
       this.warnedNoUid = true;
       this.warn('elasticsearch: no record_uid column, documents get generated ids (a re-run duplicates)');
     }
-    for (let i = 0; i < batch.length; i++) {
-      const uid = hasUid ? batch.str('record_uid', i) : null;
-      const action =
-        uid !== null
-          ? `{"create":{"_index":${index},"_id":${JSON.stringify(uid)}}}`
-          : `{"create":{"_index":${index}}}`;
-      const item = `${action}\n${JSON.stringify(this.schema.document(batch, i))}\n`;
-      this.items.push(item);
-      this.chars += item.length;
-      if (this.chars >= this.settings.maxRequestBytes) {
-        try {
-          await this.flush();
-        } catch (err) {
-          this.delivery.abandon(batch.length - i - 1);
-          throw err;
-        }
-      }
-    }
   }
 
-  async endInput(): Promise<void> {
-    await this.flush();
+  protected add(batch: FlowBatch, i: number): boolean {
+    const uid = this.batchHasUid ? batch.str('record_uid', i) : null;
+    const action =
+      uid !== null
+        ? `{"create":{"_index":${this.indexJson},"_id":${JSON.stringify(uid)}}}`
+        : `{"create":{"_index":${this.indexJson}}}`;
+    const item = `${action}\n${JSON.stringify(this.schema.document(batch, i))}\n`;
+    this.items.push(item);
+    this.chars += item.length;
+    return this.chars >= this.settings.maxRequestBytes;
   }
 
-  async close(): Promise<SinkResult> {
-    try {
-      await this.flush();
-    } catch {
-      // counted and reported by the delivery queue
-    }
-    await this.delivery.drain();
-    this.client.close();
-    return this.delivery.result({
+  protected details(): Record<string, number | string> {
+    return {
       duplicates: this.duplicates,
       url: `${this.bulkUrl.origin}${this.bulkUrl.pathname}`,
       index: this.config.index,
-    });
+    };
   }
 
-  private async flush(): Promise<void> {
+  protected async flush(): Promise<void> {
     if (this.items.length === 0) return;
     const items = this.items;
     this.items = [];

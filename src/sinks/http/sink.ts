@@ -5,10 +5,11 @@ import { ConfigError, type ResolvedOptions } from '../../config/options.js';
 import { HttpClient, httpFailure, parseHeaderList } from '../../delivery/http.js';
 import { deliverySettings } from '../../delivery/options.js';
 import { Delivery } from '../../delivery/queue.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
+import type { Sink } from '../../pipeline/types.js';
 import { documentSchema } from '../../schema/index.js';
 import { schemaOptionsFrom } from '../../schema/options.js';
 import type { DocumentSchema, SchemaName } from '../../schema/types.js';
+import { BufferedPostSink } from '../buffered-post-sink.js';
 import { JsonBatcher } from '../json-batcher.js';
 import type { SinkContext } from '../registry.js';
 
@@ -40,10 +41,10 @@ export async function create(options: ResolvedOptions, context: SinkContext): Pr
 }
 
 /** Documents of the chosen schema, POSTed in size-bounded bodies through the shared Delivery queue. */
-export class HttpSink implements Sink {
+export class HttpSink extends BufferedPostSink {
   readonly name = 'http';
-  private readonly delivery: Delivery;
-  private readonly client: HttpClient;
+  protected readonly delivery: Delivery;
+  protected readonly client: HttpClient;
   private readonly batcher: JsonBatcher;
   private readonly where: string;
 
@@ -57,6 +58,7 @@ export class HttpSink implements Sink {
     options: ResolvedOptions,
     context: Pick<SinkContext, 'log'>,
   ) {
+    super();
     const settings = deliverySettings(options);
     this.where = `POST ${url.origin}${url.pathname}`;
     this.delivery = new Delivery({
@@ -79,39 +81,15 @@ export class HttpSink implements Sink {
     this.batcher = new JsonBatcher(format, settings.maxRequestBytes);
   }
 
-  async write(batch: FlowBatch): Promise<void> {
-    if (this.delivery.fatal) {
-      this.delivery.abandon(batch.length);
-      this.delivery.check();
-    }
-    for (let i = 0; i < batch.length; i++) {
-      if (this.batcher.add(JSON.stringify(this.schema.document(batch, i)))) {
-        try {
-          await this.flush();
-        } catch (err) {
-          this.delivery.abandon(batch.length - i - 1);
-          throw err;
-        }
-      }
-    }
+  protected add(batch: FlowBatch, i: number): boolean {
+    return this.batcher.add(JSON.stringify(this.schema.document(batch, i)));
   }
 
-  async endInput(): Promise<void> {
-    await this.flush();
+  protected details(): Record<string, string> {
+    return { url: this.where.slice(5) };
   }
 
-  async close(): Promise<SinkResult> {
-    try {
-      await this.flush();
-    } catch {
-      // counted and reported by the delivery queue
-    }
-    await this.delivery.drain();
-    this.client.close();
-    return this.delivery.result({ url: this.where.slice(5) });
-  }
-
-  private async flush(): Promise<void> {
+  protected async flush(): Promise<void> {
     if (this.batcher.records === 0) return;
     const { body: plain, records } = this.batcher.take();
     const body = this.gzip ? await gzip(plain) : plain;

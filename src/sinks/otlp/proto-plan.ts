@@ -1,25 +1,14 @@
-import type { StrColumn } from '../../batch/flow-batch.js';
-import type { AttributeWriter, OtelPlan, OtelStrSource } from '../../schema/types.js';
-import {
-  ByteArena,
-  digitCount,
-  putBytes,
-  putDigits,
-  putVarint,
-  utf8Length,
-  writeUtf8,
-} from './byte-arena.js';
+import type { AttributeWriter, OtelPlan } from '../../schema/types.js';
+import { BatchBytes, type CodeBytes, type ColumnValues, NOTHING, type Source } from './batch-bytes.js';
+import { digitCount, putBytes, putDigits, putVarint } from './byte-arena.js';
 import type { ProtoWriter } from './proto-writer.js';
 import { varintSize } from './proto-writer.js';
 
 // Tags (field number << 3 | wire type), spec sheet F.4.
 const T_SL_RECORD = 0x12;
 const T_LR_TIME = 0x09;
-const T_LR_SEVERITY = 0x10;
-const T_LR_SEVERITY_TEXT = 0x1a;
 const T_LR_BODY = 0x2a;
 const T_LR_ATTR = 0x32;
-const T_KV_KEY = 0x0a;
 const T_KV_VALUE = 0x12;
 const T_AV_STRING = 0x0a;
 const T_AV_INT = 0x18;
@@ -27,6 +16,7 @@ const T_AV_DOUBLE = 0x21;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const SPACE = 0x20;
+const DASH = 0x2d;
 
 /** Rows sized and written together by `writeRows`. */
 const CHUNK = 128;
@@ -38,40 +28,7 @@ const OP_NUM_TEXT = 3;
 const OP_PICK = 4;
 const OP_ROW = 5;
 
-/** Per dictionary code, bytes encoded on first use in this batch (undefined: not yet). */
-type CodeBytes = (Uint8Array | undefined)[];
-// Buffers like every cached view, so the copy loop sees one array type.
-const NOTHING = new Uint8Array(0);
-const DASH_BYTES = new Uint8Array([0x2d]);
-
-/** UTF-8 bytes of one dictionary column's values, encoded on first use in this batch. */
-class ColumnValues {
-  readonly codes: Uint32Array;
-  readonly dict: readonly string[];
-  readonly bytes: CodeBytes;
-  constructor(column: StrColumn) {
-    this.codes = column.codes;
-    this.dict = column.dict;
-    this.bytes = new Array<Uint8Array | undefined>(column.dict.length);
-  }
-}
-
-/** A string source: its column's values and the whole KeyValue field per code. */
-class Source {
-  readonly codes: Uint32Array;
-  readonly kv: CodeBytes;
-  /** Encoded entries by their key and value, when `entry` gives the same one for many codes. */
-  readonly results = new Map<string, Uint8Array>();
-  constructor(
-    readonly values: ColumnValues,
-    /** The `key` field bytes when the attribute is `key` = the value. */
-    readonly keyField: Buffer | null,
-    readonly entry: ((value: string) => readonly [string, string] | null) | null,
-  ) {
-    this.codes = values.codes;
-    this.kv = new Array<Uint8Array | undefined>(values.dict.length);
-  }
-}
+const DASH_BYTES = new Uint8Array([DASH]);
 
 /** One compiled attribute operation; one shape for every kind keeps the hot loop monomorphic. */
 class Op {
@@ -95,9 +52,7 @@ class Op {
  * writes, in the same order.
  */
 export class PlanRecordWriter {
-  private readonly arena = new ByteArena();
-  private readonly keyFields = new Map<string, Buffer>();
-  private readonly columnValues = new Map<StrColumn, ColumnValues>();
+  private readonly bytes = new BatchBytes();
   private ops: Op[] = [];
   private time: Float64Array[] = [];
   private sevCodes: Uint32Array | null = null;
@@ -132,8 +87,7 @@ export class PlanRecordWriter {
 
   /** Compiles the plan of a new batch; `line` gives the record line for the rare slow body. */
   load(plan: OtelPlan, line: (i: number) => string): void {
-    this.arena.reset();
-    this.columnValues.clear();
+    this.bytes.reset();
     this.lineText = line;
     this.time = [...plan.time];
     const sev = plan.severity;
@@ -150,7 +104,7 @@ export class PlanRecordWriter {
     if (body.kind === 'line') {
       for (const c of body.columns) {
         this.bodyNums.push(c.kind === 'num' ? c.values : null);
-        this.bodyValues.push(c.kind === 'str' ? this.valuesOf(c) : null);
+        this.bodyValues.push(c.kind === 'str' ? this.bytes.valuesOf(c) : null);
       }
     }
     this.cells = this.bodyNums.map(() => null);
@@ -160,27 +114,27 @@ export class PlanRecordWriter {
       switch (a.kind) {
         case 'str':
           op.kind = OP_STR;
-          op.sources = a.sources.map((s) => this.source(s));
+          op.sources = a.sources.map((s) => this.bytes.source(s));
           break;
         case 'int':
         case 'dbl':
           op.kind = a.kind === 'int' ? OP_INT : OP_DBL;
           op.key = a.key;
-          op.keyField = this.keyField(a.key);
+          op.keyField = this.bytes.keyField(a.key);
           op.values = a.values;
           break;
         case 'numText':
           op.kind = OP_NUM_TEXT;
           op.key = a.key;
           op.values = a.values;
-          op.keyField = this.keyField(a.key);
-          op.override = a.override ? this.source({ column: a.override, key: a.key }) : null;
+          op.keyField = this.bytes.keyField(a.key);
+          op.override = a.override ? this.bytes.source({ column: a.override, key: a.key }) : null;
           op.small = new Array<Uint8Array | undefined>(256);
           op.text = a.text;
           break;
         case 'pick':
           op.kind = OP_PICK;
-          op.sources = a.columns.map((column) => this.source({ column, key: a.key }));
+          op.sources = a.columns.map((column) => this.bytes.source({ column, key: a.key }));
           op.choose = a.choose;
           break;
         default:
@@ -257,7 +211,7 @@ export class PlanRecordWriter {
               const src = sources[s]!;
               const code = src.codes[i]!;
               if (code === 0) continue;
-              len[k]! += (src.kv[code] ?? this.encodeSource(src, code)).length;
+              len[k]! += (src.kv[code] ?? this.bytes.encodeSource(src, code)).length;
               break;
             }
           }
@@ -289,7 +243,7 @@ export class PlanRecordWriter {
             const v = values[i]!;
             if (Number.isNaN(v)) continue;
             const code = over === null ? 0 : over.codes[i]!;
-            if (code !== 0) len[k]! += (over!.kv[code] ?? this.encodeSource(over!, code)).length;
+            if (code !== 0) len[k]! += (over!.kv[code] ?? this.bytes.encodeSource(over!, code)).length;
             else if (v >= 0 && v < 256 && v === Math.floor(v))
               len[k]! += (op.small[v] ?? this.encodeSmall(op, v)).length;
             else return false;
@@ -304,7 +258,7 @@ export class PlanRecordWriter {
             if (c < 0) continue;
             const src = op.sources[c]!;
             const code = src.codes[i]!;
-            if (code !== 0) len[k]! += (src.kv[code] ?? this.encodeSource(src, code)).length;
+            if (code !== 0) len[k]! += (src.kv[code] ?? this.bytes.encodeSource(src, code)).length;
           }
         }
       }
@@ -333,7 +287,7 @@ export class PlanRecordWriter {
         const bytes = cv.bytes;
         for (let k = 0; k < n; k++) {
           const code = codes[idx[k]!]!;
-          body[k]! += code === 0 ? 1 : (bytes[code] ?? this.encodeValue(cv, code)).length;
+          body[k]! += code === 0 ? 1 : (bytes[code] ?? this.bytes.encodeValue(cv, code)).length;
         }
       }
     }
@@ -385,97 +339,127 @@ export class PlanRecordWriter {
       cursor[k] = pos;
     }
     if (this.bodyKind === 'line') this.writeLines(buf, count);
+    // one small loop per attribute (small methods, so the byte copy inlines into each)
     const ops = this.ops;
     for (let o = 0; o < ops.length; o++) {
       const op = ops[o]!;
       switch (op.kind) {
-        case OP_STR: {
-          const sources = op.sources;
-          if (sources.length === 1) {
-            const src = sources[0]!;
-            const codes = src.codes;
-            const kv = src.kv;
-            for (let k = 0; k < count; k++) {
-              const code = codes[idx[k]!]!;
-              if (code !== 0) cursor[k] = putBytes(buf, cursor[k]!, kv[code]!);
-            }
-            break;
-          }
-          for (let k = 0; k < count; k++) {
-            const i = idx[k]!;
-            for (let s = 0; s < sources.length; s++) {
-              const src = sources[s]!;
-              const code = src.codes[i]!;
-              if (code === 0) continue;
-              cursor[k] = putBytes(buf, cursor[k]!, src.kv[code]!);
-              break;
-            }
-          }
+        case OP_STR:
+          if (op.sources.length === 1) this.putSingle(buf, count, op.sources[0]!);
+          else this.putFirst(buf, count, op.sources);
           break;
-        }
-        case OP_INT: {
-          const values = op.values;
-          const key = op.keyField;
-          const klen = key.length;
-          for (let k = 0; k < count; k++) {
-            const v = values[idx[k]!]!;
-            if (Number.isNaN(v)) continue;
-            const vs = varintSize(v);
-            let pos = cursor[k]!;
-            buf[pos++] = T_LR_ATTR;
-            buf[pos++] = klen + 3 + vs;
-            pos = putBytes(buf, pos, key);
-            buf[pos++] = T_KV_VALUE;
-            buf[pos++] = 1 + vs;
-            buf[pos++] = T_AV_INT;
-            cursor[k] = putVarint(buf, pos, v);
-          }
+        case OP_INT:
+          this.putInts(buf, count, op);
           break;
-        }
-        case OP_DBL: {
-          const values = op.values;
-          const key = op.keyField;
-          for (let k = 0; k < count; k++) {
-            const v = values[idx[k]!]!;
-            if (Number.isNaN(v)) continue;
-            let pos = cursor[k]!;
-            buf[pos++] = T_LR_ATTR;
-            buf[pos++] = key.length + 11;
-            pos = putBytes(buf, pos, key);
-            buf[pos++] = T_KV_VALUE;
-            buf[pos++] = 9;
-            buf[pos++] = T_AV_DOUBLE;
-            buf.writeDoubleLE(v, pos);
-            cursor[k] = pos + 8;
-          }
+        case OP_DBL:
+          this.putDoubles(buf, count, op);
           break;
-        }
-        case OP_NUM_TEXT: {
-          const values = op.values;
-          const over = op.override;
-          for (let k = 0; k < count; k++) {
-            const i = idx[k]!;
-            const v = values[i]!;
-            if (Number.isNaN(v)) continue;
-            const code = over === null ? 0 : over.codes[i]!;
-            cursor[k] = putBytes(buf, cursor[k]!, code !== 0 ? over!.kv[code]! : op.small[v]!);
-          }
+        case OP_NUM_TEXT:
+          this.putNumTexts(buf, count, op);
           break;
-        }
-        default: {
-          for (let k = 0; k < count; k++) {
-            const i = idx[k]!;
-            const c = op.choose!(i);
-            if (c < 0) continue;
-            const src = op.sources[c]!;
-            const code = src.codes[i]!;
-            if (code !== 0) cursor[k] = putBytes(buf, cursor[k]!, src.kv[code]!);
-          }
-        }
+        default:
+          this.putPicks(buf, count, op);
       }
     }
     w.pos = end;
     return count;
+  }
+
+  /** A string attribute from one dictionary column. */
+  private putSingle(buf: Buffer, count: number, src: Source): void {
+    const idx = this.idx;
+    const cursor = this.cursor;
+    const codes = src.codes;
+    const kv = src.kv;
+    for (let k = 0; k < count; k++) {
+      const code = codes[idx[k]!]!;
+      if (code !== 0) cursor[k] = putBytes(buf, cursor[k]!, kv[code]!);
+    }
+  }
+
+  /** A string attribute from the first of several columns that is not null. */
+  private putFirst(buf: Buffer, count: number, sources: readonly Source[]): void {
+    const idx = this.idx;
+    const cursor = this.cursor;
+    for (let k = 0; k < count; k++) {
+      const i = idx[k]!;
+      for (let s = 0; s < sources.length; s++) {
+        const src = sources[s]!;
+        const code = src.codes[i]!;
+        if (code === 0) continue;
+        cursor[k] = putBytes(buf, cursor[k]!, src.kv[code]!);
+        break;
+      }
+    }
+  }
+
+  private putInts(buf: Buffer, count: number, op: Op): void {
+    const idx = this.idx;
+    const cursor = this.cursor;
+    const values = op.values;
+    const key = op.keyField;
+    const klen = key.length;
+    for (let k = 0; k < count; k++) {
+      const v = values[idx[k]!]!;
+      if (Number.isNaN(v)) continue;
+      const vs = varintSize(v);
+      let pos = cursor[k]!;
+      buf[pos++] = T_LR_ATTR;
+      buf[pos++] = klen + 3 + vs;
+      pos = putBytes(buf, pos, key);
+      buf[pos++] = T_KV_VALUE;
+      buf[pos++] = 1 + vs;
+      buf[pos++] = T_AV_INT;
+      cursor[k] = putVarint(buf, pos, v);
+    }
+  }
+
+  private putDoubles(buf: Buffer, count: number, op: Op): void {
+    const idx = this.idx;
+    const cursor = this.cursor;
+    const values = op.values;
+    const key = op.keyField;
+    for (let k = 0; k < count; k++) {
+      const v = values[idx[k]!]!;
+      if (Number.isNaN(v)) continue;
+      let pos = cursor[k]!;
+      buf[pos++] = T_LR_ATTR;
+      buf[pos++] = key.length + 11;
+      pos = putBytes(buf, pos, key);
+      buf[pos++] = T_KV_VALUE;
+      buf[pos++] = 9;
+      buf[pos++] = T_AV_DOUBLE;
+      buf.writeDoubleLE(v, pos);
+      cursor[k] = pos + 8;
+    }
+  }
+
+  /** Text from a number: the override column's value, else the small-number cache (sized already). */
+  private putNumTexts(buf: Buffer, count: number, op: Op): void {
+    const idx = this.idx;
+    const cursor = this.cursor;
+    const values = op.values;
+    const over = op.override;
+    for (let k = 0; k < count; k++) {
+      const i = idx[k]!;
+      const v = values[i]!;
+      if (Number.isNaN(v)) continue;
+      const code = over === null ? 0 : over.codes[i]!;
+      cursor[k] = putBytes(buf, cursor[k]!, code !== 0 ? over!.kv[code]! : op.small[v]!);
+    }
+  }
+
+  private putPicks(buf: Buffer, count: number, op: Op): void {
+    const idx = this.idx;
+    const cursor = this.cursor;
+    for (let k = 0; k < count; k++) {
+      const i = idx[k]!;
+      const c = op.choose!(i);
+      if (c < 0) continue;
+      const src = op.sources[c]!;
+      const code = src.codes[i]!;
+      if (code !== 0) cursor[k] = putBytes(buf, cursor[k]!, src.kv[code]!);
+    }
   }
 
   /** The body fields of the chunk's first `count` rows, a column at a time. */
@@ -493,20 +477,20 @@ export class PlanRecordWriter {
     }
     const cols = this.bodyNums.length;
     for (let c = 0; c < cols; c++) {
-      if (c > 0) for (let k = 0; k < count; k++) buf[cursor[k]!++] = SPACE;
+      // every cell but the last is followed by its separator
+      const sep = c + 1 < cols ? 1 : 0;
       const nums = this.bodyNums[c];
       if (nums != null) {
         for (let k = 0; k < count; k++) {
           const v = nums[idx[k]!]!;
-          const pos = cursor[k]!;
-          if (Number.isNaN(v)) {
-            buf[pos] = 0x2d;
-            cursor[k] = pos + 1;
-          } else {
-            const d = digitCount(v);
-            putDigits(buf, pos + d, v);
-            cursor[k] = pos + d;
+          let pos = cursor[k]!;
+          if (Number.isNaN(v)) buf[pos++] = DASH;
+          else {
+            pos += digitCount(v);
+            putDigits(buf, pos, v);
           }
+          if (sep) buf[pos] = SPACE;
+          cursor[k] = pos + sep;
         }
       } else {
         const cv = this.bodyValues[c]!;
@@ -514,8 +498,11 @@ export class PlanRecordWriter {
         const bytes = cv.bytes;
         for (let k = 0; k < count; k++) {
           const code = codes[idx[k]!]!;
-          cursor[k] =
-            code === 0 ? putBytes(buf, cursor[k]!, DASH_BYTES) : putBytes(buf, cursor[k]!, bytes[code]!);
+          let pos = cursor[k]!;
+          if (code === 0) buf[pos++] = DASH;
+          else pos = putBytes(buf, pos, bytes[code]!);
+          if (sep) buf[pos] = SPACE;
+          cursor[k] = pos + sep;
         }
       }
     }
@@ -585,7 +572,7 @@ export class PlanRecordWriter {
             const src = sources[k]!;
             const code = src.codes[i]!;
             if (code === 0) continue;
-            b = src.kv[code] ?? this.encodeSource(src, code);
+            b = src.kv[code] ?? this.bytes.encodeSource(src, code);
             if (pos + b.length > buf.length) {
               w.pos = pos;
               w.ensure(b.length);
@@ -636,7 +623,7 @@ export class PlanRecordWriter {
           if (Number.isNaN(v)) break;
           const over = op.override;
           const code = over === null ? 0 : over.codes[i]!;
-          if (code !== 0) b = over!.kv[code] ?? this.encodeSource(over!, code);
+          if (code !== 0) b = over!.kv[code] ?? this.bytes.encodeSource(over!, code);
           else if (v >= 0 && v < 256 && v === Math.floor(v)) b = op.small[v] ?? this.encodeSmall(op, v);
           else {
             const text = op.text!(v);
@@ -662,7 +649,7 @@ export class PlanRecordWriter {
           const src = op.sources[k]!;
           const code = src.codes[i]!;
           if (code === 0) break;
-          b = src.kv[code] ?? this.encodeSource(src, code);
+          b = src.kv[code] ?? this.bytes.encodeSource(src, code);
           if (pos + b.length > buf.length) {
             w.pos = pos;
             w.ensure(b.length);
@@ -709,7 +696,7 @@ export class PlanRecordWriter {
       } else {
         const cv = values[c]!;
         const code = cv.codes[i]!;
-        const b = code === 0 ? DASH_BYTES : (cv.bytes[code] ?? this.encodeValue(cv, code));
+        const b = code === 0 ? DASH_BYTES : (cv.bytes[code] ?? this.bytes.encodeValue(cv, code));
         cells[c] = b;
         n = b.length;
       }
@@ -767,92 +754,10 @@ export class PlanRecordWriter {
     this.timeHi = hi >>> 0;
   }
 
-  private valuesOf(column: StrColumn): ColumnValues {
-    let cv = this.columnValues.get(column);
-    if (cv === undefined) {
-      cv = new ColumnValues(column);
-      this.columnValues.set(column, cv);
-    }
-    return cv;
-  }
-
-  private source(s: OtelStrSource): Source {
-    const entry = s.entry;
-    return new Source(this.valuesOf(s.column), entry ? null : this.keyField(s.key), entry ?? null);
-  }
-
-  /** The `key` field (tag, length, UTF-8) of an attribute key. */
-  private keyField(key: string): Buffer {
-    let k = this.keyFields.get(key);
-    if (k === undefined) {
-      const n = Buffer.byteLength(key, 'utf8');
-      const b = Buffer.alloc(1 + varintSize(n) + n);
-      b[0] = T_KV_KEY;
-      const at = putVarint(b, 1, n);
-      b.write(key, at, 'utf8');
-      k = b;
-      this.keyFields.set(key, k);
-    }
-    return k;
-  }
-
-  /** The UTF-8 bytes of dictionary value `code`, encoded on first use. */
-  private encodeValue(cv: ColumnValues, code: number): Uint8Array {
-    const value = cv.dict[code]!;
-    const arena = this.arena;
-    arena.ensure(value.length * 3);
-    const at = arena.pos;
-    arena.pos += writeUtf8(arena.buf, at, value);
-    const b = arena.view(at);
-    cv.bytes[code] = b;
-    return b;
-  }
-
-  /** The whole attribute KeyValue field of a source's code, encoded on first use. */
-  private encodeSource(src: Source, code: number): Uint8Array {
-    const arena = this.arena;
-    let b: Uint8Array;
-    if (src.entry === null) {
-      const cv = src.values;
-      const key = src.keyField!;
-      const value = cv.bytes[code];
-      if (value !== undefined) {
-        arena.ensure(key.length + value.length + 16);
-        const at = arena.pos;
-        const pos = this.kvHeader(arena.buf, at, key, value.length);
-        arena.buf.set(value, pos);
-        arena.pos = pos + value.length;
-        b = arena.view(at);
-      } else {
-        // one encoding serves both: the value's bytes (for the body) are the KeyValue's tail
-        const text = cv.dict[code]!;
-        const n = utf8Length(text);
-        arena.ensure(key.length + n + 16);
-        const at = arena.pos;
-        const pos = this.kvHeader(arena.buf, at, key, n);
-        arena.pos = pos + writeUtf8(arena.buf, pos, text);
-        b = arena.view(at);
-        cv.bytes[code] = arena.slice(pos, n);
-      }
-    } else {
-      const kv = src.entry(src.values.dict[code]!);
-      if (kv === null) b = NOTHING;
-      else {
-        // entries repeat across codes (an address family, a direction): one encoding each
-        const id = `${kv[0]}\u0000${kv[1]}`;
-        const known = src.results.get(id);
-        b = known ?? this.putKeyValue(kv[0], kv[1]);
-        if (known === undefined) src.results.set(id, b);
-      }
-    }
-    src.kv[code] = b;
-    return b;
-  }
-
   /** The KeyValue of numText op `op` for a small integer value v. */
   private encodeSmall(op: Op, v: number): Uint8Array {
     const text = op.text!(v);
-    const b = text === null ? NOTHING : this.putKeyValue(op.key, text);
+    const b = text === null ? NOTHING : this.bytes.putKeyValue(op.key, text);
     op.small[v] = b;
     return b;
   }
@@ -860,51 +765,8 @@ export class PlanRecordWriter {
   /** Severity number and text fields for action code `code` (0: null). */
   private encodeSeverity(code: number): Uint8Array {
     const action = code === 0 ? null : this.sevDict[code]!;
-    const num = this.sevNumber(action);
-    const text = this.sevText(action);
-    const arena = this.arena;
-    arena.ensure(text.length * 3 + 24);
-    const at = arena.pos;
-    const buf = arena.buf;
-    let pos = at;
-    if (num > 0) {
-      buf[pos++] = T_LR_SEVERITY;
-      pos = putVarint(buf, pos, num);
-    }
-    if (text) {
-      const n = Buffer.byteLength(text, 'utf8');
-      buf[pos++] = T_LR_SEVERITY_TEXT;
-      pos = putVarint(buf, pos, n);
-      pos += buf.write(text, pos, 'utf8');
-    }
-    arena.pos = pos;
-    const b = arena.view(at);
+    const b = this.bytes.severity(this.sevNumber(action), this.sevText(action));
     this.sevBytes[code] = b;
     return b;
-  }
-
-  /** A string KeyValue attribute field, encoded into the arena. */
-  private putKeyValue(key: string, value: string): Uint8Array {
-    const k = this.keyField(key);
-    const n = Buffer.byteLength(value, 'utf8');
-    const arena = this.arena;
-    arena.ensure(k.length + n + 16);
-    const at = arena.pos;
-    const pos = this.kvHeader(arena.buf, at, k, n);
-    arena.pos = pos + arena.buf.write(value, pos, 'utf8');
-    return arena.view(at);
-  }
-
-  /** Writes tag, length, key field and the AnyValue string header of an n-byte value; returns where the value goes. */
-  private kvHeader(buf: Buffer, at: number, key: Buffer, n: number): number {
-    const any = 1 + varintSize(n) + n;
-    let pos = at;
-    buf[pos++] = T_LR_ATTR;
-    pos = putVarint(buf, pos, key.length + 1 + varintSize(any) + any);
-    pos = putBytes(buf, pos, key);
-    buf[pos++] = T_KV_VALUE;
-    pos = putVarint(buf, pos, any);
-    buf[pos++] = T_AV_STRING;
-    return putVarint(buf, pos, n);
   }
 }
