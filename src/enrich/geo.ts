@@ -44,7 +44,8 @@ class TextIds {
  * numbers (NaN = null).
  */
 class LookupCache {
-  private readonly slots = new Map<string, number>();
+  /** By address: IPv4 as a 32-bit integer (a cheap key to hash and compare), others as text. */
+  private readonly slots = new Map<number | string, number>();
   country: Uint32Array = new Uint32Array(0);
   city: Uint32Array = new Uint32Array(0);
   org: Uint32Array = new Uint32Array(0);
@@ -54,12 +55,12 @@ class LookupCache {
 
   constructor(private readonly max: number) {}
 
-  slot(ip: string): number | undefined {
-    return this.slots.get(ip);
+  slot(key: number | string): number | undefined {
+    return this.slots.get(key);
   }
 
-  /** A slot for `ip`: a free one, or the oldest address's. The caller fills it. */
-  claim(ip: string): number {
+  /** A slot for `key`: a free one, or the oldest address's. The caller fills it. */
+  claim(key: number | string): number {
     let slot = this.slots.size;
     if (slot >= this.max) {
       const oldest = this.slots.entries().next().value!;
@@ -68,7 +69,7 @@ class LookupCache {
     } else if (slot >= this.country.length) {
       this.grow(Math.min(this.max, Math.max(1024, slot * 2)));
     }
-    this.slots.set(ip, slot);
+    this.slots.set(key, slot);
     return slot;
   }
 
@@ -148,14 +149,18 @@ export function geoEnricher(options: GeoOptions): Enricher {
   const withCity = options.city !== null;
   const withAsn = options.asn !== null;
 
-  /** The cache slot holding `ip`'s results, looked up in the databases on a miss. */
-  const lookup = (ip: string): number => {
-    const hit = cache.slot(ip);
+  /**
+   * The cache slot holding `ip`'s results, looked up in the databases on a miss. `ipv4` is the
+   * address as a number when it is IPv4 (-1 otherwise).
+   */
+  const lookup = (ip: string, ipv4: number): number => {
+    const key = ipv4 >= 0 ? ipv4 | 0 : ip;
+    const hit = cache.slot(key);
     if (hit !== undefined) return hit;
-    const isV6 = ip.includes(':');
+    const isV6 = ipv4 < 0;
     const geo = options.city ? geoRecord(options.city.get(ip, isV6)) : null;
     const as = options.asn ? options.asn.get(ip, isV6) : null;
-    const slot = cache.claim(ip);
+    const slot = cache.claim(key);
     cache.country[slot] = texts.id(geo?.country ?? null);
     cache.city[slot] = texts.id(geo?.city ?? null);
     cache.lat[slot] = geo?.lat ?? Number.NaN;
@@ -173,7 +178,7 @@ export function geoEnricher(options: GeoOptions): Enricher {
     name: 'geo',
     columns,
     enrich(batch: FlowBatch): void {
-      const { table, classes } = addressClasses(batch);
+      const { table, classes, ipv4 } = addressClasses(batch);
       const ids = table.values.length;
       // Per distinct address: its codes in each output dictionary and its numbers.
       countries.reset();
@@ -188,7 +193,7 @@ export function geoEnricher(options: GeoOptions): Enricher {
       const all = texts.texts;
       for (let id = 1; id < ids; id++) {
         if (classes[id] !== NC.public) continue;
-        const slot = lookup(table.values[id]!);
+        const slot = lookup(table.values[id]!, ipv4[id]!);
         countryOf[id] = countries.code(cache.country[slot]!, all);
         cityOf[id] = cities.code(cache.city[slot]!, all);
         latOf[id] = cache.lat[slot]!;

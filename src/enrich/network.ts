@@ -1,20 +1,48 @@
 import type { FlowBatch, StrColumn } from '../batch/flow-batch.js';
 import type { Enricher } from '../pipeline/types.js';
 import { type AddressTable, addressTable } from './addresses.js';
-import { classifyAddress, FLOW_CLASSES, flowClassCode, NETWORK_CLASSES } from './network-class.js';
+import { parseIPv4 } from './ip.js';
+import {
+  classifyAddress,
+  classifyIPv4,
+  FLOW_CLASSES,
+  flowClassCode,
+  NETWORK_CLASSES,
+} from './network-class.js';
 
-const tableClasses = new WeakMap<AddressTable, Uint8Array>();
+/** What is known of each distinct address of a batch, by address table id. */
+export interface AddressClasses {
+  readonly table: AddressTable;
+  /** Class codes (NC). */
+  readonly classes: Uint8Array;
+  /** The IPv4 address as a number, or -1 when the address is not IPv4. */
+  readonly ipv4: Float64Array;
+}
 
-/** The class code of every distinct address of a batch (computed once per batch, shared with geo). */
-export function addressClasses(batch: FlowBatch): { table: AddressTable; classes: Uint8Array } {
+const tableClasses = new WeakMap<AddressTable, AddressClasses>();
+
+/** The class of every distinct address of a batch (computed once per batch, shared with geo). */
+export function addressClasses(batch: FlowBatch): AddressClasses {
   const table = addressTable(batch);
-  let classes = tableClasses.get(table);
-  if (!classes) {
-    classes = new Uint8Array(table.values.length);
-    for (let id = 1; id < table.values.length; id++) classes[id] = classifyAddress(table.values[id]!);
-    tableClasses.set(table, classes);
+  let known = tableClasses.get(table);
+  if (!known) {
+    const ids = table.values.length;
+    const classes = new Uint8Array(ids);
+    const ipv4 = new Float64Array(ids).fill(-1);
+    for (let id = 1; id < ids; id++) {
+      const s = table.values[id]!;
+      const v4 = parseIPv4(s);
+      if (v4 >= 0) {
+        ipv4[id] = v4;
+        classes[id] = classifyIPv4(v4);
+      } else {
+        classes[id] = classifyAddress(s);
+      }
+    }
+    known = { table, classes, ipv4 };
+    tableClasses.set(table, known);
   }
-  return { table, classes };
+  return known;
 }
 
 /** flow_class codes by `src class * 16 + dst class`: one array lookup per row. */

@@ -29,8 +29,17 @@ export class Sha1Block {
   /** The digest words h0..h4 of the last `digest()`. */
   readonly h = new Int32Array(5);
 
-  /** Ends a message of `bytes` bytes (a multiple of 4, at most 52) and clears the rest of the block. */
+  /** The message length the block is padded for: its padding words are still in place. */
+  private padded = -1;
+
+  /**
+   * Ends a message of `bytes` bytes (a multiple of 4, at most 52) and clears the rest of the
+   * block. Callers write only message words, so while messages of one length follow each other
+   * the padding stays in place and this returns at once.
+   */
   pad(bytes: number): void {
+    if (bytes === this.padded) return;
+    this.padded = bytes;
     const words = this.words;
     const end = bytes >>> 2;
     words[end] = 0x80000000 | 0;
