@@ -21,21 +21,35 @@ async function otlpRun(data: DataFile, gzip: boolean): Promise<ScenarioResult> {
   const { decodeInput } = await import('../../src/decode/detect.js');
   const { otelMapping } = await import('../../src/schema/otel.js');
   const { createOtlpSink } = await import('../../src/sinks/otlp/sink.js');
+  const { DEFAULT_OTLP_WORKERS } = await import('../../src/sinks/otlp/options.js');
+  const { WorkerPoolSink } = await import('../../src/sinks/otlp/worker-sink.js');
+  // the sink's default (what `flowlens ingest --to otlp` does), or BENCH_OTLP_WORKERS to compare
+  const workers = process.env.BENCH_OTLP_WORKERS
+    ? Number(process.env.BENCH_OTLP_WORKERS)
+    : DEFAULT_OTLP_WORKERS;
   const receiver = await startCountingReceiver();
   try {
     const url = new URL(`${receiver.url}/v1/logs`);
-    const sink = await createOtlpSink(
-      { protocol: 'http/protobuf', url, headers: {}, gzip, timeoutMs: 30_000, tls: {}, resource: new Map() },
-      {
-        maxInFlight: 4,
-        maxRequestBytes: 1024 * 1024,
-        retry: { maxAttempts: 5, maxElapsedMs: 60_000, initialDelayMs: 100, maxDelayMs: 2000 },
-      },
-      otelMapping(),
-      { log: () => undefined },
-    );
+    const config = {
+      protocol: 'http/protobuf' as const,
+      url,
+      headers: {},
+      gzip,
+      timeoutMs: 30_000,
+      tls: {},
+      resource: new Map<string, string>(),
+    };
+    const settings = {
+      maxInFlight: 4,
+      maxRequestBytes: 1024 * 1024,
+      retry: { maxAttempts: 5, maxElapsedMs: 60_000, initialDelayMs: 100, maxDelayMs: 2000 },
+    };
+    const sink =
+      workers > 0
+        ? new WorkerPoolSink(workers, config, settings, {}, () => undefined)
+        : await createOtlpSink(config, settings, otelMapping(), { log: () => undefined });
     const stats = new RunStats();
-    const options: DecodeOptions = { stats, batchSize: 8192 };
+    const options: DecodeOptions = { stats, batchSize: 8192, keepLineText: true };
     const started = performance.now();
     let rows = 0;
     for await (const batch of decodeInput(fileInput(data), options)) {
@@ -52,6 +66,7 @@ async function otlpRun(data: DataFile, gzip: boolean): Promise<ScenarioResult> {
       records: rows,
       seconds,
       extra: {
+        workers,
         requests: counts.requests,
         MBsent: round(counts.bytes / 1e6),
         bytesPerRecord: round(counts.bytes / rows),

@@ -37,6 +37,18 @@ export interface SourceRef {
   readonly context?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The bytes of each record line as the source wrote them, where the decoder had them (text
+ * files, CloudWatch and Firehose records). One contiguous copy per batch: row i is
+ * `bytes[starts[i], ends[i])`, without leading blanks, trailing blanks, CR or newline.
+ * Sinks that ship the original line (the OTLP body) copy it in one piece.
+ */
+export interface LineText {
+  readonly bytes: Uint8Array;
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
+}
+
 export class FlowBatch {
   /** Enrichment columns by name (`protocol_name`, `flow_class`, …), added by enrichers. */
   readonly extra = new Map<string, Column>();
@@ -53,6 +65,8 @@ export class FlowBatch {
     readonly positions: Float64Array,
     /** Source-native record ids where the source has them (CloudWatch log event ids). */
     readonly recordIds?: readonly string[],
+    /** The original line of each row, when the decoder kept it (batches built otherwise have none). */
+    readonly text?: LineText,
   ) {}
 
   /** The column of a record field (snake_case name) or of an enrichment, or undefined. */
@@ -87,8 +101,16 @@ export class FlowBatch {
     return out;
   }
 
-  /** Row i as the record line AWS wrote (fields in input order, `-` for null). */
+  /**
+   * Row i as the record line AWS wrote: the original line when the batch carries it, else the
+   * fields in input order, space-separated, `-` for null.
+   */
   line(i: number): string {
+    const text = this.text;
+    if (text !== undefined) {
+      const b = text.bytes;
+      return Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8', text.starts[i], text.ends[i]);
+    }
     let s = '';
     for (let c = 0; c < this.columns.length; c++) {
       const v = cellAt(this.columns[c]!, i);

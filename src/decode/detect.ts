@@ -68,6 +68,7 @@ async function* decodeTextStream(
     stats: options.stats,
     origin: input.ref.id,
     headers: true,
+    keepText: options.keepLineText !== false,
   });
   try {
     for await (const chunk of stream) {

@@ -1,4 +1,4 @@
-import { FlowBatch, type SourceRef } from '../batch/flow-batch.js';
+import { FlowBatch, type LineText, type SourceRef } from '../batch/flow-batch.js';
 import type { FieldDef } from '../fields/catalog.js';
 import {
   DEFAULT_FORMAT,
@@ -22,6 +22,8 @@ const ERR_JUNK = ROW_JUNK;
 const EMPTY_F64 = new Float64Array(0);
 const EMPTY_U32 = new Uint32Array(0);
 const NEWLINE = Buffer.from('\n');
+/** Bytes between two kept lines beyond which the text copy starts a new span (skipped junk is not copied). */
+const MAX_TEXT_GAP = 256;
 
 export interface TextBatcherOptions {
   readonly source: SourceRef;
@@ -37,6 +39,8 @@ export interface TextBatcherOptions {
   readonly headers: boolean;
   /** Keep a source-native id per record (CloudWatch event ids). */
   readonly withIds?: boolean;
+  /** Copy each kept line's bytes into the batch (`batch.text`); default true. */
+  readonly keepText?: boolean;
 }
 
 /**
@@ -72,6 +76,22 @@ export class TextBatcher {
   private parser: RowParser = rowParser([]);
   private errField = 0;
   private errAt = 0;
+  /**
+   * The original lines of the current batch: the bytes of consecutive kept lines are copied in
+   * one piece per span (a run of lines of one buffer), not line by line.
+   */
+  private textBuf: Buffer = Buffer.alloc(0);
+  private textPos = 0;
+  private starts = EMPTY_U32;
+  private ends = EMPTY_U32;
+  /** The last batch's rows and bytes per row: the next text buffer is sized from them. */
+  private bytesPerRow = 128;
+  private rowsHint = 1 << 30;
+  /** The pending span: bytes [spanStart, spanEnd) of spanBuf go to textBuf at spanBase. */
+  private spanBuf: Buffer | null = null;
+  private spanStart = 0;
+  private spanEnd = 0;
+  private spanBase = 0;
 
   constructor(private readonly options: TextBatcherOptions) {
     this.source = options.source;
@@ -216,6 +236,7 @@ export class TextBatcher {
   ): void {
     let parser = this.parser;
     const withIds = this.options.withIds === true;
+    const keepText = this.options.keepText !== false;
     let p = start;
     while (p < end) {
       const pos = position < 0 ? ++this.lineNo : position;
@@ -254,12 +275,50 @@ export class TextBatcher {
         p = le + 1;
         continue;
       }
+      // the original line: from its first non-blank byte to its last one
+      if (keepText) {
+        let te = le;
+        while (te > p && buf[te - 1]! <= 32) te--;
+        if (this.spanBuf !== buf || p - this.spanEnd > MAX_TEXT_GAP) this.openSpan(buf, p);
+        const base = this.spanBase - this.spanStart;
+        this.starts[row] = base + p;
+        this.ends[row] = base + te;
+        this.spanEnd = te;
+      }
       p = le + 1;
       this.positions[row] = pos;
       if (withIds) this.ids[row] = id ?? '';
       this.rows = row + 1;
       if (this.rows === this.options.batchSize) this.emit();
     }
+    // buf may be overwritten once this returns (carry, scratch): its lines are copied now
+    this.closeSpan();
+  }
+
+  /** Kept lines from `start` in buf follow: the pending span is copied, a new one starts. */
+  private openSpan(buf: Buffer, start: number): void {
+    this.closeSpan();
+    this.spanBuf = buf;
+    this.spanStart = start;
+    this.spanEnd = start;
+    this.spanBase = this.textPos;
+  }
+
+  /** Copies the pending span of lines into the batch's text. */
+  private closeSpan(): void {
+    const buf = this.spanBuf;
+    if (buf === null) return;
+    this.spanBuf = null;
+    const n = this.spanEnd - this.spanStart;
+    if (n <= 0) return;
+    const need = this.spanBase + n;
+    if (need > this.textBuf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.textBuf.length * 2));
+      this.textBuf.copy(bigger, 0, 0, this.spanBase);
+      this.textBuf = bigger;
+    }
+    buf.copy(this.textBuf, this.spanBase, this.spanStart, this.spanEnd);
+    this.textPos = need;
   }
 
   private describe(status: number, buf: Buffer, s: number, e: number): string {
@@ -343,6 +402,15 @@ export class TextBatcher {
       this.codes.push(this.kinds[f] === STR ? new Uint32Array(size) : EMPTY_U32);
     }
     this.positions = new Float64Array(size);
+    this.starts = new Uint32Array(size);
+    this.ends = new Uint32Array(size);
+    // sized from the last batch's lines, so the copy rarely grows (small batches of records
+    // from CloudWatch or Firehose payloads get small buffers)
+    const rows = Math.min(size, Math.max(64, this.rowsHint));
+    if (this.options.keepText !== false) {
+      this.textBuf = Buffer.allocUnsafe(Math.ceil(rows * this.bytesPerRow * 1.1) + 1024);
+    }
+    this.textPos = 0;
     this.ids = [];
     this.capacity = size;
     this.parser.bind(this.nums, this.codes, this.interners);
@@ -350,6 +418,7 @@ export class TextBatcher {
 
   /** The rows so far become a FlowBatch of the current source. */
   private emit(): void {
+    this.closeSpan();
     const n = this.rows;
     if (n === 0) return;
     const columns = this.fields.map((_def, f) => {
@@ -372,10 +441,27 @@ export class TextBatcher {
       this.source,
       this.positions.subarray(0, n),
       this.options.withIds ? this.ids.slice(0, n) : undefined,
+      this.options.keepText !== false ? this.takeText(n) : undefined,
     );
     this.ready.push(batch);
     this.rows = 0;
     this.capacity = 0;
+  }
+
+  /** The batch's original lines; the next batch gets a buffer of its own. */
+  private takeText(n: number): LineText {
+    const used = this.textPos;
+    this.bytesPerRow = Math.min(4096, Math.max(32, Math.ceil(used / n)));
+    this.rowsHint = n;
+    // a batch cut short (end of input, a header) keeps only what it uses
+    let bytes = this.textBuf.subarray(0, used);
+    if (used * 2 < this.textBuf.length) {
+      bytes = Buffer.allocUnsafeSlow(used);
+      this.textBuf.copy(bytes, 0, 0, used);
+    }
+    this.textBuf = Buffer.alloc(0);
+    this.textPos = 0;
+    return { bytes, starts: this.starts.subarray(0, n), ends: this.ends.subarray(0, n) };
   }
 }
 

@@ -90,6 +90,7 @@ export async function buildPipeline(
     decodeOptions: {
       ...(format ? { format } : {}),
       batchSize: (options['batch-size'] as number | undefined) ?? 8192,
+      keepLineText: sinks.some((s) => s.wantsLineText === true),
     },
     enrichers,
     sinks,

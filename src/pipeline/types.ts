@@ -19,6 +19,11 @@ export interface DecodeOptions {
   /** Records per FlowBatch. */
   readonly batchSize?: number;
   readonly stats: RunStats;
+  /**
+   * Keep each text record's original bytes in `batch.text` (default true). Only sinks that send
+   * the line itself need them (the OTLP body); the pipeline turns the copy off otherwise.
+   */
+  readonly keepLineText?: boolean;
 }
 
 /** Turns one input's bytes into batches; counts malformed lines and NODATA/SKIPDATA in `stats`. */
@@ -48,6 +53,8 @@ export interface SinkResult {
 
 export interface Sink {
   readonly name: string;
+  /** True when the sink reads `batch.text` (the original record lines). */
+  readonly wantsLineText?: boolean;
   /** Resolves when the batch is accepted into the sink's bounded queue (backpressure). */
   write(batch: FlowBatch): Promise<void>;
   /** Called when one input is done: sinks that commit per input (the store) commit here. */

@@ -8,6 +8,7 @@ import {
   INTEGER,
   LIST,
   TIMESTAMP,
+  UBIGINT,
   UHUGEINT,
   VARCHAR,
 } from '@duckdb/node-api';
@@ -18,8 +19,9 @@ import { StoreError } from './store-error.js';
 /**
  * Appends encoded batches (encode.ts) straight into a table through DuckDB's appender, one
  * DataChunk of 2048 rows at a time with every column of the table: fixed-width entries and
- * validity masks are copied in one block per vector, long strings assigned one by one, the
- * source id set as one constant value, columns the batch lacks marked NULL. This is the path
+ * validity masks are copied in one block per vector, long strings assigned once per distinct
+ * value and vector (see fillLong), the source id set as one constant value, columns the batch
+ * lacks marked NULL. This is the path
  * of an input the store has not seen; the caller holds the transaction that makes the input
  * all-or-nothing.
  */
@@ -40,6 +42,7 @@ const TYPE_OF: Record<string, DuckDBType> = {
   VARCHAR,
   TIMESTAMP,
   UHUGEINT,
+  UBIGINT,
   'VARCHAR[]': LIST(VARCHAR),
 };
 
@@ -50,6 +53,7 @@ const WIDTH: Record<string, number> = {
   TIMESTAMP: 8,
   DOUBLE: 8,
   UHUGEINT: 16,
+  UBIGINT: 8,
   VARCHAR: 16,
 };
 
@@ -123,20 +127,59 @@ function fill(vec: Vector, col: EncodedColumn, off: number, n: number): void {
     return;
   }
   const width = WIDTH[col.type]!;
-  bindings.copy_data_to_vector(vec, 0, col.data!, off * width, n * width);
-  if (col.longRows && col.longRows.length > 0) {
-    // Rows are in order: find this vector's range.
-    const rows = col.longRows;
-    let i = lowerBound(rows, off);
-    const endRow = off + n;
-    for (; i < rows.length && rows[i]! < endRow; i++) {
-      bindings.vector_assign_string_element(vec, rows[i]! - off, col.longValues![i]!);
-    }
-  }
+  const rows = col.longRows;
+  if (rows && rows.length > 0 && rows[rows.length - 1]! >= off) fillLong(vec, col, off, n);
+  else bindings.copy_data_to_vector(vec, 0, col.data!, off * width, n * width);
   if (col.validity) {
     const start = off >> 3;
     setValidity(vec, col.validity, start, Math.min(MASK_BYTES, col.validity.length - start));
   }
+}
+
+/** Per code of a column's long strings: the vector row it was first assigned to, or -1. */
+let firstRow = new Int32Array(256).fill(-1);
+
+/**
+ * A VARCHAR vector with long strings: each distinct long string of the vector is assigned once
+ * (DuckDB copies it into the vector's heap); the entries of the other rows holding it are copies
+ * of that first entry, pointing at the same bytes. Then every entry goes in with one copy.
+ */
+function fillLong(vec: Vector, col: EncodedColumn, off: number, n: number): void {
+  const rows = col.longRows!;
+  const codes = col.longCodes!;
+  const data = col.longData!;
+  const offsets = col.longOffsets!;
+  if (firstRow.length < offsets.length) firstRow = new Int32Array(offsets.length * 2).fill(-1);
+  const end = off + n;
+  const from = lowerBound(rows, off);
+  let to = from;
+  const entries = new Int32Array(col.data!, off * 16, n * 4).slice();
+  try {
+    for (; to < rows.length && rows[to]! < end; to++) {
+      const code = codes[to]!;
+      if (firstRow[code] !== -1) continue;
+      const row = rows[to]! - off;
+      firstRow[code] = row;
+      bindings.vector_assign_string_element_len(vec, row, data.subarray(offsets[code]!, offsets[code + 1]!));
+    }
+    // The assigned entries now point into the vector's string heap: read them back to share them.
+    const assigned = bindings.vector_get_data(vec, n * 16);
+    const current =
+      assigned.byteOffset % 4 === 0
+        ? new Int32Array(assigned.buffer, assigned.byteOffset, n * 4)
+        : new Int32Array(assigned.slice().buffer);
+    for (let i = from; i < to; i++) {
+      const o = 4 * (rows[i]! - off);
+      const f = 4 * firstRow[codes[i]!]!;
+      entries[o] = current[f]!;
+      entries[o + 1] = current[f + 1]!;
+      entries[o + 2] = current[f + 2]!;
+      entries[o + 3] = current[f + 3]!;
+    }
+  } finally {
+    for (let i = from; i < rows.length && rows[i]! < end; i++) firstRow[codes[i]!] = -1;
+  }
+  bindings.copy_data_to_vector(vec, 0, entries.buffer, 0, n * 16);
 }
 
 function fillLists(vec: Vector, values: readonly (readonly string[] | null)[], off: number, n: number): void {

@@ -2,18 +2,20 @@ import { hash } from 'node:crypto';
 import type { Column, FlowBatch } from '../batch/flow-batch.js';
 import { cellAt } from '../batch/flow-batch.js';
 import { findField } from '../fields/catalog.js';
-import { ENRICHMENT_TYPES } from './schema.js';
+import { ADDR_PAIR_COLUMN, ENRICHMENT_TYPES } from './schema.js';
 
 /**
  * A batch turned into the bytes DuckDB's vectors hold, column by column, so that appending is
- * plain memory copies. Built on the main thread and transferred (zero-copy) to the store's
- * worker, which only copies slices into DataChunks: the costly per-value work runs beside
- * DuckDB's, not before it.
+ * plain memory copies. Built in the store's worker thread, beside DuckDB's appends (the main
+ * thread is busy decoding), then copied into DataChunks slice by slice.
  *
  * - INTEGER: int32 per row; BIGINT/TIMESTAMP: int64 per row (two 32-bit words); DOUBLE: float64;
  *   UHUGEINT (uid): 16 bytes per row.
  * - VARCHAR: DuckDB's 16-byte string entries. Strings of up to 12 bytes are inline (length, then
- *   the bytes); longer ones are listed in `long` and assigned by DuckDB's API after the copy.
+ *   the bytes); longer ones (interface ids…) are listed by row with a code into one buffer of
+ *   their distinct UTF-8 values, so each is handed to DuckDB once per vector, not once per row.
+ * - UBIGINT `addr_pair_v4`: both addresses of a record as one number when both are IPv4 in
+ *   canonical dotted form (see `ipv4Pair`), the key top-talkers groups by.
  * - VARCHAR[]: the lists themselves (rare; filled value by value).
  * - `validity`: one bit per row, set = not NULL, so vector k's mask is bytes [k·256, k·256+256).
  */
@@ -25,16 +27,20 @@ export type EncodedType =
   | 'VARCHAR'
   | 'VARCHAR[]'
   | 'TIMESTAMP'
-  | 'UHUGEINT';
+  | 'UHUGEINT'
+  | 'UBIGINT';
 
 export interface EncodedColumn {
   readonly type: EncodedType;
   /** Fixed-width entries (absent for VARCHAR[]). */
   readonly data?: ArrayBuffer;
   readonly validity?: Uint8Array;
-  /** VARCHAR: rows whose string is too long to inline, and those strings. */
+  /** VARCHAR: rows whose string is too long to inline, in order, and each one's code. */
   readonly longRows?: Int32Array;
-  readonly longValues?: readonly string[];
+  readonly longCodes?: Int32Array;
+  /** The distinct long strings as UTF-8: code k is bytes longOffsets[k]..longOffsets[k+1]. */
+  readonly longData?: Uint8Array;
+  readonly longOffsets?: Int32Array;
   /** VARCHAR[]: the lists. */
   readonly lists?: readonly (readonly string[] | null)[];
 }
@@ -78,21 +84,12 @@ export function encodeBatch(batch: FlowBatch, ctx: EncodeContext): EncodedBatch 
   const end = batch.column('end');
   if (start?.kind === 'num') columns.push(['start_time', int64Column(start.values, n, 1e6, 'TIMESTAMP')]);
   if (end?.kind === 'num') columns.push(['end_time', int64Column(end.values, n, 1e6, 'TIMESTAMP')]);
+  const pair = pairColumn(batch.column('srcaddr'), batch.column('dstaddr'), n);
+  if (pair) columns.push([ADDR_PAIR_COLUMN, pair]);
   columns.push(['uid', uidColumn(batch, ctx)]);
   columns.push(['position', int64Column(batch.positions, n, 1, 'BIGINT')]);
   columns.push(['ingested_at', int64Column(new Float64Array(n).fill(ctx.ingestedAt), n, 1, 'TIMESTAMP')]);
   return { sourceId: batch.source.id, length: n, columns };
-}
-
-/** Every ArrayBuffer of an encoded batch, for postMessage's transfer list. */
-export function transferables(b: EncodedBatch): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  for (const [, c] of b.columns) {
-    if (c.data) out.push(c.data);
-    if (c.validity) out.push(c.validity.buffer as ArrayBuffer);
-    if (c.longRows) out.push(c.longRows.buffer as ArrayBuffer);
-  }
-  return out;
 }
 
 function encodeColumn(col: Column, type: EncodedType, n: number): EncodedColumn {
@@ -185,14 +182,51 @@ function uidColumn(batch: FlowBatch, ctx: EncodeContext): EncodedColumn {
   return { type: 'UHUGEINT', data: out.buffer };
 }
 
+/** Distinct long strings of a column, numbered in first-seen order, packed as UTF-8. */
+class LongStrings {
+  readonly rows: number[] = [];
+  readonly codes: number[] = [];
+  private readonly chunks: Buffer[] = [];
+  private readonly offsets: number[] = [0];
+  private bytes = 0;
+
+  /** Adds a string (already UTF-8) and returns its code. */
+  add(utf8: Buffer): number {
+    this.chunks.push(utf8);
+    this.bytes += utf8.length;
+    this.offsets.push(this.bytes);
+    return this.offsets.length - 2;
+  }
+
+  use(row: number, code: number): void {
+    this.rows.push(row);
+    this.codes.push(code);
+  }
+
+  columnParts(): Pick<EncodedColumn, 'longRows' | 'longCodes' | 'longData' | 'longOffsets'> {
+    // Copied into buffers of their own: Buffer.concat may return a view of Node's shared pool.
+    const data = new Uint8Array(this.bytes);
+    let at = 0;
+    for (const c of this.chunks) {
+      data.set(c, at);
+      at += c.length;
+    }
+    return {
+      longRows: Int32Array.from(this.rows),
+      longCodes: Int32Array.from(this.codes),
+      longData: data,
+      longOffsets: Int32Array.from(this.offsets),
+    };
+  }
+}
+
 /** 16-byte string entries for every row, encoded once per distinct dictionary value. */
 function textEntries(col: Column, n: number): Omit<EncodedColumn, 'type'> {
   const out = new Int32Array(4 * n);
   const validity = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
-  const longRows: number[] = [];
-  const longValues: string[] = [];
+  const long = new LongStrings();
   if (col.kind === 'str') {
-    const { words, long } = encodeDictionary(col.dict);
+    const { words, longCode } = encodeDictionary(col.dict, long);
     const codes = col.codes;
     for (let i = 0; i < n; i++) {
       const code = codes[i]!;
@@ -200,10 +234,9 @@ function textEntries(col: Column, n: number): Omit<EncodedColumn, 'type'> {
         validity[i >> 3]! &= ~(1 << (i & 7));
         continue;
       }
-      const text = long[code];
-      if (text !== undefined) {
-        longRows.push(i);
-        longValues.push(text);
+      const lc = longCode[code]!;
+      if (lc >= 0) {
+        long.use(i, lc);
         continue;
       }
       const w = 4 * code;
@@ -224,30 +257,94 @@ function textEntries(col: Column, n: number): Omit<EncodedColumn, 'type'> {
       const text = Array.isArray(v) ? v.join(',') : String(v);
       const utf8 = Buffer.from(text, 'utf8');
       if (utf8.length > INLINE_BYTES) {
-        longRows.push(i);
-        longValues.push(text);
+        long.use(i, long.add(utf8));
         continue;
       }
       scratch.setUint32(i * 16, utf8.length, true);
       new Uint8Array(out.buffer, i * 16 + 4, INLINE_BYTES).set(utf8);
     }
   }
-  return { data: out.buffer, validity, longRows: Int32Array.from(longRows), longValues };
+  return { data: out.buffer, validity, ...long.columnParts() };
 }
 
-function encodeDictionary(dict: readonly string[]): { words: Int32Array; long: (string | undefined)[] } {
+/** Inline entries per dictionary code, and for long values their code in `long` (else -1). */
+function encodeDictionary(
+  dict: readonly string[],
+  long: LongStrings,
+): { words: Int32Array; longCode: Int32Array } {
   const bytes = new Uint8Array(dict.length * 16);
-  const long: (string | undefined)[] = new Array(dict.length);
+  const longCode = new Int32Array(dict.length).fill(-1);
   const view = new DataView(bytes.buffer);
   for (let code = 1; code < dict.length; code++) {
-    const text = dict[code]!;
-    const utf8 = Buffer.from(text, 'utf8');
+    const utf8 = Buffer.from(dict[code]!, 'utf8');
     if (utf8.length > INLINE_BYTES) {
-      long[code] = text;
+      longCode[code] = long.add(utf8);
       continue;
     }
     view.setUint32(code * 16, utf8.length, true);
     bytes.set(utf8, code * 16 + 4);
   }
-  return { words: new Int32Array(bytes.buffer), long };
+  return { words: new Int32Array(bytes.buffer), longCode };
+}
+
+/**
+ * `addr_pair_v4` for every row: source address in the high 32 bits, destination in the low,
+ * NULL unless both are canonical dotted IPv4. Parsed once per dictionary value.
+ */
+function pairColumn(src: Column | undefined, dst: Column | undefined, n: number): EncodedColumn | undefined {
+  if (src?.kind !== 'str' || dst?.kind !== 'str') return undefined;
+  const srcInt = dictionaryIpv4(src.dict);
+  const dstInt = dictionaryIpv4(dst.dict);
+  const out = new Int32Array(2 * n);
+  const validity = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
+  const sc = src.codes;
+  const dc = dst.codes;
+  for (let i = 0; i < n; i++) {
+    const a = srcInt[sc[i]!]!;
+    const b = dstInt[dc[i]!]!;
+    if (a < 0 || b < 0) {
+      validity[i >> 3]! &= ~(1 << (i & 7));
+      continue;
+    }
+    // Little-endian uint64: the low word (destination) first.
+    out[2 * i] = b | 0;
+    out[2 * i + 1] = a | 0;
+  }
+  return { type: 'UBIGINT', data: out.buffer, validity };
+}
+
+/** Each dictionary value as an IPv4 number, or -1 (NULL, IPv6, anything not canonical). */
+function dictionaryIpv4(dict: readonly string[]): Float64Array {
+  const out = new Float64Array(dict.length).fill(-1);
+  for (let code = 1; code < dict.length; code++) out[code] = ipv4Number(dict[code]!);
+  return out;
+}
+
+/**
+ * A canonical dotted IPv4 address (four decimal octets 0–255, no leading zeros) as a number,
+ * else -1. Only canonical text qualifies, so the number turns back into exactly the same text.
+ */
+export function ipv4Number(text: string): number {
+  const len = text.length;
+  if (len < 7 || len > 15) return -1;
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i <= len; i++) {
+    const c = i < len ? text.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || octet > 255) return -1;
+      value = value * 256 + octet;
+      dots++;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) return -1;
+    if (digits > 0 && octet === 0) return -1; // leading zero
+    octet = octet * 10 + (c - 48);
+    if (++digits > 3) return -1;
+  }
+  return dots === 4 ? value : -1;
 }

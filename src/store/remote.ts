@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FlowBatch } from '../batch/flow-batch.js';
-import { type EncodeContext, encodeBatch, transferables } from './encode.js';
+import type { StoreSettings } from './store.js';
 import { StoreError } from './store-error.js';
-import { uidHighWords } from './uid.js';
 import { type StoreReply, type StoreRequest, toWire } from './wire.js';
 
 /** Appends sent to the worker before `append` waits for one to finish (backpressure). */
@@ -20,7 +19,7 @@ export class RemoteStore {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly inFlight: Promise<StoreReply>[] = [];
-  private readonly inputs = new Map<string, { dedup: boolean; context: EncodeContext }>();
+  private readonly inputs = new Set<string>();
   private failure: Error | undefined;
   private exited = false;
 
@@ -37,7 +36,7 @@ export class RemoteStore {
     });
   }
 
-  static async open(path: string): Promise<RemoteStore> {
+  static async open(path: string, settings: StoreSettings = {}): Promise<RemoteStore> {
     // Under tsx the sources are .ts; built, they are .js beside this file.
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const url = new URL(`./store-worker${ext}`, import.meta.url);
@@ -51,7 +50,7 @@ export class RemoteStore {
         : new Worker(url);
     const store = new RemoteStore(worker);
     try {
-      await store.call({ op: 'open', path });
+      await store.call({ op: 'open', path, settings });
     } catch (err) {
       await worker.terminate();
       throw err;
@@ -63,24 +62,16 @@ export class RemoteStore {
     if (this.failure) throw this.failure;
     if (batch.length === 0) return;
     const id = batch.source.id;
-    let input = this.inputs.get(id);
-    if (!input) {
-      // First batch of an input: the worker opens its transaction and says which path it takes.
+    if (!this.inputs.has(id)) {
+      // First batch of an input: the worker opens its transaction (and checks for its records).
       await this.drain();
-      const reply = await this.call({ op: 'begin', sourceId: id });
-      input = {
-        dedup: reply.ok && reply.dedup === true,
-        context: { uidHigh: uidHighWords(id), ingestedAt: Date.now() * 1000 },
-      };
-      this.inputs.set(id, input);
+      await this.call({ op: 'begin', sourceId: id });
+      this.inputs.add(id);
     }
-    if (input.dedup) {
-      this.inFlight.push(this.send({ op: 'append', batch: toWire(batch) }));
-    } else {
-      // Encoded here, beside the worker's appends; the buffers move to the worker without a copy.
-      const encoded = encodeBatch(batch, input.context);
-      this.inFlight.push(this.send({ op: 'appendEncoded', batch: encoded }, transferables(encoded)));
-    }
+    // The batch is copied to the worker as it is (structured clone; other sinks keep using it)
+    // and encoded there: decoding on this thread is the slower half of an ingest, so the
+    // encoding goes beside DuckDB's appends, not before them.
+    this.inFlight.push(this.send({ op: 'append', batch: toWire(batch) }));
     while (this.inFlight.length > MAX_IN_FLIGHT) this.check(await this.inFlight.shift()!);
   }
 
@@ -121,12 +112,12 @@ export class RemoteStore {
     throw reply.store ? new StoreError(reply.error) : new Error(reply.error);
   }
 
-  private send(req: Request, transfer: ArrayBuffer[] = []): Promise<StoreReply> {
+  private send(req: Request): Promise<StoreReply> {
     if (this.exited) return Promise.reject(this.failure ?? new Error('store worker is gone'));
     const id = this.nextId++;
     return new Promise<StoreReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...req, id } as StoreRequest, transfer);
+      this.worker.postMessage({ ...req, id } as StoreRequest);
     });
   }
 

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Cell, readTable } from './output.js';
 import { type ReportDef, type ReportSection, TOP_TALKERS_BY_PACKETS } from './reports.js';
-import { FLOWS_TABLE, quoteIdent } from './schema.js';
+import { FLOWS_TABLE, quoteIdent, RECORDS_TABLE } from './schema.js';
 import { autoInterval, formatDuration } from './time.js';
 
 export interface ReportOptions {
@@ -50,7 +50,10 @@ export async function runReport(
   const usesInterval = sections.some((s) => s.sql.includes('{interval}'));
   const interval = usesInterval ? (options.interval ?? (await autoBucket(con, filter))) : undefined;
   if ((def.preludeNeeds ?? []).every((n) => present.has(n))) {
-    for (const sql of def.prelude ?? []) await con.run(fill(sql, filter, options.limit, interval));
+    const fast = def.fastPrelude;
+    const needs = fast ? [...fast.needs, ...(filter === 'TRUE' ? [] : ['end'])] : [];
+    const prelude = fast && (await hasPhysicalColumns(con, needs)) ? fast.sql : (def.prelude ?? []);
+    for (const sql of prelude) await con.run(fill(sql, filter, options.limit, interval));
   }
   const results: SectionResult[] = [];
   for (const section of sections) {
@@ -109,6 +112,16 @@ async function presentColumns(con: DuckDBConnection, names: readonly string[]): 
   );
   const row = (await con.runAndReadAll(`SELECT ${probes.join(', ')}`)).getRowsJS()[0]!;
   return new Set(candidates.filter((_, i) => row[i] === true));
+}
+
+/** Whether the store's physical table exists with all of `names` (a lake has no such table). */
+async function hasPhysicalColumns(con: DuckDBConnection, names: readonly string[]): Promise<boolean> {
+  const r = await con.runAndReadAll(
+    `SELECT column_name FROM information_schema.columns
+     WHERE table_name = '${RECORDS_TABLE}' AND table_schema = 'main' AND table_catalog = current_database()`,
+  );
+  const existing = new Set(r.getRowsJS().map((row) => String(row[0])));
+  return names.every((n) => existing.has(n));
 }
 
 async function autoBucket(con: DuckDBConnection, filter: string): Promise<number> {

@@ -19,6 +19,11 @@ export interface ReportDef {
   readonly prelude?: readonly string[];
   /** Columns the prelude needs; when missing, the prelude is skipped (its sections say so too). */
   readonly preludeNeeds?: readonly string[];
+  /**
+   * The same prelude over the store's physical table, used instead when `flow_records` has
+   * every column of `needs` (a store, not a lake; `end` too when --since/--until filter).
+   */
+  readonly fastPrelude?: { readonly needs: readonly string[]; readonly sql: readonly string[] };
   readonly sections: readonly ReportSection[];
 }
 
@@ -47,12 +52,44 @@ FROM flows
 WHERE {filter}
 GROUP BY srcaddr, dstaddr`;
 
+/**
+ * TALKER_PAIRS over `flow_records`: pairs of canonical IPv4 addresses are grouped by the one
+ * number `addr_pair_v4` and turned back into text per pair (not per record); every other record
+ * (IPv6, missing addresses) is grouped by text. The two parts never hold the same pair, so the
+ * table is the same as TALKER_PAIRS makes, minus the pair with no address at all, which no
+ * section shows.
+ */
+const TALKER_PAIRS_FAST = `CREATE OR REPLACE TEMP TABLE talker_pairs AS
+SELECT concat_ws('.', k >> 56, (k >> 48) & 255, (k >> 40) & 255, (k >> 32) & 255) AS srcaddr,
+  concat_ws('.', (k >> 24) & 255, (k >> 16) & 255, (k >> 8) & 255, k & 255) AS dstaddr,
+  bytes, packets, flows
+FROM (
+  SELECT addr_pair_v4 AS k, sum(bytes) AS bytes, sum(packets) AS packets, count(*) AS flows
+  FROM flow_records
+  WHERE {filter} AND addr_pair_v4 IS NOT NULL
+  GROUP BY addr_pair_v4
+)
+UNION ALL
+SELECT srcaddr, dstaddr, sum(bytes) AS bytes, sum(packets) AS packets, count(*) AS flows
+FROM flow_records
+WHERE {filter} AND addr_pair_v4 IS NULL AND (srcaddr IS NOT NULL OR dstaddr IS NOT NULL)
+GROUP BY srcaddr, dstaddr`;
+
 function talkerSection(keys: string, where: string, order: 'bytes' | 'packets'): string {
   return `SELECT ${keys}, sum(bytes) AS bytes, sum(packets) AS packets, sum(flows) AS flows
 FROM talker_pairs
 WHERE ${where}
 GROUP BY ${keys}
 ORDER BY ${order} DESC NULLS LAST, ${keys}
+LIMIT {limit}`;
+}
+
+/** talker_pairs already holds one row per pair: the pairs section only filters and ranks. */
+function pairsSection(order: 'bytes' | 'packets'): string {
+  return `SELECT srcaddr, dstaddr, bytes, packets, CAST(flows AS HUGEINT) AS flows
+FROM talker_pairs
+WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL
+ORDER BY ${order} DESC NULLS LAST, srcaddr, dstaddr
 LIMIT {limit}`;
 }
 
@@ -70,7 +107,7 @@ const talkers = (order: 'bytes' | 'packets'): ReportSection[] => [
   {
     title: `Top pairs by ${order}`,
     needs: ['srcaddr', 'dstaddr', order],
-    sql: talkerSection('srcaddr, dstaddr', 'srcaddr IS NOT NULL AND dstaddr IS NOT NULL', order),
+    sql: pairsSection(order),
   },
 ];
 
@@ -89,6 +126,10 @@ export const REPORTS: readonly ReportDef[] = [
     summary: 'Sources, destinations and pairs moving the most bytes (or packets: --by packets)',
     prelude: [TALKER_PAIRS],
     preludeNeeds: ['srcaddr', 'dstaddr'],
+    fastPrelude: {
+      needs: ['srcaddr', 'dstaddr', 'bytes', 'packets', 'addr_pair_v4'],
+      sql: [TALKER_PAIRS_FAST],
+    },
     sections: talkers('bytes'),
   },
   {

@@ -9,7 +9,15 @@ import { FIELDS, type FieldType } from '../fields/catalog.js';
  * which keeps appends fast. Fields no record had read as NULL through the view.
  */
 
-export type SqlType = 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'VARCHAR[]' | 'TIMESTAMP' | 'UHUGEINT';
+export type SqlType =
+  | 'INTEGER'
+  | 'BIGINT'
+  | 'DOUBLE'
+  | 'VARCHAR'
+  | 'VARCHAR[]'
+  | 'TIMESTAMP'
+  | 'UHUGEINT'
+  | 'UBIGINT';
 
 export interface StoreColumn {
   readonly name: string;
@@ -19,6 +27,25 @@ export interface StoreColumn {
 export const FLOWS_TABLE = 'flows';
 /** The physical table behind the `flows` view. */
 export const RECORDS_TABLE = 'flow_records';
+
+/**
+ * A physical column not shown in `flows`: `srcaddr` and `dstaddr` as one number (source in the
+ * high 32 bits) when both are canonical dotted IPv4, else NULL. top-talkers groups by it, which
+ * is several times faster than grouping by two strings; the text comes back from the number.
+ */
+export const ADDR_PAIR_COLUMN = 'addr_pair_v4';
+export const ADDR_PAIR_TYPE: SqlType = 'UBIGINT';
+const HIDDEN_COLUMNS: ReadonlySet<string> = new Set([ADDR_PAIR_COLUMN]);
+
+/** A canonical dotted IPv4 address, as a regular expression (the encoder's `ipv4Number` rule). */
+const IPV4_OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const IPV4_CANONICAL = `${IPV4_OCTET}(\\.${IPV4_OCTET}){3}`;
+
+/** SQL computing `addr_pair_v4` from two address expressions (the staged, re-ingest path). */
+export function addrPairSql(src: string, dst: string): string {
+  return `CASE WHEN regexp_full_match(${src}, '${IPV4_CANONICAL}') AND regexp_full_match(${dst}, '${IPV4_CANONICAL}')
+    THEN (CAST(ipv4_int(${src}) AS UBIGINT) << 32) | CAST(ipv4_int(${dst}) AS UBIGINT) END`;
+}
 
 const FIELD_SQL_TYPE: Record<FieldType, SqlType> = { int32: 'INTEGER', int64: 'BIGINT', string: 'VARCHAR' };
 
@@ -80,7 +107,9 @@ export function flowsViewSql(present: ReadonlyMap<string, string>): string {
   );
   for (const c of META_COLUMNS) if (c.name !== 'uid') select.push(quoteIdent(c.name));
   select.push(`${RECORD_UID_SQL} AS record_uid`, 'uid');
-  for (const name of present.keys()) if (!meta.has(name) && !fields.has(name)) select.push(quoteIdent(name));
+  for (const name of present.keys()) {
+    if (!meta.has(name) && !fields.has(name) && !HIDDEN_COLUMNS.has(name)) select.push(quoteIdent(name));
+  }
   return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS SELECT\n  ${select.join(',\n  ')}\nFROM ${RECORDS_TABLE}`;
 }
 

@@ -17,15 +17,12 @@ async function handle(req: StoreRequest): Promise<StoreReply> {
   try {
     switch (req.op) {
       case 'open':
-        store = await FlowStore.open(req.path);
+        store = await FlowStore.open(req.path, req.settings);
         return { id: req.id, ok: true };
       case 'begin':
         return { id: req.id, ok: true, dedup: await need().beginInput(req.sourceId) };
       case 'append':
         await need().append(fromWire(req.batch));
-        return { id: req.id, ok: true };
-      case 'appendEncoded':
-        await need().appendEncoded(req.batch);
         return { id: req.id, ok: true };
       case 'commit':
         return { id: req.id, ok: true, value: await need().commit(req.sourceId) };

@@ -1,6 +1,6 @@
 import { type Column, FlowBatch } from '../batch/flow-batch.js';
 import type { FieldDef } from '../fields/catalog.js';
-import type { EncodedBatch } from './encode.js';
+import type { StoreSettings } from './store.js';
 
 /**
  * A FlowBatch as plain data for postMessage to the store's worker thread (typed arrays are
@@ -36,10 +36,9 @@ export function fromWire(w: WireBatch): FlowBatch {
 }
 
 export type StoreRequest =
-  | { readonly id: number; readonly op: 'open'; readonly path: string }
+  | { readonly id: number; readonly op: 'open'; readonly path: string; readonly settings: StoreSettings }
   | { readonly id: number; readonly op: 'begin'; readonly sourceId: string }
   | { readonly id: number; readonly op: 'append'; readonly batch: WireBatch }
-  | { readonly id: number; readonly op: 'appendEncoded'; readonly batch: EncodedBatch }
   | { readonly id: number; readonly op: 'commit'; readonly sourceId: string }
   | { readonly id: number; readonly op: 'abort'; readonly sourceId: string }
   | { readonly id: number; readonly op: 'close' };

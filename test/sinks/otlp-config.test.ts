@@ -130,6 +130,25 @@ describe('OTLP options through the shared resolver', () => {
     assert.equal(cfg.timeoutMs, 1500);
   });
 
+  it('gzip level: default 1, FLOWLENS_OTLP_GZIP_LEVEL or the flag, 1–9 only', () => {
+    assert.equal(
+      resolveOtlpConfig(resolveOptions(OTLP_OPTIONS, { env: {} }), {}, () => undefined).gzipLevel,
+      1,
+    );
+    const env = { FLOWLENS_OTLP_GZIP_LEVEL: '6' };
+    assert.equal(resolveOtlpConfig(resolveOptions(OTLP_OPTIONS, { env }), env, () => undefined).gzipLevel, 6);
+    const flagged = resolveOptions(OTLP_OPTIONS, { env, flags: { 'otlp-gzip-level': '9' } });
+    assert.equal(resolveOtlpConfig(flagged, env, () => undefined).gzipLevel, 9);
+    assert.throws(
+      () => resolveOptions(OTLP_OPTIONS, { env: { FLOWLENS_OTLP_GZIP_LEVEL: '0' } }),
+      /FLOWLENS_OTLP_GZIP_LEVEL/,
+    );
+    assert.throws(
+      () => resolveOptions(OTLP_OPTIONS, { env: {}, flags: { 'otlp-gzip-level': '10' } }),
+      /otlp-gzip-level/,
+    );
+  });
+
   it('a flag beats the environment', () => {
     const env = { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' };
     const options = resolveOptions(OTLP_OPTIONS, { env, flags: { 'otlp-protocol': 'http/protobuf' } });

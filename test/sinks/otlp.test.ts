@@ -139,6 +139,53 @@ describe('otlp sink: every record arrives, attribute for attribute', () => {
     }
   });
 
+  it('gzip with many small requests: compressed while the next is encoded, every record once', async () => {
+    const rx = await http();
+    const sent = batches(1200, 100);
+    const settings = testSettings({ maxRequestBytes: 8 * 1024 });
+    const { result } = await drive(
+      await otlpSink(config(rx.url, 'http/protobuf', { gzip: true }), settings),
+      sent,
+    );
+    assertExactlyOnce(sent, rx.accepted);
+    assert.equal(result.delivered, 1200);
+    assert.ok(rx.requests.length > 20, `${rx.requests.length} requests`);
+    for (const req of rx.requests) assert.equal(req.headers['content-encoding'], 'gzip');
+    assert.equal(result.details?.requests, rx.requests.length);
+  });
+
+  it('gzip level: level 9 requests are no larger than level 1, and both decode to the same records', async () => {
+    const sizes: number[] = [];
+    for (const gzipLevel of [1, 9]) {
+      const rx = await http();
+      const sent = batches(500);
+      const { result } = await drive(
+        await otlpSink(config(rx.url, 'http/protobuf', { gzip: true, gzipLevel })),
+        sent,
+      );
+      assert.equal(result.delivered, 500);
+      assertExactlyOnce(sent, rx.accepted);
+      sizes.push(rx.requests.reduce((n, r) => n + r.rawBytes, 0));
+    }
+    assert.ok(sizes[1]! <= sizes[0]!, `level 9 ${sizes[1]} bytes, level 1 ${sizes[0]}`);
+  });
+
+  it('gzip: a 400 fails fast with a request still compressing; everything is accounted for', async () => {
+    const rx = await http(({ index }) =>
+      index === 2 ? { kind: 'error', status: 400, message: 'bad request' } : { kind: 'ok' },
+    );
+    const settings = testSettings({ maxRequestBytes: 8 * 1024 });
+    const { result, written, writeError } = await drive(
+      await otlpSink(config(rx.url, 'http/protobuf', { gzip: true }), settings),
+      batches(3000, 100),
+    );
+    assert.match(writeError ?? '', /HTTP 400: bad request/);
+    assert.equal(result.details?.retries, 0);
+    assert.equal(result.delivered, rx.accepted.length);
+    assert.equal(result.delivered + result.failed, written);
+    assert.ok(written < 3000);
+  });
+
   it('sends configured headers', async () => {
     const rx = await http();
     const sent = batches(10);

@@ -248,6 +248,7 @@ describe('docs/reports.md', () => {
     for (const def of REPORTS) {
       assert.ok(doc.includes(`## ${def.name}\n`), def.name);
       for (const sql of def.prelude ?? []) assert.ok(doc.includes(sql), `${def.name} prelude`);
+      for (const sql of def.fastPrelude?.sql ?? []) assert.ok(doc.includes(sql), `${def.name} fast prelude`);
       for (const s of def.sections) assert.ok(doc.includes(s.sql), `${def.name}: ${s.title}`);
     }
   });

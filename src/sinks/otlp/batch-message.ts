@@ -1,4 +1,4 @@
-import { type Column, FlowBatch, type SourceRef } from '../../batch/flow-batch.js';
+import { type Column, FlowBatch, type LineText, type SourceRef } from '../../batch/flow-batch.js';
 import type { FieldDef } from '../../fields/catalog.js';
 
 /** A FlowBatch as plain data for postMessage (typed arrays and string arrays clone cheaply). */
@@ -9,6 +9,7 @@ export interface BatchMessage {
   readonly source: SourceRef;
   readonly positions: Float64Array;
   readonly recordIds?: readonly string[];
+  readonly text?: LineText;
   readonly extra: ReadonlyArray<readonly [string, Column]>;
 }
 
@@ -20,12 +21,13 @@ export function toMessage(batch: FlowBatch): BatchMessage {
     source: batch.source,
     positions: batch.positions,
     ...(batch.recordIds ? { recordIds: batch.recordIds } : {}),
+    ...(batch.text ? { text: batch.text } : {}),
     extra: [...batch.extra],
   };
 }
 
 export function fromMessage(m: BatchMessage): FlowBatch {
-  const batch = new FlowBatch(m.fields, m.columns, m.length, m.source, m.positions, m.recordIds);
+  const batch = new FlowBatch(m.fields, m.columns, m.length, m.source, m.positions, m.recordIds, m.text);
   for (const [name, col] of m.extra) batch.extra.set(name, col);
   return batch;
 }

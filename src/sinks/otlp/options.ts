@@ -12,6 +12,13 @@ const otelEnv = (suffix: string, own: string): string[] => [
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 
+/**
+ * Encode in the main thread. One worker measured no faster on the shared 2-core machine (no
+ * idle core to overlap with) and took peak RSS from ~130 MB to ~195 MB, next to the 200 MB
+ * budget: see docs/otlp-performance.md. `--otlp-workers 1` is for hosts with idle cores.
+ */
+export const DEFAULT_OTLP_WORKERS = 0;
+
 export const OTLP_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'otlp-endpoint',
@@ -48,6 +55,15 @@ export const OTLP_OPTIONS: readonly OptionSpec[] = [
     description: 'Request compression',
   },
   {
+    name: 'otlp-gzip-level',
+    type: 'int',
+    min: 1,
+    max: 9,
+    default: 1,
+    description: 'zlib level of gzip-compressed requests (1: fastest, 9: smallest)',
+    placeholder: 'n',
+  },
+  {
     name: 'otlp-timeout',
     type: 'int',
     min: 0,
@@ -82,7 +98,7 @@ export const OTLP_OPTIONS: readonly OptionSpec[] = [
     type: 'int',
     min: 0,
     max: 16,
-    default: 0,
+    default: DEFAULT_OTLP_WORKERS,
     description:
       'Worker threads that map, encode and send while the main thread decodes (0: encode in the main thread)',
     placeholder: 'n',

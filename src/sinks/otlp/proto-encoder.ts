@@ -197,7 +197,10 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     this.planBatch = batch;
     const plan = hasPlanner(this.mapping) ? this.mapping.plan(batch) : null;
     this.planned = plan !== null;
-    if (plan !== null) this.columnar.load(plan, (i) => batch.line(i));
+    if (plan === null) return;
+    const text = batch.text;
+    const lines = text !== undefined && text.starts.length >= batch.length ? text : undefined;
+    this.columnar.load(plan, (i) => batch.line(i), lines);
   }
 
   finish(): { body: Uint8Array; buffer: Buffer } {

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import type { LineText } from '../../batch/flow-batch.js';
 import type { AttributeWriter, OtelPlan } from '../../schema/types.js';
 import { BatchBytes, type CodeBytes, type ColumnValues, NOTHING, type Source } from './batch-bytes.js';
 import { digitCount, putBytes, putDigits, putVarint } from './byte-arena.js';
@@ -17,6 +19,9 @@ const T_AV_DOUBLE = 0x21;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const SPACE = 0x20;
 const DASH = 0x2d;
+
+/** Cached record times (a power of two). */
+const TIME_SLOTS = 1024;
 
 /** Rows sized and written together by `writeRows`. */
 const CHUNK = 128;
@@ -65,12 +70,16 @@ export class PlanRecordWriter {
   private lineText: (i: number) => string = () => '';
   private bodyNums: (Float64Array | null)[] = [];
   private bodyValues: (ColumnValues | null)[] = [];
+  /** The batch's original lines, when it has them and they are valid UTF-8: the body is one copy. */
+  private lineBytes: Uint8Array | null = null;
+  private lineStarts: Uint32Array = new Uint32Array(0);
+  private lineEnds: Uint32Array = new Uint32Array(0);
   /** Per body column of the current row: its cached bytes, or null for digits written in place. */
   private cells: (Uint8Array | null)[] = [];
   private cellLen = new Int32Array(0);
-  private lastTime = Number.NaN;
-  private timeLo = 0;
-  private timeHi = 0;
+  /** timeUnixNano fixed64 bytes of recent record times, direct-mapped by the second (times repeat). */
+  private readonly timeKeys = new Float64Array(TIME_SLOTS).fill(Number.NaN);
+  private readonly timeBytes = new Uint8Array(TIME_SLOTS * 8);
   /** Every op and the body can be sized before writing: records go out column by column. */
   private sizable = false;
   // Per row of the current chunk: its batch row, record length, body text length, write cursor.
@@ -85,8 +94,11 @@ export class PlanRecordWriter {
     private readonly fallback: AttributeWriter,
   ) {}
 
-  /** Compiles the plan of a new batch; `line` gives the record line for the rare slow body. */
-  load(plan: OtelPlan, line: (i: number) => string): void {
+  /**
+   * Compiles the plan of a new batch; `line` gives the record line for the rare slow body, and
+   * `text` the batch's original lines, copied as they are for a `line` body.
+   */
+  load(plan: OtelPlan, line: (i: number) => string, text?: LineText): void {
     this.bytes.reset();
     this.lineText = line;
     this.time = [...plan.time];
@@ -108,6 +120,15 @@ export class PlanRecordWriter {
       }
     }
     this.cells = this.bodyNums.map(() => null);
+    // A protobuf string must be UTF-8: bytes that are not keep the rebuilt body (the decoder's
+    // strings carry replacement characters there). Lines start and end next to ASCII blanks, so
+    // one check of the whole copy covers every line.
+    this.lineBytes = null;
+    if (text !== undefined && body.kind === 'line' && isUtf8(text.bytes)) {
+      this.lineBytes = text.bytes;
+      this.lineStarts = text.starts;
+      this.lineEnds = text.ends;
+    }
     this.cellLen = new Int32Array(this.bodyNums.length);
     this.ops = plan.attributes.map((a) => {
       const op = new Op();
@@ -191,7 +212,11 @@ export class PlanRecordWriter {
       len[k] = (t > 0 ? 9 : 0) + 9 + (this.sevBytes[code] ?? this.encodeSeverity(code)).length;
     }
     if (this.bodyKind === 'line') {
-      if (!this.sizeLines(n)) return false;
+      if (this.lineBytes !== null) {
+        const starts = this.lineStarts;
+        const ends = this.lineEnds;
+        for (let k = 0; k < n; k++) this.bodyLen[k] = ends[idx[k]!]! - starts[idx[k]!]!;
+      } else if (!this.sizeLines(n)) return false;
       const body = this.bodyLen;
       for (let k = 0; k < n; k++) {
         const b = body[k]!;
@@ -315,6 +340,8 @@ export class PlanRecordWriter {
     const buf = w.buf;
     const time = this.time;
     const sevCodes = this.sevCodes;
+    const timeKeys = this.timeKeys;
+    const timeBytes = this.timeBytes;
     for (let k = 0; k < count; k++) {
       const i = idx[k]!;
       const l = len[k]!;
@@ -327,10 +354,10 @@ export class PlanRecordWriter {
         if (!Number.isNaN(t)) break;
       }
       if (t > 0) {
-        if (t !== this.lastTime) this.setTime(t);
+        const slot = (t >>> 0) & (TIME_SLOTS - 1);
+        if (timeKeys[slot] !== t) this.cacheTime(t, slot);
         buf[pos] = T_LR_TIME;
-        buf.writeUInt32LE(this.timeLo, pos + 1);
-        buf.writeUInt32LE(this.timeHi, pos + 5);
+        for (let j = 0, b = slot * 8; j < 8; j++) buf[pos + 1 + j] = timeBytes[b + j]!;
         pos += 9;
       }
       for (let j = 0; j < 9; j++) buf[pos + j] = observed[j]!;
@@ -475,6 +502,21 @@ export class PlanRecordWriter {
       buf[pos++] = T_AV_STRING;
       cursor[k] = putVarint(buf, pos, b);
     }
+    const lines = this.lineBytes;
+    if (lines !== null) {
+      // the original line: one copy per record
+      const starts = this.lineStarts;
+      const base = lines.byteOffset;
+      const ab = lines.buffer;
+      for (let k = 0; k < count; k++) {
+        const i = idx[k]!;
+        const s = starts[i]!;
+        const n = body[k]!;
+        buf.set(new Uint8Array(ab, base + s, n), cursor[k]!);
+        cursor[k]! += n;
+      }
+      return;
+    }
     const cols = this.bodyNums.length;
     for (let c = 0; c < cols; c++) {
       // every cell but the last is followed by its separator
@@ -526,10 +568,10 @@ export class PlanRecordWriter {
       if (!Number.isNaN(t)) break;
     }
     if (t > 0) {
-      if (t !== this.lastTime) this.setTime(t);
+      const slot = (t >>> 0) & (TIME_SLOTS - 1);
+      if (this.timeKeys[slot] !== t) this.cacheTime(t, slot);
       buf[pos] = T_LR_TIME;
-      buf.writeUInt32LE(this.timeLo, pos + 1);
-      buf.writeUInt32LE(this.timeHi, pos + 5);
+      for (let j = 0, b = slot * 8; j < 8; j++) buf[pos + 1 + j] = this.timeBytes[b + j]!;
       pos += 9;
     }
     for (let j = 0; j < 9; j++) buf[pos + j] = observed[j]!;
@@ -669,8 +711,24 @@ export class PlanRecordWriter {
     w.endLen(mark, 2);
   }
 
-  /** The body as the record line: cell lengths first (cached per code, digit counts), then bytes. */
+  /** The body as the record line: the original bytes, else cell lengths first (cached per code, digit counts), then bytes. */
   private writeLine(i: number): void {
+    const lines = this.lineBytes;
+    if (lines !== null) {
+      const s = this.lineStarts[i]!;
+      const n = this.lineEnds[i]! - s;
+      const w = this.w;
+      w.ensure(n + 16);
+      const buf = w.buf;
+      let pos = w.pos;
+      buf[pos++] = T_LR_BODY;
+      pos = putVarint(buf, pos, 1 + varintSize(n) + n);
+      buf[pos++] = T_AV_STRING;
+      pos = putVarint(buf, pos, n);
+      buf.set(new Uint8Array(lines.buffer, lines.byteOffset + s, n), pos);
+      w.pos = pos + n;
+      return;
+    }
     const nums = this.bodyNums;
     const values = this.bodyValues;
     const cells = this.cells;
@@ -737,7 +795,8 @@ export class PlanRecordWriter {
     w.pos += w.buf.write(text, w.pos, 'utf8');
   }
 
-  private setTime(t: number): void {
+  /** Encodes time t into its cache slot. */
+  private cacheTime(t: number, slot: number): void {
     // seconds (fractional allowed) × 1e9 as two 32-bit halves, exact without BigInt
     const whole = Math.floor(t);
     const frac = Math.round((t - whole) * 1e9);
@@ -749,9 +808,16 @@ export class PlanRecordWriter {
       hi += Math.floor(lo / 4294967296);
       lo %= 4294967296;
     }
-    this.lastTime = t;
-    this.timeLo = lo;
-    this.timeHi = hi >>> 0;
+    this.timeKeys[slot] = t;
+    const b = slot * 8;
+    const bytes = this.timeBytes;
+    hi >>>= 0;
+    for (let j = 0; j < 4; j++) {
+      bytes[b + j] = lo & 0xff;
+      bytes[b + 4 + j] = hi & 0xff;
+      lo = Math.floor(lo / 256);
+      hi >>>= 8;
+    }
   }
 
   /** The KeyValue of numText op `op` for a small integer value v. */

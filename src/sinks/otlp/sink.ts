@@ -52,12 +52,18 @@ export async function createOtlpSink(
  */
 class OtlpSink implements Sink {
   readonly name = 'otlp';
+  /** The default body is the original line: one copy per record when the decoder kept it. */
+  readonly wantsLineText = true;
   private readonly delivery: Delivery;
   private readonly encoder: RequestEncoder;
   private readonly pool: Buffer[] = [];
   private open = false;
   private records = 0;
   private readonly limit: number;
+  /** gzip over HTTP: requests are compressed on the thread pool while the next one is encoded. */
+  private readonly pipelined: boolean;
+  /** The request compressed (and then submitted) while the encoder goes on, if any. */
+  private pending: Promise<void> | null = null;
 
   constructor(
     private readonly config: OtlpConfig,
@@ -67,6 +73,7 @@ class OtlpSink implements Sink {
     warn: (message: string) => void,
   ) {
     this.limit = settings.maxRequestBytes;
+    this.pipelined = config.gzip && config.protocol !== 'grpc';
     this.delivery = new Delivery({
       name: 'otlp',
       maxInFlight: settings.maxInFlight,
@@ -128,11 +135,13 @@ class OtlpSink implements Sink {
   /** A finished input goes out now rather than waiting for the next one to fill the request. */
   async endInput(): Promise<void> {
     if (this.open) await this.flush();
+    await this.settle();
   }
 
   async close(): Promise<SinkResult> {
     try {
       if (this.open) await this.flush();
+      await this.settle();
     } catch {
       // counted and reported by the delivery queue
     }
@@ -160,7 +169,6 @@ class OtlpSink implements Sink {
       this.pool.push(buffer);
       return;
     }
-    let payload: Uint8Array;
     let released = false;
     const release = (): void => {
       if (!released) {
@@ -168,8 +176,40 @@ class OtlpSink implements Sink {
         this.pool.push(buffer);
       }
     };
+    const prepared = this.transport.prepare(body);
+    prepared.catch(() => undefined); // a failure is handled in submit, maybe after a wait
+    if (!this.pipelined) {
+      await this.submit(prepared, body, records, release);
+      return;
+    }
+    // This request compresses while the encoder fills the next; the previous one is submitted
+    // first (order kept) and waited for, so at most two requests are being compressed.
+    const previous = this.pending;
+    const current = (previous ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.submit(prepared, body, records, release));
+    current.catch(() => undefined); // awaited by the next flush or by settle
+    this.pending = current;
+    if (previous) await previous;
+  }
+
+  /** Waits for the request still being compressed and submitted. */
+  private async settle(): Promise<void> {
+    const pending = this.pending;
+    this.pending = null;
+    if (pending) await pending;
+  }
+
+  /** Hands a prepared (maybe compressing) request to the delivery queue. */
+  private async submit(
+    prepared: Promise<Uint8Array>,
+    body: Uint8Array,
+    records: number,
+    release: () => void,
+  ): Promise<void> {
+    let payload: Uint8Array;
     try {
-      payload = await this.transport.prepare(body);
+      payload = await prepared;
     } catch (err) {
       release();
       this.delivery.abandon(records);

@@ -1,12 +1,12 @@
 import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
+import { gzip as gzipCb, type ZlibOptions } from 'node:zlib';
 import { HttpClient, httpFailure } from '../../delivery/http.js';
 import type { Outcome } from '../../delivery/queue.js';
-import type { OtlpConfig } from './config.js';
+import { GZIP_LEVEL, type OtlpConfig } from './config.js';
 import { errorMessage, jsonPartialSuccess, protoPartialSuccess } from './response.js';
 import type { OtlpTransport } from './transport.js';
 
-const gzip = promisify(gzipCb);
+const gzip = promisify<Uint8Array, ZlibOptions, Buffer>(gzipCb);
 const USER_AGENT = 'flowlens-otlp-exporter/0.1';
 
 /** OTLP/HTTP (protobuf or JSON) over keep-alive connections. */
@@ -14,6 +14,7 @@ export class HttpTransport implements OtlpTransport {
   private readonly client: HttpClient;
   private readonly json: boolean;
   private readonly where: string;
+  private readonly zlib: ZlibOptions;
 
   constructor(
     private readonly config: OtlpConfig,
@@ -21,6 +22,7 @@ export class HttpTransport implements OtlpTransport {
   ) {
     this.json = config.protocol === 'http/json';
     this.where = `OTLP ${config.url.origin}${config.url.pathname}`;
+    this.zlib = { level: config.gzipLevel ?? GZIP_LEVEL };
     this.client = new HttpClient(
       config.url,
       {
@@ -37,7 +39,7 @@ export class HttpTransport implements OtlpTransport {
 
   /** Compresses (when asked) before the body leaves the encoder's reused buffer. */
   async prepare(body: Uint8Array): Promise<Uint8Array> {
-    return this.config.gzip ? await gzip(body) : body;
+    return this.config.gzip ? await gzip(body, this.zlib) : body;
   }
 
   async send(body: Uint8Array, records: number): Promise<Outcome> {

@@ -27,6 +27,7 @@ interface Lane {
  */
 export class WorkerPoolSink implements Sink {
   readonly name = 'otlp';
+  readonly wantsLineText = true;
   private readonly lanes: Lane[] = [];
   private next = 0;
 

@@ -9,4 +9,19 @@ export const DB_OPTION: OptionSpec = {
   placeholder: 'path',
 };
 
-export const STORE_OPTIONS: readonly OptionSpec[] = [DB_OPTION];
+/**
+ * DuckDB's memory limit while ingesting. Appended data is written to the file as row groups
+ * fill, so what stays cached is only a cache; past the limit DuckDB evicts it (and spills
+ * staging tables to `<db>.tmp`). Keeps an ingest's peak memory bounded whatever the input size.
+ */
+export const STORE_MEMORY_OPTION: OptionSpec = {
+  name: 'store-memory-mb',
+  type: 'int',
+  min: 128,
+  max: 1_048_576,
+  default: 512,
+  description: 'Memory limit of the store while ingesting, in MB',
+  placeholder: 'MB',
+};
+
+export const STORE_OPTIONS: readonly OptionSpec[] = [DB_OPTION, STORE_MEMORY_OPTION];

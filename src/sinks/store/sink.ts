@@ -12,7 +12,8 @@ import type { SinkContext } from '../registry.js';
 export async function create(options: ResolvedOptions, _context: SinkContext): Promise<Sink> {
   const path = typeof options.db === 'string' ? options.db : DEFAULT_DB;
   // The store runs in a worker thread: DuckDB appends overlap with decoding.
-  const store = await RemoteStore.open(path);
+  const memoryMb = typeof options['store-memory-mb'] === 'number' ? options['store-memory-mb'] : undefined;
+  const store = await RemoteStore.open(path, memoryMb === undefined ? {} : { memoryMb });
   let delivered = 0;
   let duplicates = 0;
   let rolledBack = 0;
