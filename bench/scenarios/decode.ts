@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { RunStats } from '../../src/pipeline/stats.js';
 import type { DecodeOptions, SourceInput } from '../../src/pipeline/types.js';
+import { fileInput } from '../../src/sources/files.js';
 import { round, v2File, v2LargeFile } from './baseline.js';
 import type { BenchContext, DataFile, Scenario, ScenarioResult, ScenarioUnavailable } from './types.js';
 
@@ -10,11 +10,7 @@ const NOT_BUILT = /not built yet/i;
 /** gunzip + decode into FlowBatches with the project's decoder; checks the record count. */
 export async function decodeFile(data: DataFile): Promise<ScenarioResult | ScenarioUnavailable> {
   const { decodeInput } = await import('../../src/decode/detect.js');
-  const input: SourceInput = {
-    ref: { id: data.path },
-    size: data.bytes,
-    open: (offset?: number) => createReadStream(data.path, offset ? { start: offset } : {}),
-  };
+  const input: SourceInput = fileInput(data.path, data.bytes);
   const stats = new RunStats();
   // As the pipeline decodes when no sink reads the original lines (see DecodeOptions.keepLineText).
   const options: DecodeOptions = { stats, batchSize: 8192, keepLineText: false };

@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { RunStats } from '../../src/pipeline/stats.js';
 import type { DecodeOptions, Enricher, SourceInput } from '../../src/pipeline/types.js';
+import { fileInput } from '../../src/sources/files.js';
 import { round, v2File } from './baseline.js';
 import type { BenchContext, DataFile, Scenario, ScenarioResult, ScenarioUnavailable } from './types.js';
 
@@ -15,11 +15,7 @@ async function decodeAndEnrich(data: DataFile): Promise<ScenarioResult | Scenari
   const building = performance.now();
   const enrichers: Enricher[] = await buildEnrichers({ enrich: ['all'] });
   const buildMs = performance.now() - building;
-  const input: SourceInput = {
-    ref: { id: data.path },
-    size: data.bytes,
-    open: (offset?: number) => createReadStream(data.path, offset ? { start: offset } : {}),
-  };
+  const input: SourceInput = fileInput(data.path, data.bytes);
   const stats = new RunStats();
   // As the pipeline decodes when no sink reads the original lines (see DecodeOptions.keepLineText).
   const options: DecodeOptions = { stats, batchSize: 8192, keepLineText: false };

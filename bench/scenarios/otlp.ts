@@ -1,17 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { RunStats } from '../../src/pipeline/stats.js';
-import type { DecodeOptions, SourceInput } from '../../src/pipeline/types.js';
+import type { DecodeOptions } from '../../src/pipeline/types.js';
+import { fileInput } from '../../src/sources/files.js';
 import { type CountingReceiver, startCountingReceiver } from '../receivers/spawn.js';
 import { round, v2File, v2LargeFile } from './baseline.js';
 import type { BenchContext, DataFile, Scenario, ScenarioResult } from './types.js';
-
-function fileInput(data: DataFile): SourceInput {
-  return {
-    ref: { id: data.path },
-    size: data.bytes,
-    open: (offset?: number) => createReadStream(data.path, offset ? { start: offset } : {}),
-  };
-}
 
 /**
  * decodeInput → otel mapping → OTLP/HTTP protobuf sink (shared delivery queue) → a receiver in
@@ -52,7 +44,7 @@ async function otlpRun(data: DataFile, gzip: boolean): Promise<ScenarioResult> {
     const options: DecodeOptions = { stats, batchSize: 8192, keepLineText: true };
     const started = performance.now();
     let rows = 0;
-    for await (const batch of decodeInput(fileInput(data), options)) {
+    for await (const batch of decodeInput(fileInput(data.path, data.bytes), options)) {
       rows += batch.length;
       await sink.write(batch);
     }
@@ -156,7 +148,10 @@ export const otlpSdk: Scenario = {
       const stats = new RunStats();
       let sent = 0;
       const started = performance.now();
-      outer: for await (const batch of decodeInput(fileInput(data), { stats, batchSize: 8192 })) {
+      outer: for await (const batch of decodeInput(fileInput(data.path, data.bytes), {
+        stats,
+        batchSize: 8192,
+      })) {
         for (let i = 0; i < batch.length; i++) {
           if (sent === limit) break outer;
           const attrs = new AttributeCollector();

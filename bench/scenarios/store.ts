@@ -42,7 +42,7 @@ async function ingest(data: DataFile, db: string, enrich: string[]): Promise<Sce
   const { resolveOptions } = await import('../../src/config/options.js');
   const { buildPipeline, INGEST_OPTIONS } = await import('../../src/pipeline/build.js');
   const { runPipeline } = await import('../../src/pipeline/run.js');
-  const { fileInput } = await import('../../src/store/file-input.js');
+  const { fileInput } = await import('../../src/sources/files.js');
   const options = resolveOptions(INGEST_OPTIONS(), { flags: { db, enrich }, env: {} });
   const started = performance.now();
   const plan = await buildPipeline([fileInput(data.path)], options, { env: {}, log: () => undefined });

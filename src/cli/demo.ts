@@ -7,7 +7,7 @@ import { buildPipeline, INGEST_OPTIONS } from '../pipeline/build.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { runPipeline } from '../pipeline/run.js';
 import type { SourceInput } from '../pipeline/types.js';
-import { fileInput } from '../store/file-input.js';
+import { fileInput } from '../sources/files.js';
 import { openStoreReader } from '../store/open.js';
 import { runReport } from '../store/report-run.js';
 import { reportText } from '../store/report-text.js';

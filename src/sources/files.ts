@@ -3,7 +3,8 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceInput } from '../pipeline/types.js';
 
-const READ_CHUNK = 256 * 1024;
+/** Read size of local files: large reads keep zlib and the parser busy with few callbacks. */
+export const READ_CHUNK = 1024 * 1024;
 
 /** A local file: streamed from `offset`, and readable by range (Parquet). */
 export function fileInput(path: string, size?: number): SourceInput {

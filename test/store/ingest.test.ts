@@ -9,7 +9,7 @@ import { resolveField } from '../../src/fields/catalog.js';
 import { writeSample } from '../../src/generate/index.js';
 import { buildPipeline, INGEST_OPTIONS } from '../../src/pipeline/build.js';
 import { runPipeline } from '../../src/pipeline/run.js';
-import { fileInput } from '../../src/store/file-input.js';
+import { fileInput } from '../../src/sources/files.js';
 import { openStoreReader } from '../../src/store/open.js';
 import { FlowStore } from '../../src/store/store.js';
 import { batchFromLines, tempDir } from './helpers.js';
