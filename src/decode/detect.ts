@@ -92,14 +92,7 @@ async function* decodeJsonStream(
 ): AsyncGenerator<FlowBatch> {
   const origin = input.ref.id;
   const stats = options.stats;
-  const payloads = new PayloadDecoder({
-    stats,
-    ...(options.format ? { format: options.format } : {}),
-    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-    origin,
-    source: input.ref,
-    fromFile: true,
-  });
+  const payloads = filePayloads(input, options);
   const splitter = new JsonSplitter(origin, {
     document: (bytes, line) => {
       let doc: unknown;
@@ -125,19 +118,12 @@ async function* decodeJsonStream(
       stats.addMalformed({ source: origin, line, message: 'text outside a JSON document', sample });
     },
   });
-  try {
-    for await (const chunk of stream) {
-      splitter.push(chunk);
-      yield* payloads.take();
-    }
-    splitter.end();
-    payloads.end();
-  } catch (err) {
-    payloads.end();
-    yield* payloads.take();
-    throw err;
-  }
-  yield* payloads.take();
+  yield* pumpPayloads(
+    stream,
+    payloads,
+    (chunk) => splitter.push(chunk),
+    () => splitter.end(),
+  );
 }
 
 /** One base64 payload per line (CloudWatch payloads copied out of an event, say). */
@@ -148,14 +134,7 @@ async function* decodeBase64Stream(
 ): AsyncGenerator<FlowBatch> {
   const origin = input.ref.id;
   const stats = options.stats;
-  const payloads = new PayloadDecoder({
-    stats,
-    ...(options.format ? { format: options.format } : {}),
-    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-    origin,
-    source: input.ref,
-    fromFile: true,
-  });
+  const payloads = filePayloads(input, options);
   let lineNo = 0;
   let carry: Buffer[] = [];
   let carrySize = 0;
@@ -170,28 +149,58 @@ async function* decodeBase64Stream(
       stats.addMalformed({ source: origin, line: lineNo, message: err.message, sample: text.slice(0, 160) });
     }
   };
+  const feed = (chunk: Buffer): void => {
+    let start = 0;
+    let nl = chunk.indexOf(10);
+    while (nl !== -1) {
+      const part = chunk.subarray(start, nl);
+      onLine(carrySize ? Buffer.concat([...carry, part]) : part);
+      carry = [];
+      carrySize = 0;
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
+    if (start < chunk.length) {
+      carry.push(Buffer.from(chunk.subarray(start)));
+      carrySize += chunk.length - start;
+      if (carrySize > MAX_JSON_BYTES * 2) {
+        throw new DecodeError(`${origin}: line ${lineNo + 1} is longer than ${MAX_JSON_BYTES * 2} bytes`);
+      }
+    }
+  };
+  yield* pumpPayloads(stream, payloads, feed, () => {
+    if (carrySize) onLine(Buffer.concat(carry));
+  });
+}
+
+/** A PayloadDecoder for JSON or base64 payloads read from a file or stream. */
+function filePayloads(input: SourceInput, options: DecodeOptions): PayloadDecoder {
+  return new PayloadDecoder({
+    stats: options.stats,
+    ...(options.format ? { format: options.format } : {}),
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    origin: input.ref.id,
+    source: input.ref,
+    fromFile: true,
+  });
+}
+
+/**
+ * Feeds each chunk to `feed` and yields the batches completed after it; `finish` handles what
+ * is left at the end. When reading fails, the batches completed before the failure come first.
+ */
+async function* pumpPayloads(
+  stream: AsyncIterable<Buffer>,
+  payloads: PayloadDecoder,
+  feed: (chunk: Buffer) => void,
+  finish: () => void,
+): AsyncGenerator<FlowBatch> {
   try {
     for await (const chunk of stream) {
-      let start = 0;
-      let nl = chunk.indexOf(10);
-      while (nl !== -1) {
-        const part = chunk.subarray(start, nl);
-        onLine(carrySize ? Buffer.concat([...carry, part]) : part);
-        carry = [];
-        carrySize = 0;
-        start = nl + 1;
-        nl = chunk.indexOf(10, start);
-      }
-      if (start < chunk.length) {
-        carry.push(Buffer.from(chunk.subarray(start)));
-        carrySize += chunk.length - start;
-        if (carrySize > MAX_JSON_BYTES * 2) {
-          throw new DecodeError(`${origin}: line ${lineNo + 1} is longer than ${MAX_JSON_BYTES * 2} bytes`);
-        }
-      }
+      feed(chunk);
       yield* payloads.take();
     }
-    if (carrySize) onLine(Buffer.concat(carry));
+    finish();
     payloads.end();
   } catch (err) {
     payloads.end();
