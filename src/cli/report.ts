@@ -29,7 +29,8 @@ export interface ProgressReporter {
 export function progressReporter(out: Writable & { isTTY?: boolean }): ProgressReporter {
   const tty = out.isTTY === true;
   const started = Date.now();
-  let last = 0;
+  // Plain output starts after the first interval: a line at 0 records says nothing.
+  let last = tty ? 0 : started;
   let lastLine = '';
   let current = '';
   const line = (stats: RunStats): string => {
