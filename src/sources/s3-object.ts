@@ -1,5 +1,6 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type { SourceRef } from '../batch/flow-batch.js';
+import { backoffDelay, DEFAULT_RETRY, sleep } from '../delivery/backoff.js';
 import type { SourceInput } from '../pipeline/types.js';
 import { isNoSuchKey, s3ErrorText } from './s3-client.js';
 
@@ -15,7 +16,7 @@ export interface S3ObjectSpec {
 export interface S3ReadOptions {
   /** Ranged re-reads allowed after the stream fails midway. */
   readonly retries?: number;
-  /** First pause before a re-read; doubles each time. */
+  /** Ceiling of the first pause before a re-read (full jitter, doubling each time). */
   readonly backoffMs?: number;
   log?(message: string): void;
 }
@@ -124,7 +125,7 @@ export class S3ObjectInput implements SourceInput {
             );
           }
           this.options.log?.(`${this.ref.id}: read failed at byte ${pos} (${s3ErrorText(err)}); resuming`);
-          await sleep((this.options.backoffMs ?? 200) * 2 ** (failures - 1));
+          await sleep(this.rereadDelay(failures));
           if (end !== undefined && pos >= end) return;
           response = await this.rangedGet(pos);
           end = expectedEnd(response, pos) ?? end;
@@ -134,6 +135,15 @@ export class S3ObjectInput implements SourceInput {
       // Also reached when the consumer stops early: release the connection.
       destroyBody(response);
     }
+  }
+
+  /** The pause before re-read number `failures`: the delivery stage's backoff with jitter. */
+  private rereadDelay(failures: number): number {
+    const first = this.options.backoffMs ?? 200;
+    return backoffDelay(
+      { ...DEFAULT_RETRY, initialDelayMs: first, maxDelayMs: Math.max(first, 10_000) },
+      failures,
+    );
   }
 
   /**
@@ -171,7 +181,7 @@ export class S3ObjectInput implements SourceInput {
             start + got,
           );
         }
-        await sleep((this.options.backoffMs ?? 200) * 2 ** (failures - 1));
+        await sleep(this.rereadDelay(failures));
       }
     }
     return out;
@@ -238,8 +248,4 @@ function expectedEnd(r: GetObjectCommandOutput, from: number): number | undefine
 function destroyBody(r: GetObjectCommandOutput): void {
   const body = r.Body as { destroy?: () => void } | undefined;
   body?.destroy?.();
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
