@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { Column, FlowBatch } from '../batch/flow-batch.js';
 import { cellAt } from '../batch/flow-batch.js';
 import { findField } from '../fields/catalog.js';
-import { ADDR_PAIR_COLUMN, ENRICHMENT_TYPES } from './schema.js';
+import { ADDR_PAIR_COLUMN, ENRICHMENT_TYPES, type SqlType } from './schema.js';
 
 /**
  * A batch turned into the bytes DuckDB's vectors hold, column by column, so that appending is
@@ -20,18 +20,8 @@ import { ADDR_PAIR_COLUMN, ENRICHMENT_TYPES } from './schema.js';
  * - `validity`: one bit per row, set = not NULL, so vector k's mask is bytes [k·256, k·256+256).
  */
 
-export type EncodedType =
-  | 'INTEGER'
-  | 'BIGINT'
-  | 'DOUBLE'
-  | 'VARCHAR'
-  | 'VARCHAR[]'
-  | 'TIMESTAMP'
-  | 'UHUGEINT'
-  | 'UBIGINT';
-
 export interface EncodedColumn {
-  readonly type: EncodedType;
+  readonly type: SqlType;
   /** Fixed-width entries (absent for VARCHAR[]). */
   readonly data?: ArrayBuffer;
   readonly validity?: Uint8Array;
@@ -62,11 +52,11 @@ const INLINE_BYTES = 12;
 const TWO_32 = 4294967296;
 
 /** The type a column gets in `flow_records`: the catalog's, flowlens's for known enrichments, else by kind. */
-export function columnType(name: string, col: Column): EncodedType {
+export function columnType(name: string, col: Column): SqlType {
   const field = findField(name);
   if (field?.known) return field.type === 'int32' ? 'INTEGER' : field.type === 'int64' ? 'BIGINT' : 'VARCHAR';
   const known = ENRICHMENT_TYPES[name];
-  if (known) return known as EncodedType;
+  if (known) return known;
   return col.kind === 'list' ? 'VARCHAR[]' : col.kind === 'num' ? 'DOUBLE' : 'VARCHAR';
 }
 
@@ -92,7 +82,7 @@ export function encodeBatch(batch: FlowBatch, ctx: EncodeContext): EncodedBatch 
   return { sourceId: batch.source.id, length: n, columns };
 }
 
-function encodeColumn(col: Column, type: EncodedType, n: number): EncodedColumn {
+function encodeColumn(col: Column, type: SqlType, n: number): EncodedColumn {
   switch (type) {
     case 'INTEGER':
       return int32Column(numbers(col, n), n);

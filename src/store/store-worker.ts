@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
+import { fromMessage } from '../batch/message.js';
 import { FlowStore, StoreError } from './store.js';
-import { fromWire, type StoreReply, type StoreRequest } from './wire.js';
+import type { StoreReply, StoreRequest } from './wire.js';
 
 /**
  * The store's worker thread: owns the DuckDB connection, so appending (DuckDB's appender runs
@@ -22,7 +23,7 @@ async function handle(req: StoreRequest): Promise<StoreReply> {
       case 'begin':
         return { id: req.id, ok: true, dedup: await need().beginInput(req.sourceId) };
       case 'append':
-        await need().append(fromWire(req.batch));
+        await need().append(fromMessage(req.batch));
         return { id: req.id, ok: true };
       case 'commit':
         return { id: req.id, ok: true, value: await need().commit(req.sourceId) };

@@ -1,44 +1,18 @@
-import { type Column, FlowBatch } from '../batch/flow-batch.js';
-import type { FieldDef } from '../fields/catalog.js';
+import type { FlowBatch } from '../batch/flow-batch.js';
+import { type BatchMessage, toMessage } from '../batch/message.js';
 import type { StoreSettings } from './store.js';
 
 /**
- * A FlowBatch as plain data for postMessage to the store's worker thread (typed arrays are
- * copied by structured clone; the batch stays usable by other sinks). `record_uid` is left
- * out: the store derives it (uid.ts), so its million distinct strings need not travel.
+ * Batches go to the store's worker without their line bytes and without `record_uid`: the
+ * store derives the uid itself (uid.ts), so a million distinct strings need not travel.
  */
-export interface WireBatch {
-  readonly fields: readonly FieldDef[];
-  readonly columns: readonly Column[];
-  readonly length: number;
-  readonly source: FlowBatch['source'];
-  readonly positions: Float64Array;
-  readonly recordIds?: readonly string[];
-  readonly extra: ReadonlyArray<readonly [string, Column]>;
-}
-
-export function toWire(batch: FlowBatch): WireBatch {
-  return {
-    fields: batch.fields,
-    columns: batch.columns,
-    length: batch.length,
-    source: batch.source,
-    positions: batch.positions,
-    ...(batch.recordIds ? { recordIds: batch.recordIds } : {}),
-    extra: [...batch.extra].filter(([name]) => name !== 'record_uid'),
-  };
-}
-
-export function fromWire(w: WireBatch): FlowBatch {
-  const batch = new FlowBatch(w.fields, w.columns, w.length, w.source, w.positions, w.recordIds);
-  for (const [name, col] of w.extra) batch.extra.set(name, col);
-  return batch;
-}
+export const toWire = (batch: FlowBatch): BatchMessage =>
+  toMessage(batch, { withoutText: true, omitExtra: ['record_uid'] });
 
 export type StoreRequest =
   | { readonly id: number; readonly op: 'open'; readonly path: string; readonly settings: StoreSettings }
   | { readonly id: number; readonly op: 'begin'; readonly sourceId: string }
-  | { readonly id: number; readonly op: 'append'; readonly batch: WireBatch }
+  | { readonly id: number; readonly op: 'append'; readonly batch: BatchMessage }
   | { readonly id: number; readonly op: 'commit'; readonly sourceId: string }
   | { readonly id: number; readonly op: 'abort'; readonly sourceId: string }
   | { readonly id: number; readonly op: 'close' };

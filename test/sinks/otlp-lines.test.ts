@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FlowBatch } from '../../src/batch/flow-batch.js';
+import { fromMessage, toMessage } from '../../src/batch/message.js';
 import { decodeInput } from '../../src/decode/detect.js';
 import { RunStats } from '../../src/pipeline/stats.js';
 import type { SourceInput } from '../../src/pipeline/types.js';
 import { otelMapping } from '../../src/schema/otel.js';
 import type { OtelMapping } from '../../src/schema/types.js';
-import { fromMessage, toMessage } from '../../src/sinks/otlp/batch-message.js';
 import { ProtoRequestEncoder } from '../../src/sinks/otlp/proto-encoder.js';
 import { SCOPE } from '../../src/sinks/otlp/sink.js';
 import { decodeProtoRequest } from '../receivers/otlp-proto.js';

@@ -1,7 +1,7 @@
+import type { BatchMessage } from '../../batch/message.js';
 import type { DeliverySettings } from '../../delivery/options.js';
 import type { SinkResult } from '../../pipeline/types.js';
 import type { SchemaOptions } from '../../schema/types.js';
-import type { BatchMessage } from './batch-message.js';
 import type { OtlpConfig } from './config.js';
 
 /** OtlpConfig as structured-clone data (URL and Buffer do not cross threads as such). */

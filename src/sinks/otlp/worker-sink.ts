@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { FlowBatch } from '../../batch/flow-batch.js';
+import { toMessage } from '../../batch/message.js';
 import type { DeliverySettings } from '../../delivery/options.js';
 import type { Sink, SinkResult } from '../../pipeline/types.js';
 import type { SchemaOptions } from '../../schema/types.js';
-import { toMessage } from './batch-message.js';
 import type { OtlpConfig } from './config.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.js';
 

@@ -3,8 +3,8 @@
  * its own sink (encoder, buffer pool, delivery queue). Messages are handled one at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { fromMessage } from '../../batch/message.js';
 import { otelMapping } from '../../schema/otel.js';
-import { fromMessage } from './batch-message.js';
 import type { OtlpConfig } from './config.js';
 import { createOtlpSink } from './sink.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.js';
