@@ -70,18 +70,11 @@ async function* decodeTextStream(
     headers: true,
     keepText: options.keepLineText !== false,
   });
-  try {
-    for await (const chunk of stream) {
-      batcher.push(chunk);
-      yield* batcher.take();
-    }
-    batcher.end();
-  } catch (err) {
-    batcher.abandon();
-    yield* batcher.take();
-    throw err;
-  }
-  yield* batcher.take();
+  yield* pump(stream, batcher, {
+    feed: (chunk) => batcher.push(chunk),
+    finish: () => batcher.end(),
+    abandon: () => batcher.abandon(),
+  });
 }
 
 /** A stream of JSON documents: one per line, or back to back. */
@@ -118,12 +111,14 @@ async function* decodeJsonStream(
       stats.addMalformed({ source: origin, line, message: 'text outside a JSON document', sample });
     },
   });
-  yield* pumpPayloads(
-    stream,
-    payloads,
-    (chunk) => splitter.push(chunk),
-    () => splitter.end(),
-  );
+  yield* pump(stream, payloads, {
+    feed: (chunk) => splitter.push(chunk),
+    finish: () => {
+      splitter.end();
+      payloads.end();
+    },
+    abandon: () => payloads.end(),
+  });
 }
 
 /** One base64 payload per line (CloudWatch payloads copied out of an event, say). */
@@ -168,8 +163,13 @@ async function* decodeBase64Stream(
       }
     }
   };
-  yield* pumpPayloads(stream, payloads, feed, () => {
-    if (carrySize) onLine(Buffer.concat(carry));
+  yield* pump(stream, payloads, {
+    feed,
+    finish: () => {
+      if (carrySize) onLine(Buffer.concat(carry));
+      payloads.end();
+    },
+    abandon: () => payloads.end(),
   });
 }
 
@@ -186,28 +186,27 @@ function filePayloads(input: SourceInput, options: DecodeOptions): PayloadDecode
 }
 
 /**
- * Feeds each chunk to `feed` and yields the batches completed after it; `finish` handles what
- * is left at the end. When reading fails, the batches completed before the failure come first.
+ * Feeds each chunk of the stream to a batcher and yields the batches completed after it;
+ * `finish` flushes what is left at the end. When reading fails, `abandon` closes the batcher
+ * and the batches completed before the failure come out before the error.
  */
-async function* pumpPayloads(
+async function* pump(
   stream: AsyncIterable<Buffer>,
-  payloads: PayloadDecoder,
-  feed: (chunk: Buffer) => void,
-  finish: () => void,
+  batches: { take(): Iterable<FlowBatch> },
+  steps: { feed(chunk: Buffer): void; finish(): void; abandon(): void },
 ): AsyncGenerator<FlowBatch> {
   try {
     for await (const chunk of stream) {
-      feed(chunk);
-      yield* payloads.take();
+      steps.feed(chunk);
+      yield* batches.take();
     }
-    finish();
-    payloads.end();
+    steps.finish();
   } catch (err) {
-    payloads.end();
-    yield* payloads.take();
+    steps.abandon();
+    yield* batches.take();
     throw err;
   }
-  yield* payloads.take();
+  yield* batches.take();
 }
 
 function startsBase64Payload(head: Buffer, at: number): boolean {
