@@ -1,7 +1,7 @@
 import { cellAt, type FlowBatch } from '../batch/flow-batch.js';
 import { protocolName } from '../enrich/protocols.js';
 import type { Document, DocumentSchema } from './types.js';
-import { addressFamily, isoTime, viewOf } from './view.js';
+import { addressFamily, ENDPOINT_RULE_COLUMNS, isoTime, viewOf } from './view.js';
 
 /**
  * Elastic Common Schema documents, after Elastic's `aws.vpcflow` integration: nested objects
@@ -42,12 +42,7 @@ export const ECS_FIELDS: readonly (readonly [column: string, path: string])[] = 
 /** Columns mapped to core ECS fields (by the table or by the rules in `document`). */
 const ECS_CONSUMED = new Set([
   ...ECS_FIELDS.map(([c]) => c),
-  'srcaddr',
-  'dstaddr',
-  'pkt_srcaddr',
-  'pkt_dstaddr',
-  'protocol',
-  'protocol_name',
+  ...ENDPOINT_RULE_COLUMNS,
   'start',
   'end',
   'action',

@@ -1,7 +1,7 @@
 import { cellAt, type FlowBatch } from '../batch/flow-batch.js';
 import { protocolName } from '../enrich/protocols.js';
 import type { Document, DocumentSchema } from './types.js';
-import { viewOf } from './view.js';
+import { ENDPOINT_RULE_COLUMNS, viewOf } from './view.js';
 
 /**
  * OCSF 1.1 Network Activity (class_uid 4001) as Amazon Security Lake writes VPC flow logs.
@@ -87,12 +87,7 @@ const OCSF_CONSUMED = new Set([
   'account_id',
   'region',
   'az_id',
-  'srcaddr',
-  'dstaddr',
-  'pkt_srcaddr',
-  'pkt_dstaddr',
-  'protocol',
-  'protocol_name',
+  ...ENDPOINT_RULE_COLUMNS,
   'tcp_flags',
   'bytes',
   'packets',

@@ -20,7 +20,7 @@ import type {
   OtelStrSource,
   SchemaOptions,
 } from './types.js';
-import { addressFamily, type BatchView, isoTime, viewOf } from './view.js';
+import { addressFamily, type BatchView, ENDPOINT_RULE_COLUMNS, isoTime, viewOf } from './view.js';
 
 /**
  * The OpenTelemetry log-record mapping, after the OpenTelemetry Collector's VPC flow log
@@ -115,18 +115,7 @@ export const OTEL_ATTRIBUTES: readonly (readonly [column: string, attribute: str
 ];
 
 /** Columns consumed by the rules in `attributes` and `resource` rather than the table. */
-const SPECIAL = new Set([
-  'srcaddr',
-  'dstaddr',
-  'pkt_srcaddr',
-  'pkt_dstaddr',
-  'protocol',
-  'protocol_name',
-  'type',
-  'flow_direction',
-  'account_id',
-  'region',
-]);
+const SPECIAL = new Set([...ENDPOINT_RULE_COLUMNS, 'type', 'flow_direction', 'account_id', 'region']);
 
 const IO_DIRECTION: Readonly<Record<string, string>> = { egress: 'transmit', ingress: 'receive' };
 

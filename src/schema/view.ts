@@ -57,3 +57,16 @@ export function addressFamily(address: string | null): 'ipv4' | 'ipv6' | null {
   if (address === null) return null;
   return address.includes(':') ? 'ipv6' : 'ipv4';
 }
+
+/**
+ * Columns every schema maps by rule rather than by its table: the endpoints (the packet-level
+ * address when present, else the interface-side one) and the protocol.
+ */
+export const ENDPOINT_RULE_COLUMNS = [
+  'srcaddr',
+  'dstaddr',
+  'pkt_srcaddr',
+  'pkt_dstaddr',
+  'protocol',
+  'protocol_name',
+] as const;
