@@ -4,6 +4,7 @@ import { DecodeError, MAX_JSON_BYTES, sampleOf } from './errors.js';
 import { JsonSplitter } from './json.js';
 import { decodeParquet } from './parquet.js';
 import { PayloadDecoder } from './payload.js';
+import { enriched, pump } from './pump.js';
 import {
   asBuffers,
   firstContentByte,
@@ -14,15 +15,16 @@ import {
   isParquet,
   peek,
 } from './stream.js';
-import { TextBatcher } from './text.js';
+import { DEFAULT_BATCH_SIZE, decodeTextStream } from './text-stream.js';
 
-export const DEFAULT_BATCH_SIZE = 8192;
+export { DEFAULT_BATCH_SIZE };
 
 /**
  * The decoder of every input: the kind is read from the content, never from the name.
  * gzip (one or several members) is unwrapped first; then Parquet (`PAR1`), JSON documents
  * (CloudWatch Logs payloads, Firehose records and requests), base64 payloads, or text
- * records with or without a header line.
+ * records with or without a header line. With `options.enrich`, batches come out enriched
+ * (text on decode threads is enriched there).
  */
 export async function* decodeInput(input: SourceInput, options: DecodeOptions): AsyncIterable<FlowBatch> {
   const origin = input.ref.id;
@@ -32,7 +34,7 @@ export async function* decodeInput(input: SourceInput, options: DecodeOptions): 
   });
   const first = await peek(raw, hasBytes(4));
   if (isParquet(first.head)) {
-    yield* decodeParquet(input, first.stream, options);
+    yield* enriched(decodeParquet(input, first.stream, options), options);
     return;
   }
   const plain = isGzip(first.head) ? gunzipStream(first.stream, origin) : first.stream;
@@ -41,11 +43,11 @@ export async function* decodeInput(input: SourceInput, options: DecodeOptions): 
   if (at < 0) return; // empty (or only whitespace): no records
   const c = content.head[at]!;
   if (c === 0x7b) {
-    yield* decodeJsonStream(input, content.stream, options);
+    yield* enriched(decodeJsonStream(input, content.stream, options), options);
     return;
   }
   if (startsBase64Payload(content.head, at)) {
-    yield* decodeBase64Stream(input, content.stream, options);
+    yield* enriched(decodeBase64Stream(input, content.stream, options), options);
     return;
   }
   if (looksBinary(content.head)) {
@@ -53,28 +55,6 @@ export async function* decodeInput(input: SourceInput, options: DecodeOptions): 
     throw new DecodeError(`${origin}: not flow logs: binary content that is neither gzip nor Parquet`, 0);
   }
   yield* decodeTextStream(input, content.stream, options);
-}
-
-/** Text records: S3 objects, plain files, stdin. A header line sets the field order. */
-async function* decodeTextStream(
-  input: SourceInput,
-  stream: AsyncIterable<Buffer>,
-  options: DecodeOptions,
-): AsyncGenerator<FlowBatch> {
-  const batcher = new TextBatcher({
-    source: input.ref,
-    ...(options.format ? { format: options.format } : {}),
-    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-    stats: options.stats,
-    origin: input.ref.id,
-    headers: true,
-    keepText: options.keepLineText !== false,
-  });
-  yield* pump(stream, batcher, {
-    feed: (chunk) => batcher.push(chunk),
-    finish: () => batcher.end(),
-    abandon: () => batcher.abandon(),
-  });
 }
 
 /** A stream of JSON documents: one per line, or back to back. */
@@ -183,30 +163,6 @@ function filePayloads(input: SourceInput, options: DecodeOptions): PayloadDecode
     source: input.ref,
     fromFile: true,
   });
-}
-
-/**
- * Feeds each chunk of the stream to a batcher and yields the batches completed after it;
- * `finish` flushes what is left at the end. When reading fails, `abandon` closes the batcher
- * and the batches completed before the failure come out before the error.
- */
-async function* pump(
-  stream: AsyncIterable<Buffer>,
-  batches: { take(): Iterable<FlowBatch> },
-  steps: { feed(chunk: Buffer): void; finish(): void; abandon(): void },
-): AsyncGenerator<FlowBatch> {
-  try {
-    for await (const chunk of stream) {
-      steps.feed(chunk);
-      yield* batches.take();
-    }
-    steps.finish();
-  } catch (err) {
-    steps.abandon();
-    yield* batches.take();
-    throw err;
-  }
-  yield* batches.take();
 }
 
 function startsBase64Payload(head: Buffer, at: number): boolean {

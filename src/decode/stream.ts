@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import { createGunzip, type ZlibOptions } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { DecodeError } from './errors.js';
 
 /** Chunks as Buffers (no copy), counting the bytes read. */
@@ -88,42 +87,82 @@ export function isParquet(head: Buffer): boolean {
  * yielded; then a DecodeError names the input and the compressed byte offset.
  */
 export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: string): AsyncGenerator<Buffer> {
-  // Large output chunks keep zlib's per-chunk JavaScript work small next to the parsing; a
-  // read-ahead of two chunks lets zlib (on the thread pool) inflate while the main thread parses.
-  const zlibOptions: ZlibOptions & { readableHighWaterMark: number } = {
-    chunkSize: 1024 * 1024,
-    readableHighWaterMark: 2 * 1024 * 1024,
+  // Large output chunks keep zlib's per-chunk JavaScript work small next to the parsing.
+  const z = createGunzip({ chunkSize: 1024 * 1024 });
+  // Output is taken as zlib produces it ('data'), not read from the stream's buffer: a stream
+  // that fails drops what it buffered, and every byte before the damage must come out. Memory
+  // stays bounded because the next compressed chunk is written only once the previous one is
+  // inflated: at most two chunks' output wait here.
+  const out: Buffer[] = [];
+  let failure: unknown;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
   };
-  const z = createGunzip(zlibOptions);
-  let fed = 0;
-  async function* counted(): AsyncGenerator<Buffer> {
-    for await (const c of source) {
-      fed += c.length;
-      yield c;
-    }
-  }
-  const input = Readable.from(counted(), { objectMode: false, highWaterMark: 1 });
-  let readError: unknown;
-  input.on('error', (err) => {
-    readError = err;
-    z.destroy(err);
+  const until = async (ready: () => boolean): Promise<void> => {
+    while (!ready()) await new Promise<void>((r) => (wake = r));
+  };
+  z.on('data', (c: Buffer) => {
+    out.push(c);
+    notify();
   });
-  input.pipe(z);
+  z.on('error', (err) => {
+    failure ??= err;
+    notify();
+  });
+  z.on('end', () => {
+    ended = true;
+    notify();
+  });
+  let fed = 0;
+  let inflating = 0;
+  const write = (c: Buffer): void => {
+    inflating++;
+    z.write(c, () => {
+      inflating--;
+      notify();
+    });
+  };
+  let readFailed = false;
+  let readError: unknown;
   try {
-    for await (const out of z) yield out as Buffer;
-  } catch (err) {
-    if (readError !== undefined) throw readError;
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('Z_')) {
-      // Cut off: the damage is where the input ends. Damaged: where zlib stopped reading.
-      const cut = code === 'Z_BUF_ERROR';
-      const offset = cut ? fed : Math.min(z.bytesWritten, fed);
-      const why = cut ? 'cut off' : `damaged (${(err as Error).message})`;
-      throw new DecodeError(`${origin}: gzip stream ${why} at compressed byte ${offset}`, offset);
+    try {
+      for await (const c of source) {
+        fed += c.length;
+        // one chunk inflating on the thread pool while the output of the one before is parsed
+        await until(() => inflating === 0 || failure !== undefined);
+        if (failure !== undefined) break;
+        write(c);
+        while (out.length > 0) yield out.shift()!;
+      }
+    } catch (err) {
+      // The input broke off (a read error): what was inflated from it still comes out first.
+      readFailed = true;
+      readError = err;
     }
-    throw err;
+    if (readFailed) await until(() => inflating === 0 || failure !== undefined);
+    else if (failure === undefined) {
+      z.end();
+      await until(() => ended || failure !== undefined);
+    }
+    while (out.length > 0) yield out.shift()!;
   } finally {
-    input.destroy();
     z.destroy();
   }
+  if (readFailed) throw readError;
+  if (failure !== undefined) throw gzipError(failure, origin, fed, z.bytesWritten);
+}
+
+/** zlib's failure as a DecodeError at the compressed offset of the damage. */
+function gzipError(err: unknown, origin: string, fed: number, inflated: number): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('Z_')) return err;
+  // Cut off: the damage is where the input ends. Damaged: where zlib stopped reading.
+  const cut = code === 'Z_BUF_ERROR';
+  const offset = cut ? fed : Math.min(inflated, fed);
+  const why = cut ? 'cut off' : `damaged (${(err as Error).message})`;
+  return new DecodeError(`${origin}: gzip stream ${why} at compressed byte ${offset}`, offset);
 }

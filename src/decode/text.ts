@@ -65,6 +65,7 @@ export class TextBatcher {
   private formatOrigin: string;
   private source: SourceRef;
   private origin: string;
+  private stats: RunStats;
   private readonly internerByColumn = new Map<string, ByteInterner>();
   private readonly ready: FlowBatch[] = [];
   /** Stream mode: the line number of the last line seen, and the bytes of a partial line. */
@@ -96,6 +97,7 @@ export class TextBatcher {
   constructor(private readonly options: TextBatcherOptions) {
     this.source = options.source;
     this.origin = options.origin;
+    this.stats = options.stats;
     this.formatOrigin = options.formatOrigin ?? (options.format ? '--format' : 'the default v2 format');
     this.setFields((options.format ?? DEFAULT_FORMAT).fields);
   }
@@ -115,6 +117,19 @@ export class TextBatcher {
   /** The name malformed lines are reported under from now on. */
   setOrigin(origin: string): void {
     this.origin = origin;
+  }
+
+  /** Counts go to `stats` from now on (a decode worker counts each segment on its own). */
+  useStats(stats: RunStats): void {
+    this.stats = stats;
+  }
+
+  /**
+   * Stream mode: the next byte pushed starts line `lineNo + 1` (a decode worker gets segments
+   * of a stream that start at known line numbers). Only between whole lines.
+   */
+  startLine(lineNo: number): void {
+    this.lineNo = lineNo;
   }
 
   /** Sets the field order (a header line, or a format given by the caller). */
@@ -338,13 +353,8 @@ export class TextBatcher {
 
   /** A header line switches the field order; returns false when the line is not a header. */
   private headerLine(buf: Buffer, s: number, e: number, position: number): boolean {
-    // Cheap pre-check: field names hold no digits or dots, record values nearly always do.
-    for (let p = s; p < e && buf[p] !== 32; p++) {
-      const c = buf[p]!;
-      if ((c >= 48 && c <= 57) || c === 46) return false;
-    }
-    const tokens = buf.toString('latin1', s, e).split(/[ \t]+/);
-    if (!looksLikeHeader(tokens)) return false;
+    const tokens = headerTokens(buf, s, e);
+    if (!tokens) return false;
     const where = `${this.origin}: header on line ${position}`;
     let format: ParsedFormat;
     try {
@@ -353,14 +363,13 @@ export class TextBatcher {
       if (err instanceof FormatError) throw new DecodeError(err.message);
       throw err;
     }
-    for (const name of format.unknown)
-      this.options.stats.warn(`${where}: unknown field "${name}" kept as text`);
+    for (const name of format.unknown) this.stats.warn(`${where}: unknown field "${name}" kept as text`);
     this.setFormat(format, `header on line ${position}`);
     return true;
   }
 
   private malformed(position: number, message: string, buf: Buffer, s: number, e: number): void {
-    this.options.stats.addMalformed({
+    this.stats.addMalformed({
       source: this.origin,
       line: position,
       message,
@@ -402,12 +411,13 @@ export class TextBatcher {
       this.codes.push(this.kinds[f] === STR ? new Uint32Array(size) : EMPTY_U32);
     }
     this.positions = new Float64Array(size);
-    this.starts = new Uint32Array(size);
-    this.ends = new Uint32Array(size);
+    const keepText = this.options.keepText !== false;
+    this.starts = keepText ? new Uint32Array(size) : EMPTY_U32;
+    this.ends = keepText ? new Uint32Array(size) : EMPTY_U32;
     // sized from the last batch's lines, so the copy rarely grows (small batches of records
     // from CloudWatch or Firehose payloads get small buffers)
     const rows = Math.min(size, Math.max(64, this.rowsHint));
-    if (this.options.keepText !== false) {
+    if (keepText) {
       this.textBuf = Buffer.allocUnsafe(Math.ceil(rows * this.bytesPerRow * 1.1) + 1024);
     }
     this.textPos = 0;
@@ -428,7 +438,7 @@ export class TextBatcher {
       interner.newBatch();
       return col;
     });
-    const stats = this.options.stats;
+    const stats = this.stats;
     stats.records += n;
     if (this.statusIndex >= 0) {
       const col = columns[this.statusIndex]!;
@@ -467,6 +477,23 @@ export class TextBatcher {
 
 const NO_BATCHES: FlowBatch[] = [];
 
+/** The field names of bytes [s, e) when that line is a header line, else null. */
+export function headerTokens(buf: Buffer, s: number, e: number): string[] | null {
+  // Cheap pre-check: field names hold no digits or dots, record values nearly always do.
+  for (let p = s; p < e && buf[p] !== 32; p++) {
+    const c = buf[p]!;
+    if ((c >= 48 && c <= 57) || c === 46) return null;
+  }
+  const tokens = buf.toString('latin1', s, e).split(/[ \t]+/);
+  return looksLikeHeader(tokens) ? tokens : null;
+}
+
+/** Where a line's content ends: before trailing CR, spaces and tabs. */
+export function trimEnd(buf: Buffer, s: number, e: number): number {
+  while (e > s && (buf[e - 1] === 13 || buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
+  return e;
+}
+
 function countStatus(codes: Uint32Array, dict: readonly string[], stats: RunStats): void {
   // 1 = NODATA, 2 = SKIPDATA; a value may sit under more than one code after an interner reset.
   const kind = new Uint8Array(dict.length);
@@ -499,9 +526,4 @@ function countTokens(buf: Buffer, s: number, e: number): number {
 function skipBlank(buf: Buffer, s: number, e: number): number {
   while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
   return s;
-}
-
-function trimEnd(buf: Buffer, s: number, e: number): number {
-  while (e > s && (buf[e - 1] === 13 || buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
-  return e;
 }

@@ -57,7 +57,7 @@ class LazyReader {
     if (this.reader) return;
     let bytes: Buffer;
     try {
-      bytes = await readFile(this.path);
+      bytes = sharedFiles.get(this.path) ?? (await readShared(this.path));
     } catch (err) {
       throw new ConfigError(
         `${this.setting}: cannot read ${this.path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
@@ -106,6 +106,30 @@ export function openMmdb(path: string, setting: string): Reader<Json> {
 }
 
 const sharedDefaults = new Map<string, LazyReader>();
+
+/**
+ * Embedded database files read into shared memory, by path: decode threads that enrich use
+ * these bytes instead of reading (and holding) their own copy of some 135 MB.
+ */
+const sharedFiles = new Map<string, Buffer>();
+
+async function readShared(path: string): Promise<Buffer> {
+  const bytes = await readFile(path);
+  const shared = Buffer.from(new SharedArrayBuffer(bytes.length));
+  bytes.copy(shared);
+  sharedFiles.set(path, shared);
+  return shared;
+}
+
+/** The database files read so far, to hand to another thread. */
+export function sharedDatabaseFiles(): Array<[string, SharedArrayBuffer]> {
+  return [...sharedFiles].map(([path, b]) => [path, b.buffer as SharedArrayBuffer]);
+}
+
+/** Database files another thread read (see sharedDatabaseFiles). */
+export function useSharedDatabaseFiles(files: ReadonlyArray<readonly [string, SharedArrayBuffer]>): void {
+  for (const [path, buffer] of files) if (!sharedFiles.has(path)) sharedFiles.set(path, Buffer.from(buffer));
+}
 
 /** Readers for IPv4 and IPv6 lookups, in the order they are asked. */
 export class MmdbSet {

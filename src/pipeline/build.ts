@@ -1,5 +1,6 @@
 import { ConfigError, type OptionSpec, type ResolvedOptions } from '../config/options.js';
 import { decodeInput } from '../decode/detect.js';
+import { sharedDatabaseFiles } from '../enrich/geo-db.js';
 import { buildEnrichers, ENRICH_OPTIONS } from '../enrich/index.js';
 import { parseFormat } from '../fields/format.js';
 import '../sinks/index.js';
@@ -69,6 +70,12 @@ export async function buildSinks(options: ResolvedOptions, context: SinkContext)
   return sinks;
 }
 
+/**
+ * Enrichers run on decode threads. `uid` stays on the main thread: a new 32-character string
+ * per record costs more to copy between threads than to make.
+ */
+const THREAD_ENRICHERS = ['protocol', 'tcp-flags', 'network', 'geo', 'community-id'];
+
 /** A ready RunPlan from inputs and resolved options: what every front calls. */
 export async function buildPipeline(
   inputs: readonly string[] | AsyncIterable<SourceInput> | Iterable<SourceInput>,
@@ -90,7 +97,9 @@ export async function buildPipeline(
     decodeOptions: {
       ...(format ? { format } : {}),
       batchSize: (options['batch-size'] as number | undefined) ?? 8192,
+      ...(typeof options['decode-threads'] === 'number' ? { threads: options['decode-threads'] } : {}),
       keepLineText: sinks.some((s) => s.wantsLineText === true),
+      enrich: { enrichers, options, onThreads: THREAD_ENRICHERS, files: sharedDatabaseFiles() },
     },
     enrichers,
     sinks,

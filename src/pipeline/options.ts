@@ -31,6 +31,15 @@ export const PIPELINE_OPTIONS: readonly OptionSpec[] = [
     description: 'Records per batch',
   },
   {
+    name: 'decode-threads',
+    type: 'int',
+    min: 0,
+    max: 64,
+    description:
+      'Threads that parse large text inputs beside the main thread (default: 1 on a machine with two or more cores, else 0)',
+    placeholder: 'n',
+  },
+  {
     name: 'config',
     type: 'path',
     description: 'JSON config file whose keys are option names',

@@ -37,7 +37,8 @@ export async function runPipeline(plan: RunPlan): Promise<RunReport> {
       plan.onInput?.(input, stats);
       try {
         for await (const batch of plan.decode(input, decodeOptions)) {
-          for (const e of plan.enrichers) e.enrich(batch);
+          // Decoding enriches when the plan asks it to (on decode threads where it can).
+          if (!plan.decodeOptions?.enrich) for (const e of plan.enrichers) e.enrich(batch);
           await writeAll(plan.sinks, batch);
           plan.onBatch?.(batch, stats);
         }

@@ -1,4 +1,5 @@
 import type { FlowBatch, SourceRef } from '../batch/flow-batch.js';
+import type { ResolvedOptions } from '../config/options.js';
 import type { ParsedFormat } from '../fields/format.js';
 import type { RunStats } from './stats.js';
 
@@ -24,6 +25,28 @@ export interface DecodeOptions {
    * the line itself need them (the OTLP body); the pipeline turns the copy off otherwise.
    */
   readonly keepLineText?: boolean;
+  /**
+   * Threads that parse long text streams beside the one reading them; 0 parses on the calling
+   * thread only. Default: 1 on a machine with two or more cores.
+   */
+  readonly threads?: number;
+  /** Most bytes of text handed to a thread at a time (tests use small ones). */
+  readonly segmentBytes?: number;
+  /**
+   * Enrich while decoding: every batch comes out with these enrichers run. Decode threads
+   * build their own from `options` and run those named in `onThreads` (the rest run here).
+   */
+  readonly enrich?: DecodeEnrich;
+}
+
+export interface DecodeEnrich {
+  readonly enrichers: readonly Enricher[];
+  /** The resolved options the enrichers were built from (threads build theirs from them). */
+  readonly options: ResolvedOptions;
+  /** Names of the enrichers worth running on a decode thread. */
+  readonly onThreads: readonly string[];
+  /** Database files already in shared memory (path, bytes): threads use them, not a copy. */
+  readonly files?: ReadonlyArray<readonly [string, SharedArrayBuffer]>;
 }
 
 /** Turns one input's bytes into batches; counts malformed lines and NODATA/SKIPDATA in `stats`. */
