@@ -1,7 +1,7 @@
 /**
  * A minimal OTLP/HTTP endpoint for benchmarks, run in its own process: reads each request,
  * counts requests and bytes, answers 200 with an empty ExportLogsServiceResponse. It tells the
- * parent its port, and its counts when asked (`{ type: 'counts' }`).
+ * parent its port, and its counts (and the CPU time it has used) when asked (`{ type: 'counts' }`).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +27,10 @@ server.listen(0, '127.0.0.1', () => {
 });
 
 process.on('message', (m: { type?: string }) => {
-  if (m.type === 'counts') process.send?.({ type: 'counts', requests, bytes });
+  if (m.type === 'counts') {
+    const cpu = process.cpuUsage();
+    process.send?.({ type: 'counts', requests, bytes, cpuMicros: cpu.user + cpu.system });
+  }
   if (m.type === 'stop') server.close(() => process.exit(0));
 });
 process.on('disconnect', () => process.exit(0));

@@ -1,8 +1,15 @@
 import { type ChildProcess, fork } from 'node:child_process';
 
+export interface ReceiverCounts {
+  readonly requests: number;
+  readonly bytes: number;
+  readonly cpuMicros: number;
+}
+
 export interface CountingReceiver {
   readonly url: string;
-  counts(): Promise<{ requests: number; bytes: number }>;
+  /** Requests and bytes received so far, and the receiver process's CPU time in microseconds. */
+  counts(): Promise<ReceiverCounts>;
   stop(): Promise<void>;
 }
 
@@ -19,10 +26,10 @@ export async function startCountingReceiver(): Promise<CountingReceiver> {
     url: `http://127.0.0.1:${port}`,
     counts: () =>
       new Promise((resolve) => {
-        const on = (m: { type?: string; requests?: number; bytes?: number }) => {
+        const on = (m: { type?: string; requests?: number; bytes?: number; cpuMicros?: number }) => {
           if (m.type !== 'counts') return;
           child.off('message', on);
-          resolve({ requests: m.requests ?? 0, bytes: m.bytes ?? 0 });
+          resolve({ requests: m.requests ?? 0, bytes: m.bytes ?? 0, cpuMicros: m.cpuMicros ?? 0 });
         };
         child.on('message', on);
         child.send({ type: 'counts' });

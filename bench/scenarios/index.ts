@@ -2,7 +2,7 @@ import { baseline } from './baseline.js';
 import { decode, decodeLarge } from './decode.js';
 import { enrich } from './enrich.js';
 import { generate } from './generate.js';
-import { otlp, otlpGzip, otlpLarge, otlpSdk } from './otlp.js';
+import { otlp, otlpEncode, otlpGzip, otlpLarge, otlpSdk, otlpSend } from './otlp.js';
 import { storeIngest, storeIngestPlain, storeReadCsv, storeTopTalkers } from './store.js';
 import type { Scenario } from './types.js';
 
@@ -17,6 +17,8 @@ export const SCENARIOS: readonly Scenario[] = [
   otlpGzip,
   otlpSdk,
   otlpLarge,
+  otlpEncode,
+  otlpSend,
   storeReadCsv,
   storeIngest,
   storeIngestPlain,

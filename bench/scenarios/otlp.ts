@@ -1,7 +1,10 @@
+import type { FlowBatch } from '../../src/batch/flow-batch.js';
+import type { Outcome } from '../../src/delivery/queue.js';
 import { RunStats } from '../../src/pipeline/stats.js';
 import type { DecodeOptions } from '../../src/pipeline/types.js';
+import type { OtlpTransport } from '../../src/sinks/otlp/transport.js';
 import { fileInput } from '../../src/sources/files.js';
-import { type CountingReceiver, startCountingReceiver } from '../receivers/spawn.js';
+import { type CountingReceiver, type ReceiverCounts, startCountingReceiver } from '../receivers/spawn.js';
 import { round, v2File, v2LargeFile } from './baseline.js';
 import type { BenchContext, DataFile, Scenario, ScenarioResult } from './types.js';
 
@@ -42,6 +45,8 @@ async function otlpRun(data: DataFile, gzip: boolean): Promise<ScenarioResult> {
         : await createOtlpSink(config, settings, otelMapping(), { log: () => undefined });
     const stats = new RunStats();
     const options: DecodeOptions = { stats, batchSize: 8192, keepLineText: true };
+    const receiverBefore = await receiver.counts();
+    const cpu = process.cpuUsage();
     const started = performance.now();
     let rows = 0;
     for await (const batch of decodeInput(fileInput(data.path, data.bytes), options)) {
@@ -50,6 +55,7 @@ async function otlpRun(data: DataFile, gzip: boolean): Promise<ScenarioResult> {
     }
     const result = await sink.close();
     const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
     if (result.delivered !== rows || result.failed || result.rejected) {
       throw new Error(`sent ${rows} records, delivered ${result.delivered}: ${result.errors.join('; ')}`);
     }
@@ -62,6 +68,9 @@ async function otlpRun(data: DataFile, gzip: boolean): Promise<ScenarioResult> {
         requests: counts.requests,
         MBsent: round(counts.bytes / 1e6),
         bytesPerRecord: round(counts.bytes / rows),
+        // CPU per record: this process (all its threads), and the receiver process
+        cpuUs: round((used.user + used.system) / rows, 2),
+        receiverCpuUs: round((counts.cpuMicros - receiverBefore.cpuMicros) / rows, 2),
       },
     };
   } finally {
@@ -109,6 +118,128 @@ export const otlpLarge: Scenario = {
   },
 };
 
+/** Records decoded up front by the encoder scenarios (then encoded several times over). */
+const predecodedRecords = (ctx: BenchContext): number => Math.min(ctx.records, 250_000);
+
+/** A transport that drops every request (acknowledged at once): the encoder alone is measured. */
+class DroppingTransport implements OtlpTransport {
+  requests = 0;
+  bytes = 0;
+  async prepare(body: Uint8Array): Promise<Uint8Array> {
+    return body;
+  }
+  async send(body: Uint8Array, records: number): Promise<Outcome> {
+    this.requests++;
+    this.bytes += body.byteLength;
+    return { delivered: records, rejected: 0 };
+  }
+  close(): void {}
+}
+
+/**
+ * The OTLP sink alone on batches decoded beforehand (with their lines, not timed): one warm-up
+ * pass, then passes until ctx.records records are encoded. `send` posts to the counting receiver
+ * process, otherwise requests are dropped once encoded. Reports µs per record of wall clock and
+ * of this process's CPU (the encoder's thread, plus GC helpers).
+ */
+async function encoderRun(ctx: BenchContext, send: boolean): Promise<ScenarioResult> {
+  const data = await ctx.dataFile(v2File(ctx));
+  const { decodeInput } = await import('../../src/decode/detect.js');
+  const { otelMapping } = await import('../../src/schema/otel.js');
+  const { OtlpSink } = await import('../../src/sinks/otlp/sink.js');
+  const { HttpTransport } = await import('../../src/sinks/otlp/transport-http.js');
+  const batches: FlowBatch[] = [];
+  let decoded = 0;
+  const limit = predecodedRecords(ctx);
+  const options: DecodeOptions = { stats: new RunStats(), batchSize: 8192, keepLineText: true };
+  for await (const batch of decodeInput(fileInput(data.path, data.bytes), options)) {
+    batches.push(batch);
+    decoded += batch.length;
+    if (decoded >= limit) break;
+  }
+  const passes = Math.max(1, Math.ceil(ctx.records / decoded));
+  const receiver = send ? await startCountingReceiver() : null;
+  try {
+    const url = new URL(`${receiver?.url ?? 'http://127.0.0.1:9'}/v1/logs`);
+    const config = {
+      protocol: 'http/protobuf' as const,
+      url,
+      headers: {},
+      gzip: false,
+      timeoutMs: 30_000,
+      tls: {},
+      resource: new Map<string, string>(),
+    };
+    const settings = {
+      maxInFlight: 4,
+      maxRequestBytes: 1024 * 1024,
+      retry: { maxAttempts: 5, maxElapsedMs: 60_000, initialDelayMs: 100, maxDelayMs: 2000 },
+    };
+    const pass = async (): Promise<ReceiverCounts> => {
+      const dropping = new DroppingTransport();
+      const transport = send ? new HttpTransport(config, settings.maxInFlight) : dropping;
+      const sink = new OtlpSink(config, settings, otelMapping(), transport, () => undefined);
+      for (const batch of batches) await sink.write(batch);
+      const result = await sink.close();
+      if (result.delivered !== decoded || result.failed || result.rejected) {
+        throw new Error(
+          `encoded ${decoded} records, delivered ${result.delivered}: ${result.errors.join('; ')}`,
+        );
+      }
+      return { requests: dropping.requests, bytes: dropping.bytes, cpuMicros: 0 };
+    };
+    await pass(); // warm-up: the JIT, the caches, the receiver's connections
+    const before = receiver ? await receiver.counts() : { requests: 0, bytes: 0, cpuMicros: 0 };
+    let dropped = { requests: 0, bytes: 0, cpuMicros: 0 };
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    for (let p = 0; p < passes; p++) {
+      const r = await pass();
+      dropped = { requests: dropped.requests + r.requests, bytes: dropped.bytes + r.bytes, cpuMicros: 0 };
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const after = receiver ? await receiver.counts() : dropped;
+    const records = decoded * passes;
+    const bytes = after.bytes - before.bytes;
+    return {
+      records,
+      seconds,
+      extra: {
+        usPerRecord: round((seconds * 1e6) / records, 3),
+        cpuUsPerRecord: round((used.user + used.system) / records, 3),
+        requests: after.requests - before.requests,
+        bytesPerRecord: round(bytes / records),
+        ...(receiver ? { receiverCpuUs: round((after.cpuMicros - before.cpuMicros) / records, 2) } : {}),
+      },
+    };
+  } finally {
+    await receiver?.stop();
+  }
+}
+
+export const otlpEncode: Scenario = {
+  name: 'otlp-encode',
+  description: 'OTLP protobuf encoder alone: pre-decoded v2 batches, requests dropped once encoded',
+  baseline: 'otlp',
+  optIn: true,
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  run: (ctx) => encoderRun(ctx, false),
+};
+
+export const otlpSend: Scenario = {
+  name: 'otlp-send',
+  description: 'OTLP sink alone: pre-decoded v2 batches, OTLP/HTTP protobuf to a receiver process',
+  baseline: 'otlp',
+  optIn: true,
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  run: (ctx) => encoderRun(ctx, true),
+};
+
 /** Records the SDK comparison sends: the SDK is slow; its rate is what is compared. */
 const sdkRecords = (ctx: BenchContext): number => Math.min(ctx.records, 100_000);
 
@@ -147,6 +278,8 @@ export const otlpSdk: Scenario = {
       const mapping = otelMapping();
       const stats = new RunStats();
       let sent = 0;
+      const receiverBefore = await receiver.counts();
+      const cpu = process.cpuUsage();
       const started = performance.now();
       outer: for await (const batch of decodeInput(fileInput(data.path, data.bytes), {
         stats,
@@ -171,12 +304,20 @@ export const otlpSdk: Scenario = {
       }
       await provider.forceFlush();
       const seconds = (performance.now() - started) / 1000;
+      const used = process.cpuUsage(cpu);
       await provider.shutdown();
       const counts = await receiver.counts();
       return {
         records: sent,
         seconds,
-        extra: { requests: counts.requests, MBsent: round(counts.bytes / 1e6) },
+        extra: {
+          requests: counts.requests,
+          MBsent: round(counts.bytes / 1e6),
+          // nothing dropped: about the bytes per record the flowlens scenarios send
+          bytesPerRecord: round(counts.bytes / sent),
+          cpuUs: round((used.user + used.system) / sent, 2),
+          receiverCpuUs: round((counts.cpuMicros - receiverBefore.cpuMicros) / sent, 2),
+        },
       };
     } finally {
       await receiver.stop();

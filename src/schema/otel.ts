@@ -117,7 +117,10 @@ export const OTEL_ATTRIBUTES: readonly (readonly [column: string, attribute: str
 /** Columns consumed by the rules in `attributes` and `resource` rather than the table. */
 const SPECIAL = new Set([...ENDPOINT_RULE_COLUMNS, 'type', 'flow_direction', 'account_id', 'region']);
 
-const IO_DIRECTION: Readonly<Record<string, string>> = { egress: 'transmit', ingress: 'receive' };
+const IO_DIRECTION = new Map([
+  ['egress', 'transmit'],
+  ['ingress', 'receive'],
+]);
 
 const severityNumberOf = (action: string | null): number => (action === 'REJECT' ? 13 : 9);
 const severityTextOf = (action: string | null): string => (action === 'REJECT' ? 'WARN' : 'INFO');
@@ -286,7 +289,7 @@ export function otelMapping(options: SchemaOptions = {}): OtelMapping & OtelPlan
         const family = addressFamily(src ?? dst);
         if (family !== null) out.str('network.type', family);
       }
-      if (direction !== null) out.str('network.io.direction', IO_DIRECTION[direction] ?? direction);
+      if (direction !== null) out.str('network.io.direction', IO_DIRECTION.get(direction) ?? direction);
       for (const [key, col, kind] of r.plain) writeValue(out, key, col, i, kind);
     },
   };
@@ -324,18 +327,21 @@ function strSources(
   return out;
 }
 
+// Entries are asked for once per dictionary code: the common ones are constants, so an encoder
+// can recognise an entry it has already encoded by identity.
+const IPV4_ENTRY: readonly [string, string] = ['network.type', 'ipv4'];
+const IPV6_ENTRY: readonly [string, string] = ['network.type', 'ipv6'];
+const DIRECTION_ENTRIES = new Map<string, readonly [string, string]>(
+  [...IO_DIRECTION].map(([flow, io]) => [flow, ['network.io.direction', io]]),
+);
 const familyEntry = (value: string): readonly [string, string] | null => {
   const f = addressFamily(value);
-  return f === null ? null : ['network.type', f];
+  return f === null ? null : f === 'ipv4' ? IPV4_ENTRY : IPV6_ENTRY;
 };
 const typeEntry = (value: string): readonly [string, string] =>
-  value === 'IPv4' || value === 'IPv6'
-    ? ['network.type', value === 'IPv4' ? 'ipv4' : 'ipv6']
-    : ['aws.vpc.flow.type', value];
-const directionEntry = (value: string): readonly [string, string] => [
-  'network.io.direction',
-  IO_DIRECTION[value] ?? value,
-];
+  value === 'IPv4' ? IPV4_ENTRY : value === 'IPv6' ? IPV6_ENTRY : ['aws.vpc.flow.type', value];
+const directionEntry = (value: string): readonly [string, string] =>
+  DIRECTION_ENTRIES.get(value) ?? ['network.io.direction', value];
 
 /**
  * The `attributes` visitor as column operations for one batch, rule for rule and in the same
@@ -448,7 +454,7 @@ function compileAttributes(r: Resolved): OtelColumnOp[] {
       kind: 'row',
       write(i, out) {
         const d = strAt(r.direction, i);
-        if (d !== null) out.str('network.io.direction', IO_DIRECTION[d] ?? d);
+        if (d !== null) out.str('network.io.direction', IO_DIRECTION.get(d) ?? d);
       },
     });
   } else if (directionSources.length > 0) ops.push({ kind: 'str', sources: directionSources });

@@ -64,6 +64,12 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
   private observedHi = 0;
   private rlMark = -1;
   private slMark = -1;
+  /**
+   * Bytes reserved for the ResourceLogs and ScopeLogs lengths: the width of the request buffer's
+   * size, so a group filling the request gets its minimal length in place; a shorter group
+   * (at most 16 KiB for a 1 MiB request) is moved by a byte or two when it is closed.
+   */
+  private groupLenBytes = 4;
   private groupStart = 0;
   private groupRecords = 0;
   /** The observedTimeUnixNano field of this request (tag + fixed64). */
@@ -93,6 +99,7 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
   }
 
   begin(observedSeconds: number, buffer: Buffer): void {
+    this.groupLenBytes = varintSize(buffer.length);
     this.w.buf = buffer;
     this.w.reset();
     [this.observedLo, this.observedHi] = nanosHalves(observedSeconds);
@@ -112,12 +119,12 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     this.groupStart = w.pos;
     this.groupRecords = 0;
     w.byte(T_RESOURCE_LOGS);
-    this.rlMark = w.beginLen(4);
+    this.rlMark = w.beginLen(this.groupLenBytes);
     w.byte(T_RL_RESOURCE);
     w.varint(resource.length);
     w.bytes(resource);
     w.byte(T_RL_SCOPE_LOGS);
-    this.slMark = w.beginLen(4);
+    this.slMark = w.beginLen(this.groupLenBytes);
     w.byte(T_SL_SCOPE);
     w.varint(this.scopeBytes.length);
     w.bytes(this.scopeBytes);
@@ -128,8 +135,8 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     if (this.groupRecords === 0) {
       this.w.pos = this.groupStart;
     } else {
-      this.w.endLen(this.slMark, 4);
-      this.w.endLen(this.rlMark, 4);
+      this.w.endLen(this.slMark, this.groupLenBytes);
+      this.w.endLen(this.rlMark, this.groupLenBytes);
     }
     this.rlMark = -1;
   }

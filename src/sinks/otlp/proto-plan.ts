@@ -3,6 +3,7 @@ import type { LineText } from '../../batch/flow-batch.js';
 import type { AttributeWriter, OtelPlan } from '../../schema/types.js';
 import { BatchBytes, type CodeBytes, type ColumnValues, NOTHING, type Source } from './batch-bytes.js';
 import { digitCount, putBytes, putDigits, putVarint } from './byte-arena.js';
+import { DirectRecordWriter } from './proto-direct.js';
 import type { ProtoWriter } from './proto-writer.js';
 import { varintSize } from './proto-writer.js';
 
@@ -88,19 +89,45 @@ export class PlanRecordWriter {
   private readonly bodyLen = new Int32Array(CHUNK);
   private readonly cursor = new Int32Array(CHUNK);
 
+  /** Batches with their original lines (or no body) and column ops only: written row by row, unsized. */
+  private readonly direct: DirectRecordWriter;
+  private useDirect = false;
+  /** The plan loaded but not yet compiled for the column and row writers. */
+  private pending: OtelPlan | null = null;
+  private pendingLines: LineText | undefined;
+
   constructor(
     private readonly w: ProtoWriter,
     /** Writes the attributes no op covers (the encoder's visitor path). */
     private readonly fallback: AttributeWriter,
-  ) {}
+  ) {
+    this.direct = new DirectRecordWriter(w, fallback);
+  }
 
   /**
    * Compiles the plan of a new batch; `line` gives the record line for the rare slow body, and
    * `text` the batch's original lines, copied as they are for a `line` body.
    */
   load(plan: OtelPlan, line: (i: number) => string, text?: LineText): void {
-    this.bytes.reset();
     this.lineText = line;
+    // A protobuf string must be UTF-8: bytes that are not keep the rebuilt body (the decoder's
+    // strings carry replacement characters there). Lines start and end next to ASCII blanks, so
+    // one check of the whole copy covers every line.
+    const lines = text !== undefined && plan.body.kind === 'line' && isUtf8(text.bytes) ? text : undefined;
+    this.useDirect = this.direct.load(plan, lines);
+    this.pending = plan;
+    this.pendingLines = lines;
+    // the column and row writers' own tables are built when first needed (rarely, with the direct writer)
+    if (!this.useDirect) this.compile();
+  }
+
+  /** Builds the column and row writers' tables for the batch last loaded. */
+  private compile(): void {
+    const plan = this.pending;
+    const text = this.pendingLines;
+    if (plan === null) return;
+    this.pending = null;
+    this.bytes.reset();
     this.time = [...plan.time];
     const sev = plan.severity;
     this.sevNumber = sev.number;
@@ -120,11 +147,8 @@ export class PlanRecordWriter {
       }
     }
     this.cells = this.bodyNums.map(() => null);
-    // A protobuf string must be UTF-8: bytes that are not keep the rebuilt body (the decoder's
-    // strings carry replacement characters there). Lines start and end next to ASCII blanks, so
-    // one check of the whole copy covers every line.
     this.lineBytes = null;
-    if (text !== undefined && body.kind === 'line' && isUtf8(text.bytes)) {
+    if (text !== undefined) {
       this.lineBytes = text.bytes;
       this.lineStarts = text.starts;
       this.lineEnds = text.ends;
@@ -176,6 +200,7 @@ export class PlanRecordWriter {
    * attribute instead of a dispatch per attribute per record.
    */
   writeRows(rows: Int32Array, from: number, to: number, observed: Buffer, limit: number): number {
+    if (this.useDirect) return this.direct.writeRows(rows, from, to, observed, limit);
     let r = from;
     // the first row goes in whatever the size, so every call makes progress
     while (r < to && (r === from || this.w.pos < limit)) {
@@ -552,6 +577,7 @@ export class PlanRecordWriter {
 
   /** Writes one LogRecord field (tag, length, record) for row i; `observed` is the 9-byte observed-time field. */
   write(i: number, observed: Buffer): void {
+    if (this.pending !== null) this.compile();
     const w = this.w;
     w.ensure(64);
     let buf = w.buf;

@@ -50,7 +50,7 @@ export async function createOtlpSink(
  * (account, region) — the mapping's resource key — and hands them to the shared Delivery queue.
  * Request buffers come from a pool of maxInFlight + 1, so memory stays bounded.
  */
-class OtlpSink implements Sink {
+export class OtlpSink implements Sink {
   readonly name = 'otlp';
   /** The default body is the original line: one copy per record when the decoder kept it. */
   readonly wantsLineText = true;
@@ -245,11 +245,14 @@ function groupRows(mapping: OtelMapping, batch: FlowBatch): RowGroups {
     let radix = 1;
     for (const c of columns) radix *= c.dict.length;
     const exact = radix <= 2 ** 52;
+    const codes = columns.map((c) => c.codes);
+    const sizes = columns.map((c) => c.dict.length);
+    const m = columns.length;
     let lastTuple = -1;
     let lastGroup = -1;
     for (let i = 0; i < n; i++) {
       let tuple = 0;
-      for (const c of columns) tuple = tuple * c.dict.length + c.codes[i]!;
+      for (let c = 0; c < m; c++) tuple = tuple * sizes[c]! + codes[c]![i]!;
       if (!exact) tuple = -1;
       if (tuple !== lastTuple || tuple < 0) {
         let g = tuple < 0 ? undefined : byTuple.get(tuple);

@@ -89,7 +89,7 @@ export class WorkerPoolSink implements Sink {
           new Promise<SinkResult>((resolve) => {
             const done = (): void => {
               if (lane.result) resolve(lane.result);
-              else if (lane.exited || (lane.fatal && lane.fatal.startsWith('otlp worker:')))
+              else if (lane.exited || lane.fatal?.startsWith('otlp worker:'))
                 resolve({
                   delivered: 0,
                   rejected: 0,
