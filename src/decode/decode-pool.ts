@@ -97,13 +97,16 @@ function workerShipped(): boolean {
 }
 
 /**
- * Decode threads to use when a caller does not say: one on a machine with at least two cores
- * (the calling thread parses too, so two cores are busy; each thread costs its own heap),
- * none on one core or where the worker module is not shipped (a one-file bundle).
+ * Decode threads to use when a caller does not say: none on a machine with fewer than four
+ * cores, where the cores are already busy with inflating, sinks and the store (measured on two
+ * cores, a thread's own costs (copying segments, its JIT warm-up and heap, strings cloned back)
+ * cancel what it takes off the main thread); one with four or five cores, two with more. None
+ * where the worker module is not shipped (a one-file bundle).
  */
 export function defaultDecodeThreads(): number {
   if (!workerShipped()) return 0;
-  return availableParallelism() >= 2 ? 1 : 0;
+  const cores = availableParallelism();
+  return cores >= 6 ? 2 : cores >= 4 ? 1 : 0;
 }
 
 /** The process's pool of `threads` threads, or null for none (or no worker module). */

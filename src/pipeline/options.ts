@@ -36,7 +36,7 @@ export const PIPELINE_OPTIONS: readonly OptionSpec[] = [
     min: 0,
     max: 64,
     description:
-      'Threads that parse large text inputs beside the main thread (default: 1 on a machine with two or more cores, else 0)',
+      'Threads that parse and enrich large text inputs beside the main thread (default: 0 below four cores, 1 with four or five, 2 with more)',
     placeholder: 'n',
   },
   {

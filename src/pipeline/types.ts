@@ -27,7 +27,7 @@ export interface DecodeOptions {
   readonly keepLineText?: boolean;
   /**
    * Threads that parse long text streams beside the one reading them; 0 parses on the calling
-   * thread only. Default: 1 on a machine with two or more cores.
+   * thread only. Default: 0 below four cores, 1 with four or five, 2 with more.
    */
   readonly threads?: number;
   /** Most bytes of text handed to a thread at a time (tests use small ones). */
