@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { type AsnFiles, readCachedAsn, writeCachedAsn } from './asn-cache.js';
 import { AsnCsvParser, type AsnRangeTable, OrgPool } from './asn-csv.js';
 import type { AsnSource, AsRecord } from './geo-db.js';
 import { parseIPv4, parseIPv6 } from './ip.js';
@@ -11,10 +12,7 @@ import { parseIPv4, parseIPv6 } from './ip.js';
  * some 15 MB in memory.
  */
 
-export interface AsnFiles {
-  readonly v4: string;
-  readonly v6: string;
-}
+export type { AsnFiles } from './asn-cache.js';
 
 const PACKAGE = '@ip-location-db/asn';
 
@@ -95,9 +93,20 @@ export function readAsnCsv(path: string, words: 1 | 4, orgs: OrgPool, chunkSize 
   return parser.end();
 }
 
-/** Both files, parsed now. Throws (with the file and line) when either is unreadable or malformed. */
+/**
+ * Both files: the binary copy a previous process left (asn-cache.ts), else parsed now and the
+ * copy written. Throws (with the file and line) when either is unreadable or malformed.
+ */
 export function loadAsnRanges(files: AsnFiles, chunkSize?: number): AsnRanges {
   const started = performance.now();
+  const cached = chunkSize === undefined ? readCachedAsn(files) : null;
+  if (cached) return new AsnRanges(cached.v4, cached.v6, cached.orgs, performance.now() - started);
+  const ranges = parseAsnRanges(files, chunkSize, started);
+  if (chunkSize === undefined) writeCachedAsn(files, ranges);
+  return ranges;
+}
+
+function parseAsnRanges(files: AsnFiles, chunkSize: number | undefined, started: number): AsnRanges {
   const orgs = new OrgPool();
   const v4 = readAsnCsv(files.v4, 1, orgs, chunkSize);
   const v6 = readAsnCsv(files.v6, 4, orgs, chunkSize);

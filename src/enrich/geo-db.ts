@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Reader } from 'maxmind';
 import { ConfigError } from '../config/options.js';
@@ -113,12 +113,23 @@ const sharedDefaults = new Map<string, LazyReader>();
  */
 const sharedFiles = new Map<string, Buffer>();
 
+/** Reads a file straight into shared memory (no second copy). */
 async function readShared(path: string): Promise<Buffer> {
-  const bytes = await readFile(path);
-  const shared = Buffer.from(new SharedArrayBuffer(bytes.length));
-  bytes.copy(shared);
-  sharedFiles.set(path, shared);
-  return shared;
+  const file = await open(path, 'r');
+  try {
+    const size = (await file.stat()).size;
+    const shared = Buffer.from(new SharedArrayBuffer(size));
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await file.read(shared, at, Math.min(size - at, 8 << 20), at);
+      if (bytesRead === 0) throw new Error(`${path}: shorter than its size`);
+      at += bytesRead;
+    }
+    sharedFiles.set(path, shared);
+    return shared;
+  } finally {
+    await file.close();
+  }
 }
 
 /** The database files read so far, to hand to another thread. */

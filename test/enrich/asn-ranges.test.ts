@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -149,4 +149,34 @@ test('the installed @ip-location-db/asn package: known IPv4 and IPv6 ranges', ()
   assert.equal(t.lookup('2001:4860:4860::8888', true)?.asn, 15169);
   // Reserved space is in no range.
   assert.equal(t.lookup('240.0.0.1', false), null);
+});
+
+test('binary copy: a later load reads it, gives the same answers, and survives damage', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-asn-cache-'));
+  const before = process.env.FLOWLENS_CACHE_DIR;
+  process.env.FLOWLENS_CACHE_DIR = dir;
+  try {
+    const probes = ['1.0.0.1', '8.8.8.8', '215.1.0.0', '3.0.0.1', '1.0.1.0'].map((ip) => v4(ip));
+    const v6probes = ['2606:4700:4700::1111', '2001:201::', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'];
+    const answers = (t: ReturnType<typeof loadAsnRanges>) => [
+      ...probes.map((p) => t.lookup(p.ip, false)),
+      ...v6probes.map((ip) => t.lookup(ip, true)),
+    ];
+    const parsed = loadAsnRanges(fixture);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.bin'));
+    assert.equal(files.length, 1, 'the parsed table was written');
+    const cached = loadAsnRanges(fixture);
+    assert.deepEqual(answers(cached), answers(parsed));
+    assert.deepEqual(cached.orgs, parsed.orgs);
+    assert.equal(cached.v4.count, parsed.v4.count);
+    // A damaged copy is not used: the CSV is parsed again and the copy replaced.
+    const path = join(dir, files[0]!);
+    writeFileSync(path, readFileSync(path).subarray(0, 100));
+    assert.deepEqual(answers(loadAsnRanges(fixture)), answers(parsed));
+    assert.ok(readFileSync(path).length > 100, 'rewritten whole');
+  } finally {
+    if (before === undefined) delete process.env.FLOWLENS_CACHE_DIR;
+    else process.env.FLOWLENS_CACHE_DIR = before;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
