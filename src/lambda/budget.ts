@@ -38,7 +38,8 @@ export class BudgetState {
  * The inner decoder counts into its own stats, because it counts a batch when it builds it,
  * which may be before (or without) that batch being passed on. The run's stats get the
  * records and NODATA/SKIPDATA of the batches actually passed on, and the malformed lines
- * after the resume point.
+ * after the resume point up to the last record passed on (all of them when the input ends):
+ * the lines after a stop are the continuation's to count.
  */
 export function budgetedDecoder(inner: Decoder, state: BudgetState): Decoder {
   return async function* (input, options) {
@@ -49,7 +50,10 @@ export function budgetedDecoder(inner: Decoder, state: BudgetState): Decoder {
     try {
       for (;;) {
         const next = await batches.next();
-        if (next.done) return;
+        if (next.done) {
+          counts.forward(Number.POSITIVE_INFINITY);
+          return;
+        }
         let batch: FlowBatch | undefined = next.value;
         if (state.low()) {
           // Checked after the pull, so an input that just ended needs no continuation. The
@@ -60,10 +64,14 @@ export function budgetedDecoder(inner: Decoder, state: BudgetState): Decoder {
         if (skip > 0) batch = dropThrough(batch, skip);
         if (!batch) continue;
         last = maxPosition(batch, last);
+        counts.forward(last);
         countPassedOn(options.stats, batch);
         state.progressed = true;
         yield batch;
       }
+    } catch (err) {
+      counts.forward(Number.POSITIVE_INFINITY); // the input failed: no continuation reads on
+      throw err;
     } finally {
       options.stats.bytesIn += counts.bytesIn;
       options.stats.control += counts.control;
@@ -72,8 +80,13 @@ export function budgetedDecoder(inner: Decoder, state: BudgetState): Decoder {
   };
 }
 
-/** Stats for the inner decoder: malformed lines after the resume point, errors and warnings go through. */
+/**
+ * Stats for the inner decoder: errors and warnings go through; malformed lines after the
+ * resume point wait until the records around them are passed on (`forward`).
+ */
 class ForwardingStats extends RunStats {
+  private pending: Problem[] = [];
+
   constructor(
     private readonly target: RunStats,
     private readonly after: number,
@@ -83,7 +96,17 @@ class ForwardingStats extends RunStats {
 
   override addMalformed(problem: Problem): void {
     super.addMalformed(problem);
-    if ((problem.line ?? Number.POSITIVE_INFINITY) > this.after) this.target.addMalformed(problem);
+    if ((problem.line ?? Number.POSITIVE_INFINITY) > this.after) this.pending.push(problem);
+  }
+
+  /** Passes on the malformed lines up to line `through`. */
+  forward(through: number): void {
+    const keep: Problem[] = [];
+    for (const p of this.pending) {
+      if ((p.line ?? Number.POSITIVE_INFINITY) <= through) this.target.addMalformed(p);
+      else keep.push(p);
+    }
+    this.pending = keep;
   }
 
   override addError(problem: Problem): void {
@@ -137,6 +160,12 @@ export function sliceBatch(batch: FlowBatch, from: number, to: number): FlowBatc
     batch.source,
     batch.positions.subarray(from, to),
     batch.recordIds?.slice(from, to),
+    // the rows' offsets still point into the same bytes
+    batch.text && {
+      bytes: batch.text.bytes,
+      starts: batch.text.starts.subarray(from, to),
+      ends: batch.text.ends.subarray(from, to),
+    },
   );
   for (const [name, col] of batch.extra) out.extra.set(name, cut(col));
   return out;

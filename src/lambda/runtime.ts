@@ -44,10 +44,11 @@ export async function createRuntime(
   const write = overrides.log ?? ((line: string) => process.stdout.write(line + '\n'));
   const format = typeof options.format === 'string' ? parseFormat(options.format) : undefined;
   const sender = overrides.sendContinuation ?? continuationSender(options, env);
+  const log = (line: Record<string, unknown>): void => write(JSON.stringify({ flowlens: 'lambda', ...line }));
   return {
     options,
     env,
-    enrichers: await buildEnrichers(options),
+    enrichers: await buildEnrichers(options, { warn: (message) => log({ level: 'warn', message }) }),
     format,
     batchSize: (options['batch-size'] as number | undefined) ?? 8192,
     s3: createS3Client({
@@ -55,6 +56,6 @@ export async function createRuntime(
       region: options.region as string | undefined,
     }),
     sendContinuation: sender,
-    log: (line) => write(JSON.stringify({ flowlens: 'lambda', ...line })),
+    log,
   };
 }

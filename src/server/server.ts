@@ -31,7 +31,7 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
   const firehose = firehoseEndpoint({
     options,
     env: context.env,
-    enrichers: await buildEnrichers(options),
+    enrichers: await buildEnrichers(options, { warn: (message) => context.log(`warning: ${message}`) }),
     format: typeof options.format === 'string' ? parseFormat(options.format) : undefined,
     accessKey: options['firehose-access-key'] as string | undefined,
     maxBody: (options['max-body'] as number | undefined) ?? 64 * 1024 * 1024,

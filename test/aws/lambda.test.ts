@@ -14,6 +14,7 @@ import {
   eventBridgeEvent,
   flowLines,
   flowObject,
+  HEADER,
   type LocalS3,
   s3Event,
   snsEnvelope,
@@ -270,6 +271,25 @@ describe('continuations', () => {
     assert.equal(total, n + 10, 'summaries count each record once');
   });
 
+  it('counts each malformed line once across the invocations of a continued object', async () => {
+    const lines = flowLines(600, 5).flatMap((l, i) => (i % 37 === 36 ? [l, `junk line ${i}`] : [l]));
+    const junk = lines.filter((l) => l.startsWith('junk')).length;
+    const key = `${DAY}junk.log.gz`;
+    await s3.put(BUCKET, key, gzipSync(`${[HEADER, ...lines].join('\n')}\n`));
+    const sent: Continuation[] = [];
+    const { handler, summaries } = handlerWith(
+      { FLOWLENS_BATCH_SIZE: '100', FLOWLENS_TIME_RESERVE_MS: '5000', FLOWLENS_CONTINUATION: 'sqs' },
+      sent,
+    );
+    const short = { getRemainingTimeInMillis: () => 1000 };
+    await handler(sqsEvent([{ id: 'j1', body: JSON.stringify(s3Event(BUCKET, [key])) }]), short);
+    for (let hop = 0; sent.length > hop && hop < 50; hop++) await handler(sent[hop]!, short);
+    assert.ok(sent.length >= 5, `continued ${sent.length} times`);
+    assert.deepEqual(ports(`s3://${BUCKET}/${key}`), range(600), 'every record exactly once');
+    const malformed = summaries().reduce((s, l) => s + (l.malformed as number), 0);
+    assert.equal(malformed, junk, 'each junk line counted once');
+  });
+
   it('sends the continuation to the SQS queue with the real SDK, and the queued message finishes the work', async () => {
     const bodies: string[] = [];
     const queue = createServer((req, res) => {
@@ -469,5 +489,30 @@ describe('configuration', () => {
   it('rejects an event it does not know with a one-line error', async () => {
     const { handler } = handlerWith();
     await assert.rejects(handler({ hello: 'world' }, {}), /unrecognised event \(keys: hello\)/);
+  });
+});
+
+describe('slicing a batch at a continuation point', () => {
+  it('keeps each row with its original line', async () => {
+    const { sliceBatch } = await import('../../src/lambda/budget.js');
+    const { decodeInput } = await import('../../src/decode/detect.js');
+    const { RunStats } = await import('../../src/pipeline/stats.js');
+    const lines = [
+      '2 123456789012 eni-aaaa 10.0.0.1 10.0.0.2 443 50000 6 10 840 1700000000 1700000060 ACCEPT OK',
+      '2 123456789012 eni-bbbb 10.0.0.3  10.0.0.4 53 50001 17 1 80 1700000000 1700000060 ACCEPT OK',
+      '2 123456789012 eni-cccc 10.0.0.5 10.0.0.6 22 50002 6 3 180 1700000000 1700000060 REJECT OK',
+    ];
+    const input = {
+      ref: { id: 'slice.log' },
+      async *open() {
+        yield Buffer.from(`${lines.join('\n')}\n`);
+      },
+    };
+    const batches = [];
+    for await (const b of decodeInput(input, { stats: new RunStats() })) batches.push(b);
+    const slice = sliceBatch(batches[0]!, 1, 3);
+    assert.ok(slice.text, 'the slice keeps the original lines');
+    assert.deepEqual([slice.line(0), slice.line(1)], lines.slice(1));
+    assert.equal(slice.row(1).interface_id, 'eni-cccc');
   });
 });
