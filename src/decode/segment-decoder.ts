@@ -54,7 +54,7 @@ export class SegmentDecoder {
         nodata: stats.nodata,
         skipdata: stats.skipdata,
         malformed: stats.malformed,
-        samples: stats.malformedSamples,
+        malformedSamples: stats.malformedSamples,
         warnings: stats.warnings,
       },
       enriched: enrichers !== undefined,

@@ -1,6 +1,6 @@
 import type { Column, LineText, SourceRef } from '../batch/flow-batch.js';
 import type { ResolvedOptions } from '../config/options.js';
-import type { Problem } from '../pipeline/stats.js';
+import type { StatsPart } from '../pipeline/stats.js';
 
 /**
  * Messages between the main thread and the decode workers. A segment is a run of whole lines
@@ -53,21 +53,11 @@ export interface DecodedBatch {
   readonly extra: ReadonlyArray<readonly [string, Column]>;
 }
 
-export interface SegmentCounts {
-  readonly records: number;
-  readonly nodata: number;
-  readonly skipdata: number;
-  readonly malformed: number;
-  /** The first few malformed lines (line numbers already absolute). */
-  readonly samples: readonly Problem[];
-  readonly warnings: readonly string[];
-}
-
 export interface SegmentResult {
   readonly type: 'result';
   readonly job: number;
   readonly batches: readonly DecodedBatch[];
-  readonly counts: SegmentCounts;
+  readonly counts: StatsPart;
   /** The batches carry the enrichment of `SegmentJob.enrich`. */
   readonly enriched: boolean;
   /** The segment stopped here (a bad header line): the batches before it are valid. */

@@ -90,13 +90,7 @@ export async function* decodeTextStream(
   };
   const results = function* (result: SegmentResult): Generator<FlowBatch> {
     segmenter.recycle(result.bytes);
-    const c = result.counts;
-    stats.records += c.records;
-    stats.nodata += c.nodata;
-    stats.skipdata += c.skipdata;
-    for (const s of c.samples) stats.addMalformed(s);
-    stats.malformed += c.malformed - c.samples.length;
-    for (const w of c.warnings) stats.warn(w);
+    stats.merge(result.counts);
     for (const b of result.batches) {
       let f = fields.get(b.format);
       if (!f) {
@@ -172,7 +166,7 @@ function overlongResult(origin: string, piece: OverlongLine): SegmentResult {
     type: 'result',
     job: 0,
     batches: [],
-    counts: { records: 0, nodata: 0, skipdata: 0, malformed: 1, samples: [problem], warnings: [] },
+    counts: { records: 0, nodata: 0, skipdata: 0, malformed: 1, malformedSamples: [problem], warnings: [] },
     enriched: false,
     bytes: new Uint8Array(0),
   };

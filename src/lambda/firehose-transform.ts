@@ -60,11 +60,11 @@ export async function transformFirehose(
         count += batch.length;
       }
     } catch (err) {
-      merge(stats, local);
+      stats.merge(local);
       out.push(failed((err as Error).message));
       continue;
     }
-    merge(stats, local);
+    stats.merge(local);
     if (count > 0) {
       const data = Buffer.from(lines).toString('base64');
       if (responseBytes + data.length + record.recordId.length + 64 > MAX_RESPONSE_BYTES) {
@@ -82,18 +82,4 @@ export async function transformFirehose(
     }
   }
   return out;
-}
-
-/** Adds one record's counts to the invocation's totals. */
-export function merge(total: RunStats, part: RunStats): void {
-  total.files += part.files;
-  total.records += part.records;
-  total.nodata += part.nodata;
-  total.skipdata += part.skipdata;
-  total.control += part.control;
-  total.bytesIn += part.bytesIn;
-  for (const m of part.malformedSamples) total.addMalformed(m);
-  total.malformed += part.malformed - part.malformedSamples.length;
-  for (const e of part.errors) total.addError(e);
-  for (const w of part.warnings) total.warn(w);
 }

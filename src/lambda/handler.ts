@@ -2,7 +2,7 @@ import { ConfigError } from '../config/options.js';
 import { RunStats } from '../pipeline/stats.js';
 import type { TimeBudget } from './budget.js';
 import { classifyEvent, EventError, type MessageWork } from './events.js';
-import { merge, type TransformedRecord, transformFirehose } from './firehose-transform.js';
+import { type TransformedRecord, transformFirehose } from './firehose-transform.js';
 import { decodeBase64, payloadInput } from './payload-input.js';
 import { type ObjectsOutcome, runObjects } from './run-objects.js';
 import { deliveredBy, runPayloads } from './run-payloads.js';
@@ -35,7 +35,7 @@ class Tally {
   readonly errors: string[] = [];
 
   addObjects(o: ObjectsOutcome): void {
-    merge(this.stats, o.report.stats);
+    this.stats.merge(o.report.stats);
     this.objects += o.objects;
     this.delivered += deliveredBy(o.report);
     if (o.continuation && o.ok) this.continuations++;

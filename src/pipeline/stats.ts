@@ -13,6 +13,20 @@ export interface Problem {
 
 const MAX_SAMPLES = 10;
 
+/** The counts of part of a run (one record, a segment parsed on another thread), to add up. */
+export interface StatsPart {
+  readonly files?: number;
+  readonly records: number;
+  readonly nodata: number;
+  readonly skipdata: number;
+  readonly control?: number;
+  readonly bytesIn?: number;
+  readonly malformed: number;
+  readonly malformedSamples: readonly Problem[];
+  readonly errors?: readonly Problem[];
+  readonly warnings: readonly string[];
+}
+
 export class RunStats {
   files = 0;
   records = 0;
@@ -31,6 +45,20 @@ export class RunStats {
   addMalformed(problem: Problem): void {
     this.malformed++;
     if (this.malformedSamples.length < MAX_SAMPLES) this.malformedSamples.push(problem);
+  }
+
+  /** Adds a part's counts; its samples join ours up to the limit. */
+  merge(part: StatsPart): void {
+    this.files += part.files ?? 0;
+    this.records += part.records;
+    this.nodata += part.nodata;
+    this.skipdata += part.skipdata;
+    this.control += part.control ?? 0;
+    this.bytesIn += part.bytesIn ?? 0;
+    for (const m of part.malformedSamples) this.addMalformed(m);
+    this.malformed += part.malformed - part.malformedSamples.length;
+    for (const e of part.errors ?? []) this.addError(e);
+    for (const w of part.warnings) this.warn(w);
   }
 
   addError(problem: Problem): void {
