@@ -11,7 +11,9 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 export function startModuleWorker(base: string, name: string, options: WorkerOptions = {}): Worker {
   if (!base.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, base), options);
   const entry = new URL(`./${name}.ts`, base).href;
-  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  // Resolved here, so the thread finds tsx whatever the working directory.
+  const api = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(bootstrap, { ...options, eval: true });
 }
 

@@ -1,9 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import { toMessage } from '../../batch/message.js';
 import type { DeliverySettings } from '../../delivery/options.js';
 import type { Sink, SinkResult } from '../../pipeline/types.js';
 import type { SchemaOptions } from '../../schema/types.js';
+import { startModuleWorker } from '../../threads/start-worker.js';
 import type { OtlpConfig } from './config.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.js';
 
@@ -49,7 +50,7 @@ export class WorkerPoolSink implements Sink {
       schema,
     };
     for (let i = 0; i < count; i++) {
-      const worker = startWorker(setup);
+      const worker = startModuleWorker(import.meta.url, 'worker', { workerData: setup });
       const lane: Lane = { worker, outstanding: 0, exited: false };
       worker.on('message', (m: FromWorker) => this.onMessage(lane, m));
       worker.on('error', (err) => {
@@ -151,18 +152,4 @@ function merge(results: readonly SinkResult[], workers: number): SinkResult {
     }
   }
   return { delivered, rejected, failed, errors: [...errors], details };
-}
-
-/**
- * Built, the worker is worker.js beside this file. Run from sources (tests under tsx), the
- * worker's entry must go through tsx's loader, which a worker does not inherit on Node 20: a
- * small bootstrap registers it first.
- */
-function startWorker(setup: WorkerSetup): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData: setup });
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: setup });
 }
