@@ -1,15 +1,15 @@
 import type { StrColumn } from '../../batch/flow-batch.js';
 import type { OtelStrSource } from '../../schema/types.js';
 import { ByteArena, putBytes, putVarint, utf8Length, writeUtf8 } from './byte-arena.js';
+import {
+  T_AV_STRING,
+  T_KV_KEY,
+  T_KV_VALUE,
+  T_LR_ATTR,
+  T_LR_SEVERITY,
+  T_LR_SEVERITY_TEXT,
+} from './proto-tags.js';
 import { varintSize } from './proto-writer.js';
-
-// Tags (field number << 3 | wire type), spec sheet F.4.
-const T_LR_SEVERITY = 0x10;
-const T_LR_SEVERITY_TEXT = 0x1a;
-const T_LR_ATTR = 0x32;
-const T_KV_KEY = 0x0a;
-const T_KV_VALUE = 0x12;
-const T_AV_STRING = 0x0a;
 
 /** Per dictionary code, bytes encoded on first use in this batch (undefined: not yet). */
 export type CodeBytes = (Uint8Array | undefined)[];

@@ -1,23 +1,23 @@
 import type { LineText, StrColumn } from '../../batch/flow-batch.js';
 import type { AttributeWriter, OtelPlan, OtelStrSource } from '../../schema/types.js';
 import { putBytes, putVarint, utf8Length, writeUtf8 } from './byte-arena.js';
+import {
+  T_AV_DOUBLE,
+  T_AV_INT,
+  T_AV_STRING,
+  T_KV_KEY,
+  T_KV_VALUE,
+  T_LR_ATTR,
+  T_LR_BODY,
+  T_LR_OBSERVED,
+  T_LR_SEVERITY,
+  T_LR_SEVERITY_TEXT,
+  T_LR_TIME,
+  T_SL_RECORD,
+} from './proto-tags.js';
 import type { ProtoWriter } from './proto-writer.js';
 import { varintSize } from './proto-writer.js';
 import { copyWords, WordArena } from './word-arena.js';
-
-// Tags (field number << 3 | wire type), spec sheet F.4.
-const T_SL_RECORD = 0x12;
-const T_LR_TIME = 0x09;
-const T_LR_SEVERITY = 0x10;
-const T_LR_SEVERITY_TEXT = 0x1a;
-const T_LR_BODY = 0x2a;
-const T_LR_OBSERVED = 0x59;
-const T_LR_ATTR = 0x32;
-const T_KV_KEY = 0x0a;
-const T_KV_VALUE = 0x12;
-const T_AV_STRING = 0x0a;
-const T_AV_INT = 0x18;
-const T_AV_DOUBLE = 0x21;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 /** Bytes kept free past the write limit: a word copy may run 7 bytes beyond what it writes. */

@@ -2,29 +2,29 @@ import type { FlowBatch } from '../../batch/flow-batch.js';
 import { type AttributeWriter, hasPlanner, type OtelMapping } from '../../schema/types.js';
 import { type AttributeValue, type RequestEncoder, replayAttributes, type ScopeInfo } from './encoder.js';
 import { PlanRecordWriter } from './proto-plan.js';
+import {
+  T_ARRAY_VALUE,
+  T_AV_ARRAY,
+  T_AV_BOOL,
+  T_AV_DOUBLE,
+  T_AV_INT,
+  T_AV_STRING,
+  T_KV_KEY,
+  T_KV_VALUE,
+  T_LR_ATTR,
+  T_LR_BODY,
+  T_LR_OBSERVED,
+  T_LR_SEVERITY,
+  T_LR_SEVERITY_TEXT,
+  T_LR_TIME,
+  T_RESOURCE_ATTR,
+  T_RESOURCE_LOGS,
+  T_RL_RESOURCE,
+  T_RL_SCOPE_LOGS,
+  T_SL_RECORD,
+  T_SL_SCOPE,
+} from './proto-tags.js';
 import { nanosHalves, ProtoWriter, varintSize } from './proto-writer.js';
-
-// Tags (field number << 3 | wire type), spec sheet F.4.
-const T_RESOURCE_LOGS = 0x0a;
-const T_RL_RESOURCE = 0x0a;
-const T_RL_SCOPE_LOGS = 0x12;
-const T_SL_SCOPE = 0x0a;
-const T_SL_RECORD = 0x12;
-const T_RESOURCE_ATTR = 0x0a;
-const T_LR_TIME = 0x09;
-const T_LR_SEVERITY = 0x10;
-const T_LR_SEVERITY_TEXT = 0x1a;
-const T_LR_BODY = 0x2a;
-const T_LR_ATTR = 0x32;
-const T_LR_OBSERVED = 0x59;
-const T_KV_KEY = 0x0a;
-const T_KV_VALUE = 0x12;
-const T_AV_STRING = 0x0a;
-const T_AV_BOOL = 0x10;
-const T_AV_INT = 0x18;
-const T_AV_DOUBLE = 0x21;
-const T_AV_ARRAY = 0x2a;
-const T_ARRAY_VALUE = 0x0a;
 
 /** String attributes shorter than this are cached as encoded KeyValue bytes, per key. */
 const CACHE_MAX_CHARS = 64;

@@ -4,18 +4,18 @@ import type { AttributeWriter, OtelPlan } from '../../schema/types.js';
 import { BatchBytes, type CodeBytes, type ColumnValues, NOTHING, type Source } from './batch-bytes.js';
 import { digitCount, putBytes, putDigits, putVarint } from './byte-arena.js';
 import { DirectRecordWriter } from './proto-direct.js';
+import {
+  T_AV_DOUBLE,
+  T_AV_INT,
+  T_AV_STRING,
+  T_KV_VALUE,
+  T_LR_ATTR,
+  T_LR_BODY,
+  T_LR_TIME,
+  T_SL_RECORD,
+} from './proto-tags.js';
 import type { ProtoWriter } from './proto-writer.js';
 import { varintSize } from './proto-writer.js';
-
-// Tags (field number << 3 | wire type), spec sheet F.4.
-const T_SL_RECORD = 0x12;
-const T_LR_TIME = 0x09;
-const T_LR_BODY = 0x2a;
-const T_LR_ATTR = 0x32;
-const T_KV_VALUE = 0x12;
-const T_AV_STRING = 0x0a;
-const T_AV_INT = 0x18;
-const T_AV_DOUBLE = 0x21;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const SPACE = 0x20;
