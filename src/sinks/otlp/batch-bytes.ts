@@ -148,19 +148,7 @@ export class BatchBytes {
     const arena = this.arena;
     arena.ensure(text.length * 3 + 24);
     const at = arena.pos;
-    const buf = arena.buf;
-    let pos = at;
-    if (num > 0) {
-      buf[pos++] = T_LR_SEVERITY;
-      pos = putVarint(buf, pos, num);
-    }
-    if (text) {
-      const n = Buffer.byteLength(text, 'utf8');
-      buf[pos++] = T_LR_SEVERITY_TEXT;
-      pos = putVarint(buf, pos, n);
-      pos += buf.write(text, pos, 'utf8');
-    }
-    arena.pos = pos;
+    arena.pos = writeSeverity(arena.buf, at, num, text);
     return arena.view(at);
   }
 
@@ -188,4 +176,21 @@ export class BatchBytes {
     buf[pos++] = T_AV_STRING;
     return putVarint(buf, pos, n);
   }
+}
+
+/**
+ * The LogRecord's severity number and text fields at `pos` (either left out when 0 or empty);
+ * the buffer has room for `text.length * 3 + 24` bytes. Returns the position after them.
+ */
+export function writeSeverity(buf: Buffer, pos: number, num: number, text: string): number {
+  if (num > 0) {
+    buf[pos++] = T_LR_SEVERITY;
+    pos = putVarint(buf, pos, num);
+  }
+  if (text) {
+    buf[pos++] = T_LR_SEVERITY_TEXT;
+    pos = putVarint(buf, pos, Buffer.byteLength(text, 'utf8'));
+    pos += buf.write(text, pos, 'utf8');
+  }
+  return pos;
 }

@@ -1,5 +1,6 @@
 import type { LineText, StrColumn } from '../../batch/flow-batch.js';
 import type { AttributeWriter, OtelPlan, OtelStrSource } from '../../schema/types.js';
+import { writeSeverity } from './batch-bytes.js';
 import { putBytes, putVarint, utf8Length, writeUtf8 } from './byte-arena.js';
 import {
   T_AV_DOUBLE,
@@ -10,13 +11,11 @@ import {
   T_LR_ATTR,
   T_LR_BODY,
   T_LR_OBSERVED,
-  T_LR_SEVERITY,
-  T_LR_SEVERITY_TEXT,
   T_LR_TIME,
   T_SL_RECORD,
 } from './proto-tags.js';
 import type { ProtoWriter } from './proto-writer.js';
-import { varintSize } from './proto-writer.js';
+import { nanosHalves, varintSize } from './proto-writer.js';
 import { copyWords, WordArena } from './word-arena.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -576,17 +575,7 @@ export class DirectRecordWriter {
     const arena = this.arena;
     const at = arena.alloc(text.length * 3 + 24);
     const b = arena.bytes;
-    let pos = at;
-    if (num > 0) {
-      b[pos++] = T_LR_SEVERITY;
-      pos = putVarint(b, pos, num);
-    }
-    if (text) {
-      const n = Buffer.byteLength(text, 'utf8');
-      b[pos++] = T_LR_SEVERITY_TEXT;
-      pos = putVarint(b, pos, n);
-      pos += b.write(text, pos, 'utf8');
-    }
+    const pos = writeSeverity(b, at, num, text);
     arena.trim(at, pos);
     this.sevOff[code] = at;
     this.sevLen[code] = pos - at;
@@ -595,16 +584,7 @@ export class DirectRecordWriter {
 
   /** Encodes time t (seconds) as fixed64 nanoseconds into its cache slot, exact without BigInt. */
   private cacheTime(t: number, slot: number): void {
-    const whole = Math.floor(t);
-    const frac = Math.round((t - whole) * 1e9);
-    const p2 = Math.floor(whole / 65536) * 1e9;
-    const p1 = (whole % 65536) * 1e9 + frac;
-    let lo = (p2 % 65536) * 65536 + (p1 % 4294967296);
-    let hi = Math.floor(p2 / 65536) + Math.floor(p1 / 4294967296);
-    if (lo >= 4294967296) {
-      hi += Math.floor(lo / 4294967296);
-      lo %= 4294967296;
-    }
+    const [lo, hi] = nanosHalves(t);
     this.timeKeys[slot] = t;
     this.timeView.setUint32(slot * 8, lo >>> 0, true);
     this.timeView.setUint32(slot * 8 + 4, hi >>> 0, true);
