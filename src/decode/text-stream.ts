@@ -5,7 +5,7 @@ import type { DecodeEnrich, DecodeOptions, Enricher, SourceInput } from '../pipe
 import { type DecodePool, decodePool, defaultDecodeThreads } from './decode-pool.js';
 import { DecodeError, MAX_LINE_BYTES } from './errors.js';
 import { enriched, pump } from './pump.js';
-import { SegmentDecoder } from './segment-decoder.js';
+import { formatKey, SegmentDecoder } from './segment-decoder.js';
 import type { SegmentJob, SegmentResult, ThreadEnrich } from './segment-protocol.js';
 import { LineSegmenter, type OverlongLine, type Piece } from './segments.js';
 import { TextBatcher } from './text.js';
@@ -59,7 +59,7 @@ export async function* decodeTextStream(
       stream: streamId,
       bytes: piece.bytes,
       lineBase: piece.lineBase,
-      format: piece.format.fields.map((f) => f.name).join(' '),
+      format: formatKey(piece.format.fields),
       formatOrigin: piece.formatOrigin,
       source: input.ref,
       origin: input.ref.id,
