@@ -3,7 +3,14 @@ import { decode, decodeLarge } from './decode.js';
 import { enrich } from './enrich.js';
 import { generate } from './generate.js';
 import { otlp, otlpEncode, otlpGzip, otlpLarge, otlpSdk, otlpSend } from './otlp.js';
-import { storeIngest, storeIngestPlain, storeReadCsv, storeTopTalkers } from './store.js';
+import {
+  storeIngest,
+  storeIngestPlain,
+  storeReadCsv,
+  storeSink,
+  storeSinkPlain,
+  storeTopTalkers,
+} from './store.js';
 import type { Scenario } from './types.js';
 
 /** Every benchmark scenario, in run order. Add yours here (see bench/README.md). */
@@ -23,4 +30,6 @@ export const SCENARIOS: readonly Scenario[] = [
   storeIngest,
   storeIngestPlain,
   storeTopTalkers,
+  storeSink,
+  storeSinkPlain,
 ];

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FlowBatch } from '../../src/batch/flow-batch.js';
 import { round, v2File } from './baseline.js';
 import type { DataFile, Scenario, ScenarioResult } from './types.js';
 
@@ -127,5 +129,99 @@ export const storeTopTalkers: Scenario = {
       seconds: median / 1000,
       extra: { reportMs: Math.round(median), bestMs: Math.round(times[0]!), targetMs: 300 },
     };
+  },
+};
+
+/** CPU seconds of this process's main thread so far (Linux /proc; undefined elsewhere). */
+function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** Linux's USER_HZ: /proc reports CPU times in 1/100 s. */
+const CLOCK_TICKS = 100;
+
+/**
+ * The store's own part of an ingest, alone: the 1M-record file is decoded and enriched into
+ * memory first (not timed), then the `store` sink's write…endInput…close into a fresh database
+ * is timed. Wall seconds, and CPU split into the main thread's (what competes with decoding)
+ * and the rest (the store worker and DuckDB's threads).
+ */
+async function measureStoreSink(data: DataFile, db: string, enrich: string[]): Promise<ScenarioResult> {
+  const { decodeInput } = await import('../../src/decode/detect.js');
+  const { buildEnrichers } = await import('../../src/enrich/index.js');
+  const { RunStats } = await import('../../src/pipeline/stats.js');
+  const { fileInput } = await import('../../src/sources/files.js');
+  const { create } = await import('../../src/sinks/store/sink.js');
+  const enrichers = await buildEnrichers({ enrich });
+  const input = fileInput(data.path, data.bytes);
+  const batches: FlowBatch[] = [];
+  for await (const batch of decodeInput(input, {
+    stats: new RunStats(),
+    batchSize: 8192,
+    keepLineText: false,
+  })) {
+    for (const e of enrichers) e.enrich(batch);
+    batches.push(batch);
+  }
+  global.gc?.();
+  const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuSeconds();
+  const started = performance.now();
+  const sink = await create(
+    { db, 'store-memory-mb': 512 },
+    { env: {}, stats: new RunStats(), log: () => undefined },
+  );
+  for (const batch of batches) await sink.write(batch);
+  await sink.endInput?.(input.ref);
+  const result = await sink.close();
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const main1 = mainThreadCpuSeconds();
+  if (result.details?.added !== data.truth.records)
+    throw new Error(`store sink added ${String(result.details?.added)}, the file has ${data.truth.records}`);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const mainCpu = main0 !== undefined && main1 !== undefined ? main1 - main0 : Number.NaN;
+  return {
+    records: data.truth.records,
+    seconds,
+    extra: {
+      cpuS: round(cpuSeconds, 2),
+      mainCpuS: round(mainCpu, 2),
+      otherCpuS: round(cpuSeconds - mainCpu, 2),
+      enrich: enrich.join(','),
+    },
+  };
+}
+
+export const storeSink: Scenario = {
+  name: 'store-sink',
+  description: 'the store sink alone (write…close) on 1M decoded+enriched records held in memory',
+  baseline: 'store-read-csv',
+  targets: { minRatio: 1.2 },
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  async run(ctx) {
+    const data = await ctx.dataFile(v2File(ctx));
+    return measureStoreSink(data, join(await ctx.scratchDir(), 'sink.duckdb'), ['all']);
+  },
+};
+
+export const storeSinkPlain: Scenario = {
+  name: 'store-sink-plain',
+  description: 'the store sink alone (write…close) on 1M decoded records (no enrichment) held in memory',
+  baseline: 'store-read-csv',
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  async run(ctx) {
+    const data = await ctx.dataFile(v2File(ctx));
+    return measureStoreSink(data, join(await ctx.scratchDir(), 'sink-plain.duckdb'), ['none']);
   },
 };

@@ -2,18 +2,21 @@ import { hash } from 'node:crypto';
 import type { Column, FlowBatch } from '../batch/flow-batch.js';
 import { cellAt } from '../batch/flow-batch.js';
 import { findField } from '../fields/catalog.js';
+import { CODED_COLUMNS, type CodedColumn, codeColumn } from './coded.js';
 import { ADDR_PAIR_COLUMN, ENRICHMENT_TYPES, type SqlType } from './schema.js';
 
 /**
  * A batch turned into the bytes DuckDB's vectors hold, column by column, so that appending is
- * plain memory copies. Built in the store's worker thread, beside DuckDB's appends (the main
- * thread is busy decoding), then copied into DataChunks slice by slice.
+ * plain memory copies. Built by the store sink on its own thread and transferred (typed arrays
+ * only) to the store's worker, whose DuckDB appends are an ingest's bottleneck; there it is
+ * copied into DataChunks slice by slice (append.ts).
  *
  * - INTEGER: int32 per row; BIGINT/TIMESTAMP: int64 per row (two 32-bit words); DOUBLE: float64;
- *   UHUGEINT (uid): 16 bytes per row.
+ *   UHUGEINT (uid): 16 bytes per row; UTINYINT/USMALLINT: the codes of coded columns (coded.ts).
  * - VARCHAR: DuckDB's 16-byte string entries. Strings of up to 12 bytes are inline (length, then
- *   the bytes); longer ones (interface ids…) are listed by row with a code into one buffer of
- *   their distinct UTF-8 values, so each is handed to DuckDB once per vector, not once per row.
+ *   the bytes); longer ones (interface ids…) carry length and prefix, are listed by row with a
+ *   code into one buffer of their distinct UTF-8 values, and get their pointer when appended
+ *   (one call into DuckDB per vector, not per row or value).
  * - UBIGINT `addr_pair_v4`: both addresses of a record as one number when both are IPv4 in
  *   canonical dotted form (see `ipv4Pair`), the key top-talkers groups by.
  * - VARCHAR[]: the lists themselves (rare; filled value by value).
@@ -60,12 +63,29 @@ export function columnType(name: string, col: Column): SqlType {
   return col.kind === 'list' ? 'VARCHAR[]' : col.kind === 'num' ? 'DOUBLE' : 'VARCHAR';
 }
 
-export function encodeBatch(batch: FlowBatch, ctx: EncodeContext): EncodedBatch {
+/**
+ * `stored`: the types of the table's columns, when known. A coded column (coded.ts) goes as
+ * codes unless the table holds it as text or one of its values has no code.
+ */
+export function encodeBatch(
+  batch: FlowBatch,
+  ctx: EncodeContext,
+  stored?: ReadonlyMap<string, string>,
+): EncodedBatch {
   const n = batch.length;
   const columns: Array<readonly [string, EncodedColumn]> = [];
   const add = (name: string, col: Column): void => {
     // The store derives record_uid from `uid`.
     if (name === 'record_uid') return;
+    const coded = CODED_COLUMNS.get(name);
+    const type = stored?.get(name);
+    if (coded && (type === undefined || type === coded.type)) {
+      const c = codeColumn(coded, col, n);
+      if (c) {
+        columns.push([name, { type: coded.type, data: c.codes.buffer as ArrayBuffer, validity: c.validity }]);
+        return;
+      }
+    }
     columns.push([name, encodeColumn(col, columnType(name, col), n)]);
   };
   for (let i = 0; i < batch.fields.length; i++) add(batch.fields[i]!.column, batch.columns[i]!);
@@ -80,6 +100,38 @@ export function encodeBatch(batch: FlowBatch, ctx: EncodeContext): EncodedBatch 
   columns.push(['position', int64Column(batch.positions, n, 1, 'BIGINT')]);
   columns.push(['ingested_at', int64Column(new Float64Array(n).fill(ctx.ingestedAt), n, 1, 'TIMESTAMP')]);
   return { sourceId: batch.source.id, length: n, columns };
+}
+
+/**
+ * A coded column (coded.ts) as text entries, for a table that holds the column as text: the
+ * batch was encoded before the store converted the column (encoding runs on the main thread).
+ */
+export function codedAsText(def: CodedColumn, col: EncodedColumn, n: number): EncodedColumn {
+  const codes = def.type === 'UTINYINT' ? new Uint8Array(col.data!) : new Uint16Array(col.data!);
+  const valid = (i: number): boolean => !col.validity || (col.validity[i >> 3]! & (1 << (i & 7))) !== 0;
+  if (def.textType === 'VARCHAR[]') {
+    const lists = Array.from({ length: n }, (_, i) =>
+      valid(i) ? (def.values[codes[i]!] as readonly string[]) : null,
+    );
+    return encodeColumn({ kind: 'list', values: lists }, 'VARCHAR[]', n);
+  }
+  // Dictionary code k + 1 stands for table code k.
+  const dict = ['', ...def.values.map((v) => (typeof v === 'string' ? v : ''))];
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) if (valid(i)) out[i] = codes[i]! + 1;
+  return encodeColumn({ kind: 'str', codes: out, dict }, 'VARCHAR', n);
+}
+
+/** Every buffer of an encoded batch, once each: what posting it to the store worker transfers. */
+export function transferList(batch: EncodedBatch): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const [, c] of batch.columns) {
+    if (c.data) out.add(c.data);
+    for (const a of [c.validity, c.longRows, c.longCodes, c.longData, c.longOffsets]) {
+      if (a) out.add(a.buffer as ArrayBuffer);
+    }
+  }
+  return [...out];
 }
 
 function encodeColumn(col: Column, type: SqlType, n: number): EncodedColumn {
@@ -119,10 +171,8 @@ function validityOf(values: Float64Array, n: number): Uint8Array {
 
 function int32Column(values: Float64Array, n: number): EncodedColumn {
   const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    out[i] = Number.isNaN(v) ? 0 : v;
-  }
+  // Converted natively, as by assignment: NaN (NULL, masked by validity) becomes 0.
+  out.set(values.subarray(0, n));
   return { type: 'INTEGER', data: out.buffer, validity: validityOf(values, n) };
 }
 
@@ -136,8 +186,14 @@ function int64Column(
   const out = new Int32Array(2 * n);
   for (let i = 0; i < n; i++) {
     let v = values[i]!;
-    if (Number.isNaN(v)) continue;
-    v = Math.trunc(v * scale);
+    if (Number.isNaN(v)) continue; // NULL
+    if (scale !== 1) v = Math.trunc(v * scale);
+    if (v >= 0 && v < TWO_32) {
+      // The high word stays 0; assignment wraps the low word into int32 bits.
+      out[2 * i] = v;
+      continue;
+    }
+    v = Math.trunc(v);
     const hi = Math.floor(v / TWO_32);
     out[2 * i] = v - hi * TWO_32;
     out[2 * i + 1] = hi;
@@ -172,41 +228,87 @@ function uidColumn(batch: FlowBatch, ctx: EncodeContext): EncodedColumn {
   return { type: 'UHUGEINT', data: out.buffer };
 }
 
-/** Distinct long strings of a column, numbered in first-seen order, packed as UTF-8. */
+/**
+ * The distinct long strings of a column, as UTF-8 in one growing buffer: code k is bytes
+ * offsets[k]..offsets[k+1]. Each row holding one is listed (row, code); its 16-byte entry
+ * already carries the length and 4-byte prefix, the appender patches in the pointer.
+ */
 class LongStrings {
-  readonly rows: number[] = [];
-  readonly codes: number[] = [];
-  private readonly chunks: Buffer[] = [];
+  /** Rows holding a long string, and each one's code: at most one per row of the batch. */
+  private rows: Int32Array | undefined;
+  private codes: Int32Array | undefined;
+  private count = 0;
+  private bytes = new Uint8Array(4096);
+  private used = 0;
   private readonly offsets: number[] = [0];
-  private bytes = 0;
 
-  /** Adds a string (already UTF-8) and returns its code. */
-  add(utf8: Buffer): number {
-    this.chunks.push(utf8);
-    this.bytes += utf8.length;
-    this.offsets.push(this.bytes);
+  /**
+   * Writes `text` as a string entry into `words` at word `w`: inline when it takes at most 12
+   * bytes, else length and prefix, with the bytes kept here. Returns the long code, or -1.
+   */
+  entry(text: string, words: Int32Array, w: number): number {
+    const start = this.used;
+    const end = this.write(text);
+    const len = end - start;
+    const b = this.bytes;
+    words[w] = len;
+    if (len <= INLINE_BYTES) {
+      // Inline: the 12 bytes after the length, zero-padded; nothing stays in the buffer.
+      for (let k = 0; k < 3; k++) {
+        const o = start + 4 * k;
+        words[w + 1 + k] =
+          (o < end ? b[o]! : 0) |
+          (o + 1 < end ? b[o + 1]! << 8 : 0) |
+          (o + 2 < end ? b[o + 2]! << 16 : 0) |
+          (o + 3 < end ? b[o + 3]! << 24 : 0);
+      }
+      this.used = start;
+      return -1;
+    }
+    words[w + 1] = b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16) | (b[start + 3]! << 24);
+    words[w + 2] = 0;
+    words[w + 3] = 0;
+    this.used = end;
+    this.offsets.push(end);
     return this.offsets.length - 2;
   }
 
+  constructor(private readonly batchRows: number) {}
+
   use(row: number, code: number): void {
-    this.rows.push(row);
-    this.codes.push(code);
+    this.rows ??= new Int32Array(this.batchRows);
+    this.codes ??= new Int32Array(this.batchRows);
+    this.rows[this.count] = row;
+    this.codes[this.count++] = code;
   }
 
   columnParts(): Pick<EncodedColumn, 'longRows' | 'longCodes' | 'longData' | 'longOffsets'> {
-    // Copied into buffers of their own: Buffer.concat may return a view of Node's shared pool.
-    const data = new Uint8Array(this.bytes);
-    let at = 0;
-    for (const c of this.chunks) {
-      data.set(c, at);
-      at += c.length;
-    }
+    if (this.count === 0 || !this.rows || !this.codes) return {};
     return {
-      longRows: Int32Array.from(this.rows),
-      longCodes: Int32Array.from(this.codes),
-      longData: data,
+      longRows: this.rows.slice(0, this.count),
+      longCodes: this.codes.slice(0, this.count),
+      longData: this.bytes.slice(0, this.used),
       longOffsets: Int32Array.from(this.offsets),
     };
+  }
+
+  /** Appends `text` as UTF-8 (ASCII byte by byte, the rest through Buffer); returns the end offset. */
+  private write(text: string): number {
+    const n = text.length;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.used + 3 * n > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + 3 * n));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    const b = this.bytes;
+    let at = this.used;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) return this.used + Buffer.from(b.buffer, b.byteOffset + this.used).write(text, 'utf8');
+      b[at++] = c;
+    }
+    return at;
   }
 }
 
@@ -214,7 +316,7 @@ class LongStrings {
 function textEntries(col: Column, n: number): Omit<EncodedColumn, 'type'> {
   const out = new Int32Array(4 * n);
   const validity = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
-  const long = new LongStrings();
+  const long = new LongStrings(n);
   if (col.kind === 'str') {
     const { words, longCode } = encodeDictionary(col.dict, long);
     const codes = col.codes;
@@ -225,10 +327,7 @@ function textEntries(col: Column, n: number): Omit<EncodedColumn, 'type'> {
         continue;
       }
       const lc = longCode[code]!;
-      if (lc >= 0) {
-        long.use(i, lc);
-        continue;
-      }
+      if (lc >= 0) long.use(i, lc);
       const w = 4 * code;
       const o = 4 * i;
       out[o] = words[w]!;
@@ -237,44 +336,28 @@ function textEntries(col: Column, n: number): Omit<EncodedColumn, 'type'> {
       out[o + 3] = words[w + 3]!;
     }
   } else {
-    const scratch = new DataView(out.buffer);
     for (let i = 0; i < n; i++) {
       const v = cellAt(col, i);
       if (v === null) {
         validity[i >> 3]! &= ~(1 << (i & 7));
         continue;
       }
-      const text = Array.isArray(v) ? v.join(',') : String(v);
-      const utf8 = Buffer.from(text, 'utf8');
-      if (utf8.length > INLINE_BYTES) {
-        long.use(i, long.add(utf8));
-        continue;
-      }
-      scratch.setUint32(i * 16, utf8.length, true);
-      new Uint8Array(out.buffer, i * 16 + 4, INLINE_BYTES).set(utf8);
+      const lc = long.entry(Array.isArray(v) ? v.join(',') : String(v), out, 4 * i);
+      if (lc >= 0) long.use(i, lc);
     }
   }
   return { data: out.buffer, validity, ...long.columnParts() };
 }
 
-/** Inline entries per dictionary code, and for long values their code in `long` (else -1). */
+/** Entries per dictionary code (long ones without their pointer), and each long value's code in `long` (else -1). */
 function encodeDictionary(
   dict: readonly string[],
   long: LongStrings,
 ): { words: Int32Array; longCode: Int32Array } {
-  const bytes = new Uint8Array(dict.length * 16);
+  const words = new Int32Array(dict.length * 4);
   const longCode = new Int32Array(dict.length).fill(-1);
-  const view = new DataView(bytes.buffer);
-  for (let code = 1; code < dict.length; code++) {
-    const utf8 = Buffer.from(dict[code]!, 'utf8');
-    if (utf8.length > INLINE_BYTES) {
-      longCode[code] = long.add(utf8);
-      continue;
-    }
-    view.setUint32(code * 16, utf8.length, true);
-    bytes.set(utf8, code * 16 + 4);
-  }
-  return { words: new Int32Array(bytes.buffer), longCode };
+  for (let code = 1; code < dict.length; code++) longCode[code] = long.entry(dict[code]!, words, 4 * code);
+  return { words, longCode };
 }
 
 /**

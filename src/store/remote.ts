@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { FlowBatch } from '../batch/flow-batch.js';
+import { type EncodeContext, encodeBatch, transferList } from './encode.js';
 import type { StoreSettings } from './store.js';
 import { StoreError } from './store-error.js';
+import { uidHighWords } from './uid.js';
 import { type StoreReply, type StoreRequest, toWire } from './wire.js';
 
 /** Appends sent to the worker before `append` waits for one to finish (backpressure). */
@@ -12,14 +14,15 @@ type Request = StoreRequest extends infer R ? (R extends { id: number } ? Omit<R
 
 /**
  * The store as the `store` sink uses it: a FlowStore living in a worker thread. Appends are
- * posted without waiting (up to MAX_IN_FLIGHT), so the main thread decodes the next batch while
- * the worker appends this one into DuckDB. Same operations and errors as FlowStore.
+ * posted without waiting (up to MAX_IN_FLIGHT), so the main thread goes on with the next batch
+ * while the worker appends this one into DuckDB. Same operations and errors as FlowStore.
  */
 export class RemoteStore {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly inFlight: Promise<StoreReply>[] = [];
-  private readonly inputs = new Set<string>();
+  /** Open inputs: the context their batches are encoded with, or null when the store de-duplicates them. */
+  private readonly inputs = new Map<string, EncodeContext | null>();
   private failure: Error | undefined;
   private exited = false;
 
@@ -62,16 +65,23 @@ export class RemoteStore {
     if (this.failure) throw this.failure;
     if (batch.length === 0) return;
     const id = batch.source.id;
-    if (!this.inputs.has(id)) {
+    let context = this.inputs.get(id);
+    if (context === undefined) {
       // First batch of an input: the worker opens its transaction (and checks for its records).
       await this.drain();
-      await this.call({ op: 'begin', sourceId: id });
-      this.inputs.add(id);
+      const reply = await this.call({ op: 'begin', sourceId: id });
+      context = reply.ok && reply.dedup ? null : { uidHigh: uidHighWords(id), ingestedAt: Date.now() * 1000 };
+      this.inputs.set(id, context);
     }
-    // The batch is copied to the worker as it is (structured clone; other sinks keep using it)
-    // and encoded there: decoding on this thread is the slower half of an ingest, so the
-    // encoding goes beside DuckDB's appends, not before them.
-    this.inFlight.push(this.send({ op: 'append', batch: toWire(batch) }));
+    if (context) {
+      // Encoded here and transferred: cheaper for this thread than serializing the batch's
+      // strings, and the worker, the ingest's bottleneck, only appends.
+      const encoded = encodeBatch(batch, context);
+      this.inFlight.push(this.send({ op: 'appendEncoded', batch: encoded }, transferList(encoded)));
+    } else {
+      // A re-ingest: the batch is copied as it is (other sinks keep using it) and staged there.
+      this.inFlight.push(this.send({ op: 'append', batch: toWire(batch) }));
+    }
     while (this.inFlight.length > MAX_IN_FLIGHT) this.check(await this.inFlight.shift()!);
   }
 
@@ -112,12 +122,12 @@ export class RemoteStore {
     throw reply.store ? new StoreError(reply.error) : new Error(reply.error);
   }
 
-  private send(req: Request): Promise<StoreReply> {
+  private send(req: Request, transfer: ArrayBuffer[] = []): Promise<StoreReply> {
     if (this.exited) return Promise.reject(this.failure ?? new Error('store worker is gone'));
     const id = this.nextId++;
     return new Promise<StoreReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...req, id } as StoreRequest);
+      this.worker.postMessage({ ...req, id } as StoreRequest, transfer);
     });
   }
 

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { isCodedColumn } from './coded.js';
 import { type Cell, readTable } from './output.js';
 import { type ReportDef, type ReportSection, TOP_TALKERS_BY_PACKETS } from './reports.js';
 import { FLOWS_TABLE, quoteIdent, RECORDS_TABLE } from './schema.js';
@@ -56,13 +57,23 @@ export async function runReport(
     for (const sql of prelude) await con.run(fill(sql, filter, options.limit, interval));
   }
   const results: SectionResult[] = [];
+  const physical = sections.some((s) => s.coded) ? await physicalTypes(con) : new Map<string, string>();
   for (const section of sections) {
     const missing = section.needs.filter((n) => !present.has(n));
     if (missing.length > 0) {
       results.push({ title: section.title, missing });
       continue;
     }
-    const reader = await con.stream(sectionSql(section, filter, options.limit, interval));
+    // A section over a coded column reads the codes when the store holds them (reports.ts).
+    const coded = section.coded;
+    const useCoded =
+      coded !== undefined &&
+      isCodedColumn(coded.column, physical.get(coded.column) ?? '') !== undefined &&
+      (filter === 'TRUE' || physical.has('end'));
+    const sql = useCoded
+      ? fill(coded.sql, filter, options.limit, interval)
+      : sectionSql(section, filter, options.limit, interval);
+    const reader = await con.stream(sql);
     const table = await readTable(reader);
     results.push({ title: section.title, columns: table.columns, rows: table.rows });
   }
@@ -116,12 +127,17 @@ async function presentColumns(con: DuckDBConnection, names: readonly string[]): 
 
 /** Whether the store's physical table exists with all of `names` (a lake has no such table). */
 async function hasPhysicalColumns(con: DuckDBConnection, names: readonly string[]): Promise<boolean> {
+  const existing = await physicalTypes(con);
+  return names.every((n) => existing.has(n));
+}
+
+/** The store's physical columns and their types (none for a lake). */
+async function physicalTypes(con: DuckDBConnection): Promise<Map<string, string>> {
   const r = await con.runAndReadAll(
-    `SELECT column_name FROM information_schema.columns
+    `SELECT column_name, data_type FROM information_schema.columns
      WHERE table_name = '${RECORDS_TABLE}' AND table_schema = 'main' AND table_catalog = current_database()`,
   );
-  const existing = new Set(r.getRowsJS().map((row) => String(row[0])));
-  return names.every((n) => existing.has(n));
+  return new Map(r.getRowsJS().map((row) => [String(row[0]), String(row[1])]));
 }
 
 async function autoBucket(con: DuckDBConnection, filter: string): Promise<number> {

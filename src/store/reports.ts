@@ -1,3 +1,6 @@
+import { CODED_COLUMNS, decodeSql } from './coded.js';
+import { quoteIdent, RECORDS_TABLE } from './schema.js';
+
 /**
  * The built-in reports: each a list of SQL sections over `flows`. Placeholders, filled by the
  * runner: `{filter}` (the --since/--until condition, TRUE when none), `{limit}` (--limit),
@@ -10,6 +13,12 @@ export interface ReportSection {
   readonly title: string;
   readonly needs: readonly string[];
   readonly sql: string;
+  /**
+   * The same section over the store's physical table, used instead when `flow_records` holds
+   * the column `coded` as codes (coded.ts; `end` too when --since/--until filter): it groups
+   * the codes and decodes once per group rather than once per record.
+   */
+  readonly coded?: { readonly column: string; readonly sql: string };
 }
 
 export interface ReportDef {
@@ -25,6 +34,26 @@ export interface ReportDef {
    */
   readonly fastPrelude?: { readonly needs: readonly string[]; readonly sql: readonly string[] };
   readonly sections: readonly ReportSection[];
+}
+
+/**
+ * `totals` of one coded column over `flow_records`: the codes are grouped, then decoded, so
+ * the rows, their order and their types are those `totals` gives over `flows`.
+ */
+function codedTotals(column: string, order: 'bytes' | 'packets' | 'flows'): ReportSection['coded'] {
+  const col = quoteIdent(column);
+  return {
+    column,
+    sql: `SELECT ${decodeSql(CODED_COLUMNS.get(column)!, 'k')} AS ${col}, bytes, packets, flows
+FROM (
+  SELECT ${col} AS k, sum(bytes) AS bytes, sum(packets) AS packets, count(*) AS flows
+  FROM ${RECORDS_TABLE}
+  WHERE {filter} AND ${col} IS NOT NULL
+  GROUP BY k
+)
+ORDER BY ${order} DESC NULLS LAST, 1
+LIMIT {limit}`,
+  };
 }
 
 /** Traffic totals grouped by `keys`, biggest first by `order`. */
@@ -261,11 +290,13 @@ ORDER BY 1`,
         title: 'By source country',
         needs: ['src_country'],
         sql: totals('src_country', 'src_country IS NOT NULL', 'src_country', 'bytes'),
+        coded: codedTotals('src_country', 'bytes'),
       },
       {
         title: 'By destination country',
         needs: ['dst_country'],
         sql: totals('dst_country', 'dst_country IS NOT NULL', 'dst_country', 'bytes'),
+        coded: codedTotals('dst_country', 'bytes'),
       },
     ],
   },

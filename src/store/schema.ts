@@ -1,4 +1,5 @@
 import { FIELDS, type FieldType } from '../fields/catalog.js';
+import { decodeSql, isCodedColumn } from './coded.js';
 
 /**
  * `flows`, what users query: every catalog field under its snake_case name with its real type,
@@ -17,7 +18,9 @@ export type SqlType =
   | 'VARCHAR[]'
   | 'TIMESTAMP'
   | 'UHUGEINT'
-  | 'UBIGINT';
+  | 'UBIGINT'
+  | 'UTINYINT'
+  | 'USMALLINT';
 
 export interface StoreColumn {
   readonly name: string;
@@ -102,13 +105,19 @@ export function createRecordsSql(): string {
 export function flowsViewSql(present: ReadonlyMap<string, string>): string {
   const meta = new Set(META_COLUMNS.map((c) => c.name));
   const fields = new Set(FIELD_COLUMNS.map((c) => c.name));
-  const select = FIELD_COLUMNS.map((c) =>
-    present.has(c.name) ? quoteIdent(c.name) : `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`,
-  );
+  const select = FIELD_COLUMNS.map((c) => {
+    const type = present.get(c.name);
+    if (type === undefined) return `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`;
+    const coded = isCodedColumn(c.name, type);
+    return coded ? `${decodeSql(coded, quoteIdent(c.name))} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
+  });
   for (const c of META_COLUMNS) if (c.name !== 'uid') select.push(quoteIdent(c.name));
   select.push(`${RECORD_UID_SQL} AS record_uid`, 'uid');
-  for (const name of present.keys()) {
-    if (!meta.has(name) && !fields.has(name) && !HIDDEN_COLUMNS.has(name)) select.push(quoteIdent(name));
+  for (const [name, type] of present) {
+    if (meta.has(name) || fields.has(name) || HIDDEN_COLUMNS.has(name)) continue;
+    // Coded columns (coded.ts) show their values, not their codes.
+    const coded = isCodedColumn(name, type);
+    select.push(coded ? `${decodeSql(coded, quoteIdent(name))} AS ${quoteIdent(name)}` : quoteIdent(name));
   }
   return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS SELECT\n  ${select.join(',\n  ')}\nFROM ${RECORDS_TABLE}`;
 }

@@ -25,6 +25,9 @@ async function handle(req: StoreRequest): Promise<StoreReply> {
       case 'append':
         await need().append(fromMessage(req.batch));
         return { id: req.id, ok: true };
+      case 'appendEncoded':
+        await need().appendEncoded(req.batch);
+        return { id: req.id, ok: true };
       case 'commit':
         return { id: req.id, ok: true, value: await need().commit(req.sourceId) };
       case 'abort':

@@ -2,7 +2,21 @@ import { existsSync } from 'node:fs';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FlowBatch } from '../batch/flow-batch.js';
 import { DirectAppender, supportedType, type TableColumn } from './append.js';
-import { type EncodeContext, type EncodedBatch, encodeBatch } from './encode.js';
+import {
+  CODED_COLUMNS,
+  type CodedColumn,
+  codeColumn,
+  decodeByListSql,
+  encodeSql,
+  isCodedColumn,
+} from './coded.js';
+import {
+  codedAsText,
+  type EncodeContext,
+  type EncodedBatch,
+  type EncodedColumn,
+  encodeBatch,
+} from './encode.js';
 import {
   ADDR_PAIR_COLUMN,
   ADDR_PAIR_TYPE,
@@ -75,6 +89,8 @@ interface InputState {
   direct: DirectAppender | undefined;
   staging: Staging | undefined;
   staged: number;
+  /** Coded columns (coded.ts) some staged batch had a value without a code for. */
+  readonly uncodable: Set<string>;
 }
 
 /**
@@ -115,6 +131,9 @@ export class FlowStore {
     let con: DuckDBConnection | undefined;
     try {
       con = await instance.connect();
+      // FSST's analysis of every string column is about a tenth of an ingest's CPU and saves
+      // about 4% of the file here (dictionary compression does most of it): skipped.
+      await con.run(`SET disabled_compression_methods = 'fsst'`);
       await con.run(createRecordsSql());
       for (const sql of MACROS_SQL) await con.run(sql);
       const store = new FlowStore(path, instance, con);
@@ -147,9 +166,10 @@ export class FlowStore {
     const input = this.input(batch.source.id);
     if (!input.began) await this.begin(input);
     if (!input.dedup) {
-      await this.appendEncoded(encodeBatch(batch, input.context));
+      await this.appendEncoded(encodeBatch(batch, input.context, this.types));
       return;
     }
+    await this.checkCodable(batch, input);
     input.staged += batch.length;
     input.staging ??= await Staging.create(this.con, this.nextStage++, { catalog: 'temp' });
     await input.staging.append(batch);
@@ -165,7 +185,7 @@ export class FlowStore {
     input.staged += batch.length;
     await this.addColumnsFor(batch, input);
     input.direct ??= await DirectAppender.open(this.con, RECORDS_TABLE, this.columns, input.sourceId);
-    input.direct.append(batch);
+    input.direct.append(this.textWhereStoredAsText(batch));
   }
 
   private input(sourceId: string): InputState {
@@ -179,6 +199,7 @@ export class FlowStore {
         direct: undefined,
         staging: undefined,
         staged: 0,
+        uncodable: new Set(),
       };
       this.inputs.set(sourceId, input);
     }
@@ -199,7 +220,7 @@ export class FlowStore {
       if (input.staging) {
         const chunk = await input.staging.seal();
         if (chunk) {
-          await this.addStagedColumns(chunk);
+          await this.addStagedColumns(chunk, input.uncodable);
           added += (await this.con.run(insertSql(chunk, sourceId, this.types, true))).rowsChanged;
         }
         await input.staging.drop();
@@ -239,21 +260,63 @@ export class FlowStore {
     }
   }
 
-  /** Adds `flow_records` columns for batch columns it lacks (unknown fields, enrichments). */
+  /**
+   * Adds `flow_records` columns for batch columns it lacks (unknown fields, enrichments), and
+   * turns coded columns into text where the batch carries a value without a code.
+   */
   private async addColumnsFor(batch: EncodedBatch, input: InputState): Promise<void> {
     const missing = batch.columns.filter(([name]) => !this.types.has(name));
-    if (missing.length === 0) return;
-    // The appender is bound to the table's columns: close it, widen the table, reopen.
+    const uncoded = batch.columns.filter(([name, col]) => {
+      const type = this.types.get(name);
+      return type !== undefined && type !== col.type && isCodedColumn(name, type);
+    });
+    if (missing.length === 0 && uncoded.length === 0) return;
+    // The appender is bound to the table's columns: close it, change the table, reopen.
     input.direct?.close();
     input.direct = undefined;
     for (const [name, col] of missing) {
       await this.con.run(`ALTER TABLE ${RECORDS_TABLE} ADD COLUMN ${quoteIdent(name)} ${col.type}`);
     }
+    for (const [name] of uncoded) await this.uncode(CODED_COLUMNS.get(name)!);
     await this.loadColumns();
     await this.con.run(flowsViewSql(this.types));
   }
 
-  private async addStagedColumns(chunk: SealedChunk): Promise<void> {
+  /** Coded columns of a batch whose table column is text (converted earlier) go as text. */
+  private textWhereStoredAsText(batch: EncodedBatch): EncodedBatch {
+    let changed = false;
+    const columns = batch.columns.map(([name, col]): readonly [string, EncodedColumn] => {
+      const def = CODED_COLUMNS.get(name);
+      if (!def || col.type !== def.type || this.types.get(name) !== def.textType) return [name, col];
+      changed = true;
+      return [name, codedAsText(def, col, batch.length)];
+    });
+    return changed ? { ...batch, columns } : batch;
+  }
+
+  /** A coded column becomes text (its values, as `flows` shows them), inside the open transaction. */
+  private async uncode(def: CodedColumn): Promise<void> {
+    const col = quoteIdent(def.name);
+    await this.con.run(
+      `ALTER TABLE ${RECORDS_TABLE} ALTER COLUMN ${col} SET DATA TYPE ${def.textType} USING ${decodeByListSql(def, col)}`,
+    );
+  }
+
+  /** Staged path: a coded column meeting a value without a code is (or will be created as) text. */
+  private async checkCodable(batch: FlowBatch, input: InputState): Promise<void> {
+    for (const def of CODED_COLUMNS.values()) {
+      const col = batch.column(def.name);
+      if (!col || input.uncodable.has(def.name) || codeColumn(def, col, batch.length)) continue;
+      input.uncodable.add(def.name);
+      if (isCodedColumn(def.name, this.types.get(def.name) ?? '')) {
+        await this.uncode(def);
+        await this.loadColumns();
+        await this.con.run(flowsViewSql(this.types));
+      }
+    }
+  }
+
+  private async addStagedColumns(chunk: SealedChunk, uncodable: ReadonlySet<string>): Promise<void> {
     let added = false;
     const add = async (name: string, type: string): Promise<void> => {
       await this.con.run(`ALTER TABLE ${RECORDS_TABLE} ADD COLUMN ${quoteIdent(name)} ${type}`);
@@ -261,7 +324,12 @@ export class FlowStore {
     };
     for (const c of chunk.columns) {
       if (c.name === RECORD_ID_COLUMN || this.types.has(c.name)) continue;
-      await add(c.name, columnType(c.name, c.list, c.kind === 'num'));
+      const coded = CODED_COLUMNS.get(c.name);
+      const codable = coded && c.kind !== 'num' && c.list === (coded.textType === 'VARCHAR[]');
+      await add(
+        c.name,
+        codable && !uncodable.has(c.name) ? coded.type : columnType(c.name, c.list, c.kind === 'num'),
+      );
     }
     const staged = new Set(chunk.columns.map((c) => c.name));
     if (staged.has('srcaddr') && staged.has('dstaddr') && !this.types.has(ADDR_PAIR_COLUMN)) {
@@ -369,7 +437,8 @@ function insertSql(chunk: SealedChunk, sourceId: string, types: Map<string, stri
       joins.push(`LEFT JOIN ${chunk.dictTable} ${alias} ON ${alias}.code = s.${c.stageName}`);
       value = `${alias}.value`;
     }
-    const expr = convert(value, c, types.get(c.name) ?? 'VARCHAR');
+    const coded = c.kind === 'num' ? undefined : isCodedColumn(c.name, types.get(c.name) ?? '');
+    const expr = coded ? encodeSql(coded, value) : convert(value, c, types.get(c.name) ?? 'VARCHAR');
     cols.push(c.name);
     exprs.push(expr);
     if (c.name === 'start') start = expr;
