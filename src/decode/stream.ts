@@ -91,8 +91,8 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
   const z = createGunzip({ chunkSize: 1024 * 1024 });
   // Output is taken as zlib produces it ('data'), not read from the stream's buffer: a stream
   // that fails drops what it buffered, and every byte before the damage must come out. Memory
-  // stays bounded because the next compressed chunk is written only once the previous one is
-  // inflated: at most two chunks' output wait here.
+  // stays bounded: at most two compressed chunks are with zlib, so at most their output waits
+  // here.
   const out: Buffer[] = [];
   let failure: unknown;
   let ended = false;
@@ -126,31 +126,54 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
       notify();
     });
   };
+  const input = source[Symbol.asyncIterator]();
+  let inputDone = false;
   let readFailed = false;
   let readError: unknown;
   try {
-    try {
-      for await (const c of source) {
-        fed += c.length;
-        // one chunk inflating on the thread pool while the output of the one before is parsed
-        await until(() => inflating === 0 || failure !== undefined);
-        if (failure !== undefined) break;
-        write(c);
-        while (out.length > 0) yield out.shift()!;
+    // Output is handed on as soon as there is some; input is fed while zlib holds fewer than
+    // two chunks; otherwise wait for either.
+    for (;;) {
+      if (out.length > 0) {
+        yield out.shift()!;
+        // zlib inflates a chunk in steps, each started from this thread's event loop: let it
+        // start the next one while the consumer works on this output
+        await new Promise<void>((r) => setImmediate(r));
+        continue;
       }
-    } catch (err) {
-      // The input broke off (a read error): what was inflated from it still comes out first.
-      readFailed = true;
-      readError = err;
+      if (failure !== undefined || ended || (readFailed && inflating === 0)) break;
+      if (!inputDone && inflating < 2) {
+        let next: IteratorResult<Buffer>;
+        try {
+          next = await input.next();
+        } catch (err) {
+          // The input broke off (a read error): what was inflated from it still comes out first.
+          readFailed = true;
+          readError = err;
+          inputDone = true;
+          continue;
+        }
+        if (next.done) {
+          inputDone = true;
+          z.end();
+        } else {
+          fed += next.value.length;
+          write(next.value);
+        }
+        continue;
+      }
+      await until(
+        () =>
+          out.length > 0 ||
+          failure !== undefined ||
+          ended ||
+          (readFailed && inflating === 0) ||
+          (!inputDone && inflating < 2),
+      );
     }
-    if (readFailed) await until(() => inflating === 0 || failure !== undefined);
-    else if (failure === undefined) {
-      z.end();
-      await until(() => ended || failure !== undefined);
-    }
-    while (out.length > 0) yield out.shift()!;
   } finally {
     z.destroy();
+    if (!inputDone) await input.return?.();
   }
   if (readFailed) throw readError;
   if (failure !== undefined) throw gzipError(failure, origin, fed, z.bytesWritten);
