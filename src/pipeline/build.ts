@@ -86,8 +86,18 @@ export async function buildPipeline(
   validateSourceOptions(options);
   const format = typeof options.format === 'string' ? parseFormat(options.format) : undefined;
   for (const name of format?.unknown ?? []) stats.warn(`--format: unknown field "${name}" kept as text`);
-  const enrichers = await buildEnrichers(options, { warn: (message) => stats.warn(message) });
-  const sinks = await buildSinks(options, { env: context.env, stats, log: context.log });
+  // Built side by side: the store opens DuckDB on its thread while the geo tables load here.
+  const [enriched, built] = await Promise.allSettled([
+    buildEnrichers(options, { warn: (message) => stats.warn(message) }),
+    buildSinks(options, { env: context.env, stats, log: context.log }),
+  ]);
+  if (enriched.status === 'rejected') {
+    if (built.status === 'fulfilled') for (const s of built.value) await s.close().catch(() => undefined);
+    throw enriched.reason;
+  }
+  if (built.status === 'rejected') throw built.reason;
+  const enrichers = enriched.value;
+  const sinks = built.value;
   const sourceList = isStringArray(inputs)
     ? resolveInputs(inputs, options, { stats, log: context.log })
     : inputs;
