@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FlowBatch } from '../batch/flow-batch.js';
+import { startModuleWorker } from '../threads/start-worker.js';
 import { type EncodeContext, encodeBatch, transferList } from './encode.js';
 import type { StoreSettings } from './store.js';
 import { StoreError } from './store-error.js';
@@ -40,17 +41,7 @@ export class RemoteStore {
   }
 
   static async open(path: string, settings: StoreSettings = {}): Promise<RemoteStore> {
-    // Under tsx the sources are .ts; built, they are .js beside this file.
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const url = new URL(`./store-worker${ext}`, import.meta.url);
-    // Running from sources (tests, tsx): the worker registers the TypeScript loader first.
-    const worker =
-      ext === '.ts'
-        ? new Worker(
-            `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`,
-            { eval: true },
-          )
-        : new Worker(url);
+    const worker = startModuleWorker(import.meta.url, 'store-worker');
     const store = new RemoteStore(worker);
     try {
       await store.call({ op: 'open', path, settings });
