@@ -20,7 +20,7 @@ export interface AsnTables {
 /**
  * A binary copy of the parsed embedded ASN table, so that a process after the first loads it in
  * milliseconds instead of parsing 32 MB of CSV (a few hundred ms). Kept in
- * `FLOWLENS_CACHE_DIR` (default: `flowlens-cache` in the system temporary directory) under a
+ * `FLOWLENS_CACHE_DIR` (default: `flowlens-cache-<uid>` in the system temporary directory) under a
  * name derived from the CSV files' paths, sizes and modification times, so a changed package
  * gets a new copy. Any problem reading or writing it only means parsing the CSV as before.
  *
@@ -41,7 +41,9 @@ function cacheFile(files: AsnFiles): string | null {
       })
       .join('|');
     const name = createHash('sha1').update(`${MAGIC}|${endianness()}|${key}`).digest('hex').slice(0, 16);
-    const dir = process.env.FLOWLENS_CACHE_DIR || join(tmpdir(), 'flowlens-cache');
+    // One folder per user: a copy another user of the machine wrote is not read.
+    const user = process.getuid?.() ?? 'user';
+    const dir = process.env.FLOWLENS_CACHE_DIR || join(tmpdir(), `flowlens-cache-${user}`);
     return join(dir, `asn-${name}.bin`);
   } catch {
     return null;
@@ -54,6 +56,9 @@ export function readCachedAsn(files: AsnFiles): AsnTables | null {
   if (!path) return null;
   let bytes: Buffer;
   try {
+    // Only a copy this user wrote is trusted (the temporary directory is shared).
+    const uid = process.getuid?.();
+    if (uid !== undefined && statSync(path).uid !== uid) return null;
     bytes = readFileSync(path);
   } catch {
     return null;
@@ -88,7 +93,7 @@ export function writeCachedAsn(files: AsnFiles, ranges: AsnTables): void {
     head.write(MAGIC, 0, 'latin1');
     head.set(new Uint8Array(new Uint32Array([ranges.v4.count, ranges.v6.count, orgs.length]).buffer), 8);
     const parts = [head, ...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)), orgs];
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // Written aside and renamed: a reader never sees half a file.
     const partial = `${path}.${process.pid}.partial`;
     writeFileSync(partial, Buffer.concat(parts));
