@@ -10,6 +10,7 @@ import {
 import type { RunStats } from '../pipeline/stats.js';
 import { DecodeError, MAX_LINE_BYTES, sampleOf } from './errors.js';
 import { ByteInterner } from './interner.js';
+import { type BatchArea, LineScanner, SCAN_SLOW, SCAN_TABLE_FULL, type ScanTable } from './line-scanner.js';
 import { ROW_JUNK, ROW_NUMBER, ROW_OK, type RowParser, rowParser } from './row-parser.js';
 
 const NUM = 0;
@@ -41,6 +42,8 @@ export interface TextBatcherOptions {
   readonly withIds?: boolean;
   /** Copy each kept line's bytes into the batch (`batch.text`); default true. */
   readonly keepText?: boolean;
+  /** False: stream mode uses the JavaScript decoder only, not the WebAssembly scanner. */
+  readonly scanner?: boolean;
 }
 
 /**
@@ -93,6 +96,22 @@ export class TextBatcher {
   private spanStart = 0;
   private spanEnd = 0;
   private spanBase = 0;
+  /**
+   * The WebAssembly scanner for stream mode, made on the first chunk (undefined until then,
+   * null where it is not available). With it, the rows of a batch live in its memory and are
+   * copied out when the batch is emitted.
+   */
+  private scanner: LineScanner | null | undefined;
+  private area: BatchArea | null = null;
+  private scanTables: (ScanTable | null)[] = [];
+  private readonly tableByColumn = new Map<string, ScanTable>();
+  /** The interner (and so the dictionary) of each scanner table, by table id. */
+  private readonly tableInterners: ByteInterner[] = [];
+  private epoch = 0;
+  private viewsVersion = -1;
+  private readonly pushCode = (table: ScanTable, value: string): void => {
+    this.tableInterners[table.id]!.dict.push(value);
+  };
 
   constructor(private readonly options: TextBatcherOptions) {
     this.source = options.source;
@@ -147,6 +166,8 @@ export class TextBatcher {
 
   /** Stream mode: the next chunk of decompressed text. */
   push(buf: Buffer): void {
+    if (this.scanner === undefined && this.capacity === 0)
+      this.scanner = this.options.scanner === false ? null : LineScanner.create();
     let start = 0;
     const len = buf.length;
     if (this.carryLen > 0 || this.overlong) {
@@ -249,6 +270,69 @@ export class TextBatcher {
     id: string | undefined,
     headers: boolean,
   ): void {
+    if (position < 0 && this.scanner) {
+      this.scanRegion(this.scanner, buf, start, end, headers);
+      return;
+    }
+    this.parseRegion(buf, start, end, position, id, headers);
+  }
+
+  /**
+   * The scanner's way through a region: it decodes plain record lines; a line it stops at (a
+   * possible header, anything malformed) goes through `parseRegion` on its own.
+   */
+  private scanRegion(sc: LineScanner, buf: Buffer, start: number, end: number, headers: boolean): void {
+    let p = sc.load(buf, start, end);
+    const stop = p + (end - start);
+    const batchSize = this.options.batchSize;
+    const keepText = this.options.keepText !== false;
+    while (p < stop) {
+      if (this.rows === this.capacity) this.allocate();
+      this.bindViews(sc);
+      for (let f = 0; f < this.scanTables.length; f++) {
+        const t = this.scanTables[f];
+        if (t) sc.setDictLength(t, this.interners[f]!.dict.length);
+      }
+      const row0 = this.rows;
+      const status = sc.scan(p, stop, row0, batchSize, this.lineNo, this.textPos);
+      const rows = sc.outRow;
+      sc.takeNewCodes(this.pushCode);
+      if (keepText && rows > row0) this.appendText(sc.bytes, p, sc.textEnd);
+      this.rows = rows;
+      this.lineNo = sc.lineNo;
+      p = sc.outP;
+      if (rows === batchSize) this.emit();
+      if (status === SCAN_SLOW) {
+        const le = sc.bytes.indexOf(10, p);
+        this.parseRegion(sc.bytes, p, le + 1, -1, undefined, headers);
+        p = le + 1;
+      } else if (status === SCAN_TABLE_FULL) {
+        sc.clearTable(sc.outTable);
+      }
+    }
+  }
+
+  /** Copies bytes [start, end) of buf to the batch's text at `textPos`. */
+  private appendText(buf: Buffer, start: number, end: number): void {
+    const need = this.textPos + (end - start);
+    if (need > this.textBuf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.textBuf.length * 2));
+      this.textBuf.copy(bigger, 0, 0, this.textPos);
+      this.textBuf = bigger;
+    }
+    buf.copy(this.textBuf, this.textPos, start, end);
+    this.textPos = need;
+  }
+
+  /** The JavaScript decoder's way through a region (record mode, and lines the scanner leaves). */
+  private parseRegion(
+    buf: Buffer,
+    start: number,
+    end: number,
+    position: number,
+    id: string | undefined,
+    headers: boolean,
+  ): void {
     let parser = this.parser;
     const withIds = this.options.withIds === true;
     const keepText = this.options.keepText !== false;
@@ -324,16 +408,8 @@ export class TextBatcher {
     const buf = this.spanBuf;
     if (buf === null) return;
     this.spanBuf = null;
-    const n = this.spanEnd - this.spanStart;
-    if (n <= 0) return;
-    const need = this.spanBase + n;
-    if (need > this.textBuf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(need, this.textBuf.length * 2));
-      this.textBuf.copy(bigger, 0, 0, this.spanBase);
-      this.textBuf = bigger;
-    }
-    buf.copy(this.textBuf, this.spanBase, this.spanStart, this.spanEnd);
-    this.textPos = need;
+    if (this.spanEnd <= this.spanStart) return;
+    this.appendText(buf, this.spanStart, this.spanEnd);
   }
 
   private describe(status: number, buf: Buffer, s: number, e: number): string {
@@ -403,17 +479,22 @@ export class TextBatcher {
   private allocate(): void {
     const size = this.options.batchSize;
     const n = this.fields.length;
-    // Built by push so the arrays stay packed (faster element loads in the hot loop).
-    this.nums = [];
-    this.codes = [];
-    for (let f = 0; f < n; f++) {
-      this.nums.push(this.kinds[f] === NUM ? new Float64Array(size) : EMPTY_F64);
-      this.codes.push(this.kinds[f] === STR ? new Uint32Array(size) : EMPTY_U32);
-    }
-    this.positions = new Float64Array(size);
     const keepText = this.options.keepText !== false;
-    this.starts = keepText ? new Uint32Array(size) : EMPTY_U32;
-    this.ends = keepText ? new Uint32Array(size) : EMPTY_U32;
+    if (this.scanner) {
+      this.scanLayout(this.scanner, size);
+    } else {
+      // Built by push so the arrays stay packed (faster element loads in the hot loop).
+      this.nums = [];
+      this.codes = [];
+      for (let f = 0; f < n; f++) {
+        this.nums.push(this.kinds[f] === NUM ? new Float64Array(size) : EMPTY_F64);
+        this.codes.push(this.kinds[f] === STR ? new Uint32Array(size) : EMPTY_U32);
+      }
+      this.positions = new Float64Array(size);
+      this.starts = keepText ? new Uint32Array(size) : EMPTY_U32;
+      this.ends = keepText ? new Uint32Array(size) : EMPTY_U32;
+      this.parser.bind(this.nums, this.codes, this.interners);
+    }
     // sized from the last batch's lines, so the copy rarely grows (small batches of records
     // from CloudWatch or Firehose payloads get small buffers)
     const rows = Math.min(size, Math.max(64, this.rowsHint));
@@ -423,6 +504,44 @@ export class TextBatcher {
     this.textPos = 0;
     this.ids = [];
     this.capacity = size;
+  }
+
+  /** A new batch in the scanner's memory: its area for this layout, tables, a new epoch. */
+  private scanLayout(sc: LineScanner, size: number): void {
+    let strFields = 0;
+    this.scanTables = this.fields.map((def, f) => {
+      if (this.kinds[f] !== STR) return null;
+      strFields++;
+      let t = this.tableByColumn.get(def.column);
+      if (!t) {
+        t = sc.table();
+        this.tableByColumn.set(def.column, t);
+        this.tableInterners[t.id] = this.interners[f]!;
+      }
+      return t;
+    });
+    this.area = sc.area(String(this.fields.length), this.fields.length, strFields, size);
+    sc.configure(this.area, this.scanTables, ++this.epoch, this.options.headers, MAX_LINE_BYTES);
+    this.viewsVersion = -1;
+    this.bindViews(sc);
+  }
+
+  /** Views of the batch area, re-made when the scanner's memory has grown. */
+  private bindViews(sc: LineScanner): void {
+    if (this.viewsVersion === sc.version) return;
+    this.viewsVersion = sc.version;
+    const a = this.area!;
+    const mem = sc.bytes.buffer as ArrayBuffer;
+    const size = a.rows;
+    this.nums = [];
+    this.codes = [];
+    for (let f = 0; f < this.fields.length; f++) {
+      this.nums.push(this.kinds[f] === NUM ? new Float64Array(mem, a.columns[f]!, size) : EMPTY_F64);
+      this.codes.push(this.kinds[f] === STR ? new Uint32Array(mem, a.columns[f]!, size) : EMPTY_U32);
+    }
+    this.positions = new Float64Array(mem, a.positions, size);
+    this.starts = new Uint32Array(mem, a.starts, size);
+    this.ends = new Uint32Array(mem, a.ends, size);
     this.parser.bind(this.nums, this.codes, this.interners);
   }
 
@@ -431,10 +550,12 @@ export class TextBatcher {
     this.closeSpan();
     const n = this.rows;
     if (n === 0) return;
+    // rows in the scanner's memory are copied out: the next batch reuses it
+    const own = this.scanner ? copyRows : viewRows;
     const columns = this.fields.map((_def, f) => {
-      if (this.kinds[f] === NUM) return { kind: 'num' as const, values: this.nums[f]!.subarray(0, n) };
+      if (this.kinds[f] === NUM) return { kind: 'num' as const, values: own(this.nums[f]!, n) };
       const interner = this.interners[f]!;
-      const col = { kind: 'str' as const, codes: this.codes[f]!.subarray(0, n), dict: interner.dict };
+      const col = { kind: 'str' as const, codes: own(this.codes[f]!, n), dict: interner.dict };
       interner.newBatch();
       return col;
     });
@@ -449,7 +570,7 @@ export class TextBatcher {
       columns,
       n,
       this.source,
-      this.positions.subarray(0, n),
+      own(this.positions, n),
       this.options.withIds ? this.ids.slice(0, n) : undefined,
       this.options.keepText !== false ? this.takeText(n) : undefined,
     );
@@ -471,11 +592,20 @@ export class TextBatcher {
     }
     this.textBuf = Buffer.alloc(0);
     this.textPos = 0;
-    return { bytes, starts: this.starts.subarray(0, n), ends: this.ends.subarray(0, n) };
+    const own = this.scanner ? copyRows : viewRows;
+    return { bytes, starts: own(this.starts, n), ends: own(this.ends, n) };
   }
 }
 
 const NO_BATCHES: FlowBatch[] = [];
+
+function copyRows<T extends Float64Array | Uint32Array>(a: T, n: number): T {
+  return a.slice(0, n) as T;
+}
+
+function viewRows<T extends Float64Array | Uint32Array>(a: T, n: number): T {
+  return a.subarray(0, n) as T;
+}
 
 /** The field names of bytes [s, e) when that line is a header line, else null. */
 export function headerTokens(buf: Buffer, s: number, e: number): string[] | null {

@@ -84,14 +84,26 @@ writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify(results));
 }
 
 describe('the Lambda package', () => {
-  it('is one ESM file, zipped as index.mjs', () => {
+  it('is one ESM file and the line scanner, zipped as index.mjs and line-scanner.wasm', () => {
     const z = readFileSync(zip);
-    assert.equal(z.readUInt32LE(0), 0x04034b50);
-    const nameLength = z.readUInt16LE(26);
-    assert.equal(z.toString('utf8', 30, 30 + nameLength), 'index.mjs');
-    const packed = z.readUInt32LE(18);
-    const start = 30 + nameLength + z.readUInt16LE(28);
-    assert.deepEqual(inflateRawSync(z.subarray(start, start + packed)), readFileSync(bundle));
+    /** The local file entry at `at`: its name, its inflated data, and where the next begins. */
+    const entry = (at: number) => {
+      assert.equal(z.readUInt32LE(at), 0x04034b50);
+      const nameLength = z.readUInt16LE(at + 26);
+      const packed = z.readUInt32LE(at + 18);
+      const start = at + 30 + nameLength + z.readUInt16LE(at + 28);
+      return {
+        name: z.toString('utf8', at + 30, at + 30 + nameLength),
+        data: inflateRawSync(z.subarray(start, start + packed)),
+        next: start + packed,
+      };
+    };
+    const first = entry(0);
+    assert.equal(first.name, 'index.mjs');
+    assert.deepEqual(first.data, readFileSync(bundle));
+    const second = entry(first.next);
+    assert.equal(second.name, 'line-scanner.wasm');
+    assert.deepEqual(second.data, readFileSync(join(root, 'dist/wasm/line-scanner.wasm')));
     assert.doesNotMatch(readFileSync(bundle, 'utf8'), /duckdb\.node/);
   });
 

@@ -1,0 +1,301 @@
+import { readFileSync } from 'node:fs';
+import { decodeBytes } from './interner.js';
+
+/**
+ * The WebAssembly line scanner (source: asm/line-scanner.ts) and the memory it works in. The
+ * text decoder copies each region of whole lines into `bytes`, calls `scan`, and gets rows in
+ * the current batch area; strings seen for the first time in a batch come back as a list of
+ * (table, entry) pairs that `takeNewCodes` turns into dictionary entries.
+ *
+ * Memory is handed out here, bump-style: an input area that grows with the largest region,
+ * one batch area per field layout, and one intern table per string column. The views
+ * (`bytes`, `u32`, `f64`) are re-made whenever the memory grows; `version` counts that.
+ */
+
+// Offsets of the configuration block and of a table header (asm/line-scanner.ts).
+const C_NFIELDS = 0;
+const C_HEADERS = 4;
+const C_MAXLINE = 8;
+const C_POS = 12;
+const C_STARTS = 16;
+const C_ENDS = 20;
+const C_DELTA = 24;
+const C_NEWLIST = 28;
+const C_NEWCOUNT = 32;
+const C_OUT_P = 36;
+const C_OUT_ROW = 40;
+const C_OUT_TABLE = 44;
+const C_TEXT_END = 48;
+const C_LINENO = 56;
+const C_FIELDS = 64;
+
+const T_SLOTS = 0;
+const T_MASK = 4;
+const T_ENTS = 8;
+const T_MAXENT = 12;
+const T_COUNT = 16;
+const T_ARENA = 20;
+const T_ARENACAP = 24;
+const T_ARENAPOS = 28;
+const T_EPOCH = 32;
+const T_DICTLEN = 36;
+const T_ID = 40;
+const T_HEADER = 64;
+const E_STRIDE = 20;
+
+export const SCAN_DONE = 0;
+export const SCAN_FULL = 1;
+export const SCAN_SLOW = 2;
+export const SCAN_TABLE_FULL = 3;
+
+/** Entries and arena bytes of one column's table, as the JavaScript interner keeps them. */
+const TABLE_ENTRIES = 16384;
+const TABLE_ARENA = 1 << 20;
+/** Readable bytes after every area the scanner reads with 16-byte loads. */
+const PAD = 32;
+const PAGE = 65536;
+const CFG_BYTES = 64 + 16 * 1024;
+
+interface ScannerExports {
+  readonly memory: WebAssembly.Memory;
+  readonly scan: (cfg: number, p: number, end: number, row: number, rowLimit: number) => number;
+}
+
+/** A string column's intern table and the strings made for its entries so far. */
+export interface ScanTable {
+  readonly id: number;
+  readonly ptr: number;
+  strings: (string | undefined)[];
+}
+
+/** Where one field layout's rows go: a column per field, positions, line starts and ends. */
+export interface BatchArea {
+  readonly columns: readonly number[];
+  readonly positions: number;
+  readonly starts: number;
+  readonly ends: number;
+  readonly newList: number;
+  readonly rows: number;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled scanner, or null when it is switched off (FLOWLENS_WASM=0) or not built. */
+function scannerModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  if (process.env.FLOWLENS_WASM === '0') return compiled;
+  // from src/decode (tests, tsx), from dist/src/decode (the build), beside a bundle (Lambda)
+  for (const rel of [
+    '../../dist/wasm/line-scanner.wasm',
+    '../../wasm/line-scanner.wasm',
+    './line-scanner.wasm',
+  ]) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(new URL(rel, import.meta.url));
+    } catch {
+      continue;
+    }
+    compiled = new WebAssembly.Module(bytes);
+    break;
+  }
+  return compiled;
+}
+
+/** True when text is decoded by the WebAssembly scanner in this process. */
+export function lineScannerAvailable(): boolean {
+  return scannerModule() !== null;
+}
+
+export class LineScanner {
+  /** Bumped when the memory grows: views taken before are detached. */
+  version = 0;
+  bytes!: Buffer;
+  u32!: Uint32Array;
+  f64!: Float64Array;
+  private i32!: Int32Array;
+  private readonly memory: WebAssembly.Memory;
+  private readonly scanFn: ScannerExports['scan'];
+  private top = 0;
+  private readonly cfg: number;
+  private input = 0;
+  private inputCap = 0;
+  private readonly tables: ScanTable[] = [];
+  private readonly areas = new Map<string, BatchArea>();
+
+  /** A scanner with its own memory, or null when the WebAssembly scanner is not available. */
+  static create(): LineScanner | null {
+    const mod = scannerModule();
+    return mod ? new LineScanner(mod) : null;
+  }
+
+  private constructor(mod: WebAssembly.Module) {
+    const exports = new WebAssembly.Instance(mod, {}).exports as unknown as ScannerExports;
+    this.memory = exports.memory;
+    this.scanFn = exports.scan;
+    this.top = 1024; // address 0 stays unused
+    this.cfg = this.alloc(CFG_BYTES);
+  }
+
+  /** Copies bytes [start, end) of buf into the input area; returns where they start. */
+  load(buf: Buffer, start: number, end: number): number {
+    const n = end - start;
+    if (n + PAD > this.inputCap) {
+      this.inputCap = Math.max(n + PAD, this.inputCap * 2, 1 << 20);
+      this.input = this.alloc(this.inputCap);
+    }
+    buf.copy(this.bytes, this.input, start, end);
+    return this.input;
+  }
+
+  /** A new table for a string column. */
+  table(): ScanTable {
+    const slots = TABLE_ENTRIES * 2;
+    const ptr = this.alloc(T_HEADER + slots * 4 + TABLE_ENTRIES * E_STRIDE + TABLE_ARENA + PAD);
+    const t: ScanTable = { id: this.tables.length, ptr, strings: [] };
+    this.tables.push(t);
+    const w = ptr >> 2;
+    const u32 = this.u32;
+    u32[w + T_SLOTS / 4] = ptr + T_HEADER;
+    u32[w + T_MASK / 4] = slots - 1;
+    u32[w + T_ENTS / 4] = ptr + T_HEADER + slots * 4;
+    u32[w + T_MAXENT / 4] = TABLE_ENTRIES;
+    u32[w + T_ARENA / 4] = ptr + T_HEADER + slots * 4 + TABLE_ENTRIES * E_STRIDE;
+    u32[w + T_ARENACAP / 4] = TABLE_ARENA;
+    u32[w + T_ID / 4] = t.id;
+    return t;
+  }
+
+  /** Empties a full table; its entries' strings are dropped with it. */
+  clearTable(id: number): void {
+    const t = this.tables[id]!;
+    const w = t.ptr >> 2;
+    const slots = this.u32[w + T_SLOTS / 4]!;
+    this.u32.fill(0, slots >> 2, (slots >> 2) + this.u32[w + T_MASK / 4]! + 1);
+    this.u32[w + T_COUNT / 4] = 0;
+    this.u32[w + T_ARENAPOS / 4] = 0;
+    t.strings = [];
+  }
+
+  /** The batch area of a layout (`key`) with `fields` columns and room for `rows` rows. */
+  area(key: string, fields: number, strFields: number, rows: number): BatchArea {
+    let a = this.areas.get(key);
+    if (a && a.rows >= rows) return a;
+    const columns: number[] = [];
+    for (let f = 0; f < fields; f++) columns.push(this.alloc(rows * 8));
+    a = {
+      columns,
+      positions: this.alloc(rows * 8),
+      starts: this.alloc(rows * 4),
+      ends: this.alloc(rows * 4),
+      newList: this.alloc(Math.max(1, strFields) * rows * 8 + 8),
+      rows,
+    };
+    this.areas.set(key, a);
+    return a;
+  }
+
+  /**
+   * Sets the layout for the next scans: per field, numeric or the table of its string column.
+   * `epoch` names the batch: a string gets a new code the first time it is seen in a batch.
+   */
+  configure(
+    area: BatchArea,
+    tables: readonly (ScanTable | null)[],
+    epoch: number,
+    headers: boolean,
+    maxLine: number,
+  ): void {
+    const w = this.cfg >> 2;
+    const u32 = this.u32;
+    u32[w + C_NFIELDS / 4] = tables.length;
+    u32[w + C_HEADERS / 4] = headers ? 1 : 0;
+    u32[w + C_MAXLINE / 4] = maxLine;
+    u32[w + C_POS / 4] = area.positions;
+    u32[w + C_STARTS / 4] = area.starts;
+    u32[w + C_ENDS / 4] = area.ends;
+    u32[w + C_NEWLIST / 4] = area.newList;
+    for (let f = 0; f < tables.length; f++) {
+      const fw = w + (C_FIELDS >> 2) + f * 4;
+      const t = tables[f];
+      u32[fw] = t ? 1 : 0;
+      u32[fw + 1] = area.columns[f]!;
+      u32[fw + 2] = t ? t.ptr : 0;
+      if (t) u32[(t.ptr >> 2) + T_EPOCH / 4] = epoch;
+    }
+  }
+
+  /** The dictionary length a string column's next new value gets as its code. */
+  setDictLength(table: ScanTable, length: number): void {
+    this.u32[(table.ptr >> 2) + T_DICTLEN / 4] = length;
+  }
+
+  /**
+   * Scans lines from p to end into rows `row`…`rowLimit - 1`. Row text offsets are written as
+   * `textBase + (offset - p)`. Returns a SCAN_ status; `outP`, `outRow`, `lineNo`, `textEnd`
+   * tell where it stopped.
+   */
+  scan(p: number, end: number, row: number, rowLimit: number, lineNo: number, textBase: number): number {
+    const w = this.cfg >> 2;
+    this.i32[w + C_DELTA / 4] = textBase - p;
+    this.u32[w + C_NEWCOUNT / 4] = 0;
+    this.u32[w + C_TEXT_END / 4] = p;
+    this.f64[(this.cfg + C_LINENO) >> 3] = lineNo;
+    return this.scanFn(this.cfg, p, end, row, rowLimit);
+  }
+
+  get outP(): number {
+    return this.u32[(this.cfg + C_OUT_P) >> 2]!;
+  }
+  get outRow(): number {
+    return this.u32[(this.cfg + C_OUT_ROW) >> 2]!;
+  }
+  get outTable(): number {
+    return this.u32[(this.cfg + C_OUT_TABLE) >> 2]!;
+  }
+  get lineNo(): number {
+    return this.f64[(this.cfg + C_LINENO) >> 3]!;
+  }
+  get textEnd(): number {
+    return this.u32[(this.cfg + C_TEXT_END) >> 2]!;
+  }
+
+  /** Calls `push(table, value)` for each string the last scan gave a new code, in code order. */
+  takeNewCodes(push: (table: ScanTable, value: string) => void): void {
+    const u32 = this.u32;
+    const n = u32[(this.cfg + C_NEWCOUNT) >> 2]!;
+    if (n === 0) return;
+    let at = u32[(this.cfg + C_NEWLIST) >> 2]! >> 2;
+    for (let k = 0; k < n; k++, at += 2) {
+      const t = this.tables[u32[at]!]!;
+      const e = u32[at + 1]!;
+      let s = t.strings[e];
+      if (s === undefined) {
+        const tw = t.ptr >> 2;
+        const ep = (u32[tw + T_ENTS / 4]! + e * E_STRIDE) >> 2;
+        const a = u32[tw + T_ARENA / 4]! + u32[ep + 1]!;
+        s = decodeBytes(this.bytes, a, a + u32[ep + 2]!);
+        t.strings[e] = s;
+      }
+      push(t, s);
+    }
+  }
+
+  private alloc(bytes: number): number {
+    const at = (this.top + 15) & ~15;
+    const top = at + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (top > have) this.memory.grow(Math.ceil((top - have) / PAGE));
+    this.top = top;
+    if (this.bytes === undefined || this.bytes.buffer !== this.memory.buffer) {
+      const buf = this.memory.buffer;
+      this.bytes = Buffer.from(buf);
+      this.u32 = new Uint32Array(buf);
+      this.i32 = new Int32Array(buf);
+      this.f64 = new Float64Array(buf);
+      this.version++;
+    }
+    return at;
+  }
+}
