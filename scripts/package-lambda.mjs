@@ -2,14 +2,14 @@
 /**
  * Builds the Lambda artefacts:
  *   dist/lambda/index.mjs     one ESM bundle exporting `handler` (Node.js 20/22 runtimes)
- *   dist/lambda/line-scanner.wasm  the text decoder's WebAssembly scanner, read beside the bundle
+ *   dist/lambda/*.wasm        the WebAssembly modules (line scanner, OTLP record writer), read beside the bundle
  *   dist/flowlens-lambda.zip  that file as index.mjs, ready for `aws lambda update-function-code`
  *
  * The AWS SDK clients are bundled (pinned to the versions flowlens is tested with, rather than
  * whatever the runtime ships). DuckDB (native) and the DB-IP geo databases are left out: the
  * `store` sink reports itself unavailable, and geo runs only when FLOWLENS_GEOIP_DB names a file.
  */
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateRawSync } from 'node:zlib';
@@ -68,11 +68,13 @@ await build({
 });
 
 const code = readFileSync(outfile);
-const scanner = join(dirname(outfile), 'line-scanner.wasm');
-copyFileSync(join(root, 'dist/wasm/line-scanner.wasm'), scanner);
+const modules = readdirSync(join(root, 'dist/wasm'))
+  .filter((f) => f.endsWith('.wasm'))
+  .sort();
+for (const name of modules) copyFileSync(join(root, 'dist/wasm', name), join(dirname(outfile), name));
 writeZip(zipfile, [
   { name: 'index.mjs', data: code },
-  { name: 'line-scanner.wasm', data: readFileSync(scanner) },
+  ...modules.map((name) => ({ name, data: readFileSync(join(dirname(outfile), name)) })),
 ]);
 const kib = (f) => `${(statSync(f).size / 1024).toFixed(0)} KiB`;
 process.stdout.write(`wrote ${outfile} (${kib(outfile)}) and ${zipfile} (${kib(zipfile)})\n`);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { WasmMemory, wasmInstance, wasmModule } from '../wasm/modules.js';
 import { decodeBytes } from './interner.js';
 
 /**
@@ -53,7 +53,6 @@ const TABLE_ENTRIES = 16384;
 const TABLE_ARENA = 1 << 20;
 /** Readable bytes after every area the scanner reads with 16-byte loads. */
 const PAD = 32;
-const PAGE = 65536;
 const CFG_BYTES = 64 + 16 * 1024;
 
 interface ScannerExports {
@@ -78,44 +77,13 @@ export interface BatchArea {
   readonly rows: number;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
-/** The compiled scanner, or null when it is switched off (FLOWLENS_WASM=0) or not built. */
-function scannerModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  if (process.env.FLOWLENS_WASM === '0') return compiled;
-  // from src/decode (tests, tsx), from dist/src/decode (the build), beside a bundle (Lambda)
-  for (const rel of [
-    '../../dist/wasm/line-scanner.wasm',
-    '../../wasm/line-scanner.wasm',
-    './line-scanner.wasm',
-  ]) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(new URL(rel, import.meta.url));
-    } catch {
-      continue;
-    }
-    compiled = new WebAssembly.Module(bytes);
-    break;
-  }
-  return compiled;
-}
-
 /** True when text is decoded by the WebAssembly scanner in this process. */
 export function lineScannerAvailable(): boolean {
-  return scannerModule() !== null;
+  return wasmModule('line-scanner') !== null;
 }
 
 export class LineScanner {
-  /** Bumped when the memory grows: views taken before are detached. */
-  version = 0;
-  bytes!: Buffer;
-  u32!: Uint32Array;
-  f64!: Float64Array;
-  private i32!: Int32Array;
-  private readonly memory: WebAssembly.Memory;
+  private readonly mem: WasmMemory;
   private readonly scanFn: ScannerExports['scan'];
   private top = 0;
   private readonly cfg: number;
@@ -126,13 +94,12 @@ export class LineScanner {
 
   /** A scanner with its own memory, or null when the WebAssembly scanner is not available. */
   static create(): LineScanner | null {
-    const mod = scannerModule();
-    return mod ? new LineScanner(mod) : null;
+    const exports = wasmInstance<ScannerExports>('line-scanner');
+    return exports ? new LineScanner(exports) : null;
   }
 
-  private constructor(mod: WebAssembly.Module) {
-    const exports = new WebAssembly.Instance(mod, {}).exports as unknown as ScannerExports;
-    this.memory = exports.memory;
+  private constructor(exports: ScannerExports) {
+    this.mem = new WasmMemory(exports.memory);
     this.scanFn = exports.scan;
     this.top = 1024; // address 0 stays unused
     this.cfg = this.alloc(CFG_BYTES);
@@ -282,20 +249,27 @@ export class LineScanner {
     }
   }
 
+  /** Bumped when the memory grows: views taken before are detached. */
+  get version(): number {
+    return this.mem.version;
+  }
+  get bytes(): Buffer {
+    return this.mem.bytes;
+  }
+  private get u32(): Uint32Array {
+    return this.mem.u32;
+  }
+  private get i32(): Int32Array {
+    return this.mem.i32;
+  }
+  private get f64(): Float64Array {
+    return this.mem.f64;
+  }
+
   private alloc(bytes: number): number {
     const at = (this.top + 15) & ~15;
-    const top = at + bytes;
-    const have = this.memory.buffer.byteLength;
-    if (top > have) this.memory.grow(Math.ceil((top - have) / PAGE));
-    this.top = top;
-    if (this.bytes === undefined || this.bytes.buffer !== this.memory.buffer) {
-      const buf = this.memory.buffer;
-      this.bytes = Buffer.from(buf);
-      this.u32 = new Uint32Array(buf);
-      this.i32 = new Int32Array(buf);
-      this.f64 = new Float64Array(buf);
-      this.version++;
-    }
+    this.top = at + bytes;
+    this.mem.reserve(this.top);
     return at;
   }
 }

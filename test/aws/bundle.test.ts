@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -84,7 +84,7 @@ writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify(results));
 }
 
 describe('the Lambda package', () => {
-  it('is one ESM file and the line scanner, zipped as index.mjs and line-scanner.wasm', () => {
+  it('is one ESM file and the WebAssembly modules, zipped as index.mjs and <name>.wasm', () => {
     const z = readFileSync(zip);
     /** The local file entry at `at`: its name, its inflated data, and where the next begins. */
     const entry = (at: number) => {
@@ -101,9 +101,16 @@ describe('the Lambda package', () => {
     const first = entry(0);
     assert.equal(first.name, 'index.mjs');
     assert.deepEqual(first.data, readFileSync(bundle));
-    const second = entry(first.next);
-    assert.equal(second.name, 'line-scanner.wasm');
-    assert.deepEqual(second.data, readFileSync(join(root, 'dist/wasm/line-scanner.wasm')));
+    // then every WebAssembly module, read beside the bundle
+    const wasm = readdirSync(join(root, 'dist/wasm')).sort();
+    assert.deepEqual(wasm, ['line-scanner.wasm', 'record-writer.wasm']);
+    let next = first.next;
+    for (const name of wasm) {
+      const e = entry(next);
+      assert.equal(e.name, name);
+      assert.deepEqual(e.data, readFileSync(join(root, 'dist/wasm', name)));
+      next = e.next;
+    }
     assert.doesNotMatch(readFileSync(bundle, 'utf8'), /duckdb\.node/);
   });
 

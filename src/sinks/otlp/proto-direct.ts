@@ -33,6 +33,49 @@ const K_DBL = 3;
 const K_NUM_TEXT = 4;
 const K_PICK = 5;
 
+/** A string source as the WebAssembly writer reads it: codes, and (offset, length) per code. */
+export interface ProgramSource {
+  readonly codes: Uint32Array;
+  readonly at: Int32Array;
+}
+
+/** One attribute op of a batch program (see `DirectRecordWriter.program`). */
+export interface ProgramOp {
+  readonly kind: number;
+  readonly sources: readonly ProgramSource[];
+  readonly values: Float64Array | null;
+  readonly tpl: number;
+  readonly tplLen: number;
+  readonly keyLen: number;
+  readonly over: ProgramSource | null;
+  /** numText: (offset, length) of the KeyValue of each value 0…255. */
+  readonly small: Int32Array | null;
+  /** pick: the source index of each batch row, -1 for none. */
+  readonly choices: Int32Array | null;
+}
+
+/** A loaded batch with every piece encoded: what the WebAssembly record writer copies in. */
+export interface DirectProgram {
+  readonly ops: readonly ProgramOp[];
+  readonly time: readonly Float64Array[];
+  readonly sevCodes: Uint32Array | null;
+  /** (offset, length) of the severity fields of each action code. */
+  readonly sevAt: Int32Array;
+  readonly text: LineText | null;
+  readonly arena: Uint8Array;
+  /** Most bytes a record takes without its body. */
+  readonly recordMax: number;
+}
+
+export const OP_KINDS = {
+  str: K_STR,
+  first: K_FIRST,
+  int: K_INT,
+  dbl: K_DBL,
+  numText: K_NUM_TEXT,
+  pick: K_PICK,
+};
+
 /**
  * A string source: per dictionary code, where its whole KeyValue field sits in the arena and its
  * length, side by side (`at[2 × code]`, -1: not encoded yet; `at[2 × code + 1]`).
@@ -419,6 +462,79 @@ export class DirectRecordWriter {
     }
     w.pos = pos;
     return r;
+  }
+
+  /**
+   * The loaded batch as a program for the WebAssembly writer: every dictionary code of every
+   * source, every severity and every small numText value encoded now (each is used by some
+   * row: dictionaries are per batch). `rows` is the batch's length.
+   */
+  program(rows: number): DirectProgram {
+    let recordMax = 3 + 9 + 9 + 12 + 64;
+    const pieces = (src: Source): ProgramSource => {
+      for (let code = 1; code < src.dict.length; code++)
+        if (src.at[2 * code]! < 0) this.encodeSource(src, code);
+      return { codes: src.codes, at: src.at };
+    };
+    const longest = (at: Int32Array): number => {
+      let m = 0;
+      for (let k = 1; k < at.length; k += 2) if (at[k]! > m) m = at[k]!;
+      return m;
+    };
+    const ops = this.ops.map((op): ProgramOp => {
+      const sources = op.sources.length > 0 ? op.sources.map(pieces) : op.src ? [pieces(op.src)] : [];
+      let small: Int32Array | null = null;
+      let choices: Int32Array | null = null;
+      let over: ProgramSource | null = null;
+      let most = 0;
+      for (const s of sources) most = Math.max(most, longest(s.at));
+      if (op.kind === K_INT || op.kind === K_DBL) most = op.tplLen + 10;
+      if (op.kind === K_NUM_TEXT) {
+        over = op.over ? pieces(op.over) : null;
+        if (over) most = longest(over.at);
+        small = new Int32Array(512);
+        for (let v = 0; v < 256; v++) {
+          if (op.smallOff[v]! < 0) this.encodeSmall(op, v);
+          small[2 * v] = op.smallOff[v]!;
+          small[2 * v + 1] = op.smallLen[v]!;
+        }
+        most = Math.max(most, longest(small));
+      }
+      if (op.kind === K_PICK) {
+        choices = new Int32Array(rows);
+        for (let i = 0; i < rows; i++) choices[i] = op.choose!(i);
+      }
+      recordMax += most;
+      return {
+        kind: op.kind,
+        sources,
+        values: op.kind === K_STR || op.kind === K_FIRST || op.kind === K_PICK ? null : op.values,
+        tpl: op.tpl,
+        tplLen: op.tplLen,
+        keyLen: op.keyLen,
+        over,
+        small,
+        choices,
+      };
+    });
+    const sevAt = new Int32Array(this.sevDict.length * 2);
+    let sevMost = 0;
+    for (let code = 0; code < this.sevDict.length; code++) {
+      if (this.sevOff[code]! < 0) this.encodeSeverity(code);
+      sevAt[2 * code] = this.sevOff[code]!;
+      sevAt[2 * code + 1] = this.sevLen[code]!;
+      sevMost = Math.max(sevMost, this.sevLen[code]!);
+    }
+    const lines = this.lines;
+    return {
+      ops,
+      time: this.time,
+      sevCodes: this.sevCodes,
+      sevAt,
+      text: lines === null ? null : { bytes: lines, starts: this.starts, ends: this.ends },
+      arena: this.arena.bytes.subarray(0, this.arena.used),
+      recordMax: recordMax + sevMost,
+    };
   }
 
   /** Room for n more bytes (plus the slack) at pos: the writer's buffer may be replaced. */

@@ -207,7 +207,7 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     if (plan === null) return;
     const text = batch.text;
     const lines = text !== undefined && text.starts.length >= batch.length ? text : undefined;
-    this.columnar.load(plan, (i) => batch.line(i), lines);
+    this.columnar.load(plan, (i) => batch.line(i), batch.length, lines);
   }
 
   finish(): { body: Uint8Array; buffer: Buffer } {

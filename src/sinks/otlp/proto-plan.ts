@@ -16,6 +16,7 @@ import {
 } from './proto-tags.js';
 import type { ProtoWriter } from './proto-writer.js';
 import { varintSize } from './proto-writer.js';
+import { WasmRecordWriter } from './wasm-records.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const SPACE = 0x20;
@@ -92,6 +93,9 @@ export class PlanRecordWriter {
   /** Batches with their original lines (or no body) and column ops only: written row by row, unsized. */
   private readonly direct: DirectRecordWriter;
   private useDirect = false;
+  /** The direct writer's record loop in WebAssembly, where it is available. */
+  private readonly wasm: WasmRecordWriter | null;
+  private useWasm = false;
   /** The plan loaded but not yet compiled for the column and row writers. */
   private pending: OtelPlan | null = null;
   private pendingLines: LineText | undefined;
@@ -102,19 +106,21 @@ export class PlanRecordWriter {
     private readonly fallback: AttributeWriter,
   ) {
     this.direct = new DirectRecordWriter(w, fallback);
+    this.wasm = WasmRecordWriter.create(w, this.direct);
   }
 
   /**
    * Compiles the plan of a new batch; `line` gives the record line for the rare slow body, and
    * `text` the batch's original lines, copied as they are for a `line` body.
    */
-  load(plan: OtelPlan, line: (i: number) => string, text?: LineText): void {
+  load(plan: OtelPlan, line: (i: number) => string, rows: number, text?: LineText): void {
     this.lineText = line;
     // A protobuf string must be UTF-8: bytes that are not keep the rebuilt body (the decoder's
     // strings carry replacement characters there). Lines start and end next to ASCII blanks, so
     // one check of the whole copy covers every line.
     const lines = text !== undefined && plan.body.kind === 'line' && isUtf8(text.bytes) ? text : undefined;
     this.useDirect = this.direct.load(plan, lines);
+    this.useWasm = this.useDirect && this.wasm !== null && this.wasm.load(rows);
     this.pending = plan;
     this.pendingLines = lines;
     // the column and row writers' own tables are built when first needed (rarely, with the direct writer)
@@ -200,6 +206,7 @@ export class PlanRecordWriter {
    * attribute instead of a dispatch per attribute per record.
    */
   writeRows(rows: Int32Array, from: number, to: number, observed: Buffer, limit: number): number {
+    if (this.useWasm) return this.wasm!.writeRows(rows, from, to, observed, limit);
     if (this.useDirect) return this.direct.writeRows(rows, from, to, observed, limit);
     let r = from;
     // the first row goes in whatever the size, so every call makes progress

@@ -10,6 +10,11 @@ export class WordArena {
   /** Words in use. */
   private top = 0;
 
+  /** Bytes in use (a multiple of 8). */
+  get used(): number {
+    return this.top * 8;
+  }
+
   /** A new batch: every earlier offset is void. */
   reset(): void {
     this.top = 0;

@@ -1,0 +1,238 @@
+// flowlens OTLP record writer (AssemblyScript, compiled to WebAssembly by `npm run build:wasm`).
+//
+// Writes protobuf LogRecords row after row from a batch program that the JavaScript side
+// (src/sinks/otlp/wasm-records.ts) lays out in linear memory: the batch's columns, and every
+// piece encoded once per batch (a KeyValue per dictionary code, severity per action code,
+// the constant part of each integer attribute) in one arena. Its output is byte for byte what
+// the JavaScript direct writer (src/sinks/otlp/proto-direct.ts) produces; a record with a value
+// outside the common cases (a negative or fractional number, a time with a fraction, a record
+// shorter than 128 or longer than 16383 bytes) is left to that writer.
+
+// Configuration block: u32 words.
+const C_ROWS: u32 = 0;
+const C_OUT_END: u32 = 4;
+const C_RECORD_MAX: u32 = 8;
+const C_NTIME: u32 = 12;
+const C_TIME: u32 = 16; // up to 4 column pointers
+const C_TIME_KEYS: u32 = 32;
+const C_TIME_WORDS: u32 = 36;
+const C_SEV_CODES: u32 = 40;
+const C_SEV_AT: u32 = 44;
+const C_LINES: u32 = 48;
+const C_STARTS: u32 = 52;
+const C_ENDS: u32 = 56;
+const C_ARENA: u32 = 60;
+const C_NOPS: u32 = 64;
+const C_OPS: u32 = 68;
+const C_OUT_POS: u32 = 72;
+const C_OUT_ROW: u32 = 76;
+const C_OBSERVED: u32 = 80; // 8 bytes
+
+// An op: 32 bytes, u32 words.
+const O_KIND: u32 = 0;
+const O_A: u32 = 4; // STR: codes; FIRST/PICK: sources; INT/DBL/NUM_TEXT: values
+const O_B: u32 = 8; // STR: at; FIRST/PICK: count; INT/DBL: template offset; NUM_TEXT: override codes
+const O_C: u32 = 12; // INT/DBL: template length; NUM_TEXT: override at; PICK: choices
+const O_D: u32 = 16; // INT: key field length; NUM_TEXT: small-value at
+
+const K_STR: u32 = 0;
+const K_FIRST: u32 = 1;
+const K_INT: u32 = 2;
+const K_DBL: u32 = 3;
+const K_NUM_TEXT: u32 = 4;
+const K_PICK: u32 = 5;
+
+const T_SL_RECORD: u8 = 0x12; // ScopeLogs.log_records (2, length-delimited)
+const T_LR_TIME: u8 = 0x09; // LogRecord.time_unix_nano (1, fixed64)
+const T_LR_OBSERVED: u8 = 0x59; // LogRecord.observed_time_unix_nano (11, fixed64)
+const T_LR_BODY: u8 = 0x2a; // LogRecord.body (5)
+const T_AV_STRING: u8 = 0x0a; // AnyValue.string_value (1)
+
+const TIME_SLOTS: u32 = 4096;
+const MAX_SAFE: f64 = 9007199254740991;
+
+const DONE: i32 = 0;
+const SLOW: i32 = 1;
+const OUT_FULL: i32 = 2;
+
+@inline function putVarint(p: usize, v: u64): usize {
+  while (v > 0x7f) {
+    store<u8>(p++, <u8>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  store<u8>(p++, <u8>v);
+  return p;
+}
+
+@inline function varintSize(v: u64): u32 {
+  let n: u32 = 1;
+  while (v > 0x7f) {
+    v >>= 7;
+    n++;
+  }
+  return n;
+}
+
+/** Copies the arena piece (offset, length) at `at` (two i32 words) to p; returns the end. */
+@inline function copyPiece(p: usize, arena: usize, at: usize): usize {
+  const n = load<u32>(at, 4);
+  memory.copy(p, arena + load<u32>(at), n);
+  return p + n;
+}
+
+/**
+ * Writes records for rows[from…to) from `out`, stopping after the record that reaches `limit`
+ * bytes of output (every call writes at least one record unless the first needs the JavaScript
+ * writer). Returns DONE (to reached or limit reached), SLOW (row `C_OUT_ROW` needs the
+ * JavaScript writer) or OUT_FULL (no room for another record); C_OUT_POS and C_OUT_ROW say where
+ * it stopped.
+ */
+export function writeRows(cfg: usize, from: u32, to: u32, out: usize, limit: usize): i32 {
+  const rows = <usize>load<u32>(cfg, C_ROWS);
+  const outEnd = <usize>load<u32>(cfg, C_OUT_END);
+  const recordMax = <usize>load<u32>(cfg, C_RECORD_MAX);
+  const nTime = load<u32>(cfg, C_NTIME);
+  const timeKeys = <usize>load<u32>(cfg, C_TIME_KEYS);
+  const timeWords = <usize>load<u32>(cfg, C_TIME_WORDS);
+  const sevCodes = <usize>load<u32>(cfg, C_SEV_CODES);
+  const sevAt = <usize>load<u32>(cfg, C_SEV_AT);
+  const lines = <usize>load<u32>(cfg, C_LINES);
+  const starts = <usize>load<u32>(cfg, C_STARTS);
+  const ends = <usize>load<u32>(cfg, C_ENDS);
+  const arena = <usize>load<u32>(cfg, C_ARENA);
+  const nOps = load<u32>(cfg, C_NOPS);
+  const ops = <usize>load<u32>(cfg, C_OPS);
+  const observed = load<u64>(cfg, C_OBSERVED);
+  let pos = out;
+  let r = from;
+  let status = DONE;
+  while (r < to) {
+    const i = <usize>load<u32>(rows + (<usize>r << 2));
+    const bodyLen: usize = lines != 0 ? <usize>(load<u32>(ends + (i << 2)) - load<u32>(starts + (i << 2))) : 0;
+    if (pos + recordMax + bodyLen > outEnd) {
+      status = OUT_FULL;
+      break;
+    }
+    const rec = pos;
+    store<u8>(pos, T_SL_RECORD);
+    const start = pos + 3;
+    pos = start;
+    // timeUnixNano: the first time column that is not null, cached by the second
+    let t: f64 = NaN;
+    for (let j: u32 = 0; j < nTime; j++) {
+      t = load<f64>(<usize>load<u32>(cfg + C_TIME + (j << 2)) + (i << 3));
+      if (t == t) break;
+    }
+    if (t > 0) {
+      if (t != Math.floor(t) || t > 9.2e9) {
+        status = SLOW;
+        pos = rec;
+        break;
+      }
+      const slot = <usize>(<u64>t & (TIME_SLOTS - 1));
+      if (load<f64>(timeKeys + (slot << 3)) != t) {
+        store<f64>(timeKeys + (slot << 3), t);
+        store<u64>(timeWords + (slot << 3), <u64>t * 1000000000);
+      }
+      store<u8>(pos, T_LR_TIME);
+      store<u64>(pos + 1, load<u64>(timeWords + (slot << 3)));
+      pos += 9;
+    }
+    store<u8>(pos, T_LR_OBSERVED);
+    store<u64>(pos + 1, observed);
+    pos += 9;
+    const sc: usize = sevCodes != 0 ? <usize>load<u32>(sevCodes + (i << 2)) : 0;
+    pos = copyPiece(pos, arena, sevAt + (sc << 3));
+    if (lines != 0) {
+      const s = <usize>load<u32>(starts + (i << 2));
+      const n = <u64>bodyLen;
+      store<u8>(pos++, T_LR_BODY);
+      pos = putVarint(pos, 1 + <u64>varintSize(n) + n);
+      store<u8>(pos++, T_AV_STRING);
+      pos = putVarint(pos, n);
+      memory.copy(pos, lines + s, bodyLen);
+      pos += bodyLen;
+    }
+    let slow = false;
+    for (let o: u32 = 0; o < nOps; o++) {
+      const op = ops + (<usize>o << 5);
+      const kind = load<u32>(op, O_KIND);
+      if (kind == K_STR) {
+        const code = <usize>load<u32>(<usize>load<u32>(op, O_A) + (i << 2));
+        if (code != 0) pos = copyPiece(pos, arena, <usize>load<u32>(op, O_B) + (code << 3));
+      } else if (kind == K_INT) {
+        const v = load<f64>(<usize>load<u32>(op, O_A) + (i << 3));
+        if (v != v) continue;
+        if (v < 0 || v > MAX_SAFE || v != Math.floor(v)) {
+          slow = true;
+          break;
+        }
+        const u = <u64>v;
+        const vs = varintSize(u);
+        const p = pos;
+        const tplLen = <usize>load<u32>(op, O_C);
+        memory.copy(pos, arena + <usize>load<u32>(op, O_B), tplLen);
+        pos += tplLen;
+        store<u8>(p + 1, <u8>(load<u32>(op, O_D) + 3 + vs));
+        store<u8>(pos - 2, <u8>(1 + vs));
+        pos = putVarint(pos, u);
+      } else if (kind == K_DBL) {
+        const v = load<f64>(<usize>load<u32>(op, O_A) + (i << 3));
+        if (v != v) continue;
+        const tplLen = <usize>load<u32>(op, O_C);
+        memory.copy(pos, arena + <usize>load<u32>(op, O_B), tplLen);
+        pos += tplLen;
+        store<f64>(pos, v);
+        pos += 8;
+      } else if (kind == K_NUM_TEXT) {
+        const v = load<f64>(<usize>load<u32>(op, O_A) + (i << 3));
+        if (v != v) continue;
+        const over = <usize>load<u32>(op, O_B);
+        const code: usize = over != 0 ? <usize>load<u32>(over + (i << 2)) : 0;
+        if (code != 0) {
+          pos = copyPiece(pos, arena, <usize>load<u32>(op, O_C) + (code << 3));
+        } else if (v >= 0 && v < 256 && v == Math.floor(v)) {
+          pos = copyPiece(pos, arena, <usize>load<u32>(op, O_D) + (<usize>v << 3));
+        } else {
+          slow = true;
+          break;
+        }
+      } else {
+        // K_FIRST: the first source with a value; K_PICK: the source the row's choice names
+        const sources = <usize>load<u32>(op, O_A);
+        let src: usize = 0;
+        let code: usize = 0;
+        if (kind == K_FIRST) {
+          const count = load<u32>(op, O_B);
+          for (let k: u32 = 0; k < count; k++) {
+            const s = sources + (<usize>k << 3);
+            code = <usize>load<u32>(<usize>load<u32>(s) + (i << 2));
+            if (code != 0) {
+              src = s;
+              break;
+            }
+          }
+        } else {
+          const c = load<i32>(<usize>load<u32>(op, O_C) + (i << 2));
+          if (c < 0) continue;
+          src = sources + (<usize>c << 3);
+          code = <usize>load<u32>(<usize>load<u32>(src) + (i << 2));
+        }
+        if (code != 0) pos = copyPiece(pos, arena, <usize>load<u32>(src, 4) + (code << 3));
+      }
+    }
+    const len = pos - start;
+    if (slow || len < 128 || len >= 16384) {
+      status = SLOW;
+      pos = rec;
+      break;
+    }
+    store<u8>(start - 2, <u8>((len & 0x7f) | 0x80));
+    store<u8>(start - 1, <u8>(len >> 7));
+    r++;
+    if (pos - out >= limit) break;
+  }
+  store<u32>(cfg, <u32>pos, C_OUT_POS);
+  store<u32>(cfg, r, C_OUT_ROW);
+  return status;
+}
