@@ -55,3 +55,26 @@ export async function decode(
 
 export const decodeFixture = (name: string, options: { format?: ParsedFormat; batchSize?: number } = {}) =>
   decode(fileInput(fixture(name)), options);
+
+/** Everything a decode produced, in a form two decodes can be compared by (deepEqual). */
+export interface Outcome {
+  readonly rows: Record<string, CellValue>[];
+  readonly positions: number[];
+  readonly lines: string[];
+  readonly sizes: number[];
+  readonly stats: Record<string, unknown>;
+  readonly error?: string;
+}
+
+export function outcomeOf(batches: readonly FlowBatch[], stats: RunStats, error?: string): Outcome {
+  const each = <T>(f: (b: FlowBatch, i: number) => T): T[] =>
+    batches.flatMap((b) => Array.from({ length: b.length }, (_, i) => f(b, i)));
+  return {
+    rows: each((b, i) => b.row(i)),
+    positions: each((b, i) => b.positions[i]!),
+    lines: each((b, i) => b.line(i)),
+    sizes: batches.map((b) => b.length),
+    stats: stats.toJSON(),
+    ...(error ? { error } : {}),
+  };
+}

@@ -6,21 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CellValue, FlowBatch } from '../../src/batch/flow-batch.js';
+import type { FlowBatch } from '../../src/batch/flow-batch.js';
 import { MAX_LINE_BYTES } from '../../src/decode/errors.js';
 import { lineScannerAvailable } from '../../src/decode/line-scanner.js';
 import { TextBatcher } from '../../src/decode/text.js';
 import { sampleLines } from '../../src/generate/index.js';
 import { RunStats } from '../../src/pipeline/stats.js';
-
-interface Outcome {
-  readonly rows: Record<string, CellValue>[];
-  readonly positions: number[];
-  readonly lines: string[];
-  readonly sizes: number[];
-  readonly stats: Record<string, unknown>;
-  readonly error?: string;
-}
+import { type Outcome, outcomeOf } from './helpers.js';
 
 /** A deterministic pseudo-random sequence, so chunk sizes differ but runs repeat. */
 function chunkSizes(seed: number, max: number): () => number {
@@ -56,16 +48,7 @@ function run(bytes: Buffer, scanner: boolean, batchSize: number, maxChunk: numbe
   } catch (err) {
     error = (err as Error).message;
   }
-  const each = <T>(f: (b: FlowBatch, i: number) => T): T[] =>
-    batches.flatMap((b) => Array.from({ length: b.length }, (_, i) => f(b, i)));
-  return {
-    rows: each((b, i) => b.row(i)),
-    positions: each((b, i) => b.positions[i]!),
-    lines: each((b, i) => b.line(i)),
-    sizes: batches.map((b) => b.length),
-    stats: stats.toJSON(),
-    ...(error ? { error } : {}),
-  };
+  return outcomeOf(batches, stats, error);
 }
 
 function sameBothWays(bytes: Buffer, batchSize: number, maxChunk: number): Outcome {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import type { CellValue, FlowBatch } from '../../src/batch/flow-batch.js';
+import type { FlowBatch } from '../../src/batch/flow-batch.js';
 import { decodeThreadJobs } from '../../src/decode/decode-pool.js';
 import { decodeInput } from '../../src/decode/detect.js';
 import { MAX_LINE_BYTES } from '../../src/decode/errors.js';
@@ -15,16 +15,7 @@ import { buildEnrichers } from '../../src/enrich/index.js';
 import { sampleLines } from '../../src/generate/index.js';
 import { RunStats } from '../../src/pipeline/stats.js';
 import type { DecodeEnrich } from '../../src/pipeline/types.js';
-import { bytesInput } from './helpers.js';
-
-interface Outcome {
-  readonly rows: Record<string, CellValue>[];
-  readonly positions: number[];
-  readonly lines: string[];
-  readonly sizes: number[];
-  readonly stats: Record<string, unknown>;
-  readonly error?: string;
-}
+import { bytesInput, type Outcome, outcomeOf } from './helpers.js';
 
 async function run(
   bytes: Uint8Array,
@@ -41,16 +32,7 @@ async function run(
   } catch (err) {
     error = (err as Error).message;
   }
-  const each = <T>(f: (b: FlowBatch, i: number) => T): T[] =>
-    batches.flatMap((b) => Array.from({ length: b.length }, (_, i) => f(b, i)));
-  return {
-    rows: each((b, i) => b.row(i)),
-    positions: each((b, i) => b.positions[i]!),
-    lines: each((b, i) => b.line(i)),
-    sizes: batches.map((b) => b.length),
-    stats: stats.toJSON(),
-    ...(error ? { error } : {}),
-  };
+  return outcomeOf(batches, stats, error);
 }
 
 /** Batch boundaries may differ (a malformed line leaves a segment's batch one short); nothing else. */
