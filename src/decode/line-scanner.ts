@@ -55,6 +55,10 @@ const TABLE_ARENA = 1 << 20;
 const PAD = 32;
 const CFG_BYTES = 64 + 16 * 1024;
 
+/** Released scanners of this thread, and how many are kept. */
+const FREE: LineScanner[] = [];
+const MAX_FREE = 4;
+
 interface ScannerExports {
   readonly memory: WebAssembly.Memory;
   readonly scan: (cfg: number, p: number, end: number, row: number, rowLimit: number) => number;
@@ -90,12 +94,40 @@ export class LineScanner {
   private input = 0;
   private inputCap = 0;
   private readonly tables: ScanTable[] = [];
+  private readonly tableByColumn = new Map<string, ScanTable>();
   private readonly areas = new Map<string, BatchArea>();
+  private epoch = 0;
 
-  /** A scanner with its own memory, or null when the WebAssembly scanner is not available. */
-  static create(): LineScanner | null {
+  /**
+   * A scanner for one stream: a released one when there is one, else a new one, or null when
+   * the WebAssembly scanner is not available. Instances are reused because each has its own
+   * memory: a new one per file of a directory of thousands would cost more than the files.
+   */
+  static acquire(): LineScanner | null {
+    const free = FREE.pop();
+    if (free) return free;
     const exports = wasmInstance<ScannerExports>('line-scanner');
     return exports ? new LineScanner(exports) : null;
+  }
+
+  /** The stream is done: the scanner (its tables and string caches too) serves the next one. */
+  release(): void {
+    if (FREE.length < MAX_FREE && !FREE.includes(this)) FREE.push(this);
+  }
+
+  /** The intern table of a string column (shared by every stream this scanner serves). */
+  tableFor(column: string): ScanTable {
+    let t = this.tableByColumn.get(column);
+    if (!t) {
+      t = this.table();
+      this.tableByColumn.set(column, t);
+    }
+    return t;
+  }
+
+  /** A number for a new batch, never used before by this scanner's tables. */
+  nextEpoch(): number {
+    return ++this.epoch;
   }
 
   private constructor(exports: ScannerExports) {
@@ -116,8 +148,7 @@ export class LineScanner {
     return this.input;
   }
 
-  /** A new table for a string column. */
-  table(): ScanTable {
+  private table(): ScanTable {
     const slots = TABLE_ENTRIES * 2;
     const ptr = this.alloc(T_HEADER + slots * 4 + TABLE_ENTRIES * E_STRIDE + TABLE_ARENA + PAD);
     const t: ScanTable = { id: this.tables.length, ptr, strings: [] };

@@ -15,6 +15,7 @@ export class SegmentDecoder {
   private readonly batchers = new Map<number, TextBatcher>();
 
   release(stream: number): void {
+    this.batchers.get(stream)?.releaseScanner();
     this.batchers.delete(stream);
   }
 

@@ -104,10 +104,8 @@ export class TextBatcher {
   private scanner: LineScanner | null | undefined;
   private area: BatchArea | null = null;
   private scanTables: (ScanTable | null)[] = [];
-  private readonly tableByColumn = new Map<string, ScanTable>();
   /** The interner (and so the dictionary) of each scanner table, by table id. */
   private readonly tableInterners: ByteInterner[] = [];
-  private epoch = 0;
   private viewsVersion = -1;
   private readonly pushCode = (table: ScanTable, value: string): void => {
     this.tableInterners[table.id]!.dict.push(value);
@@ -166,8 +164,10 @@ export class TextBatcher {
 
   /** Stream mode: the next chunk of decompressed text. */
   push(buf: Buffer): void {
-    if (this.scanner === undefined && this.capacity === 0)
-      this.scanner = this.options.scanner === false ? null : LineScanner.create();
+    if (this.scanner === undefined && this.capacity === 0) {
+      this.scanner = this.options.scanner === false ? null : LineScanner.acquire();
+      this.viewsVersion = -1;
+    }
     let start = 0;
     const len = buf.length;
     if (this.carryLen > 0 || this.overlong) {
@@ -195,6 +195,7 @@ export class TextBatcher {
       this.finishCarriedLine();
     }
     this.emit();
+    this.releaseScanner();
   }
 
   /** Stream mode: the input broke off; a partial last line is dropped (the error reports it). */
@@ -202,6 +203,16 @@ export class TextBatcher {
     this.carryLen = 0;
     this.overlong = false;
     this.emit();
+    this.releaseScanner();
+  }
+
+  /** No more stream input: the scanner serves the next stream (a later push takes one again). */
+  releaseScanner(): void {
+    if (!this.scanner || this.rows > 0) return;
+    this.scanner.release();
+    this.scanner = undefined;
+    this.area = null;
+    this.capacity = 0;
   }
 
   /**
@@ -512,16 +523,12 @@ export class TextBatcher {
     this.scanTables = this.fields.map((def, f) => {
       if (this.kinds[f] !== STR) return null;
       strFields++;
-      let t = this.tableByColumn.get(def.column);
-      if (!t) {
-        t = sc.table();
-        this.tableByColumn.set(def.column, t);
-        this.tableInterners[t.id] = this.interners[f]!;
-      }
+      const t = sc.tableFor(def.column);
+      this.tableInterners[t.id] = this.interners[f]!;
       return t;
     });
     this.area = sc.area(String(this.fields.length), this.fields.length, strFields, size);
-    sc.configure(this.area, this.scanTables, ++this.epoch, this.options.headers, MAX_LINE_BYTES);
+    sc.configure(this.area, this.scanTables, sc.nextEpoch(), this.options.headers, MAX_LINE_BYTES);
     this.viewsVersion = -1;
     this.bindViews(sc);
   }

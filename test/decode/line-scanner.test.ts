@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
 import { MAX_LINE_BYTES } from '../../src/decode/errors.js';
-import { lineScannerAvailable } from '../../src/decode/line-scanner.js';
+import { LineScanner, lineScannerAvailable } from '../../src/decode/line-scanner.js';
 import { TextBatcher } from '../../src/decode/text.js';
 import { sampleLines } from '../../src/generate/index.js';
 import { RunStats } from '../../src/pipeline/stats.js';
@@ -129,6 +129,22 @@ describe('text decoder: the WebAssembly scanner', () => {
     const out = sameBothWays(Buffer.from(`${lines.join('\n')}\n`), 4096, 100000);
     assert.equal(out.rows.length, 40100);
     assert.equal(out.rows[40099]!.srcaddr, '10.0.0.99');
+  });
+
+  it('serves stream after stream from one released scanner, each with its own codes', () => {
+    const a = LineScanner.acquire()!;
+    a.release();
+    assert.equal(LineScanner.acquire(), a, 'a released scanner is taken again');
+    a.release();
+    // the second stream repeats the first one's values, in another order and layout
+    const first = Array.from({ length: 300 }, (_, i) => v2(`10.0.${i % 7}.${i % 11}`)).join('\n');
+    const second = `version srcaddr action log-status\n${Array.from({ length: 300 }, (_, i) => `2 10.0.${i % 11}.${i % 7} ACCEPT OK`).join('\n')}`;
+    for (let round = 0; round < 3; round++) {
+      for (const text of [first, second]) {
+        const out = sameBothWays(Buffer.from(`${text}\n`), 64, 1000);
+        assert.equal(out.rows.length, 300);
+      }
+    }
   });
 
   it('gives what the JavaScript decoder gives on a header it cannot use', () => {
