@@ -54,8 +54,10 @@ function encode(
 ): Buffer[] {
   const enc = withWasm(useWasm, () => new ProtoRequestEncoder(mapping, SCOPE, 64));
   const out: Buffer[] = [];
+  // the WebAssembly loop writes in place into a request buffer of its own memory, as the sink's pool has
+  const own = enc.requestBuffer(initial);
   const start = (): void => {
-    enc.begin(1_700_000_000, Buffer.allocUnsafe(initial));
+    enc.begin(1_700_000_000, own ?? Buffer.allocUnsafe(initial));
     enc.openResource('r', () => new Map());
   };
   start();

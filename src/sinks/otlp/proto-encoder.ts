@@ -98,6 +98,10 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     return this.w.pos;
   }
 
+  requestBuffer(size: number): Buffer | null {
+    return this.columnar.requestBuffer(size);
+  }
+
   begin(observedSeconds: number, buffer: Buffer): void {
     this.groupLenBytes = varintSize(buffer.length);
     this.w.buf = buffer;

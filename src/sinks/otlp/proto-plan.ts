@@ -109,6 +109,11 @@ export class PlanRecordWriter {
     this.wasm = WasmRecordWriter.create(w, this.direct);
   }
 
+  /** A request buffer the WebAssembly loop writes records into in place, if it has one left. */
+  requestBuffer(size: number): Buffer | null {
+    return this.wasm ? this.wasm.requestBuffer(size) : null;
+  }
+
   /**
    * Compiles the plan of a new batch; `line` gives the record line for the rare slow body, and
    * `text` the batch's original lines, copied as they are for a `line` body.

@@ -85,7 +85,7 @@ export class OtlpSink implements Sink {
       config.protocol === 'http/json'
         ? new JsonRequestEncoder(mapping, SCOPE, 1024)
         : new ProtoRequestEncoder(mapping, SCOPE, 1024);
-    for (let i = 0; i <= settings.maxInFlight; i++) this.pool.push(Buffer.allocUnsafe(capacity));
+    for (let i = 0; i <= settings.maxInFlight; i++) this.pool.push(this.allocate(capacity));
   }
 
   async write(batch: FlowBatch): Promise<void> {
@@ -153,8 +153,12 @@ export class OtlpSink implements Sink {
     });
   }
 
+  private allocate(size: number): Buffer {
+    return this.encoder.requestBuffer?.(size) ?? Buffer.allocUnsafe(size);
+  }
+
   private begin(): void {
-    const buffer = this.pool.pop() ?? Buffer.allocUnsafe(this.limit + 64 * 1024);
+    const buffer = this.pool.pop() ?? this.allocate(this.limit + 64 * 1024);
     this.encoder.begin(Date.now() / 1000, buffer);
     this.open = true;
     this.records = 0;

@@ -40,9 +40,22 @@ const TIME_SLOTS = 4096;
 const TIME_KEYS = 2048;
 const TIME_WORDS = TIME_KEYS + TIME_SLOTS * 8;
 const OUT = TIME_WORDS + TIME_SLOTS * 8;
-/** Output area: records are copied to the request each time it fills (or a call ends). */
+/** Output area for requests outside this memory: records are copied to them from here. */
 const OUT_BYTES = 2 << 20;
-const BATCH = OUT + OUT_BYTES;
+/** Request buffers handed out (`requestBuffer`): records are written straight into them. */
+const REQUESTS = OUT + OUT_BYTES;
+const REQUEST_BYTES = 8 << 20;
+/** The batch region: a batch that does not fit goes to the direct writer instead. */
+const BATCH = REQUESTS + REQUEST_BYTES;
+const BATCH_BYTES = 24 << 20;
+/**
+ * The memory is reserved whole when the writer is made and never grows: request buffers
+ * handed out are views of it, and growing would detach them (while a request is being sent).
+ * Pages are only backed when touched.
+ */
+const MEMORY_BYTES = BATCH + BATCH_BYTES;
+/** Bytes kept free at the end of a request buffer: word copies run a little past a piece. */
+const OUT_SLACK = 32;
 
 interface WriterExports {
   readonly memory: WebAssembly.Memory;
@@ -58,7 +71,7 @@ export class WasmRecordWriter {
   private top = BATCH;
   private readonly placed = new Map<Copyable, number>();
   private rowsAt = 0;
-  private rowsCap = 0;
+  private requestTop = REQUESTS;
 
   /** A writer over `direct` (which handles what the module leaves), or null without WebAssembly. */
   static create(w: ProtoWriter, direct: DirectRecordWriter): WasmRecordWriter | null {
@@ -73,8 +86,16 @@ export class WasmRecordWriter {
   ) {
     this.mem = new WasmMemory(exports.memory);
     this.run = exports.writeRows;
-    this.mem.reserve(BATCH);
+    this.mem.reserve(MEMORY_BYTES);
     this.mem.f64.fill(Number.NaN, TIME_KEYS / 8, TIME_KEYS / 8 + TIME_SLOTS);
+  }
+
+  /** A request buffer in this memory (records go straight into it), or null when none is left. */
+  requestBuffer(size: number): Buffer | null {
+    const at = (this.requestTop + 15) & ~15;
+    if (at + size > REQUESTS + REQUEST_BYTES) return null;
+    this.requestTop = at + size;
+    return Buffer.from(this.mem.bytes.buffer, at, size);
   }
 
   /** Copies the direct writer's loaded batch in; false when the module cannot take it. */
@@ -83,8 +104,13 @@ export class WasmRecordWriter {
     if (program.time.length > MAX_TIME_COLUMNS) return false;
     this.top = BATCH;
     this.placed.clear();
-    this.rowsCap = 0;
-    this.place(program);
+    try {
+      this.rowsAt = this.alloc(rows * 4);
+      this.place(program);
+    } catch (err) {
+      if (err instanceof NoRoom) return false;
+      throw err;
+    }
     return true;
   }
 
@@ -92,10 +118,6 @@ export class WasmRecordWriter {
   writeRows(rows: Int32Array, from: number, to: number, observed: Buffer, limit: number): number {
     const w = this.w;
     const n = to - from;
-    if (n > this.rowsCap) {
-      this.rowsCap = Math.max(n, 1024);
-      this.rowsAt = this.alloc(this.rowsCap * 4);
-    }
     const m = this.mem;
     m.i32.set(rows.subarray(from, to), this.rowsAt >> 2);
     m.u32[(CFG + C_ROWS) >> 2] = this.rowsAt;
@@ -103,12 +125,18 @@ export class WasmRecordWriter {
     let r = from;
     while (r < to) {
       const room = Math.max(0, Math.min(limit - w.pos, 0x7fffffff));
-      const status = this.run(CFG, r - from, n, OUT, room);
-      const end = this.mem.u32[(CFG + C_OUT_POS) >> 2]!;
-      const next = this.mem.u32[(CFG + C_OUT_ROW) >> 2]! + from;
-      if (end > OUT) {
+      // a request buffer of this memory is written in place; any other gets a copy
+      const inPlace = w.buf.buffer === m.bytes.buffer;
+      const out = inPlace ? w.buf.byteOffset + w.pos : OUT;
+      m.u32[(CFG + C_OUT_END) >> 2] = inPlace ? w.buf.byteOffset + w.buf.length - OUT_SLACK : OUT + OUT_BYTES;
+      const status = this.run(CFG, r - from, n, out, room);
+      const end = m.u32[(CFG + C_OUT_POS) >> 2]!;
+      const next = m.u32[(CFG + C_OUT_ROW) >> 2]! + from;
+      if (inPlace) {
+        w.pos += end - out;
+      } else if (end > OUT) {
         w.ensure(end - OUT);
-        this.mem.bytes.copy(w.buf, w.pos, OUT, end);
+        m.bytes.copy(w.buf, w.pos, OUT, end);
         w.pos += end - OUT;
       }
       const wrote = next > r;
@@ -183,7 +211,6 @@ export class WasmRecordWriter {
     const starts = text ? at(text.starts) : 0;
     const ends = text ? at(text.ends) : 0;
     const v = this.mem.u32;
-    v[cfg + C_OUT_END / 4] = OUT + OUT_BYTES;
     v[cfg + C_RECORD_MAX / 4] = p.recordMax;
     v[cfg + C_NTIME / 4] = p.time.length;
     v[cfg + C_TIME_KEYS / 4] = TIME_KEYS;
@@ -212,8 +239,11 @@ export class WasmRecordWriter {
 
   private alloc(bytes: number): number {
     const at = (this.top + 15) & ~15;
+    if (at + bytes > MEMORY_BYTES) throw new NoRoom();
     this.top = at + bytes;
-    this.mem.reserve(this.top);
     return at;
   }
 }
+
+/** A batch larger than the batch region. */
+class NoRoom extends Error {}
