@@ -1,4 +1,4 @@
-import type { FlowBatch } from '../batch/flow-batch.js';
+import type { Column, FlowBatch } from '../batch/flow-batch.js';
 import type { Enricher } from '../pipeline/types.js';
 import { addressTable } from './addresses.js';
 import { charPair, fixedWidthStrings } from './fixed-strings.js';
@@ -177,6 +177,12 @@ export class CommunityId {
     return true;
   }
 
+  /** Copies the digest of the last successful `write` (five big-endian words) to `out[at..at+5)`. */
+  digestTo(out: Uint32Array, at: number): void {
+    const h = this.sha.h;
+    for (let k = 0; k < 5; k++) out[at + k] = h[k]!;
+  }
+
   /** The id of a flow given as strings and numbers (for tests and one-off use). */
   of(src: string, dst: string, proto: number, srcPort: number | null, dstPort: number | null): string | null {
     const ep = new Endpoints(2);
@@ -187,6 +193,14 @@ export class CommunityId {
     return ok ? Buffer.from(out.buffer).toString('latin1') : null;
   }
 }
+
+/**
+ * The digests behind a `community_id` column this enricher made: for dictionary code d, words
+ * 5d..5d+5 (big-endian SHA-1 words). Consumers that store ids as numbers (the store) read them
+ * here instead of decoding the base64 again; keyed by the column object, so a column made or
+ * replaced elsewhere simply has none.
+ */
+export const COMMUNITY_ID_DIGESTS = new WeakMap<Column, Uint32Array>();
 
 /** `community_id` over the original endpoints (pkt-srcaddr/pkt-dstaddr when present). */
 export function communityIdEnricher(seed: number): Enricher {
@@ -222,6 +236,7 @@ export function communityIdEnricher(seed: number): Enricher {
       // Flows rarely repeat within a batch, so the dictionary is row order without a lookup per
       // row; a row without an id keeps code 0.
       const codes = new Uint32Array(n);
+      const digests = new Uint32Array(5 * (n + 1));
       let count = 0;
       for (let i = 0; i < n; i++) {
         const s = srcIds[i]!;
@@ -229,13 +244,17 @@ export function communityIdEnricher(seed: number): Enricher {
         // Id 0 (no address) has family 0; NODATA/SKIPDATA rows have no protocol: both write nothing.
         const sp = sport ? sport[i]! : Number.NaN;
         const dp = dport ? dport[i]! : Number.NaN;
-        if (cid.write(ep, s, d, proto[i]!, sp, dp, pairs, (count * COMMUNITY_ID_LENGTH) / 2))
+        if (cid.write(ep, s, d, proto[i]!, sp, dp, pairs, (count * COMMUNITY_ID_LENGTH) / 2)) {
           codes[i] = ++count;
+          cid.digestTo(digests, 5 * count);
+        }
       }
       const dict: string[] = new Array(count + 1);
       dict[0] = '';
       fixedWidthStrings(bytes, count, COMMUNITY_ID_LENGTH, dict, 1);
-      batch.extra.set('community_id', { kind: 'str', codes, dict });
+      const column: Column = { kind: 'str', codes, dict };
+      COMMUNITY_ID_DIGESTS.set(column, digests);
+      batch.extra.set('community_id', column);
     },
   };
 }

@@ -10,12 +10,14 @@ import {
   TIMESTAMP,
   UBIGINT,
   UHUGEINT,
+  UINTEGER,
   USMALLINT,
   UTINYINT,
   VARCHAR,
 } from '@duckdb/node-api';
 import bindings, { type Value, type Vector } from '@duckdb/node-bindings';
 import type { EncodedBatch, EncodedColumn } from './encode.js';
+import { SOURCE_CODE_COLUMN } from './schema.js';
 import { StoreError } from './store-error.js';
 
 /**
@@ -51,6 +53,7 @@ const TYPE_OF: Record<string, DuckDBType> = {
   TIMESTAMP,
   UHUGEINT,
   UBIGINT,
+  UINTEGER,
   UTINYINT,
   USMALLINT,
   'VARCHAR[]': LIST(VARCHAR),
@@ -64,6 +67,7 @@ const WIDTH: Record<string, number> = {
   DOUBLE: 8,
   UHUGEINT: 16,
   UBIGINT: 8,
+  UINTEGER: 4,
   UTINYINT: 1,
   USMALLINT: 2,
   VARCHAR: 16,
@@ -77,31 +81,39 @@ export class DirectAppender {
   private readonly chunk: DuckDBDataChunk;
   private readonly nullMask = new Uint8Array(MASK_BYTES);
   private readonly sourceValue: Value;
+  private readonly sourceCodeValue: Value | undefined;
   private unflushed = 0;
 
   private constructor(
     private readonly appender: DuckDBAppender,
     private readonly columns: readonly TableColumn[],
     sourceId: string,
+    sourceCode: number | undefined,
   ) {
     this.chunk = DuckDBDataChunk.create(columns.map((c) => TYPE_OF[c.type]!));
     this.sourceValue = bindings.create_varchar(sourceId);
+    this.sourceCodeValue = sourceCode === undefined ? undefined : bindings.create_uint32(sourceCode);
   }
 
-  /** `columns`: the table's columns in order. */
+  /**
+   * `columns`: the table's columns in order. `source` (text) and `source_code` (the input's
+   * code in the store's source dictionary) are filled with one constant value per vector.
+   */
   static async open(
     con: DuckDBConnection,
     table: string,
     columns: readonly TableColumn[],
     sourceId: string,
+    sourceCode?: number,
   ): Promise<DirectAppender> {
-    return new DirectAppender(await con.createAppender(table), columns, sourceId);
+    return new DirectAppender(await con.createAppender(table), columns, sourceId, sourceCode);
   }
 
   append(batch: EncodedBatch): void {
     const byName = new Map(batch.columns);
     const sources = this.columns.map((c) => {
       if (c.name === 'source') return 'source' as const;
+      if (c.name === SOURCE_CODE_COLUMN && this.sourceCodeValue) return 'source_code' as const;
       const e = byName.get(c.name);
       if (e && e.type !== c.type) {
         throw new StoreError(`column ${c.name} is ${c.type} in the store but the records carry ${e.type}`);
@@ -117,6 +129,7 @@ export class DirectAppender {
         const vec = bindings.data_chunk_get_vector(raw, c);
         const src = sources[c];
         if (src === 'source') bindings.vector_reference_value(vec, this.sourceValue);
+        else if (src === 'source_code') bindings.vector_reference_value(vec, this.sourceCodeValue!);
         else if (src === undefined) setValidity(vec, this.nullMask, 0, MASK_BYTES);
         else fill(vec, src, off, n);
       }

@@ -3,6 +3,8 @@ import type { Column, FlowBatch } from '../batch/flow-batch.js';
 import { cellAt } from '../batch/flow-batch.js';
 import { findField } from '../fields/catalog.js';
 import { CODED_COLUMNS, type CodedColumn, codeColumn } from './coded.js';
+import { CID_COLUMN, CID_HI, CID_LO, encodeCommunityId } from './community-id.js';
+import { DIM_BY_FIELD, DIM_COLUMNS, type DimValues, encodeDim } from './dims.js';
 import { ADDR_PAIR_COLUMN, ENRICHMENT_TYPES, type SqlType } from './schema.js';
 
 /**
@@ -36,6 +38,11 @@ export interface EncodedColumn {
   readonly longOffsets?: Int32Array;
   /** VARCHAR[]: the lists. */
   readonly lists?: readonly (readonly string[] | null)[];
+  /**
+   * A dictionary code column (dims.ts): `data` holds codes local to the batch, these are the
+   * values each stands for; the store's worker turns them into the store's codes.
+   */
+  readonly dimValues?: DimValues;
 }
 
 export interface EncodedBatch {
@@ -74,9 +81,29 @@ export function encodeBatch(
 ): EncodedBatch {
   const n = batch.length;
   const columns: Array<readonly [string, EncodedColumn]> = [];
+  // Cities with their coordinates and AS organisations as codes into per-store dictionaries.
+  const inDims = new Set<string>();
+  const shared = new WeakMap<readonly string[], readonly (string | null)[]>();
+  for (const def of DIM_COLUMNS) {
+    const cols = def.fields.map((f) => batch.extra.get(f));
+    if (cols.every((c) => c === undefined)) continue;
+    const dim = encodeDim(def, cols, n, shared);
+    if (!dim) continue;
+    columns.push([def.name, dim]);
+    for (const f of def.fields) inDims.add(f);
+  }
   const add = (name: string, col: Column): void => {
     // The store derives record_uid from `uid`.
     if (name === 'record_uid') return;
+    if (DIM_BY_FIELD.has(name) && inDims.has(name)) return;
+    if (name === CID_COLUMN) {
+      const cid = encodeCommunityId(col, n, (c) => encodeColumn(c, 'VARCHAR', n));
+      if (cid) {
+        columns.push([CID_HI, cid.hi], [CID_LO, cid.lo]);
+        if (cid.text) columns.push([CID_COLUMN, cid.text]);
+        return;
+      }
+    }
     const coded = CODED_COLUMNS.get(name);
     const type = stored?.get(name);
     if (coded && (type === undefined || type === coded.type)) {
@@ -130,11 +157,12 @@ export function transferList(batch: EncodedBatch): ArrayBuffer[] {
     for (const a of [c.validity, c.longRows, c.longCodes, c.longData, c.longOffsets]) {
       if (a) out.add(a.buffer as ArrayBuffer);
     }
+    for (const v of c.dimValues ?? []) if (v instanceof Float64Array) out.add(v.buffer as ArrayBuffer);
   }
   return [...out];
 }
 
-function encodeColumn(col: Column, type: SqlType, n: number): EncodedColumn {
+export function encodeColumn(col: Column, type: SqlType, n: number): EncodedColumn {
   switch (type) {
     case 'INTEGER':
       return int32Column(numbers(col, n), n);

@@ -1,5 +1,15 @@
 import { FIELDS, type FieldType } from '../fields/catalog.js';
 import { decodeSql, isCodedColumn } from './coded.js';
+import { CID_COLUMN, CID_HI, CID_LO, communityIdSql } from './community-id.js';
+import {
+  DIM_BY_CODE_COLUMN,
+  DIM_BY_FIELD,
+  DIM_TABLES,
+  dimListsSql,
+  dimValueSql,
+  SOURCES,
+  usesDimLists,
+} from './dims.js';
 
 /**
  * `flows`, what users query: every catalog field under its snake_case name with its real type,
@@ -20,7 +30,8 @@ export type SqlType =
   | 'UHUGEINT'
   | 'UBIGINT'
   | 'UTINYINT'
-  | 'USMALLINT';
+  | 'USMALLINT'
+  | 'UINTEGER';
 
 export interface StoreColumn {
   readonly name: string;
@@ -38,7 +49,13 @@ export const RECORDS_TABLE = 'flow_records';
  */
 export const ADDR_PAIR_COLUMN = 'addr_pair_v4';
 export const ADDR_PAIR_TYPE: SqlType = 'UBIGINT';
-const HIDDEN_COLUMNS: ReadonlySet<string> = new Set([ADDR_PAIR_COLUMN]);
+/**
+ * `source` as a code into `flow_source_dict` (dims.ts): one value per input, and DuckDB
+ * appends a constant integer far faster than a constant string. Stores written before keep
+ * their text column `source`.
+ */
+export const SOURCE_CODE_COLUMN = 'source_code';
+const HIDDEN_COLUMNS: ReadonlySet<string> = new Set([ADDR_PAIR_COLUMN, SOURCE_CODE_COLUMN]);
 
 /** A canonical dotted IPv4 address, as a regular expression (the encoder's `ipv4Number` rule). */
 const IPV4_OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
@@ -77,6 +94,17 @@ export const ENRICHMENT_TYPES: Readonly<Record<string, SqlType>> = {
   dst_as_org: 'VARCHAR',
   community_id: 'VARCHAR',
   record_uid: 'VARCHAR',
+  src_lat: 'DOUBLE',
+  src_lon: 'DOUBLE',
+  dst_lat: 'DOUBLE',
+  dst_lon: 'DOUBLE',
+  // Stored forms (community-id.ts, dims.ts), never `flows` columns themselves.
+  [CID_HI]: 'UHUGEINT',
+  [CID_LO]: 'UINTEGER',
+  src_geo_code: 'UINTEGER',
+  dst_geo_code: 'UINTEGER',
+  src_as_org_code: 'UINTEGER',
+  dst_as_org_code: 'UINTEGER',
 };
 
 export const FIELD_COLUMNS: readonly StoreColumn[] = FIELDS.map((f) => ({
@@ -94,7 +122,9 @@ export const quoteText = (text: string): string => `'${text.replaceAll("'", "''"
 export const RECORD_UID_SQL = `lpad(lower(hex(uid)), 32, '0')`;
 
 export function createRecordsSql(): string {
-  const cols = META_COLUMNS.map((c) => `  ${quoteIdent(c.name)} ${c.type}`);
+  const cols = META_COLUMNS.map((c) =>
+    c.name === 'source' ? `  ${SOURCE_CODE_COLUMN} UINTEGER` : `  ${quoteIdent(c.name)} ${c.type}`,
+  );
   return `CREATE TABLE IF NOT EXISTS ${RECORDS_TABLE} (\n${cols.join(',\n')}\n)`;
 }
 
@@ -111,15 +141,63 @@ export function flowsViewSql(present: ReadonlyMap<string, string>): string {
     const coded = isCodedColumn(c.name, type);
     return coded ? `${decodeSql(coded, quoteIdent(c.name))} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
   });
-  for (const c of META_COLUMNS) if (c.name !== 'uid') select.push(quoteIdent(c.name));
+  for (const c of META_COLUMNS) {
+    if (c.name === 'source') select.push(`${sourceSql(present)} AS source`);
+    else if (c.name !== 'uid') select.push(quoteIdent(c.name));
+  }
   select.push(`${RECORD_UID_SQL} AS record_uid`, 'uid');
+  const shown = new Set<string>();
   for (const [name, type] of present) {
     if (meta.has(name) || fields.has(name) || HIDDEN_COLUMNS.has(name)) continue;
+    // Columns stored as numbers or dictionary codes show as the values they stand for.
+    const derived = derivedColumns(name, present);
+    if (derived) {
+      if (!shown.has(derived.key)) select.push(...derived.select);
+      shown.add(derived.key);
+      continue;
+    }
     // Coded columns (coded.ts) show their values, not their codes.
     const coded = isCodedColumn(name, type);
     select.push(coded ? `${decodeSql(coded, quoteIdent(name))} AS ${quoteIdent(name)}` : quoteIdent(name));
   }
-  return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS SELECT\n  ${select.join(',\n  ')}\nFROM ${RECORDS_TABLE}`;
+  const columns = select.join(',\n  ');
+  // The side tables' value lists, for the columns stored as dictionary codes (dims.ts).
+  const lists = DIM_TABLES.filter((d) => usesDimLists(columns, d)).map((d) => `,\n  ${dimListsSql(d)}`);
+  return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS SELECT\n  ${columns}\nFROM ${RECORDS_TABLE}${lists.join('')}`;
+}
+
+/** `source` from its code, from the text column of a store written before, or both. */
+function sourceSql(present: ReadonlyMap<string, string>): string {
+  const text = present.has('source') ? quoteIdent('source') : undefined;
+  if (!present.has(SOURCE_CODE_COLUMN)) return text ?? 'CAST(NULL AS VARCHAR)';
+  const coded = dimValueSql(SOURCES, 0, SOURCE_CODE_COLUMN);
+  return text ? `coalesce(${text}, ${coded})` : coded;
+}
+
+/**
+ * The `flows` columns a physical column belongs to when it is stored in another form: the
+ * community id's two numbers (community-id.ts), a dictionary code column (dims.ts), or a
+ * plain column beside one of those (a store written before them): `key` names the group, shown
+ * once. Where both forms exist, the plain value is shown where set (rows written before).
+ */
+function derivedColumns(
+  name: string,
+  present: ReadonlyMap<string, string>,
+): { key: string; select: string[] } | undefined {
+  if (name === CID_HI || name === CID_LO || (name === CID_COLUMN && present.has(CID_HI))) {
+    const rebuilt = communityIdSql(quoteIdent(CID_HI), quoteIdent(CID_LO));
+    const value = present.has(CID_COLUMN) ? `coalesce(${quoteIdent(CID_COLUMN)}, ${rebuilt})` : rebuilt;
+    return { key: CID_COLUMN, select: [`${value} AS ${quoteIdent(CID_COLUMN)}`] };
+  }
+  const def = DIM_BY_CODE_COLUMN.get(name) ?? DIM_BY_FIELD.get(name);
+  if (!def || !present.has(def.name)) return undefined;
+  return {
+    key: def.name,
+    select: def.fields.map((f, k) => {
+      const value = dimValueSql(def.dim, k, quoteIdent(def.name));
+      return `${present.has(f) ? `coalesce(${quoteIdent(f)}, ${value})` : value} AS ${quoteIdent(f)}`;
+    }),
+  };
 }
 
 /**

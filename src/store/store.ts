@@ -10,6 +10,15 @@ import {
   encodeSql,
   isCodedColumn,
 } from './coded.js';
+import { CID_COLUMN, CID_HI, CID_LO, communityIdPartsSql } from './community-id.js';
+import {
+  createDimTableSql,
+  DIM_BY_CODE_COLUMN,
+  DIM_BY_FIELD,
+  DIM_TABLES,
+  DimDictionary,
+  SOURCES,
+} from './dims.js';
 import {
   codedAsText,
   type EncodeContext,
@@ -29,7 +38,9 @@ import {
   quoteIdent,
   quoteText,
   RECORDS_TABLE,
+  SOURCE_CODE_COLUMN,
 } from './schema.js';
+import { dedupInsertSql, type PlainInsert, storedShape } from './staged-shape.js';
 import {
   POSITION_COLUMN,
   RECORD_ID_COLUMN,
@@ -116,6 +127,8 @@ export class FlowStore {
   private readonly waiters: Array<() => void> = [];
   /** DuckDB's thread count while set for direct appends (undefined: DuckDB's default). */
   private threads: number | undefined;
+  /** The per-store dictionaries (dims.ts), by side table. */
+  private readonly dims = new Map(DIM_TABLES.map((d) => [d.table, new DimDictionary(d)]));
 
   private constructor(
     readonly path: string,
@@ -135,9 +148,11 @@ export class FlowStore {
       // about 4% of the file here (dictionary compression does most of it): skipped.
       await con.run(`SET disabled_compression_methods = 'fsst'`);
       await con.run(createRecordsSql());
+      for (const dim of DIM_TABLES) await con.run(createDimTableSql(dim));
       for (const sql of MACROS_SQL) await con.run(sql);
       const store = new FlowStore(path, instance, con);
       await store.loadColumns();
+      await store.loadDims();
       await con.run(flowsViewSql(store.types));
       return store;
     } catch (err) {
@@ -184,7 +199,17 @@ export class FlowStore {
       throw new StoreError(`${batch.sourceId}: records already stored; append batches, not encoded ones`);
     input.staged += batch.length;
     await this.addColumnsFor(batch, input);
-    input.direct ??= await DirectAppender.open(this.con, RECORDS_TABLE, this.columns, input.sourceId);
+    for (const [name, col] of batch.columns) {
+      const def = DIM_BY_CODE_COLUMN.get(name);
+      if (def && col.dimValues) await this.dims.get(def.dim.table)!.resolve(this.con, col);
+    }
+    input.direct ??= await DirectAppender.open(
+      this.con,
+      RECORDS_TABLE,
+      this.columns,
+      input.sourceId,
+      await this.sourceCode(input.sourceId),
+    );
     input.direct.append(this.textWhereStoredAsText(batch));
   }
 
@@ -221,7 +246,17 @@ export class FlowStore {
         const chunk = await input.staging.seal();
         if (chunk) {
           await this.addStagedColumns(chunk, input.uncodable);
-          added += (await this.con.run(insertSql(chunk, sourceId, this.types, true))).rowsChanged;
+          const plain = insertSql(chunk, sourceId, this.types, await this.sourceCode(sourceId));
+          if (await this.needsCommunityIdText(plain)) {
+            await this.con.run(`ALTER TABLE ${RECORDS_TABLE} ADD COLUMN ${quoteIdent(CID_COLUMN)} VARCHAR`);
+            await this.loadColumns();
+            await this.con.run(flowsViewSql(this.types));
+          }
+          const shaped = storedShape(plain, this.types);
+          for (const sql of shaped.prelude) await this.con.run(sql);
+          added += (await this.con.run(dedupInsertSql(shaped, sourceId))).rowsChanged;
+          // The side tables changed by SQL: the worker's copy of them is reloaded.
+          if (shaped.prelude.length > 0) await this.loadDims();
         }
         await input.staging.drop();
         input.staging = undefined;
@@ -248,6 +283,31 @@ export class FlowStore {
     this.inputs.delete(sourceId);
     await this.rollback(input);
     await this.loadColumns().catch(() => undefined);
+  }
+
+  /** The input's code in the source dictionary (dims.ts), when the table stores codes. */
+  private async sourceCode(sourceId: string): Promise<number | undefined> {
+    if (!this.types.has(SOURCE_CODE_COLUMN)) return undefined;
+    return this.dims.get(SOURCES.table)!.codeOf(this.con, sourceId);
+  }
+
+  /** Reloads the dictionaries the worker keeps in memory (the source one is looked up per input). */
+  private async loadDims(): Promise<void> {
+    for (const d of this.dims.values()) if (d.dim !== SOURCES) await d.load(this.con);
+  }
+
+  /**
+   * Whether a staged input holds community ids that are not canonical (community-id.ts) while
+   * the table has no text column for them yet.
+   */
+  private async needsCommunityIdText(plain: PlainInsert): Promise<boolean> {
+    if (!this.types.has(CID_HI) || this.types.has(CID_COLUMN) || !plain.cols.includes(CID_COLUMN))
+      return false;
+    const parts = communityIdPartsSql(`x.${quoteIdent(CID_COLUMN)}`);
+    const r = await this.con.runAndReadAll(
+      `SELECT EXISTS (SELECT 1 FROM (${plain.select}) x WHERE x.${quoteIdent(CID_COLUMN)} IS NOT NULL AND ${parts.lo} IS NULL)`,
+    );
+    return r.getRowsJS()[0]![0] === true;
   }
 
   async close(): Promise<void> {
@@ -318,12 +378,27 @@ export class FlowStore {
 
   private async addStagedColumns(chunk: SealedChunk, uncodable: ReadonlySet<string>): Promise<void> {
     let added = false;
+    const addedDims = new Set<string>();
     const add = async (name: string, type: string): Promise<void> => {
       await this.con.run(`ALTER TABLE ${RECORDS_TABLE} ADD COLUMN ${quoteIdent(name)} ${type}`);
       added = true;
     };
     for (const c of chunk.columns) {
       if (c.name === RECORD_ID_COLUMN || this.types.has(c.name)) continue;
+      // Stored as the direct path stores them (community-id.ts, dims.ts).
+      if (c.name === CID_COLUMN && c.kind !== 'num' && !c.list) {
+        if (!this.types.has(CID_HI)) {
+          await add(CID_HI, 'UHUGEINT');
+          await add(CID_LO, 'UINTEGER');
+        }
+        continue;
+      }
+      const dim = DIM_BY_FIELD.get(c.name);
+      if (dim) {
+        if (!this.types.has(dim.name) && !addedDims.has(dim.name)) await add(dim.name, 'UINTEGER');
+        addedDims.add(dim.name);
+        continue;
+      }
       const coded = CODED_COLUMNS.get(c.name);
       const codable = coded && c.kind !== 'num' && c.list === (coded.textType === 'VARCHAR[]');
       await add(
@@ -389,6 +464,8 @@ export class FlowStore {
     if (!input.began) return;
     input.began = false;
     await this.con.run('ROLLBACK').catch(() => undefined);
+    // Dictionary entries the input added are gone with it.
+    await this.loadDims().catch(() => undefined);
     this.release(input);
   }
 
@@ -413,11 +490,16 @@ function columnType(name: string, list: boolean, numeric: boolean): string {
 }
 
 /**
- * INSERT … SELECT from a staging chunk: dictionary codes joined back to text, NaN to NULL,
- * types converted to the table's, times and uid derived; with `dedup`, records whose uid is
- * already stored are skipped.
+ * The SELECT over a staging chunk: dictionary codes joined back to text, NaN to NULL, types
+ * converted to the table's, times and uid derived. Community ids and dictionary columns are
+ * still text here: storedShape (staged-shape.ts) turns them into their stored form.
  */
-function insertSql(chunk: SealedChunk, sourceId: string, types: Map<string, string>, dedup: boolean): string {
+function insertSql(
+  chunk: SealedChunk,
+  sourceId: string,
+  types: Map<string, string>,
+  sourceCode: number | undefined,
+): PlainInsert {
   const joins: string[] = [];
   const cols: string[] = [];
   const exprs: string[] = [];
@@ -438,7 +520,8 @@ function insertSql(chunk: SealedChunk, sourceId: string, types: Map<string, stri
       value = `${alias}.value`;
     }
     const coded = c.kind === 'num' ? undefined : isCodedColumn(c.name, types.get(c.name) ?? '');
-    const expr = coded ? encodeSql(coded, value) : convert(value, c, types.get(c.name) ?? 'VARCHAR');
+    const target = types.get(c.name) ?? columnType(c.name, c.list, c.kind === 'num');
+    const expr = coded ? encodeSql(coded, value) : convert(value, c, target);
     cols.push(c.name);
     exprs.push(expr);
     if (c.name === 'start') start = expr;
@@ -452,24 +535,26 @@ function insertSql(chunk: SealedChunk, sourceId: string, types: Map<string, stri
   }
   const pos = `s.${POSITION_COLUMN}`;
   const uid = uidSql(sourceId, pos, rid);
-  cols.push('start_time', 'end_time', 'uid', 'source', 'position', 'ingested_at');
+  cols.push(
+    'start_time',
+    'end_time',
+    'uid',
+    sourceCode === undefined ? 'source' : SOURCE_CODE_COLUMN,
+    'position',
+    'ingested_at',
+  );
   exprs.push(
     start ? `make_timestamp(${start} * 1000000)` : 'NULL',
     end ? `make_timestamp(${end} * 1000000)` : 'NULL',
     uid,
-    quoteText(sourceId),
+    sourceCode === undefined ? quoteText(sourceId) : `CAST(${sourceCode} AS UINTEGER)`,
     `CAST(${pos} AS BIGINT)`,
     `make_timestamp(${Date.now() * 1000})`,
   );
   const select = `SELECT ${exprs.map((e, i) => `${e} AS ${quoteIdent(cols[i]!)}`).join(',\n  ')}
 FROM ${chunk.table} s
 ${joins.join('\n')}`;
-  const names = cols.map(quoteIdent).join(', ');
-  if (!dedup) return `INSERT INTO ${RECORDS_TABLE} (${names})\n${select}`;
-  const [lo, hi] = uidRange(sourceId);
-  return `INSERT INTO ${RECORDS_TABLE} (${names})
-SELECT * FROM (${select}) x
-WHERE NOT EXISTS (SELECT 1 FROM ${RECORDS_TABLE} f WHERE f.uid BETWEEN ${lo} AND ${hi} AND f.uid = x.uid)`;
+  return { cols, select };
 }
 
 /** SQL converting a staged value to a column type (`flows`, or the lake's AWS types). */
