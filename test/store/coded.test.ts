@@ -2,13 +2,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { cellAt, type FlowBatch, StrColumnBuilder } from '../../src/batch/flow-batch.js';
-import { decodeInput } from '../../src/decode/detect.js';
+import { type FlowBatch, StrColumnBuilder } from '../../src/batch/flow-batch.js';
 import { buildEnrichers } from '../../src/enrich/index.js';
 import { NETWORK_CLASSES } from '../../src/enrich/network-class.js';
-import { writeSample } from '../../src/generate/index.js';
-import { RunStats } from '../../src/pipeline/stats.js';
-import { fileInput } from '../../src/sources/files.js';
 import { CODED_COLUMNS, decodeByListSql, valueKey } from '../../src/store/coded.js';
 import { openStoreReader } from '../../src/store/open.js';
 import { RemoteStore } from '../../src/store/remote.js';
@@ -16,7 +12,7 @@ import { runReport } from '../../src/store/report-run.js';
 import { findReport } from '../../src/store/reports.js';
 import { flowsViewSql } from '../../src/store/schema.js';
 import { FlowStore } from '../../src/store/store.js';
-import { batchFromLines, tempDir } from './helpers.js';
+import { batchFromLines, cellsByPosition, enrichedSample, storedTypes, tempDir } from './helpers.js';
 
 /**
  * Coded columns (action, log_status, protocol_name, tcp_flag_names, network and flow classes)
@@ -28,37 +24,16 @@ const tmp = tempDir();
 after(() => tmp.cleanup());
 
 const CODED = [...CODED_COLUMNS.keys()];
-const batches: FlowBatch[] = [];
+let batches: FlowBatch[] = [];
 let sourceId = '';
 
 before(async () => {
-  const path = join(tmp.dir, 'v5.log.gz');
-  await writeSample(path, { records: 6000, version: '5', seed: 7 });
-  const enrichers = await buildEnrichers({ enrich: ['all'] });
-  const input = fileInput(path);
-  sourceId = input.ref.id;
-  for await (const batch of decodeInput(input, { stats: new RunStats(), batchSize: 2500 })) {
-    for (const e of enrichers) e.enrich(batch);
-    batches.push(batch);
-  }
+  ({ batches, sourceId } = await enrichedSample(tmp.dir, 6000, 7, 2500));
 });
 
 /** What the batches say for every coded column, by position: the expected `flows` rows. */
 function expected(from: readonly FlowBatch[]): Map<number, unknown[]> {
-  const out = new Map<number, unknown[]>();
-  for (const b of from) {
-    for (let i = 0; i < b.length; i++) {
-      out.set(
-        b.positions[i]!,
-        CODED.map((name) => {
-          const col = b.column(name);
-          const v = col ? cellAt(col, i) : null;
-          return Array.isArray(v) ? [...v] : v;
-        }),
-      );
-    }
-  }
-  return out;
+  return cellsByPosition(from, CODED);
 }
 
 async function stored(db: string): Promise<{ rows: Map<number, unknown[]>; types: Map<string, string> }> {
@@ -66,10 +41,7 @@ async function stored(db: string): Promise<{ rows: Map<number, unknown[]>; types
   try {
     const r = await reader.con.runAndReadAll(`SELECT position, ${CODED.join(', ')} FROM flows`);
     const rows = new Map(r.getRowsJS().map(([p, ...rest]) => [Number(p), rest as unknown[]]));
-    const t = await reader.con.runAndReadAll(
-      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'flow_records'`,
-    );
-    return { rows, types: new Map(t.getRowsJS().map(([n, ty]) => [String(n), String(ty)])) };
+    return { rows, types: await storedTypes(db) };
   } finally {
     reader.close();
   }

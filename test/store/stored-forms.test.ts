@@ -3,17 +3,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { cellAt, FlowBatch, StrColumnBuilder } from '../../src/batch/flow-batch.js';
-import { decodeInput } from '../../src/decode/detect.js';
-import { buildEnrichers } from '../../src/enrich/index.js';
-import { writeSample } from '../../src/generate/index.js';
-import { RunStats } from '../../src/pipeline/stats.js';
-import { fileInput } from '../../src/sources/files.js';
 import { communityIdSql, decodeCommunityId } from '../../src/store/community-id.js';
 import { openStoreReader } from '../../src/store/open.js';
 import { RemoteStore } from '../../src/store/remote.js';
 import { flowsViewSql } from '../../src/store/schema.js';
 import { FlowStore } from '../../src/store/store.js';
-import { batchFromLines, tempDir } from './helpers.js';
+import { batchFromLines, cellsByPosition, enrichedSample, storedTypes, tempDir } from './helpers.js';
 
 /**
  * community_id is stored as two numbers, cities with their coordinates and AS organisations as
@@ -37,36 +32,16 @@ const COLUMNS = [
   'dst_as_org',
   'src_asn',
 ];
-const batches: FlowBatch[] = [];
+let batches: FlowBatch[] = [];
 let sourceId = '';
 
 before(async () => {
-  const path = join(tmp.dir, 'v5.log.gz');
-  await writeSample(path, { records: 5000, version: '5', seed: 11 });
-  const enrichers = await buildEnrichers({ enrich: ['all'] });
-  const input = fileInput(path);
-  sourceId = input.ref.id;
-  for await (const batch of decodeInput(input, { stats: new RunStats(), batchSize: 2000 })) {
-    for (const e of enrichers) e.enrich(batch);
-    batches.push(batch);
-  }
+  ({ batches, sourceId } = await enrichedSample(tmp.dir, 5000, 11, 2000));
 });
 
 /** What the batches say for the columns, by position. */
 function expected(from: readonly FlowBatch[]): Map<number, unknown[]> {
-  const out = new Map<number, unknown[]>();
-  for (const b of from) {
-    for (let i = 0; i < b.length; i++) {
-      out.set(
-        b.positions[i]!,
-        COLUMNS.map((name) => {
-          const col = b.column(name);
-          return col ? cellAt(col, i) : null;
-        }),
-      );
-    }
-  }
-  return out;
+  return cellsByPosition(from, COLUMNS);
 }
 
 async function stored(db: string): Promise<Map<number, unknown[]>> {
@@ -88,18 +63,6 @@ async function sources(db: string): Promise<[string, number][]> {
   try {
     const r = await reader.con.runAndReadAll('SELECT source, count(*) FROM flows GROUP BY 1 ORDER BY 1');
     return r.getRowsJS().map(([s, n]) => [String(s), Number(n)]);
-  } finally {
-    reader.close();
-  }
-}
-
-async function physicalTypes(db: string): Promise<Map<string, string>> {
-  const reader = await openStoreReader(db);
-  try {
-    const t = await reader.con.runAndReadAll(
-      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'flow_records'`,
-    );
-    return new Map(t.getRowsJS().map(([n, ty]) => [String(n), String(ty)]));
   } finally {
     reader.close();
   }
@@ -127,7 +90,7 @@ describe('community_id and dictionary columns', () => {
     for (const b of batches) await store.append(b);
     await store.commit(sourceId);
     await store.close();
-    const types = await physicalTypes(db);
+    const types = await storedTypes(db);
     assert.equal(types.get('community_id_hi'), 'UHUGEINT');
     assert.equal(types.get('community_id_lo'), 'UINTEGER');
     assert.equal(types.get('src_geo_code'), 'UINTEGER');
@@ -234,7 +197,7 @@ describe('community_id and dictionary columns', () => {
     await store.append(again);
     await store.commit(sourceId);
     await store.close();
-    const types = await physicalTypes(db);
+    const types = await storedTypes(db);
     assert.equal(types.get('community_id'), 'VARCHAR');
     assert.equal(types.get('community_id_hi'), 'UHUGEINT');
     assertSameRows(await stored(db), expected([batches[0]!, odd, again]));
@@ -298,7 +261,7 @@ describe('community_id and dictionary columns', () => {
         ['old-input', 1],
       ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     );
-    const after = await physicalTypes(db);
+    const after = await storedTypes(db);
     assert.equal(after.get('source'), 'VARCHAR');
     assert.equal(after.has('source_code'), false);
   });
