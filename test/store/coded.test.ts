@@ -12,7 +12,14 @@ import { runReport } from '../../src/store/report-run.js';
 import { findReport } from '../../src/store/reports.js';
 import { flowsViewSql } from '../../src/store/schema.js';
 import { FlowStore } from '../../src/store/store.js';
-import { batchFromLines, cellsByPosition, enrichedSample, storedTypes, tempDir } from './helpers.js';
+import {
+  batchFromLines,
+  cellsByPosition,
+  enrichedSample,
+  reingest,
+  storedTypes,
+  tempDir,
+} from './helpers.js';
 
 /**
  * Coded columns (action, log_status, protocol_name, tcp_flag_names, network and flow classes)
@@ -77,14 +84,7 @@ describe('coded enrichment columns', () => {
 
   it('a re-ingest stages, codes in SQL, and fills in only what is missing', async () => {
     const db = join(tmp.dir, 'staged.duckdb');
-    let store = await FlowStore.open(db);
-    await store.append(batches[0]!);
-    await store.commit(sourceId);
-    await store.close();
-    store = await FlowStore.open(db);
-    for (const b of batches) await store.append(b);
-    const { staged, added } = await store.commit(sourceId);
-    await store.close();
+    const { staged, added } = await reingest(db, batches, sourceId);
     assert.equal(staged, 6000);
     assert.equal(added, 6000 - batches[0]!.length);
     const { rows, types } = await stored(db);

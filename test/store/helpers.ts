@@ -9,6 +9,7 @@ import { writeSample } from '../../src/generate/index.js';
 import { RunStats } from '../../src/pipeline/stats.js';
 import { fileInput } from '../../src/sources/files.js';
 import { openStoreReader } from '../../src/store/open.js';
+import { FlowStore } from '../../src/store/store.js';
 
 /**
  * Builds a FlowBatch from flow-log text lines (header first) the simple way, so store tests
@@ -93,4 +94,21 @@ export async function storedTypes(db: string): Promise<Map<string, string>> {
   } finally {
     reader.close();
   }
+}
+
+/** Stores the first batch as an input, then every batch as a re-ingest of it; the second commit's counts. */
+export async function reingest(
+  db: string,
+  batches: readonly FlowBatch[],
+  sourceId: string,
+): Promise<{ staged: number; added: number }> {
+  let store = await FlowStore.open(db);
+  await store.append(batches[0]!);
+  await store.commit(sourceId);
+  await store.close();
+  store = await FlowStore.open(db);
+  for (const b of batches) await store.append(b);
+  const counts = await store.commit(sourceId);
+  await store.close();
+  return counts;
 }

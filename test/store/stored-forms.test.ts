@@ -8,7 +8,14 @@ import { openStoreReader } from '../../src/store/open.js';
 import { RemoteStore } from '../../src/store/remote.js';
 import { flowsViewSql } from '../../src/store/schema.js';
 import { FlowStore } from '../../src/store/store.js';
-import { batchFromLines, cellsByPosition, enrichedSample, storedTypes, tempDir } from './helpers.js';
+import {
+  batchFromLines,
+  cellsByPosition,
+  enrichedSample,
+  reingest,
+  storedTypes,
+  tempDir,
+} from './helpers.js';
 
 /**
  * community_id is stored as two numbers, cities with their coordinates and AS organisations as
@@ -145,14 +152,7 @@ describe('community_id and dictionary columns', () => {
 
   it('a re-ingest stages, converts in SQL, and adds only what is missing', async () => {
     const db = join(tmp.dir, 'staged.duckdb');
-    let store = await FlowStore.open(db);
-    await store.append(batches[0]!);
-    await store.commit(sourceId);
-    await store.close();
-    store = await FlowStore.open(db);
-    for (const b of batches) await store.append(b);
-    const { staged, added } = await store.commit(sourceId);
-    await store.close();
+    const { staged, added } = await reingest(db, batches, sourceId);
     assert.equal(staged, 5000);
     assert.equal(added, 5000 - batches[0]!.length);
     assertSameRows(await stored(db), expected(batches));
