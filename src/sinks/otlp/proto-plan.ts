@@ -125,7 +125,7 @@ export class PlanRecordWriter {
     // one check of the whole copy covers every line.
     const lines = text !== undefined && plan.body.kind === 'line' && isUtf8(text.bytes) ? text : undefined;
     this.useDirect = this.direct.load(plan, lines);
-    this.useWasm = this.useDirect && this.wasm !== null && this.wasm.load(rows);
+    this.useWasm = this.useDirect && this.wasm?.load(rows) === true;
     this.pending = plan;
     this.pendingLines = lines;
     // the column and row writers' own tables are built when first needed (rarely, with the direct writer)
