@@ -25,6 +25,11 @@ export function wasmModule(name: string): WebAssembly.Module | null {
     mod = new WebAssembly.Module(bytes);
     break;
   }
+  // a build without `npm run build:wasm` (or a bundle without its modules) still works, slower
+  if (mod === null)
+    process.emitWarning(
+      `flowlens: ${name}.wasm not found (npm run build makes it); using the slower JavaScript path`,
+    );
   compiled.set(name, mod);
   return mod;
 }
