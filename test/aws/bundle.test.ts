@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,6 +30,8 @@ const KEY = 'AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/a b+c.log.gz'
 let s3: LocalS3;
 let receiver: OtlpHttpReceiver;
 let work: string;
+/** The zip's contents, as Lambda unpacks them (`/var/task`). */
+let unpacked: string;
 
 before(async () => {
   await run(process.execPath, [join(root, 'scripts/package-lambda.mjs')], { cwd: root });
@@ -38,6 +40,9 @@ before(async () => {
   await s3.put(BUCKET, KEY, flowObject(5));
   receiver = await new OtlpHttpReceiver().start();
   work = mkdtempSync(join(tmpdir(), 'flowlens-bundle-'));
+  unpacked = join(work, 'task');
+  mkdirSync(unpacked);
+  for (const e of zipEntries(readFileSync(zip))) writeFileSync(join(unpacked, e.name), e.data);
 });
 after(async () => {
   await receiver.stop();
@@ -45,8 +50,30 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Runs the bundle's handler in a fresh Node process, one event after another. */
-async function invokeBundle(events: unknown[], env: Record<string, string>): Promise<unknown[]> {
+/** The local file entries of a zip (stored or deflated as the package script writes them). */
+function zipEntries(z: Buffer): { name: string; data: Buffer }[] {
+  const out: { name: string; data: Buffer }[] = [];
+  for (let at = 0; z.readUInt32LE(at) === 0x04034b50; ) {
+    const nameLength = z.readUInt16LE(at + 26);
+    const packed = z.readUInt32LE(at + 18);
+    const start = at + 30 + nameLength + z.readUInt16LE(at + 28);
+    out.push({
+      name: z.toString('utf8', at + 30, at + 30 + nameLength),
+      data: inflateRawSync(z.subarray(start, start + packed)),
+    });
+    at = start + packed;
+  }
+  return out;
+}
+
+/**
+ * Runs the handler of the zip's contents, unpacked as Lambda unpacks them, in a fresh Node
+ * process, one event after another; returns the results and what the process wrote to stderr.
+ */
+async function invokeBundle(
+  events: unknown[],
+  env: Record<string, string>,
+): Promise<{ results: unknown[]; stderr: string }> {
   const runner = join(work, 'runner.mjs');
   const eventsFile = join(work, 'events.json');
   const resultsFile = join(work, 'results.json');
@@ -54,7 +81,7 @@ async function invokeBundle(events: unknown[], env: Record<string, string>): Pro
   writeFileSync(
     runner,
     `import { readFileSync, writeFileSync } from 'node:fs';
-import { handler } from ${JSON.stringify(bundle)};
+import { handler } from ${JSON.stringify(join(unpacked, 'index.mjs'))};
 const results = [];
 for (const event of JSON.parse(readFileSync(${JSON.stringify(eventsFile)}, 'utf8'))) {
   try {
@@ -66,7 +93,7 @@ for (const event of JSON.parse(readFileSync(${JSON.stringify(eventsFile)}, 'utf8
 writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify(results));
 `,
   );
-  await run(process.execPath, [runner], {
+  const { stderr } = await run(process.execPath, [runner], {
     cwd: work,
     env: {
       PATH: process.env.PATH ?? '',
@@ -80,44 +107,29 @@ writeFileSync(${JSON.stringify(resultsFile)}, JSON.stringify(results));
       ...env,
     },
   });
-  return JSON.parse(readFileSync(resultsFile, 'utf8')) as unknown[];
+  return { results: JSON.parse(readFileSync(resultsFile, 'utf8')) as unknown[], stderr };
 }
 
 describe('the Lambda package', () => {
   it('is one ESM file and the WebAssembly modules, zipped as index.mjs and <name>.wasm', () => {
-    const z = readFileSync(zip);
-    /** The local file entry at `at`: its name, its inflated data, and where the next begins. */
-    const entry = (at: number) => {
-      assert.equal(z.readUInt32LE(at), 0x04034b50);
-      const nameLength = z.readUInt16LE(at + 26);
-      const packed = z.readUInt32LE(at + 18);
-      const start = at + 30 + nameLength + z.readUInt16LE(at + 28);
-      return {
-        name: z.toString('utf8', at + 30, at + 30 + nameLength),
-        data: inflateRawSync(z.subarray(start, start + packed)),
-        next: start + packed,
-      };
-    };
-    const first = entry(0);
-    assert.equal(first.name, 'index.mjs');
-    assert.deepEqual(first.data, readFileSync(bundle));
-    // then every WebAssembly module, read beside the bundle
+    const entries = zipEntries(readFileSync(zip));
+    // the bundle, then every WebAssembly module, read beside it
     const wasm = readdirSync(join(root, 'dist/wasm')).sort();
     assert.deepEqual(wasm, ['line-scanner.wasm', 'record-writer.wasm']);
-    let next = first.next;
-    for (const name of wasm) {
-      const e = entry(next);
-      assert.equal(e.name, name);
-      assert.deepEqual(e.data, readFileSync(join(root, 'dist/wasm', name)));
-      next = e.next;
-    }
+    assert.deepEqual(
+      entries.map((e) => e.name),
+      ['index.mjs', ...wasm],
+    );
+    assert.deepEqual(entries[0]!.data, readFileSync(bundle));
+    for (const [k, name] of wasm.entries())
+      assert.deepEqual(entries[k + 1]!.data, readFileSync(join(root, 'dist/wasm', name)));
     assert.doesNotMatch(readFileSync(bundle, 'utf8'), /duckdb\.node/);
   });
 
   it('handles every event shape in a fresh process, delivering to an OTLP receiver', async () => {
     const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64');
     const before = receiver.accepted.length;
-    const results = await invokeBundle(
+    const { results, stderr } = await invokeBundle(
       [
         s3Event(BUCKET, [KEY]),
         sqsEvent([
@@ -172,17 +184,23 @@ describe('the Lambda package', () => {
     assert.deepEqual(results[6], { ok: true, objects: 1, records: 2, continued: false });
     // 5 direct + 15 via SQS/SNS/EventBridge + 5 EventBridge + 4 Kinesis + 3 awslogs + 2 resumed.
     assert.equal(receiver.accepted.length - before, 34);
+    // the WebAssembly modules were found beside the bundle (no fallback warning)
+    assert.doesNotMatch(stderr, /wasm not found/);
   });
 
   it('fails with the setting named when the configuration is bad', async () => {
-    const [result] = await invokeBundle([s3Event(BUCKET, [KEY])], {
+    const {
+      results: [result],
+    } = await invokeBundle([s3Event(BUCKET, [KEY])], {
       OTEL_EXPORTER_OTLP_PROTOCOL: 'carrier-pigeon',
     });
     assert.match((result as { error: string }).error, /OTEL_EXPORTER_OTLP_PROTOCOL/);
   });
 
   it('reports the store sink as unavailable rather than failing to load', async () => {
-    const [result] = await invokeBundle([s3Event(BUCKET, [KEY])], { FLOWLENS_SINKS: 'store' });
+    const {
+      results: [result],
+    } = await invokeBundle([s3Event(BUCKET, [KEY])], { FLOWLENS_SINKS: 'store' });
     assert.match((result as { error: string }).error, /store sink needs DuckDB/);
   });
 });
