@@ -43,8 +43,7 @@ const T_ID = 40;
 const T_HEADER = 64;
 const E_STRIDE = 20;
 
-export const SCAN_DONE = 0;
-export const SCAN_FULL = 1;
+/** `scan` statuses besides done (0) and batch full (1): see asm/line-scanner.ts. */
 export const SCAN_SLOW = 2;
 export const SCAN_TABLE_FULL = 3;
 

@@ -67,6 +67,7 @@ export interface DirectProgram {
   readonly recordMax: number;
 }
 
+/** The op kinds as the WebAssembly writer numbers them (asm/record-writer.ts). */
 export const OP_KINDS = {
   str: K_STR,
   first: K_FIRST,

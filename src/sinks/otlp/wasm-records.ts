@@ -1,13 +1,14 @@
 import { WasmMemory, wasmInstance } from '../../wasm/modules.js';
-import type { DirectProgram, DirectRecordWriter, ProgramSource } from './proto-direct.js';
+import { type DirectProgram, type DirectRecordWriter, OP_KINDS, type ProgramSource } from './proto-direct.js';
 import type { ProtoWriter } from './proto-writer.js';
 
 /**
  * The OTLP record loop in WebAssembly (source: asm/record-writer.ts). A batch loaded into the
  * direct writer is copied in once as a program (its columns, lines and every encoded piece);
- * `writeRows` then writes records in the module's memory and copies them to the request in one
- * piece. A record the module leaves (a value outside its common cases) is written by the direct
- * writer, so the output is the same byte for byte.
+ * `writeRows` then writes records straight into a request buffer of the module's memory
+ * (`requestBuffer`), or into an output area copied to any other buffer. A record the module
+ * leaves (a value outside its common cases) is written by the direct writer, so the output is
+ * the same byte for byte.
  */
 
 // Configuration block offsets (asm/record-writer.ts).
@@ -172,25 +173,25 @@ export class WasmRecordWriter {
       const base = opsAt + o * OP_BYTES;
       const words = [op.kind, 0, 0, 0, 0];
       switch (op.kind) {
-        case 0: // str
+        case OP_KINDS.str:
           words[1] = at(op.sources[0]!.codes);
           words[2] = at(op.sources[0]!.at);
           break;
-        case 2: // int
-        case 3: // dbl
+        case OP_KINDS.int:
+        case OP_KINDS.dbl:
           words[1] = at(op.values);
           words[2] = op.tpl;
           words[3] = op.tplLen;
           words[4] = op.keyLen;
           break;
-        case 4: // numText
+        case OP_KINDS.numText:
           words[1] = at(op.values);
           words[2] = op.over ? at(op.over.codes) : 0;
           words[3] = op.over ? at(op.over.at) : 0;
           words[4] = at(op.small);
           break;
         default: {
-          // first, pick: a list of sources
+          // OP_KINDS.first, OP_KINDS.pick: a list of sources
           const list = this.alloc(op.sources.length * 8);
           for (let k = 0; k < op.sources.length; k++) pair(op.sources[k]!, list + k * 8);
           words[1] = list;
