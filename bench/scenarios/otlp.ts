@@ -1,12 +1,34 @@
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
+import type { DeliverySettings } from '../../src/delivery/options.js';
 import type { Outcome } from '../../src/delivery/queue.js';
 import { RunStats } from '../../src/pipeline/stats.js';
 import type { DecodeOptions } from '../../src/pipeline/types.js';
+import type { OtlpConfig } from '../../src/sinks/otlp/config.js';
 import type { OtlpTransport } from '../../src/sinks/otlp/transport.js';
 import { fileInput } from '../../src/sources/files.js';
 import { type CountingReceiver, type ReceiverCounts, startCountingReceiver } from '../receivers/spawn.js';
 import { round, v2File, v2LargeFile } from './baseline.js';
 import type { BenchContext, DataFile, Scenario, ScenarioResult } from './types.js';
+
+/** The OTLP/HTTP protobuf sink's settings every scenario uses: the defaults of `--to otlp`, 1 MiB requests. */
+function sinkSetup(url: string, gzip: boolean): { config: OtlpConfig; settings: DeliverySettings } {
+  return {
+    config: {
+      protocol: 'http/protobuf',
+      url: new URL(url),
+      headers: {},
+      gzip,
+      timeoutMs: 30_000,
+      tls: {},
+      resource: new Map<string, string>(),
+    },
+    settings: {
+      maxInFlight: 4,
+      maxRequestBytes: 1024 * 1024,
+      retry: { maxAttempts: 5, maxElapsedMs: 60_000, initialDelayMs: 100, maxDelayMs: 2000 },
+    },
+  };
+}
 
 /**
  * decodeInput → otel mapping → OTLP/HTTP protobuf sink (shared delivery queue) → a receiver in
@@ -24,21 +46,7 @@ async function otlpRun(data: DataFile, gzip: boolean): Promise<ScenarioResult> {
     : DEFAULT_OTLP_WORKERS;
   const receiver = await startCountingReceiver();
   try {
-    const url = new URL(`${receiver.url}/v1/logs`);
-    const config = {
-      protocol: 'http/protobuf' as const,
-      url,
-      headers: {},
-      gzip,
-      timeoutMs: 30_000,
-      tls: {},
-      resource: new Map<string, string>(),
-    };
-    const settings = {
-      maxInFlight: 4,
-      maxRequestBytes: 1024 * 1024,
-      retry: { maxAttempts: 5, maxElapsedMs: 60_000, initialDelayMs: 100, maxDelayMs: 2000 },
-    };
+    const { config, settings } = sinkSetup(`${receiver.url}/v1/logs`, gzip);
     const sink =
       workers > 0
         ? new WorkerPoolSink(workers, config, settings, {}, () => undefined)
@@ -160,21 +168,7 @@ async function encoderRun(ctx: BenchContext, send: boolean): Promise<ScenarioRes
   const passes = Math.max(1, Math.ceil(ctx.records / decoded));
   const receiver = send ? await startCountingReceiver() : null;
   try {
-    const url = new URL(`${receiver?.url ?? 'http://127.0.0.1:9'}/v1/logs`);
-    const config = {
-      protocol: 'http/protobuf' as const,
-      url,
-      headers: {},
-      gzip: false,
-      timeoutMs: 30_000,
-      tls: {},
-      resource: new Map<string, string>(),
-    };
-    const settings = {
-      maxInFlight: 4,
-      maxRequestBytes: 1024 * 1024,
-      retry: { maxAttempts: 5, maxElapsedMs: 60_000, initialDelayMs: 100, maxDelayMs: 2000 },
-    };
+    const { config, settings } = sinkSetup(`${receiver?.url ?? 'http://127.0.0.1:9'}/v1/logs`, false);
     const pass = async (): Promise<ReceiverCounts> => {
       const dropping = new DroppingTransport();
       const transport = send ? new HttpTransport(config, settings.maxInFlight) : dropping;
