@@ -10,7 +10,7 @@ import { resolveInputs } from '../sources/resolve.js';
 import { PIPELINE_OPTIONS } from './options.js';
 import type { RunPlan } from './run.js';
 import { RunStats } from './stats.js';
-import type { Sink, SourceInput } from './types.js';
+import type { Enricher, Sink, SourceInput } from './types.js';
 
 export const DEFAULT_SINK = 'store';
 
@@ -96,8 +96,8 @@ export async function buildPipeline(
     throw enriched.reason;
   }
   if (built.status === 'rejected') throw built.reason;
-  const enrichers = enriched.value;
   const sinks = built.value;
+  const enrichers = enriched.value.filter((e) => !derivedByEverySink(e, sinks));
   const sourceList = isStringArray(inputs)
     ? resolveInputs(inputs, options, { stats, log: context.log })
     : inputs;
@@ -115,6 +115,15 @@ export async function buildPipeline(
     sinks,
     stats,
   };
+}
+
+/** True when every sink computes the enricher's columns itself: its work would be thrown away. */
+function derivedByEverySink(enricher: Enricher, sinks: readonly Sink[]): boolean {
+  return (
+    sinks.length > 0 &&
+    enricher.columns.length > 0 &&
+    sinks.every((s) => enricher.columns.every((c) => s.derivesColumns?.includes(c) === true))
+  );
 }
 
 function isStringArray(x: unknown): x is readonly string[] {

@@ -78,6 +78,11 @@ export interface Sink {
   readonly name: string;
   /** True when the sink reads `batch.text` (the original record lines). */
   readonly wantsLineText?: boolean;
+  /**
+   * Enrichment columns the sink computes itself and never reads from a batch (the store derives
+   * `record_uid` from its own uid). An enricher all of whose columns every sink derives is not run.
+   */
+  readonly derivesColumns?: readonly string[];
   /** Resolves when the batch is accepted into the sink's bounded queue (backpressure). */
   write(batch: FlowBatch): Promise<void>;
   /** Called when one input is done: sinks that commit per input (the store) commit here. */

@@ -20,6 +20,8 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
   const pending = new Map<string, number>();
   return {
     name: 'store',
+    // The store computes each record's uid, and shows record_uid from it.
+    derivesColumns: ['record_uid'],
     async write(batch: FlowBatch): Promise<void> {
       await store.append(batch);
       pending.set(batch.source.id, (pending.get(batch.source.id) ?? 0) + batch.length);
