@@ -2,7 +2,7 @@ import { baseline } from './baseline.js';
 import { decode, decodeLarge } from './decode.js';
 import { enrich } from './enrich.js';
 import { generate } from './generate.js';
-import { otlp, otlpEncode, otlpGzip, otlpLarge, otlpSdk, otlpSend } from './otlp.js';
+import { otlp, otlpEncode, otlpGzip, otlpLarge, otlpSdk, otlpSend, otlpWire } from './otlp.js';
 import {
   storeIngest,
   storeIngestPlain,
@@ -26,6 +26,7 @@ export const SCENARIOS: readonly Scenario[] = [
   otlpLarge,
   otlpEncode,
   otlpSend,
+  otlpWire,
   storeReadCsv,
   storeIngest,
   storeIngestPlain,

@@ -234,6 +234,95 @@ export const otlpSend: Scenario = {
   run: (ctx) => encoderRun(ctx, true),
 };
 
+/** Keeps a copy of every request body instead of sending it. */
+class CapturingTransport implements OtlpTransport {
+  readonly bodies: Array<{ body: Uint8Array; records: number }> = [];
+  async prepare(body: Uint8Array): Promise<Uint8Array> {
+    return body.slice();
+  }
+  async send(body: Uint8Array, records: number): Promise<Outcome> {
+    this.bodies.push({ body, records });
+    return { delivered: records, rejected: 0 };
+  }
+  close(): void {}
+}
+
+/**
+ * The floor under any OTLP/HTTP sender on this machine: the request bodies of the pre-decoded
+ * batches, encoded once beforehand (untimed), posted again and again through the sink's HTTP
+ * transport (same connections, same in-flight limit) to the receiver process. What it costs is
+ * the HTTP client and the kernel's loopback, in this process and the receiver's.
+ */
+export const otlpWire: Scenario = {
+  name: 'otlp-wire',
+  description: 'OTLP/HTTP bodies encoded beforehand, only posted to a receiver process (the sending floor)',
+  baseline: 'otlp',
+  optIn: true,
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  async run(ctx: BenchContext) {
+    const data = await ctx.dataFile(v2File(ctx));
+    const { decodeInput } = await import('../../src/decode/detect.js');
+    const { otelMapping } = await import('../../src/schema/otel.js');
+    const { OtlpSink } = await import('../../src/sinks/otlp/sink.js');
+    const { HttpTransport } = await import('../../src/sinks/otlp/transport-http.js');
+    const receiver = await startCountingReceiver();
+    try {
+      const { config, settings } = sinkSetup(`${receiver.url}/v1/logs`, false);
+      const capture = new CapturingTransport();
+      const encoder = new OtlpSink(config, settings, otelMapping(), capture, () => undefined);
+      const options: DecodeOptions = { stats: new RunStats(), batchSize: 8192, keepLineText: true };
+      let decoded = 0;
+      for await (const batch of decodeInput(fileInput(data.path, data.bytes), options)) {
+        await encoder.write(batch);
+        decoded += batch.length;
+        if (decoded >= predecodedRecords(ctx)) break;
+      }
+      await encoder.close();
+      const transport = new HttpTransport(config, settings.maxInFlight);
+      const pass = async (): Promise<number> => {
+        let next = 0;
+        let sent = 0;
+        const lane = async (): Promise<void> => {
+          while (next < capture.bodies.length) {
+            const { body, records } = capture.bodies[next++]!;
+            const outcome = await transport.send(body, records);
+            sent += outcome.delivered;
+          }
+        };
+        await Promise.all(Array.from({ length: settings.maxInFlight }, lane));
+        return sent;
+      };
+      await pass(); // warm-up: connections, the receiver's JIT
+      const passes = Math.max(1, Math.ceil(ctx.records / decoded));
+      const before = await receiver.counts();
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      let records = 0;
+      for (let p = 0; p < passes; p++) records += await pass();
+      const seconds = (performance.now() - started) / 1000;
+      const used = process.cpuUsage(cpu);
+      const after = await receiver.counts();
+      transport.close();
+      if (records !== decoded * passes)
+        throw new Error(`posted ${decoded * passes} records, ${records} acknowledged`);
+      return {
+        records,
+        seconds,
+        extra: {
+          cpuUsPerRecord: round((used.user + used.system) / records, 3),
+          receiverCpuUs: round((after.cpuMicros - before.cpuMicros) / records, 2),
+          requests: after.requests - before.requests,
+          bytesPerRecord: round((after.bytes - before.bytes) / records),
+        },
+      };
+    } finally {
+      await receiver.stop();
+    }
+  },
+};
+
 /** Records the SDK comparison sends: the SDK is slow; its rate is what is compared. */
 const sdkRecords = (ctx: BenchContext): number => Math.min(ctx.records, 100_000);
 
