@@ -1,6 +1,7 @@
 import type { Column, FlowBatch } from '../batch/flow-batch.js';
 import type { Enricher } from '../pipeline/types.js';
 import { addressTable } from './addresses.js';
+import { CommunityIdKernel } from './community-id-wasm.js';
 import { charPair, fixedWidthStrings } from './fixed-strings.js';
 import { parseIPv4, parseIPv6 } from './ip.js';
 import { hasPorts } from './protocols.js';
@@ -43,9 +44,16 @@ const ICMP6_PAIRS = pairTable([
 /**
  * Endpoints as numbers, one slot per address: `family[k]` is 4, 6 or 0 (not an address) and
  * `words[4k..4k+4)` the address as big-endian 32-bit words (IPv4 in the first word). Ordering and
- * hashing work on these numbers; no address is turned back into bytes or strings per flow.
+ * hashing work on these numbers; no address is turned back into bytes or strings per flow. A
+ * batch's address table has this shape.
  */
-export class Endpoints {
+export interface EndpointWords {
+  readonly family: Uint8Array;
+  readonly words: Uint32Array;
+}
+
+/** Endpoints parsed from text, for one-off use. */
+export class Endpoints implements EndpointWords {
   readonly family: Uint8Array;
   readonly words: Uint32Array;
   private readonly bytes16 = new Uint8Array(16);
@@ -101,7 +109,7 @@ export class CommunityId {
    * protocol is not a number 0–255. A missing port is NaN and counts as 0.
    */
   write(
-    ep: Endpoints,
+    ep: EndpointWords,
     src: number,
     dst: number,
     proto: number,
@@ -205,6 +213,8 @@ export const COMMUNITY_ID_DIGESTS = new WeakMap<Column, Uint32Array>();
 /** `community_id` over the original endpoints (pkt-srcaddr/pkt-dstaddr when present). */
 export function communityIdEnricher(seed: number): Enricher {
   const cid = new CommunityId(seed);
+  // Null when WebAssembly is off (FLOWLENS_WASM=0) or not built: the JavaScript path below.
+  const kernel = CommunityIdKernel.create(ICMP4_PAIRS, ICMP6_PAIRS);
   // The ids of a batch are written back to back into one buffer, reused across batches.
   let bytes = Buffer.allocUnsafe(0);
   let pairs = new Uint16Array(0);
@@ -219,39 +229,45 @@ export function communityIdEnricher(seed: number): Enricher {
         return;
       }
       const table = addressTable(batch);
-      // Every distinct address of the batch is used by some row: parse them all once.
-      const ep = new Endpoints(table.values.length);
-      for (let id = 1; id < table.values.length; id++) ep.set(id, table.values[id]!);
       const proto = protoCol.values;
       const sportCol = batch.column('srcport');
       const dportCol = batch.column('dstport');
       const sport = sportCol?.kind === 'num' ? sportCol.values : null;
       const dport = dportCol?.kind === 'num' ? dportCol.values : null;
       const { srcIds, dstIds } = table;
-      if (bytes.length < n * COMMUNITY_ID_LENGTH) {
-        // Its own ArrayBuffer (not the shared pool), so the 16-bit view is aligned.
-        pairs = new Uint16Array((n * COMMUNITY_ID_LENGTH) / 2);
-        bytes = Buffer.from(pairs.buffer);
-      }
-      // Flows rarely repeat within a batch, so the dictionary is row order without a lookup per
-      // row; a row without an id keeps code 0.
-      const codes = new Uint32Array(n);
       const digests = new Uint32Array(5 * (n + 1));
-      let count = 0;
-      for (let i = 0; i < n; i++) {
-        const s = srcIds[i]!;
-        const d = dstIds[i]!;
-        // Id 0 (no address) has family 0; NODATA/SKIPDATA rows have no protocol: both write nothing.
-        const sp = sport ? sport[i]! : Number.NaN;
-        const dp = dport ? dport[i]! : Number.NaN;
-        if (cid.write(ep, s, d, proto[i]!, sp, dp, pairs, (count * COMMUNITY_ID_LENGTH) / 2)) {
-          codes[i] = ++count;
-          cid.digestTo(digests, 5 * count);
+      let codes: Uint32Array;
+      let dict: string[];
+      if (kernel) {
+        const out = kernel.compute(seed, table.family, table.words, srcIds, dstIds, proto, sport, dport, n);
+        codes = out.codes.slice();
+        digests.set(out.digests, 5);
+        dict = new Array(out.count + 1);
+        fixedWidthStrings(out.text, out.count, COMMUNITY_ID_LENGTH, dict, 1);
+      } else {
+        if (bytes.length < n * COMMUNITY_ID_LENGTH) {
+          // Its own ArrayBuffer (not the shared pool), so the 16-bit view is aligned.
+          pairs = new Uint16Array((n * COMMUNITY_ID_LENGTH) / 2);
+          bytes = Buffer.from(pairs.buffer);
         }
+        // Flows rarely repeat within a batch, so the dictionary is row order without a lookup
+        // per row; a row without an id keeps code 0.
+        codes = new Uint32Array(n);
+        let count = 0;
+        for (let i = 0; i < n; i++) {
+          // Id 0 (no address) has family 0; NODATA/SKIPDATA rows have no protocol: both write nothing.
+          const sp = sport ? sport[i]! : Number.NaN;
+          const dp = dport ? dport[i]! : Number.NaN;
+          const at = (count * COMMUNITY_ID_LENGTH) / 2;
+          if (cid.write(table, srcIds[i]!, dstIds[i]!, proto[i]!, sp, dp, pairs, at)) {
+            codes[i] = ++count;
+            cid.digestTo(digests, 5 * count);
+          }
+        }
+        dict = new Array(count + 1);
+        fixedWidthStrings(bytes, count, COMMUNITY_ID_LENGTH, dict, 1);
       }
-      const dict: string[] = new Array(count + 1);
       dict[0] = '';
-      fixedWidthStrings(bytes, count, COMMUNITY_ID_LENGTH, dict, 1);
       const column: Column = { kind: 'str', codes, dict };
       COMMUNITY_ID_DIGESTS.set(column, digests);
       batch.extra.set('community_id', column);

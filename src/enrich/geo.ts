@@ -17,6 +17,15 @@ export const GEO_COLUMNS = [
 export const ASN_COLUMNS = ['src_asn', 'dst_asn', 'src_as_org', 'dst_as_org'] as const;
 
 /**
+ * How each output column's codes or values were spread over the rows: row i holds
+ * `of[rowIds[i]]` (per distinct address). The store codes places and ASes per address, not per row.
+ */
+export const GEO_ADDRESS_VALUES = new WeakMap<
+  Uint32Array | Float64Array,
+  { readonly rowIds: Uint32Array; readonly of: Uint32Array | Float64Array }
+>();
+
+/**
  * Every text value a lookup produced (countries, cities, AS organisations) with a number, so
  * per-address results are stored as numbers and each batch maps those numbers to its own
  * dictionary codes without hashing a string. It only holds values present in the databases,
@@ -53,10 +62,45 @@ class LookupCache {
   lon: Float64Array = new Float64Array(0);
   asn: Float64Array = new Float64Array(0);
 
+  /**
+   * The slot of each address book entry (slot + 1, 0 unknown), valid for book epoch
+   * `entryEpoch`; `owner[slot]` is the entry that last looked the slot up, so a slot given to
+   * another address since is not taken for this one. A known address costs two array reads,
+   * not a Map probe.
+   */
+  private entrySlots = new Uint32Array(0);
+  private entryEpoch = -1;
+  private owner = new Int32Array(0);
+
   constructor(private readonly max: number) {}
 
   slot(key: number | string): number | undefined {
     return this.slots.get(key);
+  }
+
+  /** Starts a batch whose address table belongs to book epoch `epoch` (see AddressBook). */
+  useEpoch(epoch: number): void {
+    if (epoch === this.entryEpoch) return;
+    this.entryEpoch = epoch;
+    this.entrySlots.fill(0);
+  }
+
+  /** The slot last found for book entry `entry`, or -1. */
+  entrySlot(entry: number): number {
+    if (entry >= this.entrySlots.length) return -1;
+    const slot = this.entrySlots[entry]! - 1;
+    return slot >= 0 && this.owner[slot] === entry ? slot : -1;
+  }
+
+  /** Remembers that book entry `entry`'s results are in `slot`. */
+  setEntrySlot(entry: number, slot: number): void {
+    if (entry >= this.entrySlots.length) {
+      const more = new Uint32Array(Math.max(1024, entry * 2));
+      more.set(this.entrySlots);
+      this.entrySlots = more;
+    }
+    this.entrySlots[entry] = slot + 1;
+    this.owner[slot] = entry;
   }
 
   /** A slot for `key`: a free one, or the oldest address's. The caller fills it. */
@@ -91,6 +135,9 @@ class LookupCache {
     this.lat = f64(this.lat);
     this.lon = f64(this.lon);
     this.asn = f64(this.asn);
+    const owner = new Int32Array(size).fill(-1);
+    owner.set(this.owner);
+    this.owner = owner;
   }
 }
 
@@ -180,6 +227,8 @@ export function geoEnricher(options: GeoOptions): Enricher {
     enrich(batch: FlowBatch): void {
       const { table, classes, ipv4 } = addressClasses(batch);
       const ids = table.values.length;
+      cache.useEpoch(table.epoch);
+      const entries = table.entries;
       // Per distinct address: its codes in each output dictionary and its numbers.
       countries.reset();
       cities.reset();
@@ -193,7 +242,12 @@ export function geoEnricher(options: GeoOptions): Enricher {
       const all = texts.texts;
       for (let id = 1; id < ids; id++) {
         if (classes[id] !== NC.public) continue;
-        const slot = lookup(table.values[id]!, ipv4[id]!);
+        // an address seen in an earlier batch: its slot by book entry, without a Map probe
+        let slot = cache.entrySlot(entries[id]!);
+        if (slot < 0) {
+          slot = lookup(table.values[id]!, ipv4[id]!);
+          cache.setEntrySlot(entries[id]!, slot);
+        }
         countryOf[id] = countries.code(cache.country[slot]!, all);
         cityOf[id] = cities.code(cache.city[slot]!, all);
         latOf[id] = cache.lat[slot]!;
@@ -231,11 +285,13 @@ export function geoEnricher(options: GeoOptions): Enricher {
 function gather32(of: Uint32Array, rowIds: Uint32Array, n: number): Uint32Array {
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) out[i] = of[rowIds[i]!]!;
+  GEO_ADDRESS_VALUES.set(out, { rowIds, of });
   return out;
 }
 
 function gather64(of: Float64Array, rowIds: Uint32Array, n: number): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = of[rowIds[i]!]!;
+  GEO_ADDRESS_VALUES.set(out, { rowIds, of });
   return out;
 }

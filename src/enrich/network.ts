@@ -1,14 +1,7 @@
 import type { FlowBatch, StrColumn } from '../batch/flow-batch.js';
 import type { Enricher } from '../pipeline/types.js';
 import { type AddressTable, addressTable } from './addresses.js';
-import { parseIPv4 } from './ip.js';
-import {
-  classifyAddress,
-  classifyIPv4,
-  FLOW_CLASSES,
-  flowClassCode,
-  NETWORK_CLASSES,
-} from './network-class.js';
+import { FLOW_CLASSES, flowClassCode, NETWORK_CLASSES } from './network-class.js';
 
 /** What is known of each distinct address of a batch, by address table id. */
 export interface AddressClasses {
@@ -21,25 +14,15 @@ export interface AddressClasses {
 
 const tableClasses = new WeakMap<AddressTable, AddressClasses>();
 
-/** The class of every distinct address of a batch (computed once per batch, shared with geo). */
+/** The class of every distinct address of a batch (the table carries them), shared with geo. */
 export function addressClasses(batch: FlowBatch): AddressClasses {
   const table = addressTable(batch);
   let known = tableClasses.get(table);
   if (!known) {
     const ids = table.values.length;
-    const classes = new Uint8Array(ids);
     const ipv4 = new Float64Array(ids).fill(-1);
-    for (let id = 1; id < ids; id++) {
-      const s = table.values[id]!;
-      const v4 = parseIPv4(s);
-      if (v4 >= 0) {
-        ipv4[id] = v4;
-        classes[id] = classifyIPv4(v4);
-      } else {
-        classes[id] = classifyAddress(s);
-      }
-    }
-    known = { table, classes, ipv4 };
+    for (let id = 1; id < ids; id++) if (table.family[id] === 4) ipv4[id] = table.words[4 * id]!;
+    known = { table, classes: table.classes, ipv4 };
     tableClasses.set(table, known);
   }
   return known;
@@ -59,12 +42,11 @@ export function networkEnricher(): Enricher {
     name: 'network',
     columns: ['src_network_class', 'dst_network_class', 'flow_class'],
     enrich(batch: FlowBatch): void {
-      const { table, classes } = addressClasses(batch);
+      const { srcIds, dstIds, classes } = addressTable(batch);
       const n = batch.length;
       const src = new Uint32Array(n);
       const dst = new Uint32Array(n);
       const flow = new Uint32Array(n);
-      const { srcIds, dstIds } = table;
       for (let i = 0; i < n; i++) {
         const s = classes[srcIds[i]!]!;
         const d = classes[dstIds[i]!]!;

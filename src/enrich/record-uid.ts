@@ -51,9 +51,8 @@ const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, b) =>
   charPair(HEX.charCodeAt(b >>> 4), HEX.charCodeAt(b & 15)),
 );
 
-/** Length of a uid: 32 hex digits, 16 two-character elements. */
+/** Length of a uid: 32 hex digits. */
 const UID_LENGTH = 32;
-const UID_PAIRS = UID_LENGTH / 2;
 
 /** Writes `x` (taken as an unsigned 32-bit number, as `low8` does) as 8 hex digits from `out[at]`. */
 function hex8To(out: Uint16Array, at: number, x: number): void {
@@ -69,12 +68,39 @@ function ascii16To(out: Uint16Array, at: number, s: string): void {
   for (let k = 0; k < 8; k++) out[at + k] = charPair(s.charCodeAt(2 * k), s.charCodeAt(2 * k + 1));
 }
 
+/**
+ * Every 16-bit value as its four hex digits, stored as the 32-bit word that puts them in memory
+ * in order: a whole position half is two lookups and two stores. Built on first use (256 KB).
+ */
+let hexWords: Uint32Array | undefined;
+
+function hexWordTable(): Uint32Array {
+  if (!hexWords) {
+    const bytes = new Uint8Array(4 * 65536);
+    for (let v = 0; v < 65536; v++) {
+      bytes[4 * v] = HEX.charCodeAt(v >>> 12);
+      bytes[4 * v + 1] = HEX.charCodeAt((v >>> 8) & 15);
+      bytes[4 * v + 2] = HEX.charCodeAt((v >>> 4) & 15);
+      bytes[4 * v + 3] = HEX.charCodeAt(v & 15);
+    }
+    hexWords = new Uint32Array(bytes.buffer);
+  }
+  return hexWords;
+}
+
+/** Words per uid (32 characters). */
+const UID_WORDS = UID_LENGTH / 4;
+
 export function recordUidEnricher(): Enricher {
-  // The uids of a batch are written back to back into one buffer (reused across batches), two
-  // characters per store, then turned into strings a chunk at a time.
+  // The uids of a batch are written back to back into one buffer (reused across batches), four
+  // characters per store (two in the rarer cases), then turned into strings a chunk at a time.
+  let words = new Uint32Array(0);
   let pairs = new Uint16Array(0);
   let bytes = Buffer.allocUnsafe(0);
   const head = new Uint16Array(8);
+  const headWords = new Uint32Array(head.buffer);
+  const hex = hexWordTable();
+  const zeros = hex[0]!;
   return {
     name: 'uid',
     columns: ['record_uid'],
@@ -82,28 +108,38 @@ export function recordUidEnricher(): Enricher {
       const n = batch.length;
       const positions = batch.positions;
       const ids = batch.recordIds;
-      if (pairs.length < n * UID_PAIRS) {
-        pairs = new Uint16Array(n * UID_PAIRS);
-        bytes = Buffer.from(pairs.buffer);
+      if (words.length < n * UID_WORDS) {
+        words = new Uint32Array(n * UID_WORDS);
+        pairs = new Uint16Array(words.buffer);
+        bytes = Buffer.from(words.buffer);
       }
       ascii16To(head, 0, sourcePrefix(batch.source.id));
+      const h0 = headWords[0]!;
+      const h1 = headWords[1]!;
+      const h2 = headWords[2]!;
+      const h3 = headWords[3]!;
       for (let i = 0; i < n; i++) {
-        const at = i * UID_PAIRS;
-        for (let k = 0; k < 8; k++) pairs[at + k] = head[k]!;
+        const at = i * UID_WORDS;
+        words[at] = h0;
+        words[at + 1] = h1;
+        words[at + 2] = h2;
+        words[at + 3] = h3;
         const id = ids?.[i];
         const p = positions[i]!;
-        if (id) {
-          ascii16To(pairs, at + 8, idPart(id));
-        } else if (p >= 0 && p < 0x1_0000_0000 && p === Math.floor(p)) {
+        if (!id && p >= 0 && p < 0x1_0000_0000 && p === Math.floor(p)) {
           // The common case, a whole position below 2^32: the high half is zeros.
-          hex8To(pairs, at + 8, 0);
-          hex8To(pairs, at + 12, p);
+          words[at + 4] = zeros;
+          words[at + 5] = zeros;
+          words[at + 6] = hex[p >>> 16]!;
+          words[at + 7] = hex[p & 0xffff]!;
+        } else if (id) {
+          ascii16To(pairs, 2 * at + 8, idPart(id));
         } else {
           // Whole numbers below 2^53 split exactly into two 32-bit halves (see positionPart).
           const q = Math.max(0, Math.trunc(p));
           const hi = Math.floor(q / 0x1_0000_0000);
-          hex8To(pairs, at + 8, hi);
-          hex8To(pairs, at + 12, q - hi * 0x1_0000_0000);
+          hex8To(pairs, 2 * at + 8, hi);
+          hex8To(pairs, 2 * at + 12, q - hi * 0x1_0000_0000);
         }
       }
       // Every uid is distinct, so the dictionary is simply row order: code i + 1.
