@@ -52,9 +52,13 @@ async function ingest(data: DataFile, db: string, enrich: string[]): Promise<Sce
   // in its time either.
   const building = performance.now();
   const plan = await buildPipeline([fileInput(data.path)], options, { env: {}, log: () => undefined });
+  const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuSeconds();
   const started = performance.now();
   const report = await runPipeline(plan);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const main1 = mainThreadCpuSeconds();
   const store = report.sinks.find((s) => s.name === 'store');
   if (!report.ok || store?.details?.added !== data.truth.records) {
     throw new Error(`ingest: ${JSON.stringify({ errors: report.stats.errors, sinks: report.sinks })}`);
@@ -66,6 +70,7 @@ async function ingest(data: DataFile, db: string, enrich: string[]): Promise<Sce
       fileMB: round(data.bytes / 1e6),
       enrich: enrich.join(','),
       buildMs: Math.round(started - building),
+      ...cpuSplit(cpu, main0, main1),
     },
   };
 }
@@ -156,6 +161,24 @@ function mainThreadCpuSeconds(): number | undefined {
 const CLOCK_TICKS = 100;
 
 /**
+ * CPU seconds of a timed stretch: the process's, the main thread's (decoding, enrichers, the
+ * store's encoding) and the rest (the store's worker, DuckDB, inflate and GC threads).
+ */
+function cpuSplit(
+  cpu: NodeJS.CpuUsage,
+  main0: number | undefined,
+  main1: number | undefined,
+): { cpuS: number; mainCpuS: number; otherCpuS: number } {
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const mainCpu = main0 !== undefined && main1 !== undefined ? main1 - main0 : Number.NaN;
+  return {
+    cpuS: round(cpuSeconds, 2),
+    mainCpuS: round(mainCpu, 2),
+    otherCpuS: round(cpuSeconds - mainCpu, 2),
+  };
+}
+
+/**
  * The store's own part of an ingest, alone: the 1M-record file is decoded and enriched into
  * memory first (not timed), then the `store` sink's write…endInput…close into a fresh database
  * is timed. Wall seconds, and CPU split into the main thread's (what competes with decoding)
@@ -194,17 +217,10 @@ async function measureStoreSink(data: DataFile, db: string, enrich: string[]): P
   const main1 = mainThreadCpuSeconds();
   if (result.details?.added !== data.truth.records)
     throw new Error(`store sink added ${String(result.details?.added)}, the file has ${data.truth.records}`);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const mainCpu = main0 !== undefined && main1 !== undefined ? main1 - main0 : Number.NaN;
   return {
     records: data.truth.records,
     seconds,
-    extra: {
-      cpuS: round(cpuSeconds, 2),
-      mainCpuS: round(mainCpu, 2),
-      otherCpuS: round(cpuSeconds - mainCpu, 2),
-      enrich: enrich.join(','),
-    },
+    extra: { ...cpuSplit(cpu, main0, main1), enrich: enrich.join(',') },
   };
 }
 

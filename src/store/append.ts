@@ -82,6 +82,8 @@ export class DirectAppender {
   private readonly nullMask = new Uint8Array(MASK_BYTES);
   private readonly sourceValue: Value;
   private readonly sourceCodeValue: Value | undefined;
+  /** Constant columns' values (encode.ts `constant`), made once. */
+  private readonly constants = new Map<number, Value>();
   private unflushed = 0;
 
   private constructor(
@@ -131,6 +133,8 @@ export class DirectAppender {
         if (src === 'source') bindings.vector_reference_value(vec, this.sourceValue);
         else if (src === 'source_code') bindings.vector_reference_value(vec, this.sourceCodeValue!);
         else if (src === undefined) setValidity(vec, this.nullMask, 0, MASK_BYTES);
+        else if (src.constant !== undefined)
+          bindings.vector_reference_value(vec, this.constantValue(src.constant));
         else fill(vec, src, off, n);
       }
       this.appender.appendDataChunk(this.chunk);
@@ -140,6 +144,16 @@ export class DirectAppender {
       this.appender.flushSync();
       this.unflushed = 0;
     }
+  }
+
+  /** A constant TIMESTAMP (the only kind encode.ts makes), microseconds since the epoch. */
+  private constantValue(micros: number): Value {
+    let value = this.constants.get(micros);
+    if (!value) {
+      value = bindings.create_timestamp({ micros: BigInt(Math.trunc(micros)) });
+      this.constants.set(micros, value);
+    }
+    return value;
   }
 
   close(): void {

@@ -3,19 +3,16 @@ import { protocolName } from '../enrich/protocols.js';
 
 /**
  * Columns whose values come from a small table fixed in code (`action`, `log_status`, and the
- * enrichments protocol_name, tcp_flag_names, network and flow classes, country codes) are
- * stored as a one- or two-byte code into that table, and the `flows` view turns the code back into the value.
- * DuckDB appends and compresses a small integer several times faster than a string (strings
- * are hashed, measured and dictionary/FSST-analysed per row group), and `flows` shows the same
- * values, of the same type, as if the strings were stored.
+ * enrichments protocol_name, tcp_flag_names, network and flow classes, country codes): each
+ * value has a one- or two-byte code into its table. The store keeps the codes, not the text
+ * (DuckDB appends and compresses a small integer several times faster than a string): packed
+ * together into one number (packed.ts), countries inside the place dictionary (dim-tables.ts),
+ * or, for a column that cannot go there, in a column of codes of its own; the `flows` view
+ * turns codes back into values, of the same type, as if the strings were stored.
  *
- * Countries are codes into the 676 two-letter combinations. Grouping by a value decoded per
- * row takes about twice as long as grouping the text, so the geo report groups the codes
- * (reports.ts) and decodes once per country.
- *
- * A value outside the table (another tool's enricher, a custom batch) cannot be coded: a column
- * that meets one is stored as plain text from then on (the store converts it in place, inside
- * the input's transaction). Tables are append-only: stored codes index them.
+ * A value outside the table (another tool's enricher, a custom batch) cannot be coded: a
+ * column of codes that meets one is stored as plain text from then on (the store converts it
+ * in place, inside the input's transaction). Tables are append-only: stored codes index them.
  */
 
 export type CodeType = 'UTINYINT' | 'USMALLINT';
@@ -205,6 +202,11 @@ export function decodeSql(def: CodedColumn, code: string): string {
   // Lambda parameters named so that they shadow no column of `flows`.
   const names = `[${decode.bits.map(sqlText).join(', ')}]::VARCHAR[]`;
   return `CASE WHEN ${code} IS NULL THEN NULL ELSE list_filter(${names}, (flowlens_name, flowlens_bit) -> (${wide} >> (flowlens_bit - 1)) & 1 = 1) END`;
+}
+
+/** The value table as one SQL list literal: code k is element k + 1 (for text tables). */
+export function valuesListSql(def: CodedColumn): string {
+  return `[${def.values.map(sqlValue).join(', ')}]`;
 }
 
 /**

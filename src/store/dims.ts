@@ -1,110 +1,25 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Column } from '../batch/flow-batch.js';
+import { GEO_ADDRESS_VALUES } from '../enrich/geo.js';
+import { type DimColumn, type DimMember, type DimTable, quoteId } from './dim-tables.js';
 import type { EncodedColumn } from './encode.js';
 
 /**
- * Per-store dictionaries for enrichment values that repeat: a city with its coordinates, an AS
- * organisation. `flow_records` holds one UINTEGER code per record and side (`src_geo_code`…),
- * a small side table (`flow_geo_dict`, `flow_as_org_dict`) holds each distinct value once, and
- * the `flows` view looks the code up, so it shows `src_city`, `src_lat`… as before. DuckDB
- * appends an integer several times faster than a string (and a code stands for three columns
- * here); the side tables hold only values the geo databases have, so they stay small.
- *
- * Codes are dense (1, 2, 3… in the order values first appear), so the view finds a value by
- * position in one list built per query from the side table; an unused column costs nothing.
- * Plain columns of the same names (stores written before this layout, or a batch whose column
- * is not of the expected kind) stay readable: `flows` shows the plain value where it is set.
+ * The per-store dictionaries' work (tables in dim-tables.ts): a batch's code columns with
+ * batch-local codes and their values (main thread), and the store's worker's copy of each side
+ * table, which maps them to the store's codes and adds new values.
  */
-
-export interface DimMember {
-  /** Column in the side table. */
-  readonly column: string;
-  readonly type: 'VARCHAR' | 'DOUBLE';
-}
-
-export interface DimTable {
-  readonly table: string;
-  readonly members: readonly DimMember[];
-}
-
-export interface DimColumn {
-  /** The code column in `flow_records`. */
-  readonly name: string;
-  readonly dim: DimTable;
-  /** The batch's (and `flows`') column for each member, in member order. */
-  readonly fields: readonly string[];
-}
-
-const GEO: DimTable = {
-  table: 'flow_geo_dict',
-  members: [
-    { column: 'city', type: 'VARCHAR' },
-    { column: 'lat', type: 'DOUBLE' },
-    { column: 'lon', type: 'DOUBLE' },
-  ],
-};
-const AS_ORG: DimTable = { table: 'flow_as_org_dict', members: [{ column: 'org', type: 'VARCHAR' }] };
-/** The inputs records came from: `source_code` in `flow_records`, one value per input. */
-export const SOURCES: DimTable = {
-  table: 'flow_source_dict',
-  members: [{ column: 'source', type: 'VARCHAR' }],
-};
-
-export const DIM_TABLES: readonly DimTable[] = [GEO, AS_ORG, SOURCES];
-
-export const DIM_COLUMNS: readonly DimColumn[] = [
-  { name: 'src_geo_code', dim: GEO, fields: ['src_city', 'src_lat', 'src_lon'] },
-  { name: 'dst_geo_code', dim: GEO, fields: ['dst_city', 'dst_lat', 'dst_lon'] },
-  { name: 'src_as_org_code', dim: AS_ORG, fields: ['src_as_org'] },
-  { name: 'dst_as_org_code', dim: AS_ORG, fields: ['dst_as_org'] },
-];
-
-export const DIM_BY_CODE_COLUMN: ReadonlyMap<string, DimColumn> = new Map(
-  DIM_COLUMNS.map((d) => [d.name, d]),
-);
-/** Batch column → the code column holding it. */
-export const DIM_BY_FIELD: ReadonlyMap<string, DimColumn> = new Map(
-  DIM_COLUMNS.flatMap((d) => d.fields.map((f) => [f, d] as const)),
-);
-
-export const quoteId = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-const quoteText = (text: string): string => `'${text.replaceAll("'", "''")}'`;
-
-export function createDimTableSql(dim: DimTable): string {
-  const cols = dim.members.map((m) => `${quoteId(m.column)} ${m.type}`);
-  return `CREATE TABLE IF NOT EXISTS ${dim.table} (code UINTEGER, ${cols.join(', ')})`;
-}
-
-/** Alias of a side table's value lists in the `flows` view. */
-const listsAlias = (dim: DimTable): string => `${dim.table}_lists`;
-
-/**
- * SQL for member `k` of the value a code expression stands for (NULL for a NULL code), by
- * position in the member's list; the query must join `dimListsSql(dim)`.
- */
-export function dimValueSql(dim: DimTable, k: number, code: string): string {
-  return `${listsAlias(dim)}.${listColumn(dim.members[k]!)}[${code}]`;
-}
-
-/** A list's column name: prefixed, so that it never matches a `flow_records` column the view reads unqualified. */
-const listColumn = (m: DimMember): string => quoteId(`flowlens_list_${m.column}`);
-
-/**
- * One row holding each member of a side table as a list in code order, to join to
- * `flow_records` in the view. One such join per side table binds several times faster than one
- * scalar subquery per column (tens of ms per query with ten of them) and costs nothing at run
- * time: it is one row, built only when a query reads one of its columns.
- */
-export function dimListsSql(dim: DimTable): string {
-  const lists = dim.members.map((m) => `list(${quoteId(m.column)} ORDER BY code) AS ${listColumn(m)}`);
-  return `(SELECT ${lists.join(', ')} FROM ${dim.table}) ${listsAlias(dim)}`;
-}
-
-/** Whether SQL text reads a side table's lists (see dimValueSql). */
-export const usesDimLists = (sql: string, dim: DimTable): boolean => sql.includes(`${listsAlias(dim)}.`);
 
 /** Values of a code column's distinct tuples, per member: text members as strings, numbers as numbers. */
 export type DimValues = ReadonlyArray<readonly (string | null)[] | Float64Array>;
+
+/** Work shared by a batch's code columns: both sides of a place or an AS use the same values. */
+export class DimShare {
+  /** Value arrays made for a batch dictionary. */
+  readonly dictValues = new WeakMap<readonly string[], readonly (string | null)[]>();
+  /** Tuple codes per address, by the per-address array of a column's first member (geo.ts). */
+  readonly byAddress = new WeakMap<object, { codes: Uint32Array; values: DimValues }>();
+}
 
 /**
  * The code column of a batch (main thread): each row's tuple gets a code local to the batch
@@ -116,13 +31,12 @@ export function encodeDim(
   def: DimColumn,
   cols: readonly (Column | undefined)[],
   n: number,
-  /** Value arrays already made for a dictionary in this batch (both sides usually share one). */
-  shared: WeakMap<readonly string[], readonly (string | null)[]> = new WeakMap(),
+  share: DimShare = new DimShare(),
 ): EncodedColumn | undefined {
   const members = def.dim.members;
   for (let m = 0; m < members.length; m++) {
     const c = cols[m];
-    if (c && c.kind !== (members[m]!.type === 'VARCHAR' ? 'str' : 'num')) return undefined;
+    if (c && c.kind !== memberKind(members[m]!)) return undefined;
   }
   const codes = new Uint32Array(n);
   const validity = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
@@ -132,12 +46,32 @@ export function encodeDim(
     codes.set(only.codes.subarray(0, n));
     for (let i = 0; i < n; i++) if (codes[i] === 0) validity[i >> 3]! &= ~(1 << (i & 7));
     // Both sides usually share one dictionary: one array, cloned once when posted.
-    let values = shared.get(only.dict);
+    let values = share.dictValues.get(only.dict);
     if (!values) {
       values = only.dict.map((v, d) => (d === 0 ? null : v));
-      shared.set(only.dict, values);
+      share.dictValues.set(only.dict, values);
     }
     return { type: 'UINTEGER', data: codes.buffer, validity, dimValues: [values] };
+  }
+  const spread = perAddress(cols);
+  if (spread) {
+    // The geo enricher's columns: tuples found once per address (for both sides), then spread.
+    let found = share.byAddress.get(spread.key);
+    if (!found) {
+      const table = new TupleTable(spread.cols, spread.count);
+      const byAddr = new Uint32Array(spread.count);
+      for (let a = 0; a < spread.count; a++) byAddr[a] = table.codeOf(a);
+      found = { codes: byAddr, values: table.values(members) };
+      share.byAddress.set(spread.key, found);
+    }
+    const rowIds = spread.rowIds;
+    const byAddr = found.codes;
+    for (let i = 0; i < n; i++) {
+      const code = byAddr[rowIds[i]!]!;
+      codes[i] = code;
+      if (code === 0) validity[i >> 3]! &= ~(1 << (i & 7));
+    }
+    return { type: 'UINTEGER', data: codes.buffer, validity, dimValues: found.values };
   }
   const table = new TupleTable(cols, n);
   for (let i = 0; i < n; i++) {
@@ -147,6 +81,44 @@ export function encodeDim(
   }
   return { type: 'UINTEGER', data: codes.buffer, validity, dimValues: table.values(members) };
 }
+
+/**
+ * The member columns as the geo enricher made them (geo.ts GEO_ADDRESS_VALUES): per-address
+ * columns and the rows' address ids, when every present member was spread over the same rows
+ * from arrays of one length; else undefined (columns from elsewhere are coded per row).
+ */
+function perAddress(
+  cols: readonly (Column | undefined)[],
+): { key: object; rowIds: Uint32Array; count: number; cols: (Column | undefined)[] } | undefined {
+  let rowIds: Uint32Array | undefined;
+  let key: object | undefined;
+  let count = -1;
+  const out: (Column | undefined)[] = [];
+  for (const c of cols) {
+    if (c === undefined) {
+      out.push(undefined);
+      continue;
+    }
+    const spread = GEO_ADDRESS_VALUES.get(c.kind === 'str' ? c.codes : c.kind === 'num' ? c.values : EMPTY);
+    if (!spread || (rowIds && spread.rowIds !== rowIds) || (count >= 0 && spread.of.length !== count))
+      return undefined;
+    rowIds = spread.rowIds;
+    count = spread.of.length;
+    key ??= spread.of;
+    if (c.kind === 'str' && spread.of instanceof Uint32Array)
+      out.push({ kind: 'str', codes: spread.of, dict: c.dict });
+    else if (c.kind === 'num' && spread.of instanceof Float64Array)
+      out.push({ kind: 'num', values: spread.of });
+    else return undefined;
+  }
+  return rowIds && key ? { key, rowIds, count, cols: out } : undefined;
+}
+
+const EMPTY = new Uint32Array(0);
+
+const quoteText = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+
+const memberKind = (m: DimMember): 'str' | 'num' => (m.type === 'VARCHAR' ? 'str' : 'num');
 
 const NUM_VIEW = new Float64Array(1);
 const NUM_BITS = new Int32Array(NUM_VIEW.buffer);
@@ -247,33 +219,25 @@ class TupleTable {
   }
 }
 
-const KEY_NUM = new Float64Array(1);
-const KEY_HALVES = new Uint16Array(KEY_NUM.buffer);
+/** A member's value: text, or a number (NaN for NULL); NULL text is null. */
+type MemberValue = string | number | null;
+
+/** Whether two member values are the same value (NaN = NaN: both NULL; 0 and -0 differ). */
+const sameValue = (a: MemberValue, b: MemberValue): boolean => Object.is(a, b);
+
+/** Member m of tuple t. */
+const memberAt = (values: DimValues, m: number, t: number): MemberValue => values[m]![t] ?? null;
 
 /**
- * A tuple as one string key: text as itself, a number as its 64 bits in four UTF-16 units
- * (formatting a double as decimal text cost more than the rest of the lookup), NULL apart.
- */
-function tupleKey(values: DimValues, t: number): string {
-  let key = '';
-  for (let m = 0; m < values.length; m++) {
-    const x = values[m]![t];
-    if (m > 0) key += '\u001f';
-    if (typeof x === 'string') key += `=${x}`;
-    else if (typeof x === 'number' && !Number.isNaN(x)) {
-      KEY_NUM[0] = x;
-      key += `#${String.fromCharCode(KEY_HALVES[0]!, KEY_HALVES[1]!, KEY_HALVES[2]!, KEY_HALVES[3]!)}`;
-    } else key += '\u0000';
-  }
-  return key;
-}
-
-/**
- * One side table as the store's worker keeps it: value → code, loaded at open and after any
- * change it does not make itself (a re-ingest's SQL, a rollback).
+ * One side table as the store's worker keeps it, loaded at open and after any change it does
+ * not make itself (a re-ingest's SQL, a rollback): each code's members, and the codes by first
+ * member. A tuple is found by its first member (a city, an organisation, an id: the text
+ * already at hand, no key to build) and the rest compared, usually for one candidate.
  */
 export class DimDictionary {
-  private codes = new Map<string, number>();
+  /** Per member, its value for each code (index 0 unused). */
+  private stored: MemberValue[][] = [];
+  private byFirst = new Map<MemberValue, number[]>();
   private next = 1;
 
   constructor(readonly dim: DimTable) {}
@@ -283,23 +247,51 @@ export class DimDictionary {
     const rows = (
       await con.runAndReadAll(`SELECT code, ${cols} FROM ${this.dim.table} ORDER BY code`)
     ).getRowsJS();
-    this.codes = new Map();
+    this.stored = this.dim.members.map(() => [null]);
+    this.byFirst = new Map();
     this.next = 1;
     for (const r of rows) {
       const code = Number(r[0]);
-      const values: DimValues = this.dim.members.map((m, k) =>
-        m.type === 'DOUBLE'
-          ? Float64Array.of(0, r[k + 1] === null ? Number.NaN : Number(r[k + 1]))
-          : [null, r[k + 1] === null ? null : String(r[k + 1])],
-      );
-      this.codes.set(tupleKey(values, 1), code);
       if (code !== this.next) {
         throw new Error(
           `${this.dim.table}: codes are not 1…n in order (found ${code}, expected ${this.next})`,
         );
       }
-      this.next = code + 1;
+      this.add(
+        this.dim.members.map((m, k) => {
+          const v = r[k + 1];
+          if (memberKind(m) === 'num') return v === null ? Number.NaN : Number(v);
+          return v === null ? null : String(v);
+        }),
+      );
     }
+  }
+
+  /** The code of tuple t of a batch's values, or undefined. */
+  private find(values: DimValues, t: number): number | undefined {
+    const candidates = this.byFirst.get(memberAt(values, 0, t));
+    if (!candidates) return undefined;
+    for (const code of candidates) {
+      let same = true;
+      for (let m = 1; m < values.length && same; m++) {
+        same = sameValue(this.stored[m]![code] ?? null, memberAt(values, m, t));
+      }
+      if (same) return code;
+    }
+    return undefined;
+  }
+
+  /** Gives a tuple the next code. */
+  private add(tuple: readonly MemberValue[]): number {
+    const code = this.next++;
+    tuple.forEach((v, m) => {
+      this.stored[m]![code] = v;
+    });
+    const first = tuple[0] ?? null;
+    const list = this.byFirst.get(first);
+    if (list) list.push(code);
+    else this.byFirst.set(first, [code]);
+    return code;
   }
 
   /**
@@ -322,24 +314,32 @@ export class DimDictionary {
 
   /**
    * Turns the batch-local codes of `col` into this store's codes, in place, adding the tuples
-   * the store does not have yet to the side table (inside the open transaction).
+   * the store does not have yet to the side table (inside the open transaction). `mapped`
+   * holds the batch's maps already made: both sides of a place or an AS arrive with one
+   * values object (posting keeps shared objects shared), so its tuples are looked up once.
    */
-  async resolve(con: DuckDBConnection, col: EncodedColumn): Promise<void> {
+  async resolve(
+    con: DuckDBConnection,
+    col: EncodedColumn,
+    mapped: Map<DimValues, Uint32Array>,
+  ): Promise<void> {
     const values = col.dimValues!;
-    const count = values[0]!.length;
-    const map = new Uint32Array(count);
-    const fresh: number[] = [];
-    for (let t = 1; t < count; t++) {
-      const key = tupleKey(values, t);
-      let code = this.codes.get(key);
-      if (code === undefined) {
-        code = this.next++;
-        this.codes.set(key, code);
-        fresh.push(t);
+    let map = mapped.get(values);
+    if (!map) {
+      const count = values[0]!.length;
+      map = new Uint32Array(count);
+      const fresh: number[] = [];
+      for (let t = 1; t < count; t++) {
+        let code = this.find(values, t);
+        if (code === undefined) {
+          code = this.add(values.map((_, m) => memberAt(values, m, t)));
+          fresh.push(t);
+        }
+        map[t] = code;
       }
-      map[t] = code;
+      if (fresh.length > 0) await this.insert(con, values, fresh, map);
+      mapped.set(values, map);
     }
-    if (fresh.length > 0) await this.insert(con, values, fresh, map);
     const data = new Uint32Array(col.data!);
     for (let i = 0; i < data.length; i++) data[i] = map[data[i]!]!;
   }
@@ -359,6 +359,7 @@ export class DimDictionary {
           if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)))
             appender.appendNull();
           else if (m.type === 'DOUBLE') appender.appendDouble(Number(v));
+          else if (m.type === 'BIGINT') appender.appendBigInt(BigInt(Math.trunc(Number(v))));
           else appender.appendVarchar(String(v));
         });
         appender.endRow();

@@ -4,7 +4,9 @@ import { cellAt } from '../batch/flow-batch.js';
 import { findField } from '../fields/catalog.js';
 import { CODED_COLUMNS, type CodedColumn, codeColumn } from './coded.js';
 import { CID_COLUMN, CID_HI, CID_LO, encodeCommunityId } from './community-id.js';
-import { DIM_BY_FIELD, DIM_COLUMNS, type DimValues, encodeDim } from './dims.js';
+import { DIM_COLUMNS } from './dim-tables.js';
+import { DimShare, type DimValues, encodeDim } from './dims.js';
+import { encodePacked, PACKED_COLUMN, PACKED_FIELDS } from './packed.js';
 import { ADDR_PAIR_COLUMN, ENRICHMENT_TYPES, type SqlType } from './schema.js';
 
 /**
@@ -14,7 +16,8 @@ import { ADDR_PAIR_COLUMN, ENRICHMENT_TYPES, type SqlType } from './schema.js';
  * copied into DataChunks slice by slice (append.ts).
  *
  * - INTEGER: int32 per row; BIGINT/TIMESTAMP: int64 per row (two 32-bit words); DOUBLE: float64;
- *   UHUGEINT (uid): 16 bytes per row; UTINYINT/USMALLINT: the codes of coded columns (coded.ts).
+ *   UHUGEINT (uid): 16 bytes per row; UTINYINT/USMALLINT: the codes of coded columns (coded.ts);
+ *   UINTEGER: dictionary codes (dims.ts) and `packed_codes` (packed.ts).
  * - VARCHAR: DuckDB's 16-byte string entries. Strings of up to 12 bytes are inline (length, then
  *   the bytes); longer ones (interface ids…) carry length and prefix, are listed by row with a
  *   code into one buffer of their distinct UTF-8 values, and get their pointer when appended
@@ -43,6 +46,13 @@ export interface EncodedColumn {
    * values each stands for; the store's worker turns them into the store's codes.
    */
   readonly dimValues?: DimValues;
+  /** `packed_codes` (packed.ts): the fields it holds in this batch. */
+  readonly packed?: readonly string[];
+  /**
+   * One value for every row (TIMESTAMP: microseconds since the epoch), set as a constant vector
+   * when appended: `ingested_at`, the same for a whole input. No data, no validity.
+   */
+  readonly constant?: number;
 }
 
 export interface EncodedBatch {
@@ -81,21 +91,29 @@ export function encodeBatch(
 ): EncodedBatch {
   const n = batch.length;
   const columns: Array<readonly [string, EncodedColumn]> = [];
-  // Cities with their coordinates and AS organisations as codes into per-store dictionaries.
-  const inDims = new Set<string>();
-  const shared = new WeakMap<readonly string[], readonly (string | null)[]>();
+  // Columns stored in another form: places, ASes and infrastructure ids as codes into per-store
+  // dictionaries (dims.ts), the columns from fixed tables as one number (packed.ts).
+  const folded = new Set<string>();
+  const share = new DimShare();
   for (const def of DIM_COLUMNS) {
-    const cols = def.fields.map((f) => batch.extra.get(f));
+    const cols = def.fields.map((f) => batch.column(f));
     if (cols.every((c) => c === undefined)) continue;
-    const dim = encodeDim(def, cols, n, shared);
+    const dim = encodeDim(def, cols, n, share);
     if (!dim) continue;
     columns.push([def.name, dim]);
-    for (const f of def.fields) inDims.add(f);
+    for (const f of def.fields) folded.add(f);
+  }
+  const packed = encodePacked(
+    PACKED_FIELDS.map((f) => batch.column(f)),
+    n,
+  );
+  if (packed) {
+    columns.push([PACKED_COLUMN, packed.column]);
+    for (const f of packed.fields) folded.add(f);
   }
   const add = (name: string, col: Column): void => {
     // The store derives record_uid from `uid`.
-    if (name === 'record_uid') return;
-    if (DIM_BY_FIELD.has(name) && inDims.has(name)) return;
+    if (name === 'record_uid' || folded.has(name)) return;
     if (name === CID_COLUMN) {
       const cid = encodeCommunityId(col, n, (c) => encodeColumn(c, 'VARCHAR', n));
       if (cid) {
@@ -125,7 +143,7 @@ export function encodeBatch(
   if (pair) columns.push([ADDR_PAIR_COLUMN, pair]);
   columns.push(['uid', uidColumn(batch, ctx)]);
   columns.push(['position', int64Column(batch.positions, n, 1, 'BIGINT')]);
-  columns.push(['ingested_at', int64Column(new Float64Array(n).fill(ctx.ingestedAt), n, 1, 'TIMESTAMP')]);
+  columns.push(['ingested_at', { type: 'TIMESTAMP', constant: ctx.ingestedAt }]);
   return { sourceId: batch.source.id, length: n, columns };
 }
 
@@ -400,25 +418,40 @@ function pairColumn(src: Column | undefined, dst: Column | undefined, n: number)
   const validity = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
   const sc = src.codes;
   const dc = dst.codes;
+  const srcOk = srcInt.ok;
+  const dstOk = dstInt.ok;
+  const srcBits = srcInt.bits;
+  const dstBits = dstInt.bits;
   for (let i = 0; i < n; i++) {
-    const a = srcInt[sc[i]!]!;
-    const b = dstInt[dc[i]!]!;
-    if (a < 0 || b < 0) {
+    const a = sc[i]!;
+    const b = dc[i]!;
+    if ((srcOk[a]! & dstOk[b]!) === 0) {
       validity[i >> 3]! &= ~(1 << (i & 7));
       continue;
     }
     // Little-endian uint64: the low word (destination) first.
-    out[2 * i] = b | 0;
-    out[2 * i + 1] = a | 0;
+    out[2 * i] = dstBits[b]!;
+    out[2 * i + 1] = srcBits[a]!;
   }
   return { type: 'UBIGINT', data: out.buffer, validity };
 }
 
-/** Each dictionary value as an IPv4 number, or -1 (NULL, IPv6, anything not canonical). */
-function dictionaryIpv4(dict: readonly string[]): Float64Array {
-  const out = new Float64Array(dict.length).fill(-1);
-  for (let code = 1; code < dict.length; code++) out[code] = ipv4Number(dict[code]!);
-  return out;
+/**
+ * Each dictionary value as IPv4 bits (int32, as the pair's words take them) and whether it is
+ * one (0 for NULL, IPv6, anything not canonical). Integer arrays keep the per-row loop on
+ * small integers: reading the address as a double and converting it per row cost about
+ * 80 ms per 1M records.
+ */
+function dictionaryIpv4(dict: readonly string[]): { bits: Int32Array; ok: Uint8Array } {
+  const bits = new Int32Array(dict.length);
+  const ok = new Uint8Array(dict.length);
+  for (let code = 1; code < dict.length; code++) {
+    const v = ipv4Number(dict[code]!);
+    if (v < 0) continue;
+    bits[code] = v | 0;
+    ok[code] = 1;
+  }
+  return { bits, ok };
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { isCodedColumn } from './coded.js';
 import { type Cell, readTable } from './output.js';
 import { type ReportDef, type ReportSection, TOP_TALKERS_BY_PACKETS } from './reports.js';
 import { FLOWS_TABLE, quoteIdent, RECORDS_TABLE } from './schema.js';
@@ -57,21 +56,17 @@ export async function runReport(
     for (const sql of prelude) await con.run(fill(sql, filter, options.limit, interval));
   }
   const results: SectionResult[] = [];
-  const physical = sections.some((s) => s.coded) ? await physicalTypes(con) : new Map<string, string>();
+  const physical = sections.some((s) => s.stored) ? await physicalTypes(con) : new Map<string, string>();
   for (const section of sections) {
     const missing = section.needs.filter((n) => !present.has(n));
     if (missing.length > 0) {
       results.push({ title: section.title, missing });
       continue;
     }
-    // A section over a coded column reads the codes when the store holds them (reports.ts).
-    const coded = section.coded;
-    const useCoded =
-      coded !== undefined &&
-      isCodedColumn(coded.column, physical.get(coded.column) ?? '') !== undefined &&
-      (filter === 'TRUE' || physical.has('end'));
-    const sql = useCoded
-      ? fill(coded.sql, filter, options.limit, interval)
+    // A section over columns the store keeps as codes groups the codes (stored-totals.ts).
+    const stored = filter === 'TRUE' || physical.has('end') ? section.stored?.(physical) : undefined;
+    const sql = stored
+      ? fill(stored, filter, options.limit, interval)
       : sectionSql(section, filter, options.limit, interval);
     const reader = await con.stream(sql);
     const table = await readTable(reader);
@@ -131,13 +126,24 @@ async function hasPhysicalColumns(con: DuckDBConnection, names: readonly string[
   return names.every((n) => existing.has(n));
 }
 
-/** The store's physical columns and their types (none for a lake). */
+/**
+ * The store's physical columns and their types (none for a lake): `flow_records`' by name,
+ * the side tables' (`flow_…_dict`) as `table.column`.
+ */
 async function physicalTypes(con: DuckDBConnection): Promise<Map<string, string>> {
   const r = await con.runAndReadAll(
-    `SELECT column_name, data_type FROM information_schema.columns
-     WHERE table_name = '${RECORDS_TABLE}' AND table_schema = 'main' AND table_catalog = current_database()`,
+    `SELECT table_name, column_name, data_type FROM information_schema.columns
+     WHERE (table_name = '${RECORDS_TABLE}' OR table_name LIKE 'flow_%_dict' ESCAPE '')
+       AND table_schema = 'main' AND table_catalog = current_database()`,
   );
-  return new Map(r.getRowsJS().map((row) => [String(row[0]), String(row[1])]));
+  return new Map(
+    r
+      .getRowsJS()
+      .map(([table, column, type]) => [
+        table === RECORDS_TABLE ? String(column) : `${String(table)}.${String(column)}`,
+        String(type),
+      ]),
+  );
 }
 
 async function autoBucket(con: DuckDBConnection, filter: string): Promise<number> {

@@ -1,5 +1,4 @@
-import { CODED_COLUMNS, decodeSql } from './coded.js';
-import { quoteIdent, RECORDS_TABLE } from './schema.js';
+import { type PhysicalColumns, storedTotals } from './stored-totals.js';
 
 /**
  * The built-in reports: each a list of SQL sections over `flows`. Placeholders, filled by the
@@ -14,11 +13,12 @@ export interface ReportSection {
   readonly needs: readonly string[];
   readonly sql: string;
   /**
-   * The same section over the store's physical table, used instead when `flow_records` holds
-   * the column `coded` as codes (coded.ts; `end` too when --since/--until filter): it groups
-   * the codes and decodes once per group rather than once per record.
+   * The same section over the store's physical table, used instead when it gives SQL for the
+   * store's columns (and `flow_records` has `end` when --since/--until filter): it groups the
+   * codes the store keeps and looks values up once per group rather than once per record
+   * (stored-totals.ts).
    */
-  readonly coded?: { readonly column: string; readonly sql: string };
+  readonly stored?: (physical: PhysicalColumns) => string | undefined;
 }
 
 export interface ReportDef {
@@ -34,26 +34,6 @@ export interface ReportDef {
    */
   readonly fastPrelude?: { readonly needs: readonly string[]; readonly sql: readonly string[] };
   readonly sections: readonly ReportSection[];
-}
-
-/**
- * `totals` of one coded column over `flow_records`: the codes are grouped, then decoded, so
- * the rows, their order and their types are those `totals` gives over `flows`.
- */
-function codedTotals(column: string, order: 'bytes' | 'packets' | 'flows'): ReportSection['coded'] {
-  const col = quoteIdent(column);
-  return {
-    column,
-    sql: `SELECT ${decodeSql(CODED_COLUMNS.get(column)!, 'k')} AS ${col}, bytes, packets, flows
-FROM (
-  SELECT ${col} AS k, sum(bytes) AS bytes, sum(packets) AS packets, count(*) AS flows
-  FROM ${RECORDS_TABLE}
-  WHERE {filter} AND ${col} IS NOT NULL
-  GROUP BY k
-)
-ORDER BY ${order} DESC NULLS LAST, 1
-LIMIT {limit}`,
-  };
 }
 
 /** Traffic totals grouped by `keys`, biggest first by `order`. */
@@ -264,21 +244,25 @@ ORDER BY 1`,
         title: 'By network interface',
         needs: ['interface_id'],
         sql: totals('interface_id', 'interface_id IS NOT NULL', 'interface_id', 'bytes'),
+        stored: storedTotals('interface_id', 'bytes'),
       },
       {
         title: 'By instance',
         needs: ['instance_id'],
         sql: totals('instance_id', 'instance_id IS NOT NULL', 'instance_id', 'bytes'),
+        stored: storedTotals('instance_id', 'bytes'),
       },
       {
         title: 'By subnet',
         needs: ['subnet_id'],
         sql: totals('subnet_id', 'subnet_id IS NOT NULL', 'subnet_id', 'bytes'),
+        stored: storedTotals('subnet_id', 'bytes'),
       },
       {
         title: 'By VPC',
         needs: ['vpc_id'],
         sql: totals('vpc_id', 'vpc_id IS NOT NULL', 'vpc_id', 'bytes'),
+        stored: storedTotals('vpc_id', 'bytes'),
       },
     ],
   },
@@ -290,13 +274,13 @@ ORDER BY 1`,
         title: 'By source country',
         needs: ['src_country'],
         sql: totals('src_country', 'src_country IS NOT NULL', 'src_country', 'bytes'),
-        coded: codedTotals('src_country', 'bytes'),
+        stored: storedTotals('src_country', 'bytes'),
       },
       {
         title: 'By destination country',
         needs: ['dst_country'],
         sql: totals('dst_country', 'dst_country IS NOT NULL', 'dst_country', 'bytes'),
-        coded: codedTotals('dst_country', 'bytes'),
+        stored: storedTotals('dst_country', 'bytes'),
       },
     ],
   },
@@ -308,11 +292,13 @@ ORDER BY 1`,
         title: 'By source ASN',
         needs: ['src_asn'],
         sql: totals('src_asn', 'src_asn IS NOT NULL', 'src_asn', 'bytes'),
+        stored: storedTotals('src_asn', 'bytes'),
       },
       {
         title: 'By destination ASN',
         needs: ['dst_asn'],
         sql: totals('dst_asn', 'dst_asn IS NOT NULL', 'dst_asn', 'bytes'),
+        stored: storedTotals('dst_asn', 'bytes'),
       },
     ],
   },

@@ -4,12 +4,22 @@ import { CID_COLUMN, CID_HI, CID_LO, communityIdSql } from './community-id.js';
 import {
   DIM_BY_CODE_COLUMN,
   DIM_BY_FIELD,
+  DIM_COLUMNS,
   DIM_TABLES,
+  type DimColumn,
   dimListsSql,
   dimValueSql,
   SOURCES,
   usesDimLists,
-} from './dims.js';
+} from './dim-tables.js';
+import {
+  PACKED_COLUMN,
+  PACKED_FIELDS,
+  PACKED_MARK,
+  packedIndex,
+  packedKey,
+  packedValueSql,
+} from './packed.js';
 
 /**
  * `flows`, what users query: every catalog field under its snake_case name with its real type,
@@ -67,6 +77,34 @@ export function addrPairSql(src: string, dst: string): string {
     THEN (CAST(ipv4_int(${src}) AS UBIGINT) << 32) | CAST(ipv4_int(${dst}) AS UBIGINT) END`;
 }
 
+const FIELD_NAMES: ReadonlySet<string> = new Set(FIELDS.map((f) => f.column));
+
+/**
+ * The order `flows` shows flowlens's enrichment columns in, whichever of them a store has and
+ * however they are stored (it is the order a store of every enricher showed before their
+ * stored forms changed).
+ */
+const ENRICHMENT_ORDER: readonly string[] = [
+  'src_city',
+  'src_lat',
+  'src_lon',
+  'dst_city',
+  'dst_lat',
+  'dst_lon',
+  'src_as_org',
+  'dst_as_org',
+  'protocol_name',
+  'tcp_flag_names',
+  'src_network_class',
+  'dst_network_class',
+  'flow_class',
+  'src_country',
+  'dst_country',
+  'src_asn',
+  'dst_asn',
+  'community_id',
+];
+
 const FIELD_SQL_TYPE: Record<FieldType, SqlType> = { int32: 'INTEGER', int64: 'BIGINT', string: 'VARCHAR' };
 
 /** Columns the store fills itself, beside the record fields. */
@@ -98,13 +136,11 @@ export const ENRICHMENT_TYPES: Readonly<Record<string, SqlType>> = {
   src_lon: 'DOUBLE',
   dst_lat: 'DOUBLE',
   dst_lon: 'DOUBLE',
-  // Stored forms (community-id.ts, dims.ts), never `flows` columns themselves.
+  // Stored forms (community-id.ts, dim-tables.ts, packed.ts), never `flows` columns themselves.
   [CID_HI]: 'UHUGEINT',
   [CID_LO]: 'UINTEGER',
-  src_geo_code: 'UINTEGER',
-  dst_geo_code: 'UINTEGER',
-  src_as_org_code: 'UINTEGER',
-  dst_as_org_code: 'UINTEGER',
+  [PACKED_COLUMN]: 'UINTEGER',
+  ...Object.fromEntries(DIM_COLUMNS.map((d) => [d.name, 'UINTEGER' as const])),
 };
 
 export const FIELD_COLUMNS: readonly StoreColumn[] = FIELDS.map((f) => ({
@@ -129,13 +165,19 @@ export function createRecordsSql(): string {
 }
 
 /**
- * The `flows` view for the physical columns `present`: catalog fields first (NULL when absent),
- * then the store's own columns and `record_uid`, then enrichments and unknown fields.
+ * The `flows` view for the physical columns `present` (and the fields `packed_codes` holds,
+ * see packed.ts `packedKey`): catalog fields first (NULL when absent), then the store's own
+ * columns and `record_uid`, then enrichments and unknown fields.
  */
 export function flowsViewSql(present: ReadonlyMap<string, string>): string {
   const meta = new Set(META_COLUMNS.map((c) => c.name));
   const fields = new Set(FIELD_COLUMNS.map((c) => c.name));
   const select = FIELD_COLUMNS.map((c) => {
+    // Infrastructure ids stored as dictionary codes (dim-tables.ts) keep their place.
+    const dim = DIM_BY_FIELD.get(c.name);
+    if (dim && present.has(dim.name)) return `${memberSql(dim, 0, present)} AS ${quoteIdent(c.name)}`;
+    // So do the fields packed with the coded enrichments (packed.ts).
+    if (present.has(packedKey(c.name))) return `${packedSql(c.name, present)} AS ${quoteIdent(c.name)}`;
     const type = present.get(c.name);
     if (type === undefined) return `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`;
     const coded = isCodedColumn(c.name, type);
@@ -147,19 +189,34 @@ export function flowsViewSql(present: ReadonlyMap<string, string>): string {
   }
   select.push(`${RECORD_UID_SQL} AS record_uid`, 'uid');
   const shown = new Set<string>();
+  const extras: Array<readonly [string, string]> = [];
   for (const [name, type] of present) {
-    if (meta.has(name) || fields.has(name) || HIDDEN_COLUMNS.has(name)) continue;
+    if (meta.has(name) || fields.has(name) || HIDDEN_COLUMNS.has(name) || type === PACKED_MARK) continue;
+    // Code columns of record fields: shown in the fields' places above.
+    if (DIM_BY_CODE_COLUMN.get(name)?.fields.every((f) => fields.has(f))) continue;
     // Columns stored as numbers or dictionary codes show as the values they stand for.
     const derived = derivedColumns(name, present);
     if (derived) {
-      if (!shown.has(derived.key)) select.push(...derived.select);
+      if (!shown.has(derived.key)) extras.push(...derived.select);
       shown.add(derived.key);
       continue;
     }
     // Coded columns (coded.ts) show their values, not their codes.
     const coded = isCodedColumn(name, type);
-    select.push(coded ? `${decodeSql(coded, quoteIdent(name))} AS ${quoteIdent(name)}` : quoteIdent(name));
+    extras.push([
+      name,
+      coded ? `${decodeSql(coded, quoteIdent(name))} AS ${quoteIdent(name)}` : quoteIdent(name),
+    ]);
   }
+  // flowlens's enrichments in one order whatever form they are stored in; the rest after them.
+  const rank = (name: string): number => {
+    const k = ENRICHMENT_ORDER.indexOf(name);
+    return k < 0 ? ENRICHMENT_ORDER.length : k;
+  };
+  const ordered = extras
+    .map((e, i) => [e, i] as const)
+    .sort(([a, i], [b, j]) => rank(a[0]) - rank(b[0]) || i - j);
+  select.push(...ordered.map(([[, sql]]) => sql));
   const columns = select.join(',\n  ');
   // The side tables' value lists, for the columns stored as dictionary codes (dims.ts).
   const lists = DIM_TABLES.filter((d) => usesDimLists(columns, d)).map((d) => `,\n  ${dimListsSql(d)}`);
@@ -176,28 +233,53 @@ function sourceSql(present: ReadonlyMap<string, string>): string {
 
 /**
  * The `flows` columns a physical column belongs to when it is stored in another form: the
- * community id's two numbers (community-id.ts), a dictionary code column (dims.ts), or a
- * plain column beside one of those (a store written before them): `key` names the group, shown
- * once. Where both forms exist, the plain value is shown where set (rows written before).
+ * community id's two numbers (community-id.ts), a dictionary code column (dim-tables.ts), the
+ * packed codes (packed.ts), or a plain column beside one of those (a store written before
+ * them, or a batch that could not be stored so): `key` names the group, shown once. Where both
+ * forms exist, the plain value is shown where set. Infrastructure ids are shown with the fields.
  */
 function derivedColumns(
   name: string,
   present: ReadonlyMap<string, string>,
-): { key: string; select: string[] } | undefined {
+): { key: string; select: Array<readonly [string, string]> } | undefined {
   if (name === CID_HI || name === CID_LO || (name === CID_COLUMN && present.has(CID_HI))) {
     const rebuilt = communityIdSql(quoteIdent(CID_HI), quoteIdent(CID_LO));
     const value = present.has(CID_COLUMN) ? `coalesce(${quoteIdent(CID_COLUMN)}, ${rebuilt})` : rebuilt;
-    return { key: CID_COLUMN, select: [`${value} AS ${quoteIdent(CID_COLUMN)}`] };
+    return { key: CID_COLUMN, select: [[CID_COLUMN, `${value} AS ${quoteIdent(CID_COLUMN)}`]] };
+  }
+  if (name === PACKED_COLUMN || present.has(packedKey(name))) {
+    // The enrichments some batch packed; `action` and `log_status` are shown with the fields.
+    return {
+      key: PACKED_COLUMN,
+      select: PACKED_FIELDS.filter((f) => !FIELD_NAMES.has(f) && present.has(packedKey(f))).map(
+        (f) => [f, `${packedSql(f, present)} AS ${quoteIdent(f)}`] as const,
+      ),
+    };
   }
   const def = DIM_BY_CODE_COLUMN.get(name) ?? DIM_BY_FIELD.get(name);
   if (!def || !present.has(def.name)) return undefined;
   return {
     key: def.name,
-    select: def.fields.map((f, k) => {
-      const value = dimValueSql(def.dim, k, quoteIdent(def.name));
-      return `${present.has(f) ? `coalesce(${quoteIdent(f)}, ${value})` : value} AS ${quoteIdent(f)}`;
-    }),
+    select: def.fields.map((f, k) => [f, `${memberSql(def, k, present)} AS ${quoteIdent(f)}`] as const),
   };
+}
+
+/** A packed field (packed.ts) as `flows` shows it. */
+function packedSql(field: string, present: ReadonlyMap<string, string>): string {
+  return withPlain(field, packedValueSql(packedIndex(field), quoteIdent(PACKED_COLUMN)), present);
+}
+
+/** Member `k` of a dictionary code column as `flows` shows it. */
+function memberSql(def: DimColumn, k: number, present: ReadonlyMap<string, string>): string {
+  return withPlain(def.fields[k]!, dimValueSql(def.dim, k, quoteIdent(def.name)), present);
+}
+
+/** `value`, or the plain column `field` (decoded if coded) where the table has it and it is set. */
+function withPlain(field: string, value: string, present: ReadonlyMap<string, string>): string {
+  const type = present.get(field);
+  if (type === undefined) return value;
+  const coded = isCodedColumn(field, type);
+  return `coalesce(${coded ? decodeSql(coded, quoteIdent(field)) : quoteIdent(field)}, ${value})`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { CID_COLUMN, CID_HI, CID_LO, communityIdPartsSql } from './community-id.js';
-import { DIM_COLUMNS, DIM_TABLES, quoteId } from './dims.js';
+import { DIM_COLUMNS, DIM_TABLES, type DimColumn, quoteId } from './dim-tables.js';
+import { PACKED_COLUMN, PACKED_FIELDS, packedSql } from './packed.js';
 import { RECORDS_TABLE } from './schema.js';
 import { uidRange } from './uid.js';
 
@@ -14,18 +15,52 @@ export interface ShapedInsert extends PlainInsert {
   readonly prelude: readonly string[];
 }
 
+/** The staged columns that go into code columns: dictionary members, the packed classes. */
+export interface Folded {
+  readonly dims: readonly DimColumn[];
+  /** The columns that go into `packed_codes` (packed.ts). */
+  readonly packed: readonly string[];
+  readonly fields: ReadonlySet<string>;
+}
+
+/**
+ * Which of the staged columns `has` the table stores as codes: dictionary members where it has
+ * the code column, the packable columns where it has `packed_codes` and every value of theirs
+ * has a code (they are not in `uncodable`).
+ */
+export function foldedColumns(
+  has: ReadonlySet<string>,
+  types: ReadonlyMap<string, string>,
+  uncodable: ReadonlySet<string>,
+): Folded {
+  const dims = DIM_COLUMNS.filter((d) => types.has(d.name) && d.fields.some((f) => has.has(f)));
+  const packed = types.has(PACKED_COLUMN) ? packableColumns(has, uncodable) : [];
+  const fields = new Set([...dims.flatMap((d) => d.fields), ...packed]);
+  return { dims, packed, fields };
+}
+
+/** The staged columns that can be packed (packed.ts): present, and every value with a code. */
+export function packableColumns(has: ReadonlySet<string>, uncodable: ReadonlySet<string>): string[] {
+  return PACKED_FIELDS.filter((f) => has.has(f) && !uncodable.has(f));
+}
+
 /**
  * The staged (re-ingest) path's records in the form the table stores: community ids as their
  * two numbers when the table has them (the text column keeps the others), dictionary members
  * as codes when the table has the code column (their new values added to the side table
- * first). The direct path does the same in JavaScript (encode.ts, dims.ts).
+ * first), the columns from fixed tables packed. `plain` holds these columns as values, as
+ * `flows` shows them (packed ones as staged: lists joined, see packed.ts `packedSql`). The
+ * direct path does the same in JavaScript (encode.ts, dims.ts, packed.ts).
  */
-export function storedShape(plain: PlainInsert, types: ReadonlyMap<string, string>): ShapedInsert {
+export function storedShape(
+  plain: PlainInsert,
+  types: ReadonlyMap<string, string>,
+  uncodable: ReadonlySet<string>,
+): ShapedInsert {
   const has = new Set(plain.cols);
-  const dims = DIM_COLUMNS.filter((d) => types.has(d.name) && d.fields.some((f) => has.has(f)));
+  const { dims, packed, fields: folded } = foldedColumns(has, types, uncodable);
   const cid = types.has(CID_HI) && has.has(CID_COLUMN);
-  if (dims.length === 0 && !cid) return { ...plain, prelude: [] };
-  const folded = new Set(dims.flatMap((d) => d.fields));
+  if (folded.size === 0 && !cid) return { ...plain, prelude: [] };
   const cols: string[] = [];
   const exprs: string[] = [];
   for (const c of plain.cols) {
@@ -41,6 +76,10 @@ export function storedShape(plain: PlainInsert, types: ReadonlyMap<string, strin
       cols.push(CID_COLUMN);
       exprs.push(`CASE WHEN ${parts.lo} IS NULL THEN r.${quoteId(CID_COLUMN)} END`);
     }
+  }
+  if (packed.length > 0) {
+    cols.push(PACKED_COLUMN);
+    exprs.push(packedSql(new Map(packed.map((f) => [f, `r.${quoteId(f)}`]))));
   }
   const member = (field: string, type: string): string =>
     has.has(field) ? `r.${quoteId(field)}` : `CAST(NULL AS ${type})`;

@@ -16,9 +16,10 @@ import {
   DIM_BY_CODE_COLUMN,
   DIM_BY_FIELD,
   DIM_TABLES,
-  DimDictionary,
   SOURCES,
-} from './dims.js';
+  upgradeDimTableSql,
+} from './dim-tables.js';
+import { DimDictionary, type DimValues } from './dims.js';
 import {
   codedAsText,
   type EncodeContext,
@@ -26,6 +27,14 @@ import {
   type EncodedColumn,
   encodeBatch,
 } from './encode.js';
+import {
+  PACKED_COLUMN,
+  PACKED_MARK,
+  packedComment,
+  packedEntries,
+  packedIndex,
+  packedKey,
+} from './packed.js';
 import {
   ADDR_PAIR_COLUMN,
   ADDR_PAIR_TYPE,
@@ -40,7 +49,13 @@ import {
   RECORDS_TABLE,
   SOURCE_CODE_COLUMN,
 } from './schema.js';
-import { dedupInsertSql, type PlainInsert, storedShape } from './staged-shape.js';
+import {
+  dedupInsertSql,
+  foldedColumns,
+  type PlainInsert,
+  packableColumns,
+  storedShape,
+} from './staged-shape.js';
 import {
   POSITION_COLUMN,
   RECORD_ID_COLUMN,
@@ -148,7 +163,10 @@ export class FlowStore {
       // about 4% of the file here (dictionary compression does most of it): skipped.
       await con.run(`SET disabled_compression_methods = 'fsst'`);
       await con.run(createRecordsSql());
-      for (const dim of DIM_TABLES) await con.run(createDimTableSql(dim));
+      for (const dim of DIM_TABLES) {
+        await con.run(createDimTableSql(dim));
+        for (const sql of upgradeDimTableSql(dim)) await con.run(sql);
+      }
       for (const sql of MACROS_SQL) await con.run(sql);
       const store = new FlowStore(path, instance, con);
       await store.loadColumns();
@@ -199,9 +217,18 @@ export class FlowStore {
       throw new StoreError(`${batch.sourceId}: records already stored; append batches, not encoded ones`);
     input.staged += batch.length;
     await this.addColumnsFor(batch, input);
+    // Per side table: the batch's tuples mapped to the store's codes (see DimDictionary.resolve).
+    const mapped = new Map<DimDictionary, Map<DimValues, Uint32Array>>();
     for (const [name, col] of batch.columns) {
       const def = DIM_BY_CODE_COLUMN.get(name);
-      if (def && col.dimValues) await this.dims.get(def.dim.table)!.resolve(this.con, col);
+      if (!def || !col.dimValues) continue;
+      const dict = this.dims.get(def.dim.table)!;
+      let maps = mapped.get(dict);
+      if (!maps) {
+        maps = new Map();
+        mapped.set(dict, maps);
+      }
+      await dict.resolve(this.con, col, maps);
     }
     input.direct ??= await DirectAppender.open(
       this.con,
@@ -246,13 +273,15 @@ export class FlowStore {
         const chunk = await input.staging.seal();
         if (chunk) {
           await this.addStagedColumns(chunk, input.uncodable);
-          const plain = insertSql(chunk, sourceId, this.types, await this.sourceCode(sourceId));
+          const staged = new Set(chunk.columns.map((c) => c.name));
+          const folded = foldedColumns(staged, this.types, input.uncodable).fields;
+          const plain = insertSql(chunk, sourceId, this.types, folded, await this.sourceCode(sourceId));
           if (await this.needsCommunityIdText(plain)) {
             await this.con.run(`ALTER TABLE ${RECORDS_TABLE} ADD COLUMN ${quoteIdent(CID_COLUMN)} VARCHAR`);
             await this.loadColumns();
             await this.con.run(flowsViewSql(this.types));
           }
-          const shaped = storedShape(plain, this.types);
+          const shaped = storedShape(plain, this.types, input.uncodable);
           for (const sql of shaped.prelude) await this.con.run(sql);
           added += (await this.con.run(dedupInsertSql(shaped, sourceId))).rowsChanged;
           // The side tables changed by SQL: the worker's copy of them is reloaded.
@@ -330,7 +359,9 @@ export class FlowStore {
       const type = this.types.get(name);
       return type !== undefined && type !== col.type && isCodedColumn(name, type);
     });
-    if (missing.length === 0 && uncoded.length === 0) return;
+    const packed = batch.columns.find(([name]) => name === PACKED_COLUMN)?.[1].packed ?? [];
+    const newlyPacked = packed.filter((f) => !this.types.has(packedKey(f)));
+    if (missing.length === 0 && uncoded.length === 0 && newlyPacked.length === 0) return;
     // The appender is bound to the table's columns: close it, change the table, reopen.
     input.direct?.close();
     input.direct = undefined;
@@ -338,8 +369,18 @@ export class FlowStore {
       await this.con.run(`ALTER TABLE ${RECORDS_TABLE} ADD COLUMN ${quoteIdent(name)} ${col.type}`);
     }
     for (const [name] of uncoded) await this.uncode(CODED_COLUMNS.get(name)!);
+    if (newlyPacked.length > 0) await this.listPacked(newlyPacked);
     await this.loadColumns();
     await this.con.run(flowsViewSql(this.types));
+  }
+
+  /** Adds fields to those `packed_codes` holds (its comment, see packed.ts), in the open transaction. */
+  private async listPacked(fields: readonly string[]): Promise<void> {
+    const listed = [...this.types.keys()].filter((k) => this.types.get(k) === PACKED_MARK);
+    const all = [...listed.map((k) => k.slice(PACKED_COLUMN.length + 1)), ...fields];
+    await this.con.run(
+      `COMMENT ON COLUMN ${RECORDS_TABLE}.${PACKED_COLUMN} IS ${quoteText(packedComment(all))}`,
+    );
   }
 
   /** Coded columns of a batch whose table column is text (converted earlier) go as text. */
@@ -379,6 +420,9 @@ export class FlowStore {
   private async addStagedColumns(chunk: SealedChunk, uncodable: ReadonlySet<string>): Promise<void> {
     let added = false;
     const addedDims = new Set<string>();
+    const staged = new Set(chunk.columns.map((c) => c.name));
+    // Columns packed into packed_codes (packed.ts) need no column of their own.
+    const packable = new Set(packableColumns(staged, uncodable));
     const add = async (name: string, type: string): Promise<void> => {
       await this.con.run(`ALTER TABLE ${RECORDS_TABLE} ADD COLUMN ${quoteIdent(name)} ${type}`);
       added = true;
@@ -399,6 +443,13 @@ export class FlowStore {
         addedDims.add(dim.name);
         continue;
       }
+      if (packable.has(c.name)) {
+        if (!this.types.has(PACKED_COLUMN) && !addedDims.has(PACKED_COLUMN)) {
+          await add(PACKED_COLUMN, ENRICHMENT_TYPES[PACKED_COLUMN]!);
+        }
+        addedDims.add(PACKED_COLUMN);
+        continue;
+      }
       const coded = CODED_COLUMNS.get(c.name);
       const codable = coded && c.kind !== 'num' && c.list === (coded.textType === 'VARCHAR[]');
       await add(
@@ -406,9 +457,17 @@ export class FlowStore {
         codable && !uncodable.has(c.name) ? coded.type : columnType(c.name, c.list, c.kind === 'num'),
       );
     }
-    const staged = new Set(chunk.columns.map((c) => c.name));
     if (staged.has('srcaddr') && staged.has('dstaddr') && !this.types.has(ADDR_PAIR_COLUMN)) {
       await add(ADDR_PAIR_COLUMN, ADDR_PAIR_TYPE);
+    }
+    // Every packable column staged is packed once the table has packed_codes (staged-shape.ts).
+    if (this.types.has(PACKED_COLUMN) || addedDims.has(PACKED_COLUMN)) {
+      const newlyPacked = [...packable].filter((f) => !this.types.has(packedKey(f)));
+      if (newlyPacked.length > 0) {
+        if (added) await this.loadColumns();
+        await this.listPacked(newlyPacked);
+        added = true;
+      }
     }
     if (added) {
       await this.loadColumns();
@@ -477,6 +536,16 @@ export class FlowStore {
     );
     this.columns = reader.getRowsJS().map((r) => ({ name: String(r[0]), type: String(r[1]) }));
     this.types = new Map(this.columns.map((c) => [c.name, c.type]));
+    // The fields packed_codes holds are listed in its comment (packed.ts).
+    if (this.types.has(PACKED_COLUMN)) {
+      const comment = await this.con.runAndReadAll(
+        `SELECT comment FROM duckdb_columns() WHERE table_name = '${RECORDS_TABLE}' AND column_name = '${PACKED_COLUMN}'
+         AND schema_name = 'main' AND database_name = current_database()`,
+      );
+      const text = comment.getRowsJS()[0]?.[0];
+      for (const [key, mark] of packedEntries(typeof text === 'string' ? text : null))
+        this.types.set(key, mark);
+    }
   }
 }
 
@@ -498,6 +567,8 @@ function insertSql(
   chunk: SealedChunk,
   sourceId: string,
   types: Map<string, string>,
+  /** Columns storedShape turns into codes: kept as values here, whatever the table's column. */
+  folded: ReadonlySet<string>,
   sourceCode: number | undefined,
 ): PlainInsert {
   const joins: string[] = [];
@@ -519,9 +590,12 @@ function insertSql(
       joins.push(`LEFT JOIN ${chunk.dictTable} ${alias} ON ${alias}.code = s.${c.stageName}`);
       value = `${alias}.value`;
     }
-    const coded = c.kind === 'num' ? undefined : isCodedColumn(c.name, types.get(c.name) ?? '');
-    const target = types.get(c.name) ?? columnType(c.name, c.list, c.kind === 'num');
-    const expr = coded ? encodeSql(coded, value) : convert(value, c, target);
+    const asValue = folded.has(c.name);
+    const coded = c.kind === 'num' || asValue ? undefined : isCodedColumn(c.name, types.get(c.name) ?? '');
+    const target = (asValue ? undefined : types.get(c.name)) ?? columnType(c.name, c.list, c.kind === 'num');
+    // Packed columns stay as staged (lists joined), the form packedSql codes (packed.ts).
+    const raw = asValue && packedIndex(c.name) >= 0 && c.kind !== 'num';
+    const expr = coded ? encodeSql(coded, value) : raw ? value : convert(value, c, target);
     cols.push(c.name);
     exprs.push(expr);
     if (c.name === 'start') start = expr;

@@ -9,6 +9,7 @@ import { writeSample } from '../../src/generate/index.js';
 import { RunStats } from '../../src/pipeline/stats.js';
 import { fileInput } from '../../src/sources/files.js';
 import { openStoreReader } from '../../src/store/open.js';
+import type { ReportDef } from '../../src/store/reports.js';
 import { FlowStore } from '../../src/store/store.js';
 
 /**
@@ -111,4 +112,9 @@ export async function reingest(
   const counts = await store.commit(sourceId);
   await store.close();
   return counts;
+}
+
+/** The report with every section over `flows` (no shortcut over the stored codes). */
+export function withoutStored(report: ReportDef): ReportDef {
+  return { ...report, sections: report.sections.map(({ stored: _, ...s }) => s) };
 }

@@ -18,10 +18,12 @@ import {
 } from './helpers.js';
 
 /**
- * community_id is stored as two numbers, cities with their coordinates and AS organisations as
- * codes into per-store dictionaries; `flows` must show exactly what the enrichers produced, on
- * the direct path (in the worker and in-thread), the staged (re-ingest) path, for values that
- * are not canonical community ids, and over stores written before these layouts.
+ * community_id is stored as two numbers; places (city, coordinates, country), ASes
+ * (organisation, number) and infrastructure ids (account, interface, VPC, subnet, instance,
+ * AZ, region) as codes into per-store dictionaries; `flows` must show exactly what the
+ * enrichers produced, on the direct path (in the worker and in-thread), the staged (re-ingest)
+ * path, for values that are not canonical community ids, and over stores written before these
+ * layouts.
  */
 
 const tmp = tempDir();
@@ -38,6 +40,16 @@ const COLUMNS = [
   'src_as_org',
   'dst_as_org',
   'src_asn',
+  'src_country',
+  'dst_country',
+  'dst_asn',
+  'account_id',
+  'interface_id',
+  'vpc_id',
+  'subnet_id',
+  'instance_id',
+  'az_id',
+  'region',
 ];
 let batches: FlowBatch[] = [];
 let sourceId = '';
@@ -103,7 +115,22 @@ describe('community_id and dictionary columns', () => {
     assert.equal(types.get('src_geo_code'), 'UINTEGER');
     assert.equal(types.get('dst_as_org_code'), 'UINTEGER');
     assert.equal(types.get('source_code'), 'UINTEGER');
-    for (const gone of ['community_id', 'src_city', 'src_lat', 'dst_lon', 'src_as_org', 'source']) {
+    assert.equal(types.get('interface_id_code'), 'UINTEGER');
+    assert.equal(types.get('vpc_id_code'), 'UINTEGER');
+    for (const gone of [
+      'community_id',
+      'src_city',
+      'src_lat',
+      'dst_lon',
+      'src_as_org',
+      'source',
+      'src_country',
+      'dst_asn',
+      'account_id',
+      'interface_id',
+      'vpc_id',
+      'region',
+    ]) {
       assert.equal(types.has(gone), false, `${gone} stored as text`);
     }
     assertSameRows(await stored(db), expected(batches));
@@ -124,11 +151,44 @@ describe('community_id and dictionary columns', () => {
     try {
       const described = await reader.con.runAndReadAll('DESCRIBE flows');
       const typeOf = new Map(described.getRowsJS().map((r) => [String(r[0]), String(r[1])]));
+      // The enrichments come last, in the order a store of every enricher always showed them.
+      assert.deepEqual([...typeOf.keys()].slice(-18), [
+        'src_city',
+        'src_lat',
+        'src_lon',
+        'dst_city',
+        'dst_lat',
+        'dst_lon',
+        'src_as_org',
+        'dst_as_org',
+        'protocol_name',
+        'tcp_flag_names',
+        'src_network_class',
+        'dst_network_class',
+        'flow_class',
+        'src_country',
+        'dst_country',
+        'src_asn',
+        'dst_asn',
+        'community_id',
+      ]);
       assert.equal(typeOf.get('community_id'), 'VARCHAR');
       assert.equal(typeOf.get('src_city'), 'VARCHAR');
       assert.equal(typeOf.get('src_lat'), 'DOUBLE');
       assert.equal(typeOf.get('dst_as_org'), 'VARCHAR');
-      for (const hidden of ['community_id_hi', 'community_id_lo', 'src_geo_code', 'dst_as_org_code']) {
+      assert.equal(typeOf.get('src_country'), 'VARCHAR');
+      assert.equal(typeOf.get('dst_asn'), 'BIGINT');
+      assert.equal(typeOf.get('interface_id'), 'VARCHAR');
+      assert.equal(typeOf.get('account_id'), 'VARCHAR');
+      for (const hidden of [
+        'community_id_hi',
+        'community_id_lo',
+        'src_geo_code',
+        'dst_as_org_code',
+        'interface_id_code',
+        'account_id_code',
+        'packed_codes',
+      ]) {
         assert.equal(typeOf.has(hidden), false, `${hidden} shown in flows`);
       }
       const some = ids[17]!;
@@ -160,7 +220,12 @@ describe('community_id and dictionary columns', () => {
     // Codes stay dense (1…n) whichever path added them: the view finds values by position.
     const reader = await openStoreReader(db);
     try {
-      for (const table of ['flow_geo_dict', 'flow_as_org_dict']) {
+      for (const table of [
+        'flow_geo_dict',
+        'flow_as_org_dict',
+        'flow_interface_id_dict',
+        'flow_vpc_id_dict',
+      ]) {
         const r = await reader.con.runAndReadAll(
           `SELECT count(*), max(code), count(DISTINCT code) FROM ${table}`,
         );
@@ -244,12 +309,9 @@ describe('community_id and dictionary columns', () => {
       'Oldtown',
       1.5,
       -2.25,
-      null,
-      null,
-      null,
+      ...COLUMNS.slice(4, 7).map(() => null),
       'Old Org',
-      null,
-      null,
+      ...COLUMNS.slice(8).map(() => null),
     ]);
     rows.delete(1);
     assertSameRows(rows, expected(batches));
