@@ -68,6 +68,8 @@ export interface ScanTable {
   readonly id: number;
   readonly ptr: number;
   strings: (string | undefined)[];
+  /** Replaced whenever the table is emptied: entry numbers of another space name other strings (see DictKeys). */
+  space: object;
 }
 
 /** Where one field layout's rows go: a column per field, positions, line starts and ends. */
@@ -150,7 +152,7 @@ export class LineScanner {
   private table(): ScanTable {
     const slots = TABLE_ENTRIES * 2;
     const ptr = this.alloc(T_HEADER + slots * 4 + TABLE_ENTRIES * E_STRIDE + TABLE_ARENA + PAD);
-    const t: ScanTable = { id: this.tables.length, ptr, strings: [] };
+    const t: ScanTable = { id: this.tables.length, ptr, strings: [], space: {} };
     this.tables.push(t);
     const w = ptr >> 2;
     const u32 = this.u32;
@@ -173,6 +175,7 @@ export class LineScanner {
     this.u32[w + T_COUNT / 4] = 0;
     this.u32[w + T_ARENAPOS / 4] = 0;
     t.strings = [];
+    t.space = {};
   }
 
   /** The batch area of a layout (`key`) with `fields` columns and room for `rows` rows. */
@@ -258,8 +261,11 @@ export class LineScanner {
     return this.u32[(this.cfg + C_TEXT_END) >> 2]!;
   }
 
-  /** Calls `push(table, value)` for each string the last scan gave a new code, in code order. */
-  takeNewCodes(push: (table: ScanTable, value: string) => void): void {
+  /**
+   * Calls `push(table, value, entry)` for each string the last scan gave a new code, in code
+   * order; `entry` is the value's entry in the table (stable until the table is emptied).
+   */
+  takeNewCodes(push: (table: ScanTable, value: string, entry: number) => void): void {
     const u32 = this.u32;
     const n = u32[(this.cfg + C_NEWCOUNT) >> 2]!;
     if (n === 0) return;
@@ -275,7 +281,7 @@ export class LineScanner {
         s = decodeBytes(this.bytes, a, a + u32[ep + 2]!);
         t.strings[e] = s;
       }
-      push(t, s);
+      push(t, s, e);
     }
   }
 

@@ -8,6 +8,7 @@ import {
   parseFormat,
 } from '../fields/format.js';
 import type { RunStats } from '../pipeline/stats.js';
+import { DICT_KEYS } from './dict-keys.js';
 import { DecodeError, MAX_LINE_BYTES, sampleOf } from './errors.js';
 import { ByteInterner } from './interner.js';
 import { type BatchArea, LineScanner, SCAN_SLOW, SCAN_TABLE_FULL, type ScanTable } from './line-scanner.js';
@@ -107,8 +108,17 @@ export class TextBatcher {
   /** The interner (and so the dictionary) of each scanner table, by table id. */
   private readonly tableInterners: ByteInterner[] = [];
   private viewsVersion = -1;
-  private readonly pushCode = (table: ScanTable, value: string): void => {
-    this.tableInterners[table.id]!.dict.push(value);
+  /**
+   * Per scanner table, for the current batch: 1 + the table entry of each dictionary code the
+   * scanner gave (0 for codes the JavaScript decoder gave), published with the batch as DictKeys.
+   */
+  private readonly tableKeys: Uint32Array[] = [];
+  private readonly pushCode = (table: ScanTable, value: string, entry: number): void => {
+    const dict = this.tableInterners[table.id]!.dict;
+    let keys = this.tableKeys[table.id]!;
+    if (dict.length >= keys.length) keys = this.growKeys(table.id, dict.length);
+    keys[dict.length] = entry + 1;
+    dict.push(value);
   };
 
   constructor(private readonly options: TextBatcherOptions) {
@@ -318,6 +328,8 @@ export class TextBatcher {
         this.parseRegion(sc.bytes, p, le + 1, -1, undefined, headers);
         p = le + 1;
       } else if (status === SCAN_TABLE_FULL) {
+        // entries given so far in this batch now name other strings: their keys are dropped
+        this.tableKeys[sc.outTable]!.fill(0);
         sc.clearTable(sc.outTable);
       }
     }
@@ -525,6 +537,9 @@ export class TextBatcher {
       strFields++;
       const t = sc.tableFor(def.column);
       this.tableInterners[t.id] = this.interners[f]!;
+      // a new batch: no codes yet, so no keys
+      this.tableKeys[t.id] ??= new Uint32Array(1024);
+      this.tableKeys[t.id]!.fill(0);
       return t;
     });
     this.area = sc.area(String(this.fields.length), this.fields.length, strFields, size);
@@ -563,6 +578,8 @@ export class TextBatcher {
       if (this.kinds[f] === NUM) return { kind: 'num' as const, values: own(this.nums[f]!, n) };
       const interner = this.interners[f]!;
       const col = { kind: 'str' as const, codes: own(this.codes[f]!, n), dict: interner.dict };
+      const table = this.scanner ? this.scanTables[f] : null;
+      if (table) this.publishKeys(table, interner.dict);
       interner.newBatch();
       return col;
     });
@@ -584,6 +601,21 @@ export class TextBatcher {
     this.ready.push(batch);
     this.rows = 0;
     this.capacity = 0;
+  }
+
+  /** Hands the keys of a column's dictionary to consumers (DICT_KEYS). */
+  private publishKeys(table: ScanTable, dict: readonly string[]): void {
+    const scratch = this.tableKeys[table.id]!;
+    const keys = new Uint32Array(dict.length);
+    keys.set(scratch.subarray(0, Math.min(dict.length, scratch.length)));
+    DICT_KEYS.set(dict, { space: table.space, keys });
+  }
+
+  private growKeys(table: number, length: number): Uint32Array {
+    const more = new Uint32Array(Math.max(length + 1, this.tableKeys[table]!.length * 2));
+    more.set(this.tableKeys[table]!);
+    this.tableKeys[table] = more;
+    return more;
   }
 
   /** The batch's original lines; the next batch gets a buffer of its own. */

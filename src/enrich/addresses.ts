@@ -1,4 +1,6 @@
 import { type Column, type FlowBatch, type StrColumn, strAt } from '../batch/flow-batch.js';
+import { DICT_KEYS } from '../decode/dict-keys.js';
+import { WasmMemory, wasmInstance } from '../wasm/modules.js';
 import { ADDRESS_BOOK } from './address-book.js';
 
 /**
@@ -88,7 +90,11 @@ class TableBuilder {
 
   /** The id of address text `s` in the table being built (0 for no address). */
   private intern(s: string): number {
-    const e = ADDRESS_BOOK.entry(s);
+    return this.localId(ADDRESS_BOOK.entry(s));
+  }
+
+  /** The id of book entry `e` in the table being built (0 for entry 0, no address). */
+  private localId(e: number): number {
     if (e === 0) return 0;
     if (e >= this.stamp.length) this.growScratch(ADDRESS_BOOK.values.length);
     if (this.stamp[e] === this.current) return this.local[e]!;
@@ -133,24 +139,147 @@ class TableBuilder {
       }
       return;
     }
-    const p = pkt ? new CodeIds(pkt) : null;
-    const b = base ? new CodeIds(base) : null;
+    const b = base ? this.codeIds(base) : null;
+    if (!pkt) {
+      if (!b) return;
+      // read per table, as every WebAssembly part reads it when made (tests compare both paths)
+      const kernel = process.env.FLOWLENS_WASM === '0' ? null : this.idKernel();
+      if (kernel) this.fillOneWasm(kernel, n, b, out);
+      else this.fillOne(n, b, out);
+      return;
+    }
+    const p = this.codeIds(pkt);
     for (let i = 0; i < n; i++) {
-      let id = p !== null ? this.idAt(p, i) : 0;
-      if (id === 0 && b !== null) id = this.idAt(b, i);
+      let id = this.idAt(p, p.codes[i]!);
+      if (id === 0 && b !== null) id = this.idAt(b, b.codes[i]!);
       out[i] = id;
     }
   }
 
-  /** Row i's id in a string column (0 for none), its code's id interned when first met. */
-  private idAt(c: CodeIds, i: number): number {
-    const code = c.codes[i]!;
-    if (code === 0) return 0;
+  /** Ids of one column's rows (the usual case: no packet addresses). */
+  private fillOne(n: number, c: CodeIds, out: Uint32Array): void {
+    const codes = c.codes;
+    const idOf = c.idOf;
+    for (let i = 0; i < n; i++) {
+      const code = codes[i]!;
+      const known = idOf[code]!;
+      out[i] = known !== 0 ? known - 1 : this.firstId(c, code);
+    }
+  }
+
+  /**
+   * As `fillOne`, the row passes in WebAssembly (asm/row-spread.ts): the codes met for the first
+   * time, in row order, are listed there, given their ids here (the same ids in the same order
+   * as `fillOne` gives), and then every row reads its code's id there.
+   */
+  private fillOneWasm(kernel: IdKernel, n: number, c: CodeIds, out: Uint32Array): void {
+    const m = kernel.mem;
+    const codeCount = c.dict.length;
+    const idOfAt = align(4 * n);
+    const listAt = align(idOfAt + 4 * codeCount);
+    const outAt = align(listAt + 4 * codeCount);
+    m.reserve(outAt + 4 * n);
+    const u32 = m.u32;
+    u32.set(c.codes.subarray(0, n), 0);
+    u32.fill(0, idOfAt >> 2, (idOfAt >> 2) + codeCount);
+    u32[idOfAt >> 2] = 1; // code 0 (null): id 0
+    const count = kernel.firstSeen(n, 0, codeCount, idOfAt, listAt);
+    for (let k = 0; k < count; k++) {
+      const code = u32[(listAt >> 2) + k]!;
+      u32[(idOfAt >> 2) + code] = this.firstId(c, code) + 1;
+    }
+    kernel.idsOf(n, 0, codeCount, idOfAt, outAt);
+    out.set(u32.subarray(outAt >> 2, (outAt >> 2) + n));
+  }
+
+  /** The row pass kernel, made on first use (null when WebAssembly is off or not built). */
+  private idKernel(): IdKernel | null {
+    if (this.kernel === undefined) {
+      const exports = wasmInstance<IdKernelExports>('row-spread');
+      this.kernel = exports
+        ? { mem: new WasmMemory(exports.memory), firstSeen: exports.firstSeen, idsOf: exports.idsOf }
+        : null;
+    }
+    return this.kernel;
+  }
+
+  private kernel: IdKernel | null | undefined;
+
+  /** The id of a string column's code (0 for none). */
+  private idAt(c: CodeIds, code: number): number {
     const known = c.idOf[code]!;
-    if (known !== 0) return known - 1;
-    const id = this.intern(c.dict[code]!);
+    return known !== 0 ? known - 1 : this.firstId(c, code);
+  }
+
+  /**
+   * The id of a code met for the first time in this batch: its book entry found by the
+   * decoder's key for the value when it has one (an array read), else by its text.
+   */
+  private firstId(c: CodeIds, code: number): number {
+    const key = code < c.keys.length ? c.keys[code]! : 0;
+    let e: number;
+    if (key === 0) {
+      e = ADDRESS_BOOK.entry(c.dict[code]!);
+    } else {
+      const byKey = c.byKey!;
+      const found = key < byKey.entries.length ? byKey.entries[key]! : 0;
+      if (found !== 0) {
+        e = found - 1;
+      } else {
+        e = ADDRESS_BOOK.entry(c.dict[code]!);
+        byKey.remember(key, e);
+      }
+    }
+    const id = this.localId(e);
     c.idOf[code] = id + 1;
     return id;
+  }
+
+  /** A string column's codes, ids and decoder keys for the table being built. */
+  private codeIds(col: StrColumn): CodeIds {
+    const keyed = DICT_KEYS.get(col.dict);
+    if (!keyed) return new CodeIds(col, NO_KEYS, null);
+    let byKey = this.bySpace.get(keyed.space);
+    if (!byKey || byKey.epoch !== ADDRESS_BOOK.epoch) {
+      byKey = new EntriesByKey(ADDRESS_BOOK.epoch);
+      this.bySpace.set(keyed.space, byKey);
+    }
+    return new CodeIds(col, keyed.keys, byKey);
+  }
+
+  /** Book entries by decoder key, per key space (see DictKeys); dropped with the space. */
+  private readonly bySpace = new WeakMap<object, EntriesByKey>();
+}
+
+const NO_KEYS = new Uint32Array(0);
+
+const align = (x: number): number => (x + 15) & ~15;
+
+interface IdKernelExports {
+  readonly memory: WebAssembly.Memory;
+  readonly firstSeen: (n: number, codes: number, codeCount: number, idOf: number, list: number) => number;
+  readonly idsOf: (n: number, codes: number, codeCount: number, idOf: number, out: number) => void;
+}
+
+interface IdKernel {
+  readonly mem: WasmMemory;
+  readonly firstSeen: IdKernelExports['firstSeen'];
+  readonly idsOf: IdKernelExports['idsOf'];
+}
+
+/** Book entry + 1 (0: not known yet) by decoder key, valid while the book is at `epoch`. */
+class EntriesByKey {
+  entries = new Uint32Array(1024);
+
+  constructor(readonly epoch: number) {}
+
+  remember(key: number, entry: number): void {
+    if (key >= this.entries.length) {
+      const more = new Uint32Array(Math.max(key + 1, this.entries.length * 2));
+      more.set(this.entries);
+      this.entries = more;
+    }
+    this.entries[key] = entry + 1;
   }
 }
 
@@ -160,10 +289,15 @@ class CodeIds {
   readonly dict: readonly string[];
   readonly idOf: Uint32Array;
 
-  constructor(col: StrColumn) {
+  constructor(
+    col: StrColumn,
+    readonly keys: Uint32Array,
+    readonly byKey: EntriesByKey | null,
+  ) {
     this.codes = col.codes;
     this.dict = col.dict;
     this.idOf = new Uint32Array(col.dict.length);
+    this.idOf[0] = 1; // code 0 (null): id 0, without a test per row
   }
 }
 

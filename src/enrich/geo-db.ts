@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Reader } from 'maxmind';
 import { ConfigError } from '../config/options.js';
+import { MmdbGeo, UNREAD } from './mmdb-geo.js';
 
 /**
  * MMDB readers for geo and ASN lookups. Two record layouts are understood:
@@ -34,6 +35,7 @@ type Json = Record<string, unknown>;
 /** One MMDB file, read into memory the first time it is needed. */
 class LazyReader {
   private reader: Reader<Json> | undefined;
+  private geoReader: MmdbGeo | undefined;
 
   constructor(
     readonly path: string,
@@ -43,6 +45,15 @@ class LazyReader {
   load(): Reader<Json> {
     if (!this.reader) this.reader = openMmdb(this.path, this.setting);
     return this.reader;
+  }
+
+  /** The file's geo values read straight from its bytes (see MmdbGeo). */
+  geo(): MmdbGeo {
+    if (!this.geoReader) {
+      const reader = this.load();
+      this.geoReader = new MmdbGeo(readerBytes.get(reader)!, reader.metadata);
+    }
+    return this.geoReader;
   }
 
   /** Reads the file now without blocking the event loop (start-up, before any batch). */
@@ -85,9 +96,14 @@ function recordCache(max: number): {
   };
 }
 
+/** The bytes each reader was made from (for MmdbGeo). */
+const readerBytes = new WeakMap<Reader<Json>, Buffer>();
+
 function readerOf(bytes: Buffer, path: string, setting: string): Reader<Json> {
   try {
-    return new Reader<Json>(bytes, { cache: recordCache(20_000) });
+    const reader = new Reader<Json>(bytes, { cache: recordCache(20_000) });
+    readerBytes.set(reader, bytes);
+    return reader;
   } catch (err) {
     throw new ConfigError(`${setting}: ${path} is not a MaxMind DB (.mmdb) file: ${(err as Error).message}`);
   }
@@ -181,6 +197,24 @@ export class MmdbSet {
     for (const r of isV6 ? this.v6 : this.v4) {
       const hit = r.load().get(ip);
       if (hit) return hit;
+    }
+    return null;
+  }
+
+  /**
+   * `geoRecord(get(ip, isV6))` for an address whose words are at `words[at..]` (as the address
+   * book keeps them): the tree walked with the words and the record's values read from the file
+   * (see MmdbGeo), `maxmind` reading the rare record MmdbGeo does not.
+   */
+  geo(ip: string, words: Uint32Array, at: number, isV6: boolean): GeoRecord | null {
+    for (const r of isV6 ? this.v6 : this.v4) {
+      const lean = r.geo();
+      const offset = lean.find(words, at, isV6);
+      if (offset < 0) continue;
+      const rec = lean.geoAt(offset);
+      if (rec !== UNREAD) return rec;
+      const hit = r.load().get(ip);
+      if (hit) return geoRecord(hit);
     }
     return null;
   }

@@ -1,8 +1,11 @@
 import type { FlowBatch, NumColumn, StrColumn } from '../batch/flow-batch.js';
 import type { Enricher } from '../pipeline/types.js';
-import { type AsnSource, geoRecord, type MmdbSet } from './geo-db.js';
+import type { AddressTable } from './addresses.js';
+import type { AsnSource, MmdbSet } from './geo-db.js';
+import { type AsOf, type PlacesOf, spreadAs, spreadPlaces } from './geo-spread.js';
 import { addressClasses } from './network.js';
 import { NC } from './network-class.js';
+import { RowSpread } from './row-spread.js';
 
 export const GEO_COLUMNS = [
   'src_country',
@@ -16,14 +19,8 @@ export const GEO_COLUMNS = [
 ] as const;
 export const ASN_COLUMNS = ['src_asn', 'dst_asn', 'src_as_org', 'dst_as_org'] as const;
 
-/**
- * How each output column's codes or values were spread over the rows: row i holds
- * `of[rowIds[i]]` (per distinct address). The store codes places and ASes per address, not per row.
- */
-export const GEO_ADDRESS_VALUES = new WeakMap<
-  Uint32Array | Float64Array,
-  { readonly rowIds: Uint32Array; readonly of: Uint32Array | Float64Array }
->();
+/** Read by the store, which codes places and ASes per address (see geo-spread.ts). */
+export { GEO_ADDRESS_VALUES } from './geo-spread.js';
 
 /**
  * Every text value a lookup produced (countries, cities, AS organisations) with a number, so
@@ -200,12 +197,12 @@ export function geoEnricher(options: GeoOptions): Enricher {
    * The cache slot holding `ip`'s results, looked up in the databases on a miss. `ipv4` is the
    * address as a number when it is IPv4 (-1 otherwise).
    */
-  const lookup = (ip: string, ipv4: number): number => {
+  const lookup = (ip: string, ipv4: number, words: Uint32Array, at: number): number => {
     const key = ipv4 >= 0 ? ipv4 | 0 : ip;
     const hit = cache.slot(key);
     if (hit !== undefined) return hit;
     const isV6 = ipv4 < 0;
-    const geo = options.city ? geoRecord(options.city.get(ip, isV6)) : null;
+    const geo = options.city ? options.city.geo(ip, words, at, isV6) : null;
     const as = options.asn ? options.asn.get(ip, isV6) : null;
     const slot = cache.claim(key);
     cache.country[slot] = texts.id(geo?.country ?? null);
@@ -220,78 +217,77 @@ export function geoEnricher(options: GeoOptions): Enricher {
   const countries = new BatchDict();
   const cities = new BatchDict();
   const orgs = new BatchDict();
+  const spreader = new RowSpread();
   const columns = [...(withCity ? GEO_COLUMNS : []), ...(withAsn ? ASN_COLUMNS : [])];
+
+  /**
+   * Per distinct address of the batch: its codes in each output dictionary and its numbers.
+   * Every slot's results are read as soon as it is found, before a later lookup may reuse it.
+   */
+  const resolve = (batch: FlowBatch): { table: AddressTable; places: PlacesOf; as: AsOf } => {
+    const { table, classes, ipv4 } = addressClasses(batch);
+    const ids = table.values.length;
+    cache.useEpoch(table.epoch);
+    const entries = table.entries;
+    countries.reset();
+    cities.reset();
+    orgs.reset();
+    // one buffer for the six per-address arrays, numbers first (aligned)
+    const buffer = new ArrayBuffer(ids * (3 * 8 + 3 * 4));
+    const lat = new Float64Array(buffer, 0, ids).fill(Number.NaN);
+    const lon = new Float64Array(buffer, 8 * ids, ids).fill(Number.NaN);
+    const asn = new Float64Array(buffer, 16 * ids, ids).fill(Number.NaN);
+    const country = new Uint32Array(buffer, 24 * ids, ids);
+    const city = new Uint32Array(buffer, 28 * ids, ids);
+    const org = new Uint32Array(buffer, 32 * ids, ids);
+    const all = texts.texts;
+    for (let id = 1; id < ids; id++) {
+      if (classes[id] !== NC.public) continue;
+      // an address seen in an earlier batch: its slot by book entry, without a Map probe
+      let slot = cache.entrySlot(entries[id]!);
+      if (slot < 0) {
+        slot = lookup(table.values[id]!, ipv4[id]!, table.words, 4 * id);
+        cache.setEntrySlot(entries[id]!, slot);
+      }
+      country[id] = countries.code(cache.country[slot]!, all);
+      city[id] = cities.code(cache.city[slot]!, all);
+      lat[id] = cache.lat[slot]!;
+      lon[id] = cache.lon[slot]!;
+      org[id] = orgs.code(cache.org[slot]!, all);
+      asn[id] = cache.asn[slot]!;
+    }
+    return { table, places: { country, city, lat, lon }, as: { asn, org } };
+  };
+
   return {
     name: 'geo',
     columns,
     enrich(batch: FlowBatch): void {
-      const { table, classes, ipv4 } = addressClasses(batch);
-      const ids = table.values.length;
-      cache.useEpoch(table.epoch);
-      const entries = table.entries;
-      // Per distinct address: its codes in each output dictionary and its numbers.
-      countries.reset();
-      cities.reset();
-      orgs.reset();
-      const countryOf = new Uint32Array(ids);
-      const cityOf = new Uint32Array(ids);
-      const orgOf = new Uint32Array(ids);
-      const latOf = new Float64Array(ids).fill(Number.NaN);
-      const lonOf = new Float64Array(ids).fill(Number.NaN);
-      const asnOf = new Float64Array(ids).fill(Number.NaN);
-      const all = texts.texts;
-      for (let id = 1; id < ids; id++) {
-        if (classes[id] !== NC.public) continue;
-        // an address seen in an earlier batch: its slot by book entry, without a Map probe
-        let slot = cache.entrySlot(entries[id]!);
-        if (slot < 0) {
-          slot = lookup(table.values[id]!, ipv4[id]!);
-          cache.setEntrySlot(entries[id]!, slot);
-        }
-        countryOf[id] = countries.code(cache.country[slot]!, all);
-        cityOf[id] = cities.code(cache.city[slot]!, all);
-        latOf[id] = cache.lat[slot]!;
-        lonOf[id] = cache.lon[slot]!;
-        orgOf[id] = orgs.code(cache.org[slot]!, all);
-        asnOf[id] = cache.asn[slot]!;
-      }
+      const { table, places, as } = resolve(batch);
       const n = batch.length;
-      const made = new Map<string, StrColumn | NumColumn>();
-      for (const [prefix, rowIds] of [
-        ['src', table.srcIds],
-        ['dst', table.dstIds],
-      ] as const) {
-        if (withCity) {
-          made.set(`${prefix}_country`, {
-            kind: 'str',
-            codes: gather32(countryOf, rowIds, n),
-            dict: countries.dict,
-          });
-          made.set(`${prefix}_city`, { kind: 'str', codes: gather32(cityOf, rowIds, n), dict: cities.dict });
-          made.set(`${prefix}_lat`, { kind: 'num', values: gather64(latOf, rowIds, n) });
-          made.set(`${prefix}_lon`, { kind: 'num', values: gather64(lonOf, rowIds, n) });
-        }
-        if (withAsn) {
-          made.set(`${prefix}_asn`, { kind: 'num', values: gather64(asnOf, rowIds, n) });
-          made.set(`${prefix}_as_org`, { kind: 'str', codes: gather32(orgOf, rowIds, n), dict: orgs.dict });
-        }
+      const extra = batch.extra;
+      // in GEO_COLUMNS then ASN_COLUMNS order
+      if (withCity) {
+        const r = spreadPlaces(spreader, places, table, n);
+        extra.set('src_country', strColumn(r.srcCountry, countries.dict));
+        extra.set('dst_country', strColumn(r.dstCountry, countries.dict));
+        extra.set('src_city', strColumn(r.srcCity, cities.dict));
+        extra.set('dst_city', strColumn(r.dstCity, cities.dict));
+        extra.set('src_lat', numColumn(r.srcLat));
+        extra.set('src_lon', numColumn(r.srcLon));
+        extra.set('dst_lat', numColumn(r.dstLat));
+        extra.set('dst_lon', numColumn(r.dstLon));
       }
-      for (const name of columns) batch.extra.set(name, made.get(name)!);
+      if (withAsn) {
+        const r = spreadAs(spreader, as, table, n);
+        extra.set('src_asn', numColumn(r.srcAsn));
+        extra.set('dst_asn', numColumn(r.dstAsn));
+        extra.set('src_as_org', strColumn(r.srcOrg, orgs.dict));
+        extra.set('dst_as_org', strColumn(r.dstOrg, orgs.dict));
+      }
     },
   };
 }
 
-/** The per-address values `of` spread over the rows. */
-function gather32(of: Uint32Array, rowIds: Uint32Array, n: number): Uint32Array {
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = of[rowIds[i]!]!;
-  GEO_ADDRESS_VALUES.set(out, { rowIds, of });
-  return out;
-}
-
-function gather64(of: Float64Array, rowIds: Uint32Array, n: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = of[rowIds[i]!]!;
-  GEO_ADDRESS_VALUES.set(out, { rowIds, of });
-  return out;
-}
+const strColumn = (codes: Uint32Array, dict: readonly string[]): StrColumn => ({ kind: 'str', codes, dict });
+const numColumn = (values: Float64Array): NumColumn => ({ kind: 'num', values });

@@ -2,6 +2,7 @@ import type { FlowBatch, StrColumn } from '../batch/flow-batch.js';
 import type { Enricher } from '../pipeline/types.js';
 import { type AddressTable, addressTable } from './addresses.js';
 import { FLOW_CLASSES, flowClassCode, NETWORK_CLASSES } from './network-class.js';
+import { RowSpread } from './row-spread.js';
 
 /** What is known of each distinct address of a batch, by address table id. */
 export interface AddressClasses {
@@ -38,22 +39,13 @@ const FLOW_CODES = Uint8Array.from({ length: 256 }, (_, k) =>
  * they imply (internal, inbound, outbound, external).
  */
 export function networkEnricher(): Enricher {
+  const spreader = new RowSpread();
   return {
     name: 'network',
     columns: ['src_network_class', 'dst_network_class', 'flow_class'],
     enrich(batch: FlowBatch): void {
-      const { srcIds, dstIds, classes } = addressTable(batch);
-      const n = batch.length;
-      const src = new Uint32Array(n);
-      const dst = new Uint32Array(n);
-      const flow = new Uint32Array(n);
-      for (let i = 0; i < n; i++) {
-        const s = classes[srcIds[i]!]!;
-        const d = classes[dstIds[i]!]!;
-        src[i] = s;
-        dst[i] = d;
-        flow[i] = FLOW_CODES[(s << 4) | d]!;
-      }
+      const table = addressTable(batch);
+      const [src, dst, flow] = spreader.classes(table, table.classes, FLOW_CODES, batch.length);
       batch.extra.set('src_network_class', strColumn(src, NETWORK_CLASSES));
       batch.extra.set('dst_network_class', strColumn(dst, NETWORK_CLASSES));
       batch.extra.set('flow_class', strColumn(flow, FLOW_CLASSES));

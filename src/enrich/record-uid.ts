@@ -95,60 +95,77 @@ export function recordUidEnricher(): Enricher {
   // The uids of a batch are written back to back into one buffer (reused across batches), four
   // characters per store (two in the rarer cases), then turned into strings a chunk at a time.
   let words = new Uint32Array(0);
-  let pairs = new Uint16Array(0);
   let bytes = Buffer.allocUnsafe(0);
   const head = new Uint16Array(8);
   const headWords = new Uint32Array(head.buffer);
-  const hex = hexWordTable();
-  const zeros = hex[0]!;
   return {
     name: 'uid',
     columns: ['record_uid'],
     enrich(batch: FlowBatch): void {
       const n = batch.length;
-      const positions = batch.positions;
-      const ids = batch.recordIds;
       if (words.length < n * UID_WORDS) {
         words = new Uint32Array(n * UID_WORDS);
-        pairs = new Uint16Array(words.buffer);
         bytes = Buffer.from(words.buffer);
       }
       ascii16To(head, 0, sourcePrefix(batch.source.id));
-      const h0 = headWords[0]!;
-      const h1 = headWords[1]!;
-      const h2 = headWords[2]!;
-      const h3 = headWords[3]!;
-      for (let i = 0; i < n; i++) {
-        const at = i * UID_WORDS;
-        words[at] = h0;
-        words[at + 1] = h1;
-        words[at + 2] = h2;
-        words[at + 3] = h3;
-        const id = ids?.[i];
-        const p = positions[i]!;
-        if (!id && p >= 0 && p < 0x1_0000_0000 && p === Math.floor(p)) {
-          // The common case, a whole position below 2^32: the high half is zeros.
-          words[at + 4] = zeros;
-          words[at + 5] = zeros;
-          words[at + 6] = hex[p >>> 16]!;
-          words[at + 7] = hex[p & 0xffff]!;
-        } else if (id) {
-          ascii16To(pairs, 2 * at + 8, idPart(id));
-        } else {
-          // Whole numbers below 2^53 split exactly into two 32-bit halves (see positionPart).
-          const q = Math.max(0, Math.trunc(p));
-          const hi = Math.floor(q / 0x1_0000_0000);
-          hex8To(pairs, 2 * at + 8, hi);
-          hex8To(pairs, 2 * at + 12, q - hi * 0x1_0000_0000);
-        }
-      }
+      writeUids(words, headWords, batch.positions, batch.recordIds, n);
       // Every uid is distinct, so the dictionary is simply row order: code i + 1.
-      const codes = new Uint32Array(n);
       const dict: string[] = new Array(n + 1);
       dict[0] = '';
       fixedWidthStrings(bytes, n, UID_LENGTH, dict, 1);
-      for (let i = 0; i < n; i++) codes[i] = i + 1;
-      batch.extra.set('record_uid', { kind: 'str', codes, dict });
+      batch.extra.set('record_uid', { kind: 'str', codes: rowOrderCodes(n), dict });
     },
   };
+}
+
+/**
+ * The uids of rows 0..n as text, UID_WORDS words each, from `words[0]` on; `head` is the
+ * source's half as four words. A function of its own, so that the JIT optimises this loop
+ * (while the first batch runs through it) apart from the rest of the enricher.
+ */
+function writeUids(
+  words: Uint32Array,
+  head: Uint32Array,
+  positions: Float64Array,
+  ids: readonly string[] | undefined,
+  n: number,
+): void {
+  const pairs = new Uint16Array(words.buffer, words.byteOffset, 2 * words.length);
+  const hex = hexWordTable();
+  const zeros = hex[0]!;
+  const h0 = head[0]!;
+  const h1 = head[1]!;
+  const h2 = head[2]!;
+  const h3 = head[3]!;
+  for (let i = 0; i < n; i++) {
+    const at = i * UID_WORDS;
+    words[at] = h0;
+    words[at + 1] = h1;
+    words[at + 2] = h2;
+    words[at + 3] = h3;
+    const id = ids?.[i];
+    const p = positions[i]!;
+    if (!id && p >= 0 && p < 0x1_0000_0000 && p === Math.floor(p)) {
+      // The common case, a whole position below 2^32: the high half is zeros.
+      words[at + 4] = zeros;
+      words[at + 5] = zeros;
+      words[at + 6] = hex[p >>> 16]!;
+      words[at + 7] = hex[p & 0xffff]!;
+    } else if (id) {
+      ascii16To(pairs, 2 * at + 8, idPart(id));
+    } else {
+      // Whole numbers below 2^53 split exactly into two 32-bit halves (see positionPart).
+      const q = Math.max(0, Math.trunc(p));
+      const hi = Math.floor(q / 0x1_0000_0000);
+      hex8To(pairs, 2 * at + 8, hi);
+      hex8To(pairs, 2 * at + 12, q - hi * 0x1_0000_0000);
+    }
+  }
+}
+
+/** Codes 1..n in row order. */
+function rowOrderCodes(n: number): Uint32Array {
+  const codes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) codes[i] = i + 1;
+  return codes;
 }

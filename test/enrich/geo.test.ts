@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../../src/config/options.js';
+import { ASN_COLUMNS, GEO_ADDRESS_VALUES, GEO_COLUMNS } from '../../src/enrich/geo.js';
 import { buildEnrichers, selectedEnrichers } from '../../src/enrich/index.js';
 import { makeBatch } from './make-batch.js';
 import { writeTestDbs } from './test-dbs.js';
@@ -127,4 +128,25 @@ test('a cache smaller than the traffic evicts old addresses and still answers ev
   assert.equal(last.num('dst_lat', 0), -33.8688);
   assert.equal(last.str('src_country', 4), null);
   assert.equal(last.num('src_lat', 4), null);
+});
+
+test('every geo column records how it was spread from per-address values (read by the store)', async () => {
+  const b = await enrich({ 'geoip-db': [dbs.city], 'asn-db': [dbs.asn] }, [
+    '10.0.1.5 8.8.8.8 - -',
+    '2001:4860::1 10.0.0.1 - -',
+    '1.1.1.1 8.8.8.8 - -',
+    '10.0.0.220 10.0.1.5 52.94.76.10 -',
+  ]);
+  for (const name of [...GEO_COLUMNS, ...ASN_COLUMNS]) {
+    const col = b.column(name);
+    assert.ok(col && col.kind !== 'list', name);
+    const rows = col.kind === 'str' ? col.codes : col.values;
+    const spread = GEO_ADDRESS_VALUES.get(rows);
+    assert.ok(spread, `${name} has its per-address values`);
+    assert.equal(rows.length, b.length);
+    for (let i = 0; i < b.length; i++)
+      assert.ok(Object.is(rows[i], spread.of[spread.rowIds[i]!]), `${name} row ${i}`);
+  }
+  assert.equal(b.str('src_city', 3), 'Ashburn');
+  assert.equal(b.num('dst_asn', 2), 15169);
 });

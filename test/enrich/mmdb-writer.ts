@@ -63,8 +63,12 @@ interface TrieNode {
   kids: [TrieNode | number | null, TrieNode | number | null];
 }
 
-/** Writes a database whose networks (CIDR strings) map to the given records. */
-export function writeMmdb(ipVersion: 4 | 6, networks: readonly [cidr: string, record: MmdbValue][]): Buffer {
+/** Writes a database whose networks (CIDR strings) map to the given records (tree records of `recordSize` bits). */
+export function writeMmdb(
+  ipVersion: 4 | 6,
+  networks: readonly [cidr: string, record: MmdbValue][],
+  recordSize: 24 | 28 | 32 = 24,
+): Buffer {
   const data: number[] = [];
   const root: TrieNode = { kids: [null, null] };
   const bitCount = ipVersion === 4 ? 32 : 128;
@@ -105,16 +109,30 @@ export function writeMmdb(ipVersion: 4 | 6, networks: readonly [cidr: string, re
   };
   visit(root);
   const nodeCount = order.length;
-  const tree = Buffer.alloc(nodeCount * 6);
+  const nodeBytes = recordSize / 4;
+  const tree = Buffer.alloc(nodeCount * nodeBytes);
   const recordValue = (k: TrieNode | number | null): number =>
     k === null ? nodeCount : typeof k === 'number' ? nodeCount + 16 + k : index.get(k)!;
   order.forEach((n, i) => {
-    tree.writeUIntBE(recordValue(n.kids[0]), i * 6, 3);
-    tree.writeUIntBE(recordValue(n.kids[1]), i * 6 + 3, 3);
+    const left = recordValue(n.kids[0]);
+    const right = recordValue(n.kids[1]);
+    const at = i * nodeBytes;
+    if (recordSize === 24) {
+      tree.writeUIntBE(left, at, 3);
+      tree.writeUIntBE(right, at + 3, 3);
+    } else if (recordSize === 28) {
+      // the middle byte holds the high nibble of each record
+      tree.writeUIntBE(left & 0xffffff, at, 3);
+      tree[at + 3] = ((left >>> 24) << 4) | (right >>> 24);
+      tree.writeUIntBE(right & 0xffffff, at + 4, 3);
+    } else {
+      tree.writeUInt32BE(left, at);
+      tree.writeUInt32BE(right, at + 4);
+    }
   });
   const metadata = encode({
     node_count: nodeCount,
-    record_size: 24,
+    record_size: recordSize,
     ip_version: ipVersion,
     database_type: 'flowlens-test',
     languages: ['en'],
