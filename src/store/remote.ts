@@ -7,8 +7,13 @@ import { StoreError } from './store-error.js';
 import { uidHighWords } from './uid.js';
 import { type StoreReply, type StoreRequest, toWire } from './wire.js';
 
-/** Appends sent to the worker before `append` waits for one to finish (backpressure). */
-const MAX_IN_FLIGHT = 2;
+/**
+ * Records sent to the worker before `append` waits for the oldest append to finish
+ * (backpressure). While DuckDB compresses and writes a row group the worker appends nothing
+ * for tens of milliseconds: this much queued lets decoding go on meanwhile (16 batches of
+ * 8,192; measured 2.0–2.1 → 1.75–1.8 s for the 1M-record enriched ingest, 2 batches before).
+ */
+const MAX_IN_FLIGHT_ROWS = 131_072;
 
 type Pending = { resolve(v: StoreReply): void; reject(e: Error): void };
 type Request = StoreRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -21,7 +26,8 @@ type Request = StoreRequest extends infer R ? (R extends { id: number } ? Omit<R
 export class RemoteStore {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly inFlight: Promise<StoreReply>[] = [];
+  private readonly inFlight: Array<{ reply: Promise<StoreReply>; rows: number }> = [];
+  private inFlightRows = 0;
   /** Open inputs: the context their batches are encoded with, or null when the store de-duplicates them. */
   private readonly inputs = new Map<string, EncodeContext | null>();
   private failure: Error | undefined;
@@ -68,12 +74,12 @@ export class RemoteStore {
       // Encoded here and transferred: cheaper for this thread than serializing the batch's
       // strings, and the worker, the ingest's bottleneck, only appends.
       const encoded = encodeBatch(batch, context);
-      this.inFlight.push(this.send({ op: 'appendEncoded', batch: encoded }, transferList(encoded)));
+      this.track(this.send({ op: 'appendEncoded', batch: encoded }, transferList(encoded)), batch.length);
     } else {
       // A re-ingest: the batch is copied as it is (other sinks keep using it) and staged there.
-      this.inFlight.push(this.send({ op: 'append', batch: toWire(batch) }));
+      this.track(this.send({ op: 'append', batch: toWire(batch) }), batch.length);
     }
-    while (this.inFlight.length > MAX_IN_FLIGHT) this.check(await this.inFlight.shift()!);
+    while (this.inFlightRows > MAX_IN_FLIGHT_ROWS) await this.settleOldest();
   }
 
   async commit(sourceId: string): Promise<{ staged: number; added: number }> {
@@ -101,11 +107,26 @@ export class RemoteStore {
   }
 
   private async drain(): Promise<void> {
-    while (this.inFlight.length > 0) this.check(await this.inFlight.shift()!);
+    while (this.inFlight.length > 0) await this.settleOldest();
   }
 
   private async call(req: Request): Promise<StoreReply> {
     return this.check(await this.send(req));
+  }
+
+  private track(reply: Promise<StoreReply>, rows: number): void {
+    // Settled in order by settleOldest; until then a worker's death must not be an unhandled rejection.
+    reply.catch(() => undefined);
+    this.inFlight.push({ reply, rows });
+    this.inFlightRows += rows;
+  }
+
+  /** Waits for the oldest append in flight and throws its error, if it failed. */
+  private async settleOldest(): Promise<void> {
+    const oldest = this.inFlight.shift();
+    if (!oldest) return;
+    this.inFlightRows -= oldest.rows;
+    this.check(await oldest.reply);
   }
 
   private check(reply: StoreReply): StoreReply {
