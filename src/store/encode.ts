@@ -135,10 +135,6 @@ export function encodeBatch(
   };
   for (let i = 0; i < batch.fields.length; i++) add(batch.fields[i]!.column, batch.columns[i]!);
   for (const [name, col] of batch.extra) add(name, col);
-  const start = batch.column('start');
-  const end = batch.column('end');
-  if (start?.kind === 'num') columns.push(['start_time', int64Column(start.values, n, 1e6, 'TIMESTAMP')]);
-  if (end?.kind === 'num') columns.push(['end_time', int64Column(end.values, n, 1e6, 'TIMESTAMP')]);
   const pair = pairColumn(batch.column('srcaddr'), batch.column('dstaddr'), n);
   if (pair) columns.push([ADDR_PAIR_COLUMN, pair]);
   columns.push(['uid', uidColumn(batch, ctx)]);

@@ -107,7 +107,17 @@ const ENRICHMENT_ORDER: readonly string[] = [
 
 const FIELD_SQL_TYPE: Record<FieldType, SqlType> = { int32: 'INTEGER', int64: 'BIGINT', string: 'VARCHAR' };
 
-/** Columns the store fills itself, beside the record fields. */
+/**
+ * The store's timestamps, computed from the record's `start`/`end` when `flows` is read rather
+ * than stored (less for DuckDB to append and write). Stores written before keep the stored
+ * columns, and `flows` shows their values where set.
+ */
+export const DERIVED_TIMES: ReadonlyMap<string, string> = new Map([
+  ['start_time', 'start'],
+  ['end_time', 'end'],
+]);
+
+/** Columns the store fills itself, beside the record fields (DERIVED_TIMES are not stored). */
 export const META_COLUMNS: readonly StoreColumn[] = [
   { name: 'start_time', type: 'TIMESTAMP' },
   { name: 'end_time', type: 'TIMESTAMP' },
@@ -158,7 +168,7 @@ export const quoteText = (text: string): string => `'${text.replaceAll("'", "''"
 export const RECORD_UID_SQL = `lpad(lower(hex(uid)), 32, '0')`;
 
 export function createRecordsSql(): string {
-  const cols = META_COLUMNS.map((c) =>
+  const cols = META_COLUMNS.filter((c) => !DERIVED_TIMES.has(c.name)).map((c) =>
     c.name === 'source' ? `  ${SOURCE_CODE_COLUMN} UINTEGER` : `  ${quoteIdent(c.name)} ${c.type}`,
   );
   return `CREATE TABLE IF NOT EXISTS ${RECORDS_TABLE} (\n${cols.join(',\n')}\n)`;
@@ -185,6 +195,7 @@ export function flowsViewSql(present: ReadonlyMap<string, string>): string {
   });
   for (const c of META_COLUMNS) {
     if (c.name === 'source') select.push(`${sourceSql(present)} AS source`);
+    else if (DERIVED_TIMES.has(c.name)) select.push(`${timeSql(c.name, present)} AS ${quoteIdent(c.name)}`);
     else if (c.name !== 'uid') select.push(quoteIdent(c.name));
   }
   select.push(`${RECORD_UID_SQL} AS record_uid`, 'uid');
@@ -221,6 +232,15 @@ export function flowsViewSql(present: ReadonlyMap<string, string>): string {
   // The side tables' value lists, for the columns stored as dictionary codes (dims.ts).
   const lists = DIM_TABLES.filter((d) => usesDimLists(columns, d)).map((d) => `,\n  ${dimListsSql(d)}`);
   return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS SELECT\n  ${columns}\nFROM ${RECORDS_TABLE}${lists.join('')}`;
+}
+
+/** `start_time`/`end_time` from the epoch seconds, or the stored value of a store written before. */
+function timeSql(name: string, present: ReadonlyMap<string, string>): string {
+  const seconds = DERIVED_TIMES.get(name)!;
+  const made = present.has(seconds)
+    ? `make_timestamp(${quoteIdent(seconds)} * 1000000)`
+    : 'CAST(NULL AS TIMESTAMP)';
+  return present.has(name) ? `coalesce(${quoteIdent(name)}, ${made})` : made;
 }
 
 /** `source` from its code, from the text column of a store written before, or both. */

@@ -579,8 +579,6 @@ function insertSql(
   const cols: string[] = [];
   const exprs: string[] = [];
   let rid: string | undefined;
-  let start: string | undefined;
-  let end: string | undefined;
   let src: string | undefined;
   let dst: string | undefined;
   for (const c of chunk.columns) {
@@ -602,8 +600,6 @@ function insertSql(
     const expr = coded ? encodeSql(coded, value) : raw ? value : convert(value, c, target);
     cols.push(c.name);
     exprs.push(expr);
-    if (c.name === 'start') start = expr;
-    if (c.name === 'end') end = expr;
     if (c.name === 'srcaddr') src = expr;
     if (c.name === 'dstaddr') dst = expr;
   }
@@ -613,17 +609,9 @@ function insertSql(
   }
   const pos = `s.${POSITION_COLUMN}`;
   const uid = uidSql(sourceId, pos, rid);
-  cols.push(
-    'start_time',
-    'end_time',
-    'uid',
-    sourceCode === undefined ? 'source' : SOURCE_CODE_COLUMN,
-    'position',
-    'ingested_at',
-  );
+  // start_time/end_time are not stored: `flows` computes them (schema.ts DERIVED_TIMES).
+  cols.push('uid', sourceCode === undefined ? 'source' : SOURCE_CODE_COLUMN, 'position', 'ingested_at');
   exprs.push(
-    start ? `make_timestamp(${start} * 1000000)` : 'NULL',
-    end ? `make_timestamp(${end} * 1000000)` : 'NULL',
     uid,
     sourceCode === undefined ? quoteText(sourceId) : `CAST(${sourceCode} AS UINTEGER)`,
     `CAST(${pos} AS BIGINT)`,
