@@ -1,4 +1,5 @@
 import { FlowBatch, type LineText, type SourceRef } from '../batch/flow-batch.js';
+import { grown } from '../batch/grown.js';
 import type { FieldDef } from '../fields/catalog.js';
 import {
   DEFAULT_FORMAT,
@@ -612,8 +613,7 @@ export class TextBatcher {
   }
 
   private growKeys(table: number, length: number): Uint32Array {
-    const more = new Uint32Array(Math.max(length + 1, this.tableKeys[table]!.length * 2));
-    more.set(this.tableKeys[table]!);
+    const more = grown(this.tableKeys[table]!, Math.max(length + 1, this.tableKeys[table]!.length * 2));
     this.tableKeys[table] = more;
     return more;
   }

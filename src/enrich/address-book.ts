@@ -1,3 +1,4 @@
+import { grown } from '../batch/grown.js';
 import { parseIPv4, parseIPv6 } from './ip.js';
 import { classifyIPv4, classifyIPv6, NC } from './network-class.js';
 
@@ -77,15 +78,9 @@ export class AddressBook {
   }
 
   private grow(size: number): void {
-    const family = new Uint8Array(size);
-    family.set(this.family);
-    const classes = new Uint8Array(size);
-    classes.set(this.classes);
-    const words = new Uint32Array(4 * size);
-    words.set(this.words);
-    this.family = family;
-    this.classes = classes;
-    this.words = words;
+    this.family = grown(this.family, size);
+    this.classes = grown(this.classes, size);
+    this.words = grown(this.words, 4 * size);
   }
 }
 

@@ -1,4 +1,5 @@
 import { type Column, type FlowBatch, type StrColumn, strAt } from '../batch/flow-batch.js';
+import { grown } from '../batch/grown.js';
 import { DICT_KEYS } from '../decode/dict-keys.js';
 import { WasmMemory, wasmInstance } from '../wasm/modules.js';
 import { ADDRESS_BOOK } from './address-book.js';
@@ -99,11 +100,7 @@ class TableBuilder {
     if (e >= this.stamp.length) this.growScratch(ADDRESS_BOOK.values.length);
     if (this.stamp[e] === this.current) return this.local[e]!;
     const id = this.ids++;
-    if (id >= this.entries.length) {
-      const more = new Uint32Array(this.entries.length * 2);
-      more.set(this.entries);
-      this.entries = more;
-    }
+    if (id >= this.entries.length) this.entries = grown(this.entries, this.entries.length * 2);
     this.entries[id] = e;
     this.stamp[e] = this.current;
     this.local[e] = id;
@@ -112,12 +109,8 @@ class TableBuilder {
 
   private growScratch(size: number): void {
     const length = Math.max(size, this.stamp.length * 2);
-    const local = new Uint32Array(length);
-    local.set(this.local);
-    const stamp = new Uint32Array(length);
-    stamp.set(this.stamp);
-    this.local = local;
-    this.stamp = stamp;
+    this.local = grown(this.local, length);
+    this.stamp = grown(this.stamp, length);
   }
 
   /**
@@ -274,11 +267,8 @@ class EntriesByKey {
   constructor(readonly epoch: number) {}
 
   remember(key: number, entry: number): void {
-    if (key >= this.entries.length) {
-      const more = new Uint32Array(Math.max(key + 1, this.entries.length * 2));
-      more.set(this.entries);
-      this.entries = more;
-    }
+    if (key >= this.entries.length)
+      this.entries = grown(this.entries, Math.max(key + 1, this.entries.length * 2));
     this.entries[key] = entry + 1;
   }
 }

@@ -1,4 +1,5 @@
 import type { FlowBatch, NumColumn, StrColumn } from '../batch/flow-batch.js';
+import { grown } from '../batch/grown.js';
 import type { Enricher } from '../pipeline/types.js';
 import type { AddressTable } from './addresses.js';
 import type { AsnSource, MmdbSet } from './geo-db.js';
@@ -91,11 +92,7 @@ class LookupCache {
 
   /** Remembers that book entry `entry`'s results are in `slot`. */
   setEntrySlot(entry: number, slot: number): void {
-    if (entry >= this.entrySlots.length) {
-      const more = new Uint32Array(Math.max(1024, entry * 2));
-      more.set(this.entrySlots);
-      this.entrySlots = more;
-    }
+    if (entry >= this.entrySlots.length) this.entrySlots = grown(this.entrySlots, Math.max(1024, entry * 2));
     this.entrySlots[entry] = slot + 1;
     this.owner[slot] = entry;
   }
@@ -116,25 +113,13 @@ class LookupCache {
 
   /** The arrays grow by doubling up to the bound, so a large bound costs nothing until used. */
   private grow(size: number): void {
-    const u32 = (a: Uint32Array): Uint32Array => {
-      const b = new Uint32Array(size);
-      b.set(a);
-      return b;
-    };
-    const f64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(size);
-      b.set(a);
-      return b;
-    };
-    this.country = u32(this.country);
-    this.city = u32(this.city);
-    this.org = u32(this.org);
-    this.lat = f64(this.lat);
-    this.lon = f64(this.lon);
-    this.asn = f64(this.asn);
-    const owner = new Int32Array(size).fill(-1);
-    owner.set(this.owner);
-    this.owner = owner;
+    this.country = grown(this.country, size);
+    this.city = grown(this.city, size);
+    this.org = grown(this.org, size);
+    this.lat = grown(this.lat, size);
+    this.lon = grown(this.lon, size);
+    this.asn = grown(this.asn, size);
+    this.owner = grown(this.owner, size, -1);
   }
 }
 
@@ -173,12 +158,8 @@ class BatchDict {
 
   private grow(size: number): void {
     const length = Math.max(size, this.codes.length * 2);
-    const codes = new Uint32Array(length);
-    codes.set(this.codes);
-    const stamps = new Uint32Array(length);
-    stamps.set(this.stamps);
-    this.codes = codes;
-    this.stamps = stamps;
+    this.codes = grown(this.codes, length);
+    this.stamps = grown(this.stamps, length);
   }
 }
 
