@@ -12,6 +12,7 @@ import {
   batchFromLines,
   cellsByPosition,
   enrichedSample,
+  reingest,
   storedTypes,
   tempDir,
   withoutStored,
@@ -166,14 +167,7 @@ describe('stores written before packed codes and the wider dictionaries', () => 
   it('a re-ingest into such a store adds only what is missing, with the same values', async () => {
     const db = join(tmp.dir, 'previous-staged.duckdb');
     await previousLayoutStore(db);
-    let store = await FlowStore.open(db);
-    await store.append(batches[0]!);
-    await store.commit(sourceId);
-    await store.close();
-    store = await FlowStore.open(db);
-    for (const b of batches) await store.append(b);
-    const { added } = await store.commit(sourceId);
-    await store.close();
+    const { added } = await reingest(db, batches, sourceId);
     assert.equal(added, 4000 - batches[0]!.length);
     const rows = await stored(db);
     assert.deepEqual(rows.get(1), OLD_ROW);
