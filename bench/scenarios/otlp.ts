@@ -2,7 +2,7 @@ import type { FlowBatch } from '../../src/batch/flow-batch.js';
 import type { DeliverySettings } from '../../src/delivery/options.js';
 import type { Outcome } from '../../src/delivery/queue.js';
 import { RunStats } from '../../src/pipeline/stats.js';
-import type { DecodeOptions } from '../../src/pipeline/types.js';
+import type { DecodeOptions, Sink } from '../../src/pipeline/types.js';
 import type { OtlpConfig } from '../../src/sinks/otlp/config.js';
 import type { OtlpTransport } from '../../src/sinks/otlp/transport.js';
 import { fileInput } from '../../src/sources/files.js';
@@ -47,12 +47,19 @@ async function otlpRun(data: DataFile, gzip: boolean): Promise<ScenarioResult> {
   const receiver = await startCountingReceiver();
   try {
     const { config, settings } = sinkSetup(`${receiver.url}/v1/logs`, gzip);
-    const sink =
+    const sink: Sink =
       workers > 0
         ? new WorkerPoolSink(workers, config, settings, {}, () => undefined)
-        : await createOtlpSink(config, settings, otelMapping(), { log: () => undefined });
+        : await createOtlpSink(config, settings, otelMapping(), { log: () => undefined }, {});
     const stats = new RunStats();
-    const options: DecodeOptions = { stats, batchSize: 8192, keepLineText: true };
+    // as `flowlens ingest --enrich none --to otlp` runs it: the sink transcodes the text lines
+    const lineTranscoder = sink.lineTranscoder ? () => sink.lineTranscoder!() : undefined;
+    const options: DecodeOptions = {
+      stats,
+      batchSize: 8192,
+      keepLineText: true,
+      ...(lineTranscoder ? { lineTranscoder } : {}),
+    };
     const receiverBefore = await receiver.counts();
     const cpu = process.cpuUsage();
     const started = performance.now();

@@ -49,6 +49,20 @@ export interface LineText {
   readonly ends: Uint32Array;
 }
 
+/**
+ * Records a sink already wrote in its own format while decoding (the OTLP sink's LogRecords,
+ * see LineTranscoder): such a batch keeps only the columns its records share (account,
+ * region), and only that sink reads it.
+ */
+export interface EncodedRecords {
+  /** What the bytes are: `otlp/log-records` (ScopeLogs.log_records fields, back to back). */
+  readonly format: string;
+  /** Valid until `release` is called, or for good when it is never called. */
+  readonly bytes: Uint8Array;
+  /** The reader is done with `bytes`: the writer may reuse their memory. */
+  release?(): void;
+}
+
 export class FlowBatch {
   /** Enrichment columns by name (`protocol_name`, `flow_class`, …), added by enrichers. */
   readonly extra = new Map<string, Column>();
@@ -67,6 +81,8 @@ export class FlowBatch {
     readonly recordIds?: readonly string[],
     /** The original line of each row, when the decoder kept it (batches built otherwise have none). */
     readonly text?: LineText,
+    /** The records already encoded by a sink's line transcoder (then `fields` are only the shared ones). */
+    readonly encoded?: EncodedRecords,
   ) {}
 
   /** The column of a record field (snake_case name) or of an enrichment, or undefined. */

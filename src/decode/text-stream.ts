@@ -1,7 +1,13 @@
 import { FlowBatch } from '../batch/flow-batch.js';
 import type { FieldDef } from '../fields/catalog.js';
 import { DEFAULT_FORMAT, parseFormat } from '../fields/format.js';
-import type { DecodeEnrich, DecodeOptions, Enricher, SourceInput } from '../pipeline/types.js';
+import type {
+  DecodeEnrich,
+  DecodeOptions,
+  Enricher,
+  LineTranscoder,
+  SourceInput,
+} from '../pipeline/types.js';
 import { type DecodePool, decodePool, defaultDecodeThreads } from './decode-pool.js';
 import { DecodeError, MAX_LINE_BYTES } from './errors.js';
 import { enriched, pump } from './pump.js';
@@ -30,9 +36,16 @@ export async function* decodeTextStream(
   stream: AsyncIterable<Buffer>,
   options: DecodeOptions,
 ): AsyncGenerator<FlowBatch> {
-  const threads = options.threads ?? defaultDecodeThreads();
+  // A sink's line transcoder reads the lines here: the one pass it makes costs less than
+  // handing segments to threads.
+  const transcoder = options.lineTranscoder?.() ?? null;
+  const threads = transcoder ? 0 : (options.threads ?? defaultDecodeThreads());
   if (threads <= 0) {
-    yield* enriched(decodeTextHere(input, stream, options), options);
+    try {
+      yield* enriched(decodeTextHere(input, stream, options, transcoder), options);
+    } finally {
+      transcoder?.release();
+    }
     return;
   }
   const stats = options.stats;
@@ -137,6 +150,7 @@ async function* decodeTextHere(
   input: SourceInput,
   stream: AsyncIterable<Buffer>,
   options: DecodeOptions,
+  transcoder: LineTranscoder | null,
 ): AsyncGenerator<FlowBatch> {
   const batcher = new TextBatcher({
     source: input.ref,
@@ -146,12 +160,25 @@ async function* decodeTextHere(
     origin: input.ref.id,
     headers: true,
     keepText: options.keepLineText !== false,
+    ...(transcoder ? { transcoder } : {}),
   });
-  yield* pump(stream, batcher, {
+  // With a transcoder, a batch points into its memory until the sink has read it: small
+  // pieces of text let each batch out before the memory it points at is written again.
+  yield* pump(transcoder ? slices(stream, TRANSCODE_PIECE_BYTES) : stream, batcher, {
     feed: (chunk) => batcher.push(chunk),
     finish: () => batcher.end(),
     abandon: () => batcher.abandon(),
   });
+}
+
+/** Bytes of text fed to a transcoding batcher at a time: less than one batch of its records. */
+const TRANSCODE_PIECE_BYTES = 128 * 1024;
+
+/** The stream's chunks cut into pieces of at most `size` bytes (views, not copies). */
+async function* slices(stream: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  for await (const chunk of stream) {
+    for (let at = 0; at < chunk.length; at += size) yield chunk.subarray(at, at + size);
+  }
 }
 
 /** A skipped overlong line, as a result in the queue so that counts keep the input order. */

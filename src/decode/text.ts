@@ -1,4 +1,4 @@
-import { FlowBatch, type LineText, type SourceRef } from '../batch/flow-batch.js';
+import { type Column, FlowBatch, type LineText, type SourceRef } from '../batch/flow-batch.js';
 import { grown } from '../batch/grown.js';
 import type { FieldDef } from '../fields/catalog.js';
 import {
@@ -9,6 +9,7 @@ import {
   parseFormat,
 } from '../fields/format.js';
 import type { RunStats } from '../pipeline/stats.js';
+import { type LineTranscoder, TRANSCODE_DONE, TRANSCODE_SLOW } from '../pipeline/types.js';
 import { DICT_KEYS } from './dict-keys.js';
 import { DecodeError, MAX_LINE_BYTES, sampleOf } from './errors.js';
 import { ByteInterner } from './interner.js';
@@ -46,6 +47,11 @@ export interface TextBatcherOptions {
   readonly keepText?: boolean;
   /** False: stream mode uses the JavaScript decoder only, not the WebAssembly scanner. */
   readonly scanner?: boolean;
+  /**
+   * Stream mode: plain lines of a layout it takes go to this sink's transcoder instead of
+   * columns; the lines it leaves are decoded here, each batch kept in input order.
+   */
+  readonly transcoder?: LineTranscoder;
 }
 
 /**
@@ -67,6 +73,8 @@ export class TextBatcher {
   private rows = 0;
   private capacity = 0;
   private statusIndex = -1;
+  /** True while the transcoder takes the current layout's lines. */
+  private transcoding = false;
   private formatOrigin: string;
   private source: SourceRef;
   private origin: string;
@@ -293,7 +301,8 @@ export class TextBatcher {
     headers: boolean,
   ): void {
     if (position < 0 && this.scanner) {
-      this.scanRegion(this.scanner, buf, start, end, headers);
+      if (this.transcoding) this.transcodeRegion(this.scanner, buf, start, end, headers);
+      else this.scanRegion(this.scanner, buf, start, end, headers);
       return;
     }
     this.parseRegion(buf, start, end, position, id, headers);
@@ -304,7 +313,8 @@ export class TextBatcher {
    * possible header, anything malformed) goes through `parseRegion` on its own.
    */
   private scanRegion(sc: LineScanner, buf: Buffer, start: number, end: number, headers: boolean): void {
-    let p = sc.load(buf, start, end);
+    const base = sc.load(buf, start, end);
+    let p = base;
     const stop = p + (end - start);
     const batchSize = this.options.batchSize;
     const keepText = this.options.keepText !== false;
@@ -328,11 +338,78 @@ export class TextBatcher {
         const le = sc.bytes.indexOf(10, p);
         this.parseRegion(sc.bytes, p, le + 1, -1, undefined, headers);
         p = le + 1;
+        if (this.transcoding && p < stop) {
+          // a header brought a layout the transcoder takes: it reads the rest
+          this.transcodeRegion(sc, buf, start + (p - base), end, headers);
+          return;
+        }
       } else if (status === SCAN_TABLE_FULL) {
         // entries given so far in this batch now name other strings: their keys are dropped
         this.tableKeys[sc.outTable]!.fill(0);
         sc.clearTable(sc.outTable);
       }
+    }
+  }
+
+  /**
+   * The transcoder's way through a region: it writes plain lines as its records; a line it stops
+   * at goes through `scanRegion` on its own, and that line's row (if any) becomes a batch of
+   * its own, so batches stay in input order. A header there may end transcoding.
+   */
+  private transcodeRegion(sc: LineScanner, buf: Buffer, start: number, end: number, headers: boolean): void {
+    const tr = this.options.transcoder!;
+    // rows decoded before (under a layout it did not take) go out first: batches keep input order
+    if (this.rows > 0) this.emit();
+    tr.load(buf, start, end);
+    let at = 0;
+    const length = end - start;
+    while (at < length) {
+      const status = tr.run(at, this.lineNo);
+      this.lineNo = tr.lineNo;
+      at = tr.stoppedAt;
+      if (status === TRANSCODE_DONE) break;
+      this.emitEncoded();
+      if (status !== TRANSCODE_SLOW) continue;
+      // one line: so the scanner leaves the rest (which this transcoder holds) to this loop
+      const le = buf.indexOf(10, start + at);
+      this.scanRegion(sc, buf, start + at, le + 1, headers);
+      this.emit();
+      at = le + 1 - start;
+      if (!this.transcoding) {
+        if (at < length) this.scanRegion(sc, buf, start + at, end, headers);
+        return;
+      }
+    }
+  }
+
+  /**
+   * The transcoder's records so far become batches, one per account and region, holding only
+   * the columns their records share, and the records.
+   */
+  private emitEncoded(): void {
+    const runs = this.options.transcoder?.take();
+    if (!runs) return;
+    const stats = this.stats;
+    for (const run of runs) {
+      const n = run.records;
+      const fields = [];
+      const columns: Column[] = [];
+      for (const [column, value] of run.shared) {
+        const def = this.fields.find((f) => f.column === column);
+        if (!def) continue;
+        fields.push(def);
+        columns.push({
+          kind: 'str',
+          codes: new Uint32Array(n).fill(value === null ? 0 : 1),
+          dict: value === null ? [''] : ['', value],
+        });
+      }
+      stats.records += n;
+      stats.nodata += run.nodata;
+      stats.skipdata += run.skipdata;
+      this.ready.push(
+        new FlowBatch(fields, columns, n, this.source, run.positions, undefined, undefined, run.encoded),
+      );
     }
   }
 
@@ -498,6 +575,8 @@ export class TextBatcher {
     this.parser = rowParser(Array.from(this.kinds, (k) => k === NUM));
     this.capacity = 0;
     this.rows = 0;
+    this.transcoding =
+      this.options.transcoder?.layout(fields, this.options.headers, this.options.batchSize) ?? false;
   }
 
   private allocate(): void {
@@ -568,8 +647,9 @@ export class TextBatcher {
     this.parser.bind(this.nums, this.codes, this.interners);
   }
 
-  /** The rows so far become a FlowBatch of the current source. */
+  /** The rows so far become a FlowBatch of the current source (transcoded records first). */
   private emit(): void {
+    this.emitEncoded();
     this.closeSpan();
     const n = this.rows;
     if (n === 0) return;

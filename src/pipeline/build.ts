@@ -98,6 +98,9 @@ export async function buildPipeline(
   if (built.status === 'rejected') throw built.reason;
   const sinks = built.value;
   const enrichers = enriched.value.filter((e) => !derivedByEverySink(e, sinks));
+  // With one sink and nothing else reading the batches, that sink may take text lines as they are.
+  const only = sinks.length === 1 && enrichers.length === 0 ? sinks[0]! : undefined;
+  const lineTranscoder = only?.lineTranscoder ? () => only.lineTranscoder!() : undefined;
   const sourceList = isStringArray(inputs)
     ? resolveInputs(inputs, options, { stats, log: context.log })
     : inputs;
@@ -109,6 +112,7 @@ export async function buildPipeline(
       batchSize: (options['batch-size'] as number | undefined) ?? 8192,
       ...(typeof options['decode-threads'] === 'number' ? { threads: options['decode-threads'] } : {}),
       keepLineText: sinks.some((s) => s.wantsLineText === true),
+      ...(lineTranscoder ? { lineTranscoder } : {}),
       enrich: { enrichers, options, onThreads: THREAD_ENRICHERS, files: sharedDatabaseFiles() },
     },
     enrichers,

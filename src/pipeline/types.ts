@@ -1,5 +1,6 @@
-import type { FlowBatch, SourceRef } from '../batch/flow-batch.js';
+import type { EncodedRecords, FlowBatch, SourceRef } from '../batch/flow-batch.js';
 import type { ResolvedOptions } from '../config/options.js';
+import type { FieldDef } from '../fields/catalog.js';
 import type { ParsedFormat } from '../fields/format.js';
 import type { RunStats } from './stats.js';
 
@@ -37,6 +38,57 @@ export interface DecodeOptions {
    * build their own from `options` and run those named in `onThreads` (the rest run here).
    */
   readonly enrich?: DecodeEnrich;
+  /**
+   * The one sink's line transcoder, when nothing else reads the batches (no enrichers, one
+   * sink): text streams are then decoded on this thread and their plain lines go to it.
+   */
+  readonly lineTranscoder?: () => LineTranscoder | null;
+}
+
+/** `LineTranscoder.run` statuses. */
+export const TRANSCODE_DONE = 0;
+/** The run is as large as a batch may be: take it, then go on. */
+export const TRANSCODE_FULL = 1;
+/** The line at `stoppedAt` is the decoder's (a possible header, anything unusual or malformed). */
+export const TRANSCODE_SLOW = 2;
+/** The line at `stoppedAt` has an account or region the run has no room for: take it, then go on. */
+export const TRANSCODE_GROUPS_FULL = 3;
+
+/**
+ * A sink's way of writing plain record lines straight into its own format while the text is
+ * decoded, without columns (the OTLP sink's LogRecords). The text decoder hands it whole lines;
+ * a line it stops at is decoded as usual, so what becomes a record, a malformed line or a header
+ * does not depend on it. One per input stream.
+ */
+export interface LineTranscoder {
+  /**
+   * Takes lines of this field layout from now on (runs of at most `batchSize` records); false
+   * when they must be decoded into columns. `headers`: a line may be a header line.
+   */
+  layout(fields: readonly FieldDef[], headers: boolean, batchSize: number): boolean;
+  /** Copies the whole lines buf[start, end) in; buf[end - 1] is a newline. */
+  load(buf: Buffer, start: number, end: number): void;
+  /** Transcodes the loaded lines from `offset`, the first being line lineNo + 1; a TRANSCODE_ status. */
+  run(offset: number, lineNo: number): number;
+  /** Where the last run stopped (an offset into the loaded lines) and the last line it counted. */
+  readonly stoppedAt: number;
+  readonly lineNo: number;
+  /** The records transcoded since the last take, one run per account and region; then a new run starts. */
+  take(): readonly TranscodedRun[];
+  /** The stream is done: the transcoder may serve another. */
+  release(): void;
+}
+
+/** Records of one field layout and one resource, transcoded in input order. */
+export interface TranscodedRun {
+  readonly records: number;
+  /** The line number of each record. */
+  readonly positions: Float64Array;
+  readonly encoded: EncodedRecords;
+  /** The values every record shares, by column (`account_id`, `region` when in the layout; null for `-`). */
+  readonly shared: ReadonlyMap<string, string | null>;
+  readonly nodata: number;
+  readonly skipdata: number;
 }
 
 export interface DecodeEnrich {
@@ -83,6 +135,11 @@ export interface Sink {
    * `record_uid` from its own uid). An enricher all of whose columns every sink derives is not run.
    */
   readonly derivesColumns?: readonly string[];
+  /**
+   * A line transcoder for one input stream, when the sink can write records straight from text
+   * lines (the pipeline uses it only when this sink is the only reader of the batches).
+   */
+  lineTranscoder?(): LineTranscoder | null;
   /** Resolves when the batch is accepted into the sink's bounded queue (backpressure). */
   write(batch: FlowBatch): Promise<void>;
   /** Called when one input is done: sinks that commit per input (the store) commit here. */

@@ -8,6 +8,7 @@ import {
   strAt,
 } from '../batch/flow-batch.js';
 import { otelTransport, protocolName } from '../enrich/protocols.js';
+import type { FieldDef } from '../fields/catalog.js';
 import { summaryLine } from './summary.js';
 import type {
   AttributeWriter,
@@ -508,6 +509,98 @@ function compilePlan(
     body: bodyPlan,
     attributes: compileAttributes(r),
     resourceColumns: resourceOk ? [account, region].filter(isStr) : null,
+  };
+}
+
+/**
+ * The mapping of one text field layout, for a consumer that writes records straight from the
+ * line's tokens (the OTLP sink's line transcoder): field indices by role, the plain attributes
+ * in the order `attributes` writes them. Null for layouts whose rules need more than the
+ * tokens of one field each (packet-level addresses, `type`, `flow-direction`, numbers written
+ * as text) or a body made per row: those are mapped from columns.
+ */
+export interface OtelLinePlan {
+  /** Fields of the record time, the first with a value wins; -1 entries are left out. */
+  readonly time: readonly number[];
+  readonly account: number;
+  readonly region: number;
+  /** The action field: `REJECT` gives `reject` severity, anything else (or none) `other`. */
+  readonly action: number;
+  readonly status: number;
+  /** `source.address`, `destination.address` and `network.type` (the first address's family). */
+  readonly source: number;
+  readonly destination: number;
+  /** `network.protocol.name` and `network.transport`, by the protocol number. */
+  readonly protocol: number;
+  readonly attributes: readonly {
+    readonly field: number;
+    readonly key: string;
+    readonly kind: 'str' | 'int';
+  }[];
+  readonly body: 'line' | 'none';
+  readonly severity: {
+    readonly reject: readonly [number: number, text: string];
+    readonly other: readonly [number: number, text: string];
+  };
+  readonly protocolName: (n: number) => string | null;
+  readonly transport: (n: number) => string | null;
+}
+
+/** Columns the line plan cannot map token by token. */
+const NOT_BY_TOKEN = new Set(['pkt_srcaddr', 'pkt_dstaddr', 'protocol_name', 'type', 'flow_direction']);
+
+export function otelLinePlan(fields: readonly FieldDef[], options: SchemaOptions = {}): OtelLinePlan | null {
+  const body = options.body ?? 'line';
+  if (body === 'summary') return null;
+  const at = (column: string): number => fields.findIndex((f) => f.column === column);
+  const isNum = (f: number): boolean => f >= 0 && fields[f]!.type !== 'string';
+  const isText = (f: number): boolean => f < 0 || fields[f]!.type === 'string';
+  if (fields.some((f) => NOT_BY_TOKEN.has(f.column))) return null;
+  const roles = ['account_id', 'region', 'action', 'log_status', 'srcaddr', 'dstaddr'].map(at);
+  if (!roles.every(isText)) return null;
+  const [account, region, action, status, source, destination] = roles as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const protocol = at('protocol');
+  if (protocol >= 0 && !isNum(protocol)) return null;
+  const timeField = options.timeField ?? 'end';
+  const time = (timeField === 'end' ? ['end', 'start'] : ['start', 'end']).map(at).filter(isNum);
+  const attributes: { field: number; key: string; kind: 'str' | 'int' }[] = [];
+  for (const [column, key, kind] of OTEL_ATTRIBUTES) {
+    const f = at(column);
+    if (f < 0) continue;
+    if (kind === 'int' && isNum(f)) attributes.push({ field: f, key, kind: 'int' });
+    else if (kind === 'str' && !isNum(f)) attributes.push({ field: f, key, kind: 'str' });
+    else return null;
+  }
+  for (let f = 0; f < fields.length; f++) {
+    const column = fields[f]!.column;
+    if (TABLE_COLUMNS.has(column) || SPECIAL.has(column)) continue;
+    if (isNum(f)) return null;
+    attributes.push({ field: f, key: `aws.vpc.flow.${column}`, kind: 'str' });
+  }
+  return {
+    time,
+    account,
+    region,
+    action,
+    status,
+    source,
+    destination,
+    protocol,
+    attributes,
+    body,
+    severity: {
+      reject: [severityNumberOf('REJECT'), severityTextOf('REJECT')],
+      other: [severityNumberOf(null), severityTextOf(null)],
+    },
+    protocolName,
+    transport: otelTransport,
   };
 }
 

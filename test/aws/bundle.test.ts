@@ -118,6 +118,7 @@ describe('the Lambda package', () => {
     assert.deepEqual(wasm, [
       'community-id.wasm',
       'line-scanner.wasm',
+      'otlp-lines.wasm',
       'record-writer.wasm',
       'row-spread.wasm',
     ]);

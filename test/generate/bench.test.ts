@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -43,6 +44,67 @@ describe('bench harness', () => {
     });
     assert.equal(again.status, 0, again.stderr);
     assert.ok(!again.stderr.includes('generating'));
+  });
+
+  it('has a counting receiver that reads sized and chunked requests on keep-alive connections', async () => {
+    const child = fork(join(root, 'bench/receivers/count-server.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: 'inherit',
+    });
+    try {
+      const port = await new Promise<number>((resolve) =>
+        child.once('message', (m: { port: number }) => resolve(m.port)),
+      );
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const post = (body: Buffer, chunked: boolean, json: boolean) =>
+        new Promise<{ status: number; body: string; type: string }>((resolve, reject) => {
+          const headers: Record<string, string> = {
+            'content-type': json ? 'application/json' : 'application/x-protobuf',
+          };
+          if (!chunked) headers['content-length'] = String(body.length);
+          const req = http.request({
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/v1/logs',
+            agent,
+            headers,
+          });
+          req.on('response', (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => {
+              text += c.toString();
+            });
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, body: text, type: String(res.headers['content-type']) }),
+            );
+          });
+          req.on('error', reject);
+          if (chunked) {
+            // several chunks of odd sizes, so chunk boundaries fall inside the receiver's reads
+            for (let i = 0; i < body.length; i += 777) req.write(body.subarray(i, i + 777));
+            req.end();
+          } else req.end(body);
+        });
+      let sent = 0;
+      for (let i = 0; i < 12; i++) {
+        const body = Buffer.alloc(i === 0 ? 0 : 3000 + i * 50_001, i);
+        sent += body.length;
+        const res = await post(body, i % 2 === 1, i % 3 === 0);
+        assert.equal(res.status, 200);
+        assert.equal(res.body, i % 3 === 0 ? '{}' : '');
+        assert.equal(res.type, i % 3 === 0 ? 'application/json' : 'application/x-protobuf');
+      }
+      agent.destroy();
+      const counts = await new Promise<{ requests: number; bytes: number }>((resolve) => {
+        child.once('message', resolve);
+        child.send({ type: 'counts' });
+      });
+      assert.equal(counts.requests, 12);
+      assert.equal(counts.bytes, sent);
+    } finally {
+      child.kill();
+    }
   });
 
   it('selects baselines with the scenarios that need them, and rejects unknown names', () => {

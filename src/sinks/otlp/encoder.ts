@@ -87,6 +87,11 @@ export interface RequestEncoder {
    * an encoder without it gets `record` per row.
    */
   records?(batch: FlowBatch, rows: Int32Array, from: number, limit: number): number;
+  /**
+   * Adds `count` records encoded beforehand (ScopeLogs.log_records fields, as the line
+   * transcoder writes them) to the open resource group. Protobuf encoders only.
+   */
+  appendRecords?(bytes: Uint8Array, count: number): void;
   /** Closes the open resource group; drops it when it holds no record. */
   closeResource(): void;
   readonly size: number;

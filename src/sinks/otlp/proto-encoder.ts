@@ -1,4 +1,5 @@
-import type { FlowBatch } from '../../batch/flow-batch.js';
+import { isUtf8 } from 'node:buffer';
+import { FlowBatch, type LineText } from '../../batch/flow-batch.js';
 import { type AttributeWriter, hasPlanner, type OtelMapping } from '../../schema/types.js';
 import { type AttributeValue, type RequestEncoder, replayAttributes, type ScopeInfo } from './encoder.js';
 import { PlanRecordWriter } from './proto-plan.js';
@@ -203,6 +204,14 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     return next;
   }
 
+  appendRecords(bytes: Uint8Array, count: number): void {
+    const w = this.w;
+    w.ensure(bytes.length);
+    w.buf.set(bytes, w.pos);
+    w.pos += bytes.length;
+    this.groupRecords += count;
+  }
+
   /** Compiles the mapping for a new batch when it can be (the visitor writes the rest). */
   private loadBatch(batch: FlowBatch): void {
     this.planBatch = batch;
@@ -210,7 +219,8 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     this.planned = plan !== null;
     if (plan === null) return;
     const text = batch.text;
-    const lines = text !== undefined && text.starts.length >= batch.length ? text : undefined;
+    let lines = text !== undefined && text.starts.length >= batch.length ? text : undefined;
+    if (lines !== undefined && !isUtf8(lines.bytes)) lines = utf8Lines(batch, lines);
     this.columnar.load(plan, (i) => batch.line(i), batch.length, lines);
   }
 
@@ -409,4 +419,26 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     replayAttributes(attrs, tmp);
     return Buffer.from(tmp.w.buf.subarray(0, tmp.w.pos));
   }
+}
+
+/**
+ * A protobuf string must be UTF-8: a batch's lines where each line that is not keeps the line
+ * rebuilt from its columns (whose strings carry replacement characters), and every other line
+ * its bytes as written.
+ */
+function utf8Lines(batch: FlowBatch, text: LineText): LineText {
+  const rebuilt = new FlowBatch(batch.fields, batch.columns, batch.length, batch.source, batch.positions);
+  const parts: Uint8Array[] = [];
+  const starts = new Uint32Array(batch.length);
+  const ends = new Uint32Array(batch.length);
+  let at = 0;
+  for (let i = 0; i < batch.length; i++) {
+    let line: Uint8Array = text.bytes.subarray(text.starts[i], text.ends[i]);
+    if (!isUtf8(line)) line = Buffer.from(rebuilt.line(i), 'utf8');
+    parts.push(line);
+    starts[i] = at;
+    at += line.length;
+    ends[i] = at;
+  }
+  return { bytes: Buffer.concat(parts), starts, ends };
 }

@@ -1,14 +1,15 @@
-import type { FlowBatch } from '../../batch/flow-batch.js';
+import type { EncodedRecords, FlowBatch } from '../../batch/flow-batch.js';
 import type { ResolvedOptions } from '../../config/options.js';
 import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
 import { Delivery } from '../../delivery/queue.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
+import type { LineTranscoder, Sink, SinkResult } from '../../pipeline/types.js';
 import { schemaOptionsFrom } from '../../schema/options.js';
-import { hasPlanner, type OtelMapping } from '../../schema/types.js';
+import { hasPlanner, type OtelMapping, type SchemaOptions } from '../../schema/types.js';
 import type { SinkContext } from '../registry.js';
 import { type OtlpConfig, resolveOtlpConfig } from './config.js';
 import { type RequestEncoder, resourceAttributes, type ScopeInfo } from './encoder.js';
 import { JsonRequestEncoder } from './json-encoder.js';
+import { LOG_RECORDS, OtlpLineTranscoder } from './line-transcoder.js';
 import { loadOtelMapping } from './mapping.js';
 import { ProtoRequestEncoder } from './proto-encoder.js';
 import type { OtlpTransport } from './transport.js';
@@ -28,21 +29,36 @@ export async function create(options: ResolvedOptions, context: SinkContext): Pr
       context.log,
     );
   }
-  return createOtlpSink(config, deliverySettings(options), loadOtelMapping(options), context);
+  return createOtlpSink(
+    config,
+    deliverySettings(options),
+    loadOtelMapping(options),
+    context,
+    schemaOptionsFrom(options),
+  );
 }
 
-/** The OTLP sink from resolved parts (tests and benchmarks build it directly). */
+/**
+ * The OTLP sink from resolved parts (tests and benchmarks build it directly). `schema`: the
+ * options `mapping` was built with; given, the sink can transcode text lines (`lineTranscoder`).
+ */
 export async function createOtlpSink(
   config: OtlpConfig,
   settings: DeliverySettings,
   mapping: OtelMapping,
   context: Pick<SinkContext, 'log'> & { warn?(message: string): void },
+  schema?: SchemaOptions,
 ): Promise<Sink> {
   const transport: OtlpTransport =
     config.protocol === 'grpc'
       ? new (await import('./transport-grpc.js')).GrpcTransport(config)
       : new (await import('./transport-http.js')).HttpTransport(config, settings.maxInFlight);
-  return new OtlpSink(config, settings, mapping, transport, context.warn ?? context.log);
+  return new OtlpSink(config, settings, mapping, transport, context.warn ?? context.log, schema);
+}
+
+/** Bytes of transcoded records per batch: one batch fills most of a request, with room for its groups. */
+export function transcodedRunBytes(maxRequestBytes: number): number {
+  return maxRequestBytes > 64 * 1024 ? maxRequestBytes - 16 * 1024 : Math.max(1, maxRequestBytes >> 1);
 }
 
 /**
@@ -71,6 +87,8 @@ export class OtlpSink implements Sink {
     private readonly mapping: OtelMapping,
     private readonly transport: OtlpTransport,
     warn: (message: string) => void,
+    /** The mapping's options, when records may come transcoded from text lines. */
+    private readonly schema?: SchemaOptions,
   ) {
     this.limit = settings.maxRequestBytes;
     this.pipelined = config.gzip && config.protocol !== 'grpc';
@@ -88,10 +106,20 @@ export class OtlpSink implements Sink {
     for (let i = 0; i <= settings.maxInFlight; i++) this.pool.push(this.allocate(capacity));
   }
 
+  /** Text lines straight to LogRecords (protobuf only), for a run where this sink alone reads the batches. */
+  lineTranscoder(): LineTranscoder | null {
+    if (this.schema === undefined || this.config.protocol === 'http/json') return null;
+    return OtlpLineTranscoder.acquire({ schema: this.schema, runBytes: transcodedRunBytes(this.limit) });
+  }
+
   async write(batch: FlowBatch): Promise<void> {
     if (this.delivery.fatal) {
       this.delivery.abandon(batch.length);
       this.delivery.check();
+    }
+    if (batch.encoded?.format === LOG_RECORDS) {
+      await this.writeEncoded(batch, batch.encoded);
+      return;
     }
     const groups = groupRows(this.mapping, batch);
     let done = 0;
@@ -130,6 +158,32 @@ export class OtlpSink implements Sink {
       }
       if (this.open) this.encoder.closeResource();
     }
+  }
+
+  /** Transcoded records of one resource: into the open request when they fit, else into the next. */
+  private async writeEncoded(batch: FlowBatch, records: EncodedRecords): Promise<void> {
+    const encoder = this.encoder;
+    const key = this.mapping.resourceKey(batch, 0);
+    const attributes = () => resourceAttributes(this.mapping, batch, 0, this.config.resource);
+    if (!this.open) this.begin();
+    encoder.openResource(key, attributes);
+    if (this.records > 0 && encoder.size + records.bytes.length > this.limit) {
+      // with its group's framing they do not fit: the request goes as it is (the empty group dropped)
+      encoder.closeResource();
+      try {
+        await this.flush();
+      } catch (err) {
+        this.delivery.abandon(batch.length);
+        throw err;
+      }
+      this.begin();
+      encoder.openResource(key, attributes);
+    }
+    encoder.appendRecords!(records.bytes, batch.length);
+    records.release?.();
+    encoder.closeResource();
+    this.records += batch.length;
+    if (encoder.size >= this.limit) await this.flush();
   }
 
   /** A finished input goes out now rather than waiting for the next one to fill the request. */

@@ -1,0 +1,515 @@
+// flowlens OTLP line transcoder (AssemblyScript, compiled to WebAssembly by `npm run build:wasm`).
+//
+// Turns plain record lines straight into protobuf LogRecords of the OTel mapping, without the
+// columns, dictionaries and per-code pieces of the decoder and the record writer: each token is
+// found once and copied once. Its output is byte for byte what the record writer produces for
+// the same lines (src/sinks/otlp/line-transcoder.ts lays out the program; the tests compare).
+//
+// It accepts a strict subset of what the line scanner accepts: tokens of printable ASCII
+// separated by single spaces, numbers of at most 15 digits or `-`, the newline right after the
+// last token. Any other line stops it (SLOW) and goes through the decoder as before, so a line's
+// fate (record, malformed, header) never depends on which of the two read it.
+
+// Configuration block: u32 words unless noted.
+const C_NFIELDS: u32 = 0;
+const C_HEADERS: u32 = 4;
+const C_RUN_LIMIT: u32 = 8; // bytes of records after which a run is full
+const C_RUN_BYTES: u32 = 12; // in/out: bytes of records in the run
+const C_POS_STRIDE: u32 = 16; // positions per group area
+const C_MAX_RECORDS: u32 = 20;
+const C_RECORDS: u32 = 24; // in/out: records in the run
+const C_STOP: u32 = 28;
+const C_NGROUPS: u32 = 32; // in/out: groups in the run
+const C_MAX_GROUPS: u32 = 36;
+const C_GROUPS: u32 = 40; // the group table: G_BYTES per group
+const C_LAST_GROUP: u32 = 44;
+const C_GROUP_CAP: u32 = 48; // bytes of each group's output area
+const C_OUT: u32 = 52; // the first group's output area; the others follow
+const C_POSITIONS: u32 = 56; // the first group's positions (f64 × C_POS_STRIDE); the others follow
+const C_F_ACCOUNT: u32 = 60; // field indices, -1 when absent
+const C_F_REGION: u32 = 64;
+const C_F_ACTION: u32 = 68;
+const C_F_STATUS: u32 = 72;
+const C_F_PROTO: u32 = 76;
+const C_F_SRC: u32 = 80;
+const C_F_DST: u32 = 84;
+const C_F_TIME0: u32 = 88;
+const C_F_TIME1: u32 = 92;
+const C_LINENO: u32 = 104; // f64
+const C_OBSERVED: u32 = 112; // 8 bytes
+const C_BODY: u32 = 120;
+const C_SEV_INFO: u32 = 124; // offset, length
+const C_SEV_WARN: u32 = 132; // offset, length
+const C_PROTO_NAMES: u32 = 140; // 256 × (offset, length)
+const C_PROTO_TRANSPORTS: u32 = 144; // 256 × (offset, length)
+const C_FAMILY4: u32 = 148; // offset, length
+const C_FAMILY6: u32 = 156; // offset, length
+const C_SRC_KEY: u32 = 164; // offset, length of the `key` field of source.address
+const C_DST_KEY: u32 = 172;
+const C_NOPS: u32 = 180;
+const C_OPS: u32 = 184;
+const C_RECORD_FIXED: u32 = 188;
+const C_TIME_KEYS: u32 = 192;
+const C_TIME_WORDS: u32 = 196;
+const C_GROUP_KEYS: u32 = 200; // GROUP_KEY_BYTES per group
+const C_TOKENS: u32 = 204; // per field: start (u32), length (u32), number (u64, NONE for `-`)
+const C_KINDS: u32 = 208; // per field a byte: 1 for a number, 0 for a string
+
+// A group (the records of one account and region): u32 words.
+const G_BYTES: usize = 48;
+const G_ACCOUNT: u32 = 0; // key offset, length
+const G_REGION: u32 = 8; // key offset, length
+const G_POS: u32 = 16; // where its next record goes
+const G_RECORDS: u32 = 20;
+const G_NODATA: u32 = 24;
+const G_SKIPDATA: u32 = 28;
+/** Bytes of key per group: an account id and a region, each at most GROUP_KEY_MAX bytes. */
+const GROUP_KEY_BYTES: usize = 256;
+const GROUP_KEY_MAX: usize = 120;
+
+// An op (16 bytes): kind, field, key field offset, key field length.
+const OP_STR: u32 = 0;
+const OP_INT: u32 = 1;
+
+const T_SL_RECORD: u8 = 0x12;
+const T_LR_TIME: u8 = 0x09;
+const T_LR_OBSERVED: u8 = 0x59;
+const T_LR_BODY: u8 = 0x2a;
+const T_LR_ATTR: u8 = 0x32;
+const T_KV_VALUE: u8 = 0x12;
+const T_AV_STRING: u8 = 0x0a;
+const T_AV_INT: u8 = 0x18;
+
+const TIME_SLOTS: u32 = 4096;
+
+const DONE: i32 = 0;
+const FULL: i32 = 1;
+const SLOW: i32 = 2;
+const GROUPS_FULL: i32 = 3;
+
+/** A number field's `-`. */
+const NONE: u64 = <u64>-1;
+/** Longest number read here: 15 digits are exact in an f64, as the decoder reads them. */
+const MAX_DIGITS: u32 = 15;
+/** Longest line read here: its record (the line twice, and keys) stays under 16 KiB. */
+const MAX_LINE: usize = 7000;
+
+@inline function putVarint(p: usize, v: u64): usize {
+  while (v > 0x7f) {
+    store<u8>(p++, <u8>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  store<u8>(p++, <u8>v);
+  return p;
+}
+
+@inline function varintSize(v: u64): usize {
+  // branches: record values are mostly small, and each field's size repeats record to record
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  if (v < 0x10000000) return 4;
+  return <usize>((70 - clz<u64>(v)) / 7);
+}
+
+/** Copies n bytes 16 at a time: may write up to 15 bytes past p + n (the output keeps slack). */
+@inline function copyBlocks(p: usize, src: usize, n: usize): usize {
+  const end = p + n;
+  while (p < end) {
+    v128.store(p, v128.load(src));
+    p += 16;
+    src += 16;
+  }
+  return end;
+}
+
+/**
+ * The number the 1–8 ASCII digits at s spell (8 bytes are readable there), or a value above
+ * 99999999 when one of them is not a digit. Eight at a time: digits shifted to the top of a
+ * word (missing leading ones become zeros), checked, then combined in three multiplications.
+ */
+@inline function digits8(s: usize, len: usize): u64 {
+  const shift = <u64>(8 - len) << 3;
+  const x = load<u64>(s) << shift;
+  const tokenBytes = <u64>-1 << shift;
+  const threes = 0x3030303030303030 & tokenBytes;
+  if ((x & 0xf0f0f0f0f0f0f0f0) != threes || ((x + 0x0606060606060606) & 0xf0f0f0f0f0f0f0f0) != threes)
+    return <u64>-1;
+  let v = ((x & 0x0f0f0f0f0f0f0f0f) * 2561) >> 8;
+  v = ((v & 0x00ff00ff00ff00ff) * 6553601) >> 16;
+  return ((v & 0x0000ffff0000ffff) * 42949672960001) >> 32;
+}
+
+/** True when the n bytes at s hold a colon (an IPv6 address); 16 readable bytes follow them. */
+@inline function hasColon(s: usize, n: usize): bool {
+  const colon = i8x16.splat(58);
+  for (let i: usize = 0; i < n; i += 16) {
+    let m = i8x16.bitmask(i8x16.eq(v128.load(s + i), colon));
+    if (n - i < 16) m &= (1 << <i32>(n - i)) - 1;
+    if (m != 0) return true;
+  }
+  return false;
+}
+
+@inline function bytesEqual(a: usize, b: usize, len: usize): bool {
+  for (let i: usize = 0; i < len; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  return true;
+}
+
+/** True when the token [s, s + len) equals the ASCII word `w` given as a u64 (at most 8 bytes). */
+@inline function isWord(s: usize, len: usize, w: u64, wlen: usize): bool {
+  if (len != wlen) return false;
+  let v: u64 = 0;
+  for (let i: usize = 0; i < len; i++) v |= <u64>load<u8>(s + i) << (<u64>i << 3);
+  return v == w;
+}
+
+// "REJECT", "NODATA", "SKIPDATA" as little-endian words
+const W_REJECT: u64 = 0x5443454a4552;
+const W_NODATA: u64 = 0x415441444f4e;
+const W_SKIPDATA: u64 = 0x4154414450494b53;
+
+/** A string KeyValue: key field at `key` (kl bytes), value [s, s + n). */
+@inline function putStr(p: usize, key: usize, kl: usize, s: usize, n: usize): usize {
+  if (kl + n + 4 < 128) {
+    // every length fits one byte: ids, addresses, actions
+    store<u8>(p, T_LR_ATTR);
+    store<u8>(p, <u8>(kl + n + 4), 1);
+    p = copyBlocks(p + 2, key, kl);
+    store<u8>(p, T_KV_VALUE);
+    store<u8>(p, <u8>(n + 2), 1);
+    store<u8>(p, T_AV_STRING, 2);
+    store<u8>(p, <u8>n, 3);
+    return copyBlocks(p + 4, s, n);
+  }
+  const av: usize = 1 + varintSize(<u64>n) + n;
+  store<u8>(p++, T_LR_ATTR);
+  p = putVarint(p, <u64>(kl + 1 + varintSize(<u64>av) + av));
+  p = copyBlocks(p, key, kl);
+  store<u8>(p++, T_KV_VALUE);
+  p = putVarint(p, <u64>av);
+  store<u8>(p++, T_AV_STRING);
+  p = putVarint(p, <u64>n);
+  return copyBlocks(p, s, n);
+}
+
+/** An integer KeyValue: key field at `key` (kl bytes), value v. */
+@inline function putInt(p: usize, key: usize, kl: usize, v: u64): usize {
+  const vs = varintSize(v);
+  store<u8>(p++, T_LR_ATTR);
+  p = putVarint(p, <u64>(kl + 3 + vs));
+  p = copyBlocks(p, key, kl);
+  store<u8>(p++, T_KV_VALUE);
+  store<u8>(p++, <u8>(1 + vs));
+  store<u8>(p++, T_AV_INT);
+  return putVarint(p, v);
+}
+
+@inline function copyPiece(p: usize, at: usize): usize {
+  return copyBlocks(p, <usize>load<u32>(at), <usize>load<u32>(at, 4));
+}
+
+/** The group of records with this account and region, made when new; -1 when the run has no room for one. */
+function groupOf(cfg: usize, aS: usize, aL: usize, rS: usize, rL: usize): i32 {
+  const table = <usize>load<u32>(cfg, C_GROUPS);
+  const keys = <usize>load<u32>(cfg, C_GROUP_KEYS);
+  const n = load<u32>(cfg, C_NGROUPS);
+  // neighbouring records mostly share their account: the last group first
+  const last = load<u32>(cfg, C_LAST_GROUP);
+  for (let k: u32 = 0; k <= n; k++) {
+    const g = k == 0 ? last : k - 1;
+    if (g >= n || (k > 0 && g == last)) continue;
+    const e = table + <usize>g * G_BYTES;
+    if (
+      aL == <usize>load<u32>(e, G_ACCOUNT + 4) &&
+      rL == <usize>load<u32>(e, G_REGION + 4) &&
+      bytesEqual(aS, <usize>load<u32>(e, G_ACCOUNT), aL) &&
+      bytesEqual(rS, <usize>load<u32>(e, G_REGION), rL)
+    ) {
+      store<u32>(cfg, g, C_LAST_GROUP);
+      return <i32>g;
+    }
+  }
+  if (n >= load<u32>(cfg, C_MAX_GROUPS)) return -1;
+  const e = table + <usize>n * G_BYTES;
+  const key = keys + <usize>n * GROUP_KEY_BYTES;
+  memory.copy(key, aS, aL);
+  memory.copy(key + GROUP_KEY_BYTES / 2, rS, rL);
+  store<u32>(e, <u32>key, G_ACCOUNT);
+  store<u32>(e, <u32>aL, G_ACCOUNT + 4);
+  store<u32>(e, <u32>(key + GROUP_KEY_BYTES / 2), G_REGION);
+  store<u32>(e, <u32>rL, G_REGION + 4);
+  store<u32>(e, load<u32>(cfg, C_OUT) + n * load<u32>(cfg, C_GROUP_CAP), G_POS);
+  store<u32>(e, 0, G_RECORDS);
+  store<u32>(e, 0, G_NODATA);
+  store<u32>(e, 0, G_SKIPDATA);
+  store<u32>(cfg, n + 1, C_NGROUPS);
+  store<u32>(cfg, n, C_LAST_GROUP);
+  return <i32>n;
+}
+
+/**
+ * Transcodes the lines from p up to end (end - 1 is a newline; 16 readable bytes follow) into
+ * the run's groups, one per account and region, each in its own output area. Returns DONE (all
+ * lines read), FULL (the run reached its byte or record limit, after a whole record), SLOW (the
+ * line at C_STOP needs the decoder) or GROUPS_FULL (the line at C_STOP needs a group the run
+ * has no room for).
+ */
+export function transcode(cfg: usize, p: usize, end: usize): i32 {
+  const low = i8x16.splat(0x20);
+  const high = i8x16.splat(0x7e);
+  const nFields = <usize>load<u32>(cfg, C_NFIELDS);
+  const headers = load<u32>(cfg, C_HEADERS) != 0;
+  const runLimit = load<u32>(cfg, C_RUN_LIMIT);
+  const maxRecords = load<u32>(cfg, C_MAX_RECORDS);
+  const table = <usize>load<u32>(cfg, C_GROUPS);
+  const groupCap = <usize>load<u32>(cfg, C_GROUP_CAP);
+  const out0 = <usize>load<u32>(cfg, C_OUT);
+  const positions0 = <usize>load<u32>(cfg, C_POSITIONS);
+  const posStride = <usize>load<u32>(cfg, C_POS_STRIDE);
+  const fAccount = load<i32>(cfg, C_F_ACCOUNT);
+  const fRegion = load<i32>(cfg, C_F_REGION);
+  const fAction = load<i32>(cfg, C_F_ACTION);
+  const fStatus = load<i32>(cfg, C_F_STATUS);
+  const fProto = load<i32>(cfg, C_F_PROTO);
+  const fSrc = load<i32>(cfg, C_F_SRC);
+  const fDst = load<i32>(cfg, C_F_DST);
+  const fTime0 = load<i32>(cfg, C_F_TIME0);
+  const fTime1 = load<i32>(cfg, C_F_TIME1);
+  const body = load<u32>(cfg, C_BODY) != 0;
+  const protoNames = <usize>load<u32>(cfg, C_PROTO_NAMES);
+  const protoTransports = <usize>load<u32>(cfg, C_PROTO_TRANSPORTS);
+  const nOps = <usize>load<u32>(cfg, C_NOPS);
+  const ops = <usize>load<u32>(cfg, C_OPS);
+  const recordFixed = <usize>load<u32>(cfg, C_RECORD_FIXED);
+  const timeKeys = <usize>load<u32>(cfg, C_TIME_KEYS);
+  const timeWords = <usize>load<u32>(cfg, C_TIME_WORDS);
+  const tokens = <usize>load<u32>(cfg, C_TOKENS);
+  const kinds = <usize>load<u32>(cfg, C_KINDS);
+  const observed = load<u64>(cfg, C_OBSERVED);
+  let records = load<u32>(cfg, C_RECORDS);
+  let runBytes = load<u32>(cfg, C_RUN_BYTES);
+  let lineNo = load<f64>(cfg, C_LINENO);
+  let status = DONE;
+  while (p < end) {
+    if (records >= maxRecords || runBytes >= runLimit) {
+      status = FULL;
+      break;
+    }
+    const ls = p;
+    let c = <u32>load<u8>(p);
+    if (c == 10) {
+      p++;
+      lineNo += 1; // a blank line
+      continue;
+    }
+    // a line that starts with a blank, or may be a header, is the decoder's
+    if (c <= 32 || (headers && c >= 97 && c <= 122)) {
+      status = SLOW;
+      break;
+    }
+    // the tokens: printable ASCII, one space between, the newline right after the last. The
+    // line is read 16 bytes at a time; each byte outside 0x21–0x7e ends a token.
+    let ok = false;
+    let f: usize = 0;
+    let tokenStart = p;
+    let block = p;
+    while (f < nFields) {
+      let m = i8x16.bitmask(v128.or(i8x16.le_u(v128.load(block), low), i8x16.gt_u(v128.load(block), high)));
+      while (m != 0) {
+        const e = block + <usize>ctz<i32>(m);
+        m &= m - 1;
+        const sep = <u32>load<u8>(e);
+        const t = tokens + (f << 4);
+        store<u32>(t, <u32>tokenStart);
+        store<u32>(t, <u32>(e - tokenStart), 4);
+        f++;
+        if (e == tokenStart || (f < nFields ? sep != 32 : sep != 10)) {
+          f = nFields + 1; // not a plain line
+          break;
+        }
+        tokenStart = e + 1;
+        if (f == nFields) {
+          ok = true;
+          break;
+        }
+      }
+      block += 16;
+    }
+    p = tokenStart;
+    const lineEnd = p - 1;
+    if (!ok || lineEnd - ls > MAX_LINE) {
+      p = ls;
+      status = SLOW;
+      break;
+    }
+    // numbers: `-` or up to 15 digits, read as the decoder reads them
+    for (let f: usize = 0; f < nFields; f++) {
+      if (load<u8>(kinds + f) == 0) continue;
+      const t = tokens + (f << 4);
+      const s = <usize>load<u32>(t);
+      const len = <usize>load<u32>(t, 4);
+      // at most 15 digits, so the value is exactly what the decoder's f64 sum gives
+      let v: u64 = NONE;
+      if (len != 1 || load<u8>(s) != 45) {
+        if (len > <usize>MAX_DIGITS) ok = false;
+        else if (len <= 8) {
+          v = digits8(s, len);
+          if (v > 99999999) ok = false;
+        } else {
+          const hi = digits8(s, len - 8);
+          const lo = digits8(s + len - 8, 8);
+          if (hi > 99999999 || lo > 99999999) ok = false;
+          v = hi * 100000000 + lo;
+        }
+      }
+      store<u64>(t, v, 8);
+    }
+    if (!ok) {
+      p = ls;
+      status = SLOW;
+      break;
+    }
+    // the record's group: its account and region
+    const aS = fAccount >= 0 ? <usize>load<u32>(tokens + (<usize>fAccount << 4)) : 0;
+    const aL = fAccount >= 0 ? <usize>load<u32>(tokens + (<usize>fAccount << 4), 4) : 0;
+    const rS = fRegion >= 0 ? <usize>load<u32>(tokens + (<usize>fRegion << 4)) : 0;
+    const rL = fRegion >= 0 ? <usize>load<u32>(tokens + (<usize>fRegion << 4), 4) : 0;
+    if (aL > GROUP_KEY_MAX || rL > GROUP_KEY_MAX) {
+      p = ls;
+      status = SLOW;
+      break;
+    }
+    const g = groupOf(cfg, aS, aL, rS, rL);
+    if (g < 0) {
+      p = ls;
+      status = GROUPS_FULL;
+      break;
+    }
+    const ge = table + <usize>g * G_BYTES;
+    let pos = <usize>load<u32>(ge, G_POS);
+    const lineLen = lineEnd - ls;
+    if (pos + recordFixed + 2 * lineLen > out0 + (<usize>g + 1) * groupCap - 64) {
+      p = ls;
+      status = FULL;
+      break;
+    }
+    const rec = pos;
+    store<u8>(pos, T_SL_RECORD);
+    const start = pos + 3;
+    pos = start;
+    // timeUnixNano: the first time field with a value, cached per second (the decoder's f64 is exact here)
+    let time: u64 = NONE;
+    if (fTime0 >= 0) time = load<u64>(tokens + (<usize>fTime0 << 4) + 8);
+    if (time == NONE && fTime1 >= 0) time = load<u64>(tokens + (<usize>fTime1 << 4) + 8);
+    if (time != NONE && time > 0) {
+      const t = <f64>time;
+      if (time > 9200000000) {
+        p = ls;
+        status = SLOW;
+        break;
+      }
+      const slot = <usize>(time & (TIME_SLOTS - 1));
+      if (load<f64>(timeKeys + (slot << 3)) != t) {
+        store<f64>(timeKeys + (slot << 3), t);
+        store<u64>(timeWords + (slot << 3), time * 1000000000);
+      }
+      store<u8>(pos, T_LR_TIME);
+      store<u64>(pos + 1, load<u64>(timeWords + (slot << 3)));
+      pos += 9;
+    }
+    store<u8>(pos, T_LR_OBSERVED);
+    store<u64>(pos + 1, observed);
+    pos += 9;
+    let reject = false;
+    if (fAction >= 0) {
+      const a = tokens + (<usize>fAction << 4);
+      reject = isWord(<usize>load<u32>(a), <usize>load<u32>(a, 4), W_REJECT, 6);
+    }
+    pos = copyPiece(pos, cfg + (reject ? C_SEV_WARN : C_SEV_INFO));
+    if (body) {
+      const n = <u64>lineLen;
+      store<u8>(pos++, T_LR_BODY);
+      pos = putVarint(pos, 1 + <u64>varintSize(n) + n);
+      store<u8>(pos++, T_AV_STRING);
+      pos = putVarint(pos, n);
+      pos = copyBlocks(pos, ls, lineLen);
+    }
+    // the endpoint and protocol rules, in the mapping's order
+    let src: usize = 0;
+    let srcLen: usize = 0;
+    let dst: usize = 0;
+    let dstLen: usize = 0;
+    if (fSrc >= 0) {
+      const a = tokens + (<usize>fSrc << 4);
+      src = <usize>load<u32>(a);
+      srcLen = <usize>load<u32>(a, 4);
+      if (srcLen == 1 && load<u8>(src) == 45) srcLen = 0;
+      if (srcLen > 0) pos = putStr(pos, <usize>load<u32>(cfg, C_SRC_KEY), <usize>load<u32>(cfg, C_SRC_KEY + 4), src, srcLen);
+    }
+    if (fDst >= 0) {
+      const a = tokens + (<usize>fDst << 4);
+      dst = <usize>load<u32>(a);
+      dstLen = <usize>load<u32>(a, 4);
+      if (dstLen == 1 && load<u8>(dst) == 45) dstLen = 0;
+      if (dstLen > 0) pos = putStr(pos, <usize>load<u32>(cfg, C_DST_KEY), <usize>load<u32>(cfg, C_DST_KEY + 4), dst, dstLen);
+    }
+    let slow = false;
+    if (fProto >= 0) {
+      const v = load<u64>(tokens + (<usize>fProto << 4) + 8);
+      if (v != NONE) {
+        if (v >= 256) slow = true;
+        else {
+          const k = <usize>v << 3;
+          pos = copyPiece(pos, protoNames + k);
+          pos = copyPiece(pos, protoTransports + k);
+        }
+      }
+    }
+    // network.type: the family of the first address present
+    const famAt = srcLen > 0 ? src : dst;
+    const famLen = srcLen > 0 ? srcLen : dstLen;
+    if (famLen > 0) pos = copyPiece(pos, cfg + (hasColon(famAt, famLen) ? C_FAMILY6 : C_FAMILY4));
+    for (let o: usize = 0; o < nOps; o++) {
+      const op = ops + (o << 4);
+      const tk = tokens + (<usize>load<u32>(op, 4) << 4);
+      const key = <usize>load<u32>(op, 8);
+      const kl = <usize>load<u32>(op, 12);
+      if (load<u32>(op) == OP_INT) {
+        const v = load<u64>(tk + 8);
+        if (v != NONE) pos = putInt(pos, key, kl, v);
+      } else {
+        const s = <usize>load<u32>(tk);
+        const n = <usize>load<u32>(tk, 4);
+        if (n != 1 || load<u8>(s) != 45) pos = putStr(pos, key, kl, s, n);
+      }
+    }
+    const len = pos - start;
+    if (slow || len < 128 || len >= 16384) {
+      p = ls;
+      status = SLOW;
+      break;
+    }
+    store<u8>(start - 2, <u8>((len & 0x7f) | 0x80));
+    store<u8>(start - 1, <u8>(len >> 7));
+    store<u32>(ge, <u32>pos, G_POS);
+    if (fStatus >= 0) {
+      const a = tokens + (<usize>fStatus << 4);
+      const s = <usize>load<u32>(a);
+      const n = <usize>load<u32>(a, 4);
+      if (isWord(s, n, W_NODATA, 6)) store<u32>(ge, load<u32>(ge, G_NODATA) + 1, G_NODATA);
+      else if (isWord(s, n, W_SKIPDATA, 8)) store<u32>(ge, load<u32>(ge, G_SKIPDATA) + 1, G_SKIPDATA);
+    }
+    lineNo += 1;
+    const gr = load<u32>(ge, G_RECORDS);
+    store<f64>(positions0 + ((<usize>g * posStride + <usize>gr) << 3), lineNo);
+    store<u32>(ge, gr + 1, G_RECORDS);
+    records++;
+    runBytes += <u32>(pos - rec);
+  }
+  store<u32>(cfg, <u32>p, C_STOP);
+  store<u32>(cfg, records, C_RECORDS);
+  store<u32>(cfg, runBytes, C_RUN_BYTES);
+  store<f64>(cfg, lineNo, C_LINENO);
+  return status;
+}

@@ -1,0 +1,428 @@
+import type { EncodedRecords } from '../../batch/flow-batch.js';
+import type { FieldDef } from '../../fields/catalog.js';
+import type { LineTranscoder, TranscodedRun } from '../../pipeline/types.js';
+import { type OtelLinePlan, otelLinePlan } from '../../schema/otel.js';
+import type { SchemaOptions } from '../../schema/types.js';
+import { WasmMemory, wasmInstance, wasmModule } from '../../wasm/modules.js';
+import { writeSeverity } from './batch-bytes.js';
+import { T_AV_STRING, T_KV_KEY, T_KV_VALUE, T_LR_ATTR } from './proto-tags.js';
+import { nanosHalves, ProtoWriter, varintSize } from './proto-writer.js';
+
+/**
+ * The OTLP sink's line transcoder (source: asm/otlp-lines.ts): plain record lines become
+ * protobuf LogRecords in one pass over their bytes, with no columns, dictionaries or per-code
+ * pieces in between. The records are byte for byte what the record writer makes of the same
+ * lines (test/sinks/otlp-transcode.test.ts compares them); runs of them travel to the sink
+ * as batches with `encoded` set, which it copies into its requests.
+ */
+
+/** `EncodedRecords.format` of the records this transcoder writes. */
+export const LOG_RECORDS = 'otlp/log-records';
+
+// Configuration block offsets (asm/otlp-lines.ts).
+const C_NFIELDS = 0;
+const C_HEADERS = 4;
+const C_RUN_LIMIT = 8;
+const C_RUN_BYTES = 12;
+const C_POS_STRIDE = 16;
+const C_MAX_RECORDS = 20;
+const C_RECORDS = 24;
+const C_STOP = 28;
+const C_NGROUPS = 32;
+const C_MAX_GROUPS = 36;
+const C_GROUPS = 40;
+const C_LAST_GROUP = 44;
+const C_GROUP_CAP = 48;
+const C_OUT = 52;
+const C_POSITIONS = 56;
+const C_F_ACCOUNT = 60;
+const C_F_REGION = 64;
+const C_F_ACTION = 68;
+const C_F_STATUS = 72;
+const C_F_PROTO = 76;
+const C_F_SRC = 80;
+const C_F_DST = 84;
+const C_F_TIME0 = 88;
+const C_F_TIME1 = 92;
+const C_LINENO = 104;
+const C_OBSERVED = 112;
+const C_BODY = 120;
+const C_SEV_INFO = 124;
+const C_SEV_WARN = 132;
+const C_PROTO_NAMES = 140;
+const C_PROTO_TRANSPORTS = 144;
+const C_FAMILY4 = 148;
+const C_FAMILY6 = 156;
+const C_SRC_KEY = 164;
+const C_DST_KEY = 172;
+const C_NOPS = 180;
+const C_OPS = 184;
+const C_RECORD_FIXED = 188;
+const C_TIME_KEYS = 192;
+const C_TIME_WORDS = 196;
+const C_GROUP_KEYS = 200;
+const C_TOKENS = 204;
+const C_KINDS = 208;
+
+// A group's entry (asm/otlp-lines.ts G_*): u32 words.
+const G_BYTES = 48;
+const G_ACCOUNT = 0;
+const G_REGION = 8;
+const G_POS = 16;
+const G_RECORDS = 20;
+const G_NODATA = 24;
+const G_SKIPDATA = 28;
+const GROUP_KEY_BYTES = 256;
+/** Accounts (and regions) one run holds apart; a run meeting another one ends. */
+const MAX_GROUPS = 32;
+/** Each group's area holds this share of a run: a run ends when one is full. */
+const GROUP_SHARE = 4;
+
+const OP_STR = 0;
+const OP_INT = 1;
+
+/** The module's longest line (asm/otlp-lines.ts MAX_LINE); longer ones are the decoder's. */
+const MAX_LINE = 7000;
+/** Most fields of a layout it takes. */
+const MAX_FIELDS = 512;
+/** Most bytes a record has beyond its line's bytes (twice: body and values) that it takes. */
+const MAX_FIXED = 48 * 1024;
+
+// Memory layout: fixed regions, then the output area, then the input area (which grows).
+const CFG = 1024;
+const KINDS = 2048;
+const TOKENS = KINDS + MAX_FIELDS;
+const OPS = TOKENS + MAX_FIELDS * 16;
+const GROUPS = OPS + MAX_FIELDS * 16;
+const GROUP_KEYS = GROUPS + MAX_GROUPS * G_BYTES;
+const PIECES = GROUP_KEYS + MAX_GROUPS * GROUP_KEY_BYTES;
+const PIECES_BYTES = 96 * 1024;
+const PROTO_TABLES = PIECES + PIECES_BYTES;
+const TIME_SLOTS = 4096;
+const TIME_KEYS = PROTO_TABLES + 2 * 256 * 8;
+const TIME_WORDS = TIME_KEYS + TIME_SLOTS * 8;
+const POSITIONS = TIME_WORDS + TIME_SLOTS * 8;
+/** Readable bytes after every area the module reads 16 bytes at a time. */
+const PAD = 32;
+
+const FREE: OtlpLineTranscoder[] = [];
+const MAX_FREE = 4;
+
+interface TranscoderExports {
+  readonly memory: WebAssembly.Memory;
+  readonly transcode: (cfg: number, p: number, end: number) => number;
+}
+
+export interface LineTranscoderSettings {
+  readonly schema: SchemaOptions;
+  /** Bytes of records per run: a run fits one request. */
+  readonly runBytes: number;
+  /** The clock of observedTimeUnixNano, in seconds (tests fix it). */
+  readonly now?: () => number;
+}
+
+export class OtlpLineTranscoder implements LineTranscoder {
+  private readonly mem: WasmMemory;
+  private readonly fn: TranscoderExports['transcode'];
+  private readonly out: number;
+  private readonly groupCap: number;
+  /**
+   * Two sets of group areas, used in turn: a run's records stay where the module wrote them
+   * (no copy) until the set is needed again, when those its reader has not released yet are
+   * copied out.
+   */
+  private set = 0;
+  private readonly handedOut: [RunBytes[], RunBytes[]] = [[], []];
+  private readonly maxRecords: number;
+  private input = 0;
+  private inputCap = 0;
+  private loadedLength = 0;
+  private plan: OtelLinePlan | null = null;
+  private settings: LineTranscoderSettings;
+
+  /** A transcoder for one stream (a released one when there is one), or null without WebAssembly. */
+  static acquire(settings: LineTranscoderSettings): OtlpLineTranscoder | null {
+    if (wasmModule('otlp-lines') === null) return null;
+    const i = FREE.findIndex((t) => t.settings.runBytes === settings.runBytes);
+    if (i >= 0) {
+      const t = FREE.splice(i, 1)[0]!;
+      t.settings = settings;
+      t.plan = null;
+      return t;
+    }
+    const exports = wasmInstance<TranscoderExports>('otlp-lines');
+    return exports ? new OtlpLineTranscoder(exports, settings) : null;
+  }
+
+  private constructor(exports: TranscoderExports, settings: LineTranscoderSettings) {
+    this.settings = settings;
+    this.mem = new WasmMemory(exports.memory);
+    this.fn = exports.transcode;
+    const runBytes = settings.runBytes;
+    this.maxRecords = Math.ceil(runBytes / 128) + 1;
+    // each group's area holds a share of a run, and room for any record after that
+    this.groupCap = (Math.ceil(runBytes / GROUP_SHARE) + MAX_FIXED + 2 * MAX_LINE + 4096 + 15) & ~15;
+    this.out = (POSITIONS + MAX_GROUPS * this.maxRecords * 8 + 4095) & ~4095;
+    this.input = this.out + 2 * MAX_GROUPS * this.groupCap;
+    this.mem.reserve(this.input);
+    this.mem.f64.fill(Number.NaN, TIME_KEYS / 8, TIME_KEYS / 8 + TIME_SLOTS);
+    const u32 = this.mem.u32;
+    const c = CFG >> 2;
+    u32[c + C_RUN_LIMIT / 4] = runBytes;
+    u32[c + C_POS_STRIDE / 4] = this.maxRecords;
+    u32[c + C_MAX_GROUPS / 4] = MAX_GROUPS;
+    u32[c + C_GROUPS / 4] = GROUPS;
+    u32[c + C_GROUP_CAP / 4] = this.groupCap;
+    u32[c + C_OUT / 4] = this.out;
+    u32[c + C_POSITIONS / 4] = POSITIONS;
+    u32[c + C_TIME_KEYS / 4] = TIME_KEYS;
+    u32[c + C_TIME_WORDS / 4] = TIME_WORDS;
+    u32[c + C_GROUP_KEYS / 4] = GROUP_KEYS;
+    u32[c + C_TOKENS / 4] = TOKENS;
+    u32[c + C_KINDS / 4] = KINDS;
+    u32[c + C_OPS / 4] = OPS;
+    u32[c + C_PROTO_NAMES / 4] = PROTO_TABLES;
+    u32[c + C_PROTO_TRANSPORTS / 4] = PROTO_TABLES + 256 * 8;
+  }
+
+  layout(fields: readonly FieldDef[], headers: boolean, batchSize: number): boolean {
+    this.plan = null;
+    if (fields.length === 0 || fields.length > MAX_FIELDS) return false;
+    const plan = otelLinePlan(fields, this.settings.schema);
+    if (plan === null) return false;
+    const u32 = this.mem.u32;
+    const i32 = this.mem.i32;
+    const c = CFG >> 2;
+    const pieces = new PieceArena(this.mem, PIECES, PIECES_BYTES);
+    const piece = (at: number, bytes: Uint8Array | null): number => {
+      const [offset, length] = bytes === null ? [0, 0] : pieces.put(bytes);
+      u32[at >> 2] = offset;
+      u32[(at >> 2) + 1] = length;
+      return length;
+    };
+    u32[c + C_NFIELDS / 4] = fields.length;
+    u32[c + C_HEADERS / 4] = headers ? 1 : 0;
+    u32[c + C_MAX_RECORDS / 4] = Math.max(1, Math.min(batchSize, this.maxRecords));
+    i32[c + C_F_ACCOUNT / 4] = plan.account;
+    i32[c + C_F_REGION / 4] = plan.region;
+    i32[c + C_F_ACTION / 4] = plan.action;
+    i32[c + C_F_STATUS / 4] = plan.status;
+    i32[c + C_F_PROTO / 4] = plan.protocol;
+    i32[c + C_F_SRC / 4] = plan.source;
+    i32[c + C_F_DST / 4] = plan.destination;
+    i32[c + C_F_TIME0 / 4] = plan.time[0] ?? -1;
+    i32[c + C_F_TIME1 / 4] = plan.time[1] ?? -1;
+    u32[c + C_BODY / 4] = plan.body === 'line' ? 1 : 0;
+    for (let f = 0; f < fields.length; f++) this.mem.bytes[KINDS + f] = fields[f]!.type === 'string' ? 0 : 1;
+    // every byte a record has besides its line's (which it holds at most twice)
+    let fixed = 3 + 9 + 9 + 8 + 16;
+    fixed += Math.max(
+      piece(CFG + C_SEV_INFO, severity(plan.severity.other)),
+      piece(CFG + C_SEV_WARN, severity(plan.severity.reject)),
+    );
+    fixed += piece(CFG + C_SRC_KEY, keyField('source.address')) + 8;
+    fixed += piece(CFG + C_DST_KEY, keyField('destination.address')) + 8;
+    fixed += Math.max(
+      piece(CFG + C_FAMILY4, keyValue('network.type', 'ipv4')),
+      piece(CFG + C_FAMILY6, keyValue('network.type', 'ipv6')),
+    );
+    let names = 0;
+    let transports = 0;
+    for (let v = 0; v < 256; v++) {
+      const name = plan.protocolName(v);
+      const transport = plan.transport(v);
+      names = Math.max(
+        names,
+        piece(PROTO_TABLES + v * 8, name === null ? null : keyValue('network.protocol.name', name)),
+      );
+      transports = Math.max(
+        transports,
+        piece(
+          PROTO_TABLES + 256 * 8 + v * 8,
+          transport === null ? null : keyValue('network.transport', transport),
+        ),
+      );
+    }
+    fixed += names + transports;
+    plan.attributes.forEach((a, o) => {
+      const w = (OPS >> 2) + o * 4;
+      u32[w] = a.kind === 'int' ? OP_INT : OP_STR;
+      u32[w + 1] = a.field;
+      fixed += piece(OPS + o * 16 + 8, keyField(a.key)) + 16;
+    });
+    u32[c + C_NOPS / 4] = plan.attributes.length;
+    if (fixed > MAX_FIXED) return false;
+    u32[c + C_RECORD_FIXED / 4] = fixed;
+    this.plan = plan;
+    return true;
+  }
+
+  load(buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n + PAD > this.inputCap) {
+      // growing the memory detaches every view of it: records handed out are copied first
+      this.detach(0);
+      this.detach(1);
+      this.inputCap = Math.max(n + PAD, this.inputCap * 2, 1 << 20);
+      this.mem.reserve(this.input + this.inputCap);
+    }
+    const bytes = this.mem.bytes;
+    buf.copy(bytes, this.input, start, end);
+    bytes.fill(0, this.input + n, this.input + n + PAD);
+    this.loadedLength = n;
+  }
+
+  run(offset: number, lineNo: number): number {
+    const c = CFG >> 2;
+    const [lo, hi] = nanosHalves(this.settings.now?.() ?? Date.now() / 1000);
+    this.mem.u32[c + C_OBSERVED / 4] = lo >>> 0;
+    this.mem.u32[c + C_OBSERVED / 4 + 1] = hi >>> 0;
+    this.mem.f64[(CFG + C_LINENO) >> 3] = lineNo;
+    return this.fn(CFG, this.input + offset, this.input + this.loadedLength);
+  }
+
+  get stoppedAt(): number {
+    return this.mem.u32[(CFG + C_STOP) >> 2]! - this.input;
+  }
+
+  get lineNo(): number {
+    return this.mem.f64[(CFG + C_LINENO) >> 3]!;
+  }
+
+  take(): readonly TranscodedRun[] {
+    const c = CFG >> 2;
+    const u32 = this.mem.u32;
+    const bytes = this.mem.bytes;
+    const plan = this.plan;
+    const groups = u32[c + C_NGROUPS / 4]!;
+    const runs: TranscodedRun[] = [];
+    for (let g = 0; g < groups && plan !== null; g++) {
+      const e = (GROUPS + g * G_BYTES) >> 2;
+      const records = u32[e + G_RECORDS / 4]!;
+      if (records === 0) continue;
+      const value = (w: number): string | null => {
+        const at = u32[e + w / 4]!;
+        const s = bytes.toString('latin1', at, at + u32[e + w / 4 + 1]!);
+        return s === '-' ? null : s;
+      };
+      const shared = new Map<string, string | null>();
+      if (plan.account >= 0) shared.set('account_id', value(G_ACCOUNT));
+      if (plan.region >= 0) shared.set('region', value(G_REGION));
+      const start = this.setBase() + g * this.groupCap;
+      const positions = POSITIONS / 8 + g * this.maxRecords;
+      runs.push({
+        records,
+        positions: this.mem.f64.slice(positions, positions + records),
+        encoded: this.handOut(bytes.subarray(start, u32[e + G_POS / 4]!)),
+        shared,
+        nodata: u32[e + G_NODATA / 4]!,
+        skipdata: u32[e + G_SKIPDATA / 4]!,
+      });
+    }
+    u32[c + C_NGROUPS / 4] = 0;
+    u32[c + C_LAST_GROUP / 4] = 0;
+    u32[c + C_RECORDS / 4] = 0;
+    u32[c + C_RUN_BYTES / 4] = 0;
+    if (runs.length > 0) {
+      // the next run goes to the other set: what is still unread there is copied out first
+      this.set ^= 1;
+      this.detach(this.set);
+      u32[c + C_OUT / 4] = this.setBase();
+    }
+    return runs;
+  }
+
+  private setBase(): number {
+    return this.out + this.set * MAX_GROUPS * this.groupCap;
+  }
+
+  private handOut(view: Uint8Array): RunBytes {
+    const run = new RunBytes(view);
+    this.handedOut[this.set].push(run);
+    return run;
+  }
+
+  /** Copies out the unreleased records of a set, so that it can be written again. */
+  private detach(set: number): void {
+    for (const run of this.handedOut[set]!) run.detach();
+    this.handedOut[set] = [];
+  }
+
+  release(): void {
+    this.take();
+    this.detach(0);
+    this.detach(1);
+    if (FREE.length < MAX_FREE && !FREE.includes(this)) FREE.push(this);
+  }
+}
+
+/** A run's records as a batch carries them: a view of the module's memory until copied out. */
+class RunBytes implements EncodedRecords {
+  readonly format = LOG_RECORDS;
+  private released = false;
+  constructor(private view: Uint8Array) {}
+
+  get bytes(): Uint8Array {
+    return this.view;
+  }
+
+  release(): void {
+    this.released = true;
+  }
+
+  /** The memory is about to be reused: a reader still to come gets a copy. */
+  detach(): void {
+    if (!this.released) this.view = new Uint8Array(this.view);
+    this.released = true;
+  }
+}
+
+/** Pieces the module copies 16 bytes at a time: each 16-aligned, with 16 readable bytes after. */
+class PieceArena {
+  private top: number;
+  constructor(
+    private readonly mem: WasmMemory,
+    private readonly base: number,
+    private readonly size: number,
+  ) {
+    this.top = base;
+  }
+
+  put(bytes: Uint8Array): [offset: number, length: number] {
+    const at = (this.top + 15) & ~15;
+    if (at + bytes.length + 16 > this.base + this.size)
+      throw new Error('otlp line transcoder: pieces do not fit');
+    this.mem.bytes.set(bytes, at);
+    this.top = at + bytes.length + 16;
+    return [at, bytes.length];
+  }
+}
+
+/** The `key` field of a KeyValue. */
+function keyField(key: string): Uint8Array {
+  const w = new ProtoWriter(key.length * 3 + 8);
+  w.byte(T_KV_KEY);
+  w.string(key);
+  return w.buf.subarray(0, w.pos);
+}
+
+/** A string attribute: LogRecord.attributes { key, value { string_value } }. */
+function keyValue(key: string, value: string): Uint8Array {
+  const k = keyField(key);
+  const n = Buffer.byteLength(value, 'utf8');
+  const av = 1 + varintSize(n) + n;
+  const w = new ProtoWriter(k.length + n + 24);
+  w.byte(T_LR_ATTR);
+  w.varint(k.length + 1 + varintSize(av) + av);
+  w.bytes(k);
+  w.byte(T_KV_VALUE);
+  w.varint(av);
+  w.byte(T_AV_STRING);
+  w.string(value);
+  return w.buf.subarray(0, w.pos);
+}
+
+function severity([num, text]: readonly [number, string]): Uint8Array {
+  const buf = Buffer.alloc(text.length * 3 + 24);
+  return buf.subarray(0, writeSeverity(buf, 0, num, text));
+}
