@@ -23,8 +23,7 @@ const C_NGROUPS: u32 = 32; // in/out: groups in the run
 const C_MAX_GROUPS: u32 = 36;
 const C_GROUPS: u32 = 40; // the group table: G_BYTES per group
 const C_LAST_GROUP: u32 = 44;
-const C_GROUP_CAP: u32 = 48; // bytes of each group's output area
-const C_OUT: u32 = 52; // the first group's output area; the others follow
+const C_AREAS: u32 = 48; // per group: start and end of its output area (u32 pairs)
 const C_POSITIONS: u32 = 56; // the first group's positions (f64 × C_POS_STRIDE); the others follow
 const C_F_ACCOUNT: u32 = 60; // field indices, -1 when absent
 const C_F_REGION: u32 = 64;
@@ -63,6 +62,7 @@ const G_POS: u32 = 16; // where its next record goes
 const G_RECORDS: u32 = 20;
 const G_NODATA: u32 = 24;
 const G_SKIPDATA: u32 = 28;
+const G_END: u32 = 32; // where its output area ends
 /** Bytes of key per group: an account id and a region, each at most GROUP_KEY_MAX bytes. */
 const GROUP_KEY_BYTES: usize = 256;
 const GROUP_KEY_MAX: usize = 120;
@@ -239,7 +239,9 @@ function groupOf(cfg: usize, aS: usize, aL: usize, rS: usize, rL: usize): i32 {
   store<u32>(e, <u32>aL, G_ACCOUNT + 4);
   store<u32>(e, <u32>(key + GROUP_KEY_BYTES / 2), G_REGION);
   store<u32>(e, <u32>rL, G_REGION + 4);
-  store<u32>(e, load<u32>(cfg, C_OUT) + n * load<u32>(cfg, C_GROUP_CAP), G_POS);
+  const area = <usize>load<u32>(cfg, C_AREAS) + (<usize>n << 3);
+  store<u32>(e, load<u32>(area), G_POS);
+  store<u32>(e, load<u32>(area, 4), G_END);
   store<u32>(e, 0, G_RECORDS);
   store<u32>(e, 0, G_NODATA);
   store<u32>(e, 0, G_SKIPDATA);
@@ -263,8 +265,6 @@ export function transcode(cfg: usize, p: usize, end: usize): i32 {
   const runLimit = load<u32>(cfg, C_RUN_LIMIT);
   const maxRecords = load<u32>(cfg, C_MAX_RECORDS);
   const table = <usize>load<u32>(cfg, C_GROUPS);
-  const groupCap = <usize>load<u32>(cfg, C_GROUP_CAP);
-  const out0 = <usize>load<u32>(cfg, C_OUT);
   const positions0 = <usize>load<u32>(cfg, C_POSITIONS);
   const posStride = <usize>load<u32>(cfg, C_POS_STRIDE);
   const fAccount = load<i32>(cfg, C_F_ACCOUNT);
@@ -389,7 +389,7 @@ export function transcode(cfg: usize, p: usize, end: usize): i32 {
     const ge = table + <usize>g * G_BYTES;
     let pos = <usize>load<u32>(ge, G_POS);
     const lineLen = lineEnd - ls;
-    if (pos + recordFixed + 2 * lineLen > out0 + (<usize>g + 1) * groupCap - 64) {
+    if (pos + recordFixed + 2 * lineLen > <usize>load<u32>(ge, G_END) - 64) {
       p = ls;
       status = FULL;
       break;

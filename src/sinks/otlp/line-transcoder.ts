@@ -32,8 +32,7 @@ const C_NGROUPS = 32;
 const C_MAX_GROUPS = 36;
 const C_GROUPS = 40;
 const C_LAST_GROUP = 44;
-const C_GROUP_CAP = 48;
-const C_OUT = 52;
+const C_AREAS = 48;
 const C_POSITIONS = 56;
 const C_F_ACCOUNT = 60;
 const C_F_REGION = 64;
@@ -75,8 +74,12 @@ const G_SKIPDATA = 28;
 const GROUP_KEY_BYTES = 256;
 /** Accounts (and regions) one run holds apart; a run meeting another one ends. */
 const MAX_GROUPS = 32;
-/** Each group's area holds this share of a run: a run ends when one is full. */
-const GROUP_SHARE = 4;
+/**
+ * The first groups' areas hold a whole run (a run of one account fills one group); the later
+ * ones a quarter of it, and a run ends when one is full: memory stays a few runs' worth.
+ */
+const WHOLE_RUN_GROUPS = 4;
+const SMALL_GROUP_SHARE = 4;
 
 const OP_STR = 0;
 const OP_INT = 1;
@@ -101,7 +104,8 @@ const PROTO_TABLES = PIECES + PIECES_BYTES;
 const TIME_SLOTS = 4096;
 const TIME_KEYS = PROTO_TABLES + 2 * 256 * 8;
 const TIME_WORDS = TIME_KEYS + TIME_SLOTS * 8;
-const POSITIONS = TIME_WORDS + TIME_SLOTS * 8;
+const AREA_TABLES = TIME_WORDS + TIME_SLOTS * 8;
+const POSITIONS = AREA_TABLES + 2 * MAX_GROUPS * 8;
 /** Readable bytes after every area the module reads 16 bytes at a time. */
 const PAD = 32;
 
@@ -125,7 +129,8 @@ export class OtlpLineTranscoder implements LineTranscoder {
   private readonly mem: WasmMemory;
   private readonly fn: TranscoderExports['transcode'];
   private readonly out: number;
-  private readonly groupCap: number;
+  /** Each set's group areas, as the module reads them: (start, end) per group. */
+  private readonly areas: readonly [number, number];
   /**
    * Two sets of group areas, used in turn: a run's records stay where the module wrote them
    * (no copy) until the set is needed again, when those its reader has not released yet are
@@ -160,11 +165,24 @@ export class OtlpLineTranscoder implements LineTranscoder {
     this.fn = exports.transcode;
     const runBytes = settings.runBytes;
     this.maxRecords = Math.ceil(runBytes / 128) + 1;
-    // each group's area holds a share of a run, and room for any record after that
-    this.groupCap = (Math.ceil(runBytes / GROUP_SHARE) + MAX_FIXED + 2 * MAX_LINE + 4096 + 15) & ~15;
     this.out = (POSITIONS + MAX_GROUPS * this.maxRecords * 8 + 4095) & ~4095;
-    this.input = this.out + 2 * MAX_GROUPS * this.groupCap;
+    // each group's area holds its share of a run, and room for any record after that
+    const slack = MAX_FIXED + 2 * MAX_LINE + 4096;
+    const sizes = Array.from({ length: MAX_GROUPS }, (_, g) =>
+      g < WHOLE_RUN_GROUPS ? runBytes + slack : Math.ceil(runBytes / SMALL_GROUP_SHARE) + slack,
+    );
+    const padded = sizes.map((b) => (b + 15) & ~15);
+    const setBytes = padded.reduce((a, b) => a + b, 0);
+    this.input = this.out + 2 * setBytes;
     this.mem.reserve(this.input);
+    let at = this.out;
+    for (let k = 0; k < 2 * MAX_GROUPS; k++) {
+      const g = k % MAX_GROUPS;
+      this.mem.u32[(AREA_TABLES >> 2) + 2 * k] = at;
+      this.mem.u32[(AREA_TABLES >> 2) + 2 * k + 1] = at + sizes[g]!;
+      at += padded[g]!;
+    }
+    this.areas = [AREA_TABLES, AREA_TABLES + MAX_GROUPS * 8];
     this.mem.f64.fill(Number.NaN, TIME_KEYS / 8, TIME_KEYS / 8 + TIME_SLOTS);
     const u32 = this.mem.u32;
     const c = CFG >> 2;
@@ -172,8 +190,7 @@ export class OtlpLineTranscoder implements LineTranscoder {
     u32[c + C_POS_STRIDE / 4] = this.maxRecords;
     u32[c + C_MAX_GROUPS / 4] = MAX_GROUPS;
     u32[c + C_GROUPS / 4] = GROUPS;
-    u32[c + C_GROUP_CAP / 4] = this.groupCap;
-    u32[c + C_OUT / 4] = this.out;
+    u32[c + C_AREAS / 4] = this.areas[0];
     u32[c + C_POSITIONS / 4] = POSITIONS;
     u32[c + C_TIME_KEYS / 4] = TIME_KEYS;
     u32[c + C_TIME_WORDS / 4] = TIME_WORDS;
@@ -308,7 +325,7 @@ export class OtlpLineTranscoder implements LineTranscoder {
       const shared = new Map<string, string | null>();
       if (plan.account >= 0) shared.set('account_id', value(G_ACCOUNT));
       if (plan.region >= 0) shared.set('region', value(G_REGION));
-      const start = this.setBase() + g * this.groupCap;
+      const start = this.mem.u32[(this.areas[this.set]! >> 2) + g * 2]!;
       const positions = POSITIONS / 8 + g * this.maxRecords;
       runs.push({
         records,
@@ -327,13 +344,9 @@ export class OtlpLineTranscoder implements LineTranscoder {
       // the next run goes to the other set: what is still unread there is copied out first
       this.set ^= 1;
       this.detach(this.set);
-      u32[c + C_OUT / 4] = this.setBase();
+      u32[c + C_AREAS / 4] = this.areas[this.set]!;
     }
     return runs;
-  }
-
-  private setBase(): number {
-    return this.out + this.set * MAX_GROUPS * this.groupCap;
   }
 
   private handOut(view: Uint8Array): RunBytes {
