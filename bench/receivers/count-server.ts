@@ -105,11 +105,16 @@ class Connection {
   }
 }
 
+/** Open connections: closed on `stop`, as a client's idle keep-alive sockets would hold the server open. */
+const sockets = new Set<net.Socket>();
+
 function minimalServer(): net.Server {
   return net.createServer((socket) => {
     const connection = new Connection(socket);
+    sockets.add(socket);
     socket.on('data', (chunk: Buffer) => connection.read(chunk));
     socket.on('error', () => socket.destroy());
+    socket.on('close', () => sockets.delete(socket));
   });
 }
 
@@ -140,6 +145,9 @@ process.on('message', (m: { type?: string }) => {
     const cpu = process.cpuUsage();
     process.send?.({ type: 'counts', requests, bytes, cpuMicros: cpu.user + cpu.system });
   }
-  if (m.type === 'stop') server.close(() => process.exit(0));
+  if (m.type === 'stop') {
+    server.close(() => process.exit(0));
+    for (const socket of sockets) socket.destroy();
+  }
 });
 process.on('disconnect', () => process.exit(0));

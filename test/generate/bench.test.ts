@@ -46,7 +46,9 @@ describe('bench harness', () => {
     assert.ok(!again.stderr.includes('generating'));
   });
 
-  it('has a counting receiver that reads sized and chunked requests on keep-alive connections', async () => {
+  it('has a counting receiver that reads sized and chunked requests on keep-alive connections', {
+    timeout: 30_000,
+  }, async () => {
     const child = fork(join(root, 'bench/receivers/count-server.ts'), [], {
       execArgv: ['--import', 'tsx'],
       stdio: 'inherit',
@@ -95,13 +97,17 @@ describe('bench harness', () => {
         assert.equal(res.body, i % 3 === 0 ? '{}' : '');
         assert.equal(res.type, i % 3 === 0 ? 'application/json' : 'application/x-protobuf');
       }
-      agent.destroy();
       const counts = await new Promise<{ requests: number; bytes: number }>((resolve) => {
         child.once('message', resolve);
         child.send({ type: 'counts' });
       });
       assert.equal(counts.requests, 12);
       assert.equal(counts.bytes, sent);
+      // `stop` ends it even while the client keeps its connection open
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.send({ type: 'stop' });
+      assert.equal(await exited, 0);
+      agent.destroy();
     } finally {
       child.kill();
     }
