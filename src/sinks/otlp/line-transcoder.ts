@@ -128,7 +128,6 @@ export interface LineTranscoderSettings {
 export class OtlpLineTranscoder implements LineTranscoder {
   private readonly mem: WasmMemory;
   private readonly fn: TranscoderExports['transcode'];
-  private readonly out: number;
   /** Each set's group areas, as the module reads them: (start, end) per group. */
   private readonly areas: readonly [number, number];
   /**
@@ -165,7 +164,7 @@ export class OtlpLineTranscoder implements LineTranscoder {
     this.fn = exports.transcode;
     const runBytes = settings.runBytes;
     this.maxRecords = Math.ceil(runBytes / 128) + 1;
-    this.out = (POSITIONS + MAX_GROUPS * this.maxRecords * 8 + 4095) & ~4095;
+    const out = (POSITIONS + MAX_GROUPS * this.maxRecords * 8 + 4095) & ~4095;
     // each group's area holds its share of a run, and room for any record after that
     const slack = MAX_FIXED + 2 * MAX_LINE + 4096;
     const sizes = Array.from({ length: MAX_GROUPS }, (_, g) =>
@@ -173,9 +172,9 @@ export class OtlpLineTranscoder implements LineTranscoder {
     );
     const padded = sizes.map((b) => (b + 15) & ~15);
     const setBytes = padded.reduce((a, b) => a + b, 0);
-    this.input = this.out + 2 * setBytes;
+    this.input = out + 2 * setBytes;
     this.mem.reserve(this.input);
-    let at = this.out;
+    let at = out;
     for (let k = 0; k < 2 * MAX_GROUPS; k++) {
       const g = k % MAX_GROUPS;
       this.mem.u32[(AREA_TABLES >> 2) + 2 * k] = at;
