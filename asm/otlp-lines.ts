@@ -10,6 +10,21 @@
 // last token. Any other line stops it (SLOW) and goes through the decoder as before, so a line's
 // fate (record, malformed, header) never depends on which of the two read it.
 
+import {
+  copyBlocks,
+  endRecord,
+  putBody,
+  putObserved,
+  putTime,
+  putVarint,
+  T_AV_INT,
+  T_AV_STRING,
+  T_KV_VALUE,
+  T_LR_ATTR,
+  T_SL_RECORD,
+  varintSize,
+} from './lib/protobuf';
+
 // Configuration block: u32 words unless noted.
 const C_NFIELDS: u32 = 0;
 const C_HEADERS: u32 = 4;
@@ -71,16 +86,7 @@ const GROUP_KEY_MAX: usize = 120;
 const OP_STR: u32 = 0;
 const OP_INT: u32 = 1;
 
-const T_SL_RECORD: u8 = 0x12;
-const T_LR_TIME: u8 = 0x09;
-const T_LR_OBSERVED: u8 = 0x59;
-const T_LR_BODY: u8 = 0x2a;
-const T_LR_ATTR: u8 = 0x32;
-const T_KV_VALUE: u8 = 0x12;
-const T_AV_STRING: u8 = 0x0a;
-const T_AV_INT: u8 = 0x18;
 
-const TIME_SLOTS: u32 = 4096;
 
 const DONE: i32 = 0;
 const FULL: i32 = 1;
@@ -93,35 +99,6 @@ const NONE: u64 = <u64>-1;
 const MAX_DIGITS: u32 = 15;
 /** Longest line read here: its record (the line twice, and keys) stays under 16 KiB. */
 const MAX_LINE: usize = 7000;
-
-@inline function putVarint(p: usize, v: u64): usize {
-  while (v > 0x7f) {
-    store<u8>(p++, <u8>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  store<u8>(p++, <u8>v);
-  return p;
-}
-
-@inline function varintSize(v: u64): usize {
-  // branches: record values are mostly small, and each field's size repeats record to record
-  if (v < 0x80) return 1;
-  if (v < 0x4000) return 2;
-  if (v < 0x200000) return 3;
-  if (v < 0x10000000) return 4;
-  return <usize>((70 - clz<u64>(v)) / 7);
-}
-
-/** Copies n bytes 16 at a time: may write up to 15 bytes past p + n (the output keeps slack). */
-@inline function copyBlocks(p: usize, src: usize, n: usize): usize {
-  const end = p + n;
-  while (p < end) {
-    v128.store(p, v128.load(src));
-    p += 16;
-    src += 16;
-  }
-  return end;
-}
 
 /**
  * The number the 1–8 ASCII digits at s spell (8 bytes are readable there), or a value above
@@ -403,38 +380,21 @@ export function transcode(cfg: usize, p: usize, end: usize): i32 {
     if (fTime0 >= 0) time = load<u64>(tokens + (<usize>fTime0 << 4) + 8);
     if (time == NONE && fTime1 >= 0) time = load<u64>(tokens + (<usize>fTime1 << 4) + 8);
     if (time != NONE && time > 0) {
-      const t = <f64>time;
       if (time > 9200000000) {
         p = ls;
         status = SLOW;
         break;
       }
-      const slot = <usize>(time & (TIME_SLOTS - 1));
-      if (load<f64>(timeKeys + (slot << 3)) != t) {
-        store<f64>(timeKeys + (slot << 3), t);
-        store<u64>(timeWords + (slot << 3), time * 1000000000);
-      }
-      store<u8>(pos, T_LR_TIME);
-      store<u64>(pos + 1, load<u64>(timeWords + (slot << 3)));
-      pos += 9;
+      pos = putTime(pos, <f64>time, timeKeys, timeWords);
     }
-    store<u8>(pos, T_LR_OBSERVED);
-    store<u64>(pos + 1, observed);
-    pos += 9;
+    pos = putObserved(pos, observed);
     let reject = false;
     if (fAction >= 0) {
       const a = tokens + (<usize>fAction << 4);
       reject = isWord(<usize>load<u32>(a), <usize>load<u32>(a, 4), W_REJECT, 6);
     }
     pos = copyPiece(pos, cfg + (reject ? C_SEV_WARN : C_SEV_INFO));
-    if (body) {
-      const n = <u64>lineLen;
-      store<u8>(pos++, T_LR_BODY);
-      pos = putVarint(pos, 1 + <u64>varintSize(n) + n);
-      store<u8>(pos++, T_AV_STRING);
-      pos = putVarint(pos, n);
-      pos = copyBlocks(pos, ls, lineLen);
-    }
+    if (body) pos = putBody(pos, ls, lineLen);
     // the endpoint and protocol rules, in the mapping's order
     let src: usize = 0;
     let srcLen: usize = 0;
@@ -490,8 +450,7 @@ export function transcode(cfg: usize, p: usize, end: usize): i32 {
       status = SLOW;
       break;
     }
-    store<u8>(start - 2, <u8>((len & 0x7f) | 0x80));
-    store<u8>(start - 1, <u8>(len >> 7));
+    endRecord(start, len);
     store<u32>(ge, <u32>pos, G_POS);
     if (fStatus >= 0) {
       const a = tokens + (<usize>fStatus << 4);

@@ -8,6 +8,8 @@
 // outside the common cases (a negative or fractional number, a time with a fraction, a record
 // shorter than 128 or longer than 16383 bytes) is left to that writer.
 
+import { endRecord, putBody, putObserved, putTime, putVarint, T_SL_RECORD, varintSize } from './lib/protobuf';
+
 // Configuration block: u32 words.
 const C_ROWS: u32 = 0;
 const C_OUT_END: u32 = 4;
@@ -42,36 +44,12 @@ const K_DBL: u32 = 3;
 const K_NUM_TEXT: u32 = 4;
 const K_PICK: u32 = 5;
 
-const T_SL_RECORD: u8 = 0x12; // ScopeLogs.log_records (2, length-delimited)
-const T_LR_TIME: u8 = 0x09; // LogRecord.time_unix_nano (1, fixed64)
-const T_LR_OBSERVED: u8 = 0x59; // LogRecord.observed_time_unix_nano (11, fixed64)
-const T_LR_BODY: u8 = 0x2a; // LogRecord.body (5)
-const T_AV_STRING: u8 = 0x0a; // AnyValue.string_value (1)
 
-const TIME_SLOTS: u32 = 4096;
 const MAX_SAFE: f64 = 9007199254740991;
 
 const DONE: i32 = 0;
 const SLOW: i32 = 1;
 const OUT_FULL: i32 = 2;
-
-@inline function putVarint(p: usize, v: u64): usize {
-  while (v > 0x7f) {
-    store<u8>(p++, <u8>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  store<u8>(p++, <u8>v);
-  return p;
-}
-
-@inline function varintSize(v: u64): u32 {
-  let n: u32 = 1;
-  while (v > 0x7f) {
-    v >>= 7;
-    n++;
-  }
-  return n;
-}
 
 /**
  * Copies n bytes from src to p 8 bytes at a time (a call to memory.copy costs more than a
@@ -143,37 +121,12 @@ export function writeRows(cfg: usize, from: u32, to: u32, out: usize, limit: usi
         pos = rec;
         break;
       }
-      const slot = <usize>(<u64>t & (TIME_SLOTS - 1));
-      if (load<f64>(timeKeys + (slot << 3)) != t) {
-        store<f64>(timeKeys + (slot << 3), t);
-        store<u64>(timeWords + (slot << 3), <u64>t * 1000000000);
-      }
-      store<u8>(pos, T_LR_TIME);
-      store<u64>(pos + 1, load<u64>(timeWords + (slot << 3)));
-      pos += 9;
+      pos = putTime(pos, t, timeKeys, timeWords);
     }
-    store<u8>(pos, T_LR_OBSERVED);
-    store<u64>(pos + 1, observed);
-    pos += 9;
+    pos = putObserved(pos, observed);
     const sc: usize = sevCodes != 0 ? <usize>load<u32>(sevCodes + (i << 2)) : 0;
     pos = copyPiece(pos, arena, sevAt + (sc << 3));
-    if (lines != 0) {
-      const s = <usize>load<u32>(starts + (i << 2));
-      const n = <u64>bodyLen;
-      store<u8>(pos++, T_LR_BODY);
-      pos = putVarint(pos, 1 + <u64>varintSize(n) + n);
-      store<u8>(pos++, T_AV_STRING);
-      pos = putVarint(pos, n);
-      // 16 bytes at a time: the line is ~100 bytes, a memory.copy call costs as much
-      const end = pos + bodyLen;
-      let q = lines + s;
-      while (pos < end) {
-        v128.store(pos, v128.load(q));
-        pos += 16;
-        q += 16;
-      }
-      pos = end;
-    }
+    if (lines != 0) pos = putBody(pos, lines + <usize>load<u32>(starts + (i << 2)), bodyLen);
     let slow = false;
     for (let o: u32 = 0; o < nOps; o++) {
       const op = ops + (<usize>o << 5);
@@ -193,7 +146,7 @@ export function writeRows(cfg: usize, from: u32, to: u32, out: usize, limit: usi
         const p = pos;
         const tplLen = <usize>load<u32>(op, O_C);
         pos = copyWords(pos, arena + <usize>load<u32>(op, O_B), tplLen);
-        store<u8>(p + 1, <u8>(load<u32>(op, O_D) + 3 + vs));
+        store<u8>(p + 1, <u8>(load<u32>(op, O_D) + 3 + <u32>vs));
         store<u8>(pos - 2, <u8>(1 + vs));
         pos = putVarint(pos, u);
       } else if (kind == K_DBL) {
@@ -246,8 +199,7 @@ export function writeRows(cfg: usize, from: u32, to: u32, out: usize, limit: usi
       pos = rec;
       break;
     }
-    store<u8>(start - 2, <u8>((len & 0x7f) | 0x80));
-    store<u8>(start - 1, <u8>(len >> 7));
+    endRecord(start, len);
     r++;
     if (pos - out >= limit) break;
   }

@@ -738,9 +738,8 @@ describe('otlp line transcoder: its two output areas', () => {
   const lines = range(6000, 1).map(v2Line);
   const bytes = text(lines);
   const smallRuns = 8 * 1024;
-
-  it('many runs taken before any is read: every batch still holds its own records', async () => {
-    const tr = transcoder({}, smallRuns);
+  /** A stream-mode batcher reading through the transcoder `tr`. */
+  const batcherFor = (tr: LineTranscoder) => {
     const stats = new RunStats();
     const batcher = new TextBatcher({
       source: { id: 'mem.log' },
@@ -750,6 +749,12 @@ describe('otlp line transcoder: its two output areas', () => {
       headers: true,
       transcoder: tr,
     });
+    return { stats, batcher };
+  };
+
+  it('many runs taken before any is read: every batch still holds its own records', async () => {
+    const tr = transcoder({}, smallRuns);
+    const { stats, batcher } = batcherFor(tr);
     // one push: the module writes run after run into its two areas before anything is read
     batcher.push(bytes);
     batcher.end();
@@ -778,15 +783,7 @@ describe('otlp line transcoder: its two output areas', () => {
 
   it('a reader that releases each batch as it comes gets the same records', async () => {
     const tr = transcoder({}, smallRuns);
-    const stats = new RunStats();
-    const batcher = new TextBatcher({
-      source: { id: 'mem.log' },
-      batchSize: 8192,
-      stats,
-      origin: 'mem.log',
-      headers: true,
-      transcoder: tr,
-    });
+    const { batcher } = batcherFor(tr);
     const copies: Rec[] = [];
     const read = (): void => {
       for (const b of batcher.take()) {
@@ -811,15 +808,7 @@ describe('otlp line transcoder: its two output areas', () => {
       input: Buffer,
       pieces: number[],
     ): { batches: FlowBatch[]; stats: RunStats } => {
-      const stats = new RunStats();
-      const batcher = new TextBatcher({
-        source: { id: 'mem.log' },
-        batchSize: 8192,
-        stats,
-        origin: 'mem.log',
-        headers: true,
-        transcoder: tr,
-      });
+      const { stats, batcher } = batcherFor(tr);
       let at = 0;
       for (const n of pieces) {
         batcher.push(input.subarray(at, at + n));
