@@ -26,6 +26,8 @@ const ERR_JUNK = ROW_JUNK;
 const EMPTY_F64 = new Float64Array(0);
 const EMPTY_U32 = new Uint32Array(0);
 const NEWLINE = Buffer.from('\n');
+/** After lines that are the decoder's one after another, text decoded into columns before the transcoder tries again. */
+const TRANSCODE_RETRY_BYTES = 1 << 20;
 /** Bytes between two kept lines beyond which the text copy starts a new span (skipped junk is not copied). */
 const MAX_TEXT_GAP = 256;
 
@@ -75,6 +77,8 @@ export class TextBatcher {
   private statusIndex = -1;
   /** True while the transcoder takes the current layout's lines. */
   private transcoding = false;
+  /** Bytes of text still to decode into columns before the transcoder is tried again. */
+  private transcodeAfter = 0;
   private formatOrigin: string;
   private source: SourceRef;
   private origin: string;
@@ -301,8 +305,12 @@ export class TextBatcher {
     headers: boolean,
   ): void {
     if (position < 0 && this.scanner) {
-      if (this.transcoding) this.transcodeRegion(this.scanner, buf, start, end, headers);
-      else this.scanRegion(this.scanner, buf, start, end, headers);
+      if (this.transcoding && this.transcodeAfter <= 0)
+        this.transcodeRegion(this.scanner, buf, start, end, headers);
+      else {
+        this.transcodeAfter -= end - start;
+        this.scanRegion(this.scanner, buf, start, end, headers);
+      }
       return;
     }
     this.parseRegion(buf, start, end, position, id, headers);
@@ -363,13 +371,26 @@ export class TextBatcher {
     tr.load(buf, start, end);
     let at = 0;
     const length = end - start;
+    let previousSlow = false;
     while (at < length) {
+      const from = at;
       const status = tr.run(at, this.lineNo);
       this.lineNo = tr.lineNo;
       at = tr.stoppedAt;
       if (status === TRANSCODE_DONE) break;
       this.emitEncoded();
-      if (status !== TRANSCODE_SLOW) continue;
+      if (status !== TRANSCODE_SLOW) {
+        previousSlow = false;
+        continue;
+      }
+      if (previousSlow && at === from) {
+        // line after line is the decoder's (CRLF or tab-separated text, say): this piece and
+        // the next TRANSCODE_RETRY_BYTES go the column way rather than a batch per line
+        this.transcodeAfter = TRANSCODE_RETRY_BYTES;
+        this.scanRegion(sc, buf, start + at, end, headers);
+        return;
+      }
+      previousSlow = true;
       // one line: so the scanner leaves the rest (which this transcoder holds) to this loop
       const le = buf.indexOf(10, start + at);
       this.scanRegion(sc, buf, start + at, le + 1, headers);
@@ -577,6 +598,7 @@ export class TextBatcher {
     this.rows = 0;
     this.transcoding =
       this.options.transcoder?.layout(fields, this.options.headers, this.options.batchSize) ?? false;
+    this.transcodeAfter = 0;
   }
 
   private allocate(): void {
