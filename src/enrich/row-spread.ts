@@ -11,24 +11,13 @@ import type { AddressTable } from './addresses.js';
  * rows), below the 128 KB above which the C allocator maps fresh pages for an allocation.
  */
 
+/** Row i of srcOut/dstOut gets values[src[i]]/values[dst[i]] (64- or 32-bit values). */
+type SpreadFn = (n: number, src: number, dst: number, values: number, srcOut: number, dstOut: number) => void;
+
 interface SpreadExports {
   readonly memory: WebAssembly.Memory;
-  readonly spread64: (
-    n: number,
-    src: number,
-    dst: number,
-    values: number,
-    srcOut: number,
-    dstOut: number,
-  ) => void;
-  readonly spread32: (
-    n: number,
-    src: number,
-    dst: number,
-    values: number,
-    srcOut: number,
-    dstOut: number,
-  ) => void;
+  readonly spread64: SpreadFn;
+  readonly spread32: SpreadFn;
   readonly codesOfNumbers: (n: number, values: number, codes: number, out: number) => void;
   readonly spreadClasses: (
     n: number,
