@@ -164,15 +164,12 @@ async function* decodeTextHere(
   });
   // With a transcoder, a batch points into its memory until the sink has read it: small
   // pieces of text let each batch out before the memory it points at is written again.
-  yield* pump(transcoder ? slices(stream, TRANSCODE_PIECE_BYTES) : stream, batcher, {
+  yield* pump(transcoder ? slices(stream, transcoder.pieceBytes) : stream, batcher, {
     feed: (chunk) => batcher.push(chunk),
     finish: () => batcher.end(),
     abandon: () => batcher.abandon(),
   });
 }
-
-/** Bytes of text fed to a transcoding batcher at a time: less than one batch of its records. */
-const TRANSCODE_PIECE_BYTES = 128 * 1024;
 
 /** The stream's chunks cut into pieces of at most `size` bytes (views, not copies). */
 async function* slices(stream: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {

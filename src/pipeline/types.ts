@@ -66,6 +66,11 @@ export interface LineTranscoder {
    * when they must be decoded into columns. `headers`: a line may be a header line.
    */
   layout(fields: readonly FieldDef[], headers: boolean, batchSize: number): boolean;
+  /**
+   * Most bytes of text to hand it at a time: the records of fewer bytes fill at most one
+   * batch, so each batch can leave before the memory it points at is written again.
+   */
+  readonly pieceBytes: number;
   /** Copies the whole lines buf[start, end) in; buf[end - 1] is a newline. */
   load(buf: Buffer, start: number, end: number): void;
   /** Transcodes the loaded lines from `offset`, the first being line lineNo + 1; a TRANSCODE_ status. */

@@ -201,6 +201,11 @@ export class OtlpLineTranscoder implements LineTranscoder {
     u32[c + C_PROTO_TRANSPORTS / 4] = PROTO_TABLES + 256 * 8;
   }
 
+  get pieceBytes(): number {
+    // records run up to some eight times the bytes of their lines (short lines, long keys)
+    return Math.max(4096, Math.min(128 * 1024, this.settings.runBytes >> 3));
+  }
+
   layout(fields: readonly FieldDef[], headers: boolean, batchSize: number): boolean {
     this.plan = null;
     if (fields.length === 0 || fields.length > MAX_FIELDS) return false;
