@@ -126,6 +126,24 @@ const IO_DIRECTION = new Map([
 const severityNumberOf = (action: string | null): number => (action === 'REJECT' ? 13 : 9);
 const severityTextOf = (action: string | null): string => (action === 'REJECT' ? 'WARN' : 'INFO');
 
+/**
+ * The account and region columns of a batch, for its resource: lighter than `resolve` (which
+ * a transcoded batch, holding only these columns, would make for nothing), kept for the last
+ * batch since the encoders ask row after row.
+ */
+let resourceBatch: FlowBatch | undefined;
+let resourceOfBatch: { account: Column | undefined; region: Column | undefined } = {
+  account: undefined,
+  region: undefined,
+};
+function resourceColumns(batch: FlowBatch): typeof resourceOfBatch {
+  if (batch !== resourceBatch) {
+    resourceBatch = batch;
+    resourceOfBatch = { account: batch.column('account_id'), region: batch.column('region') };
+  }
+  return resourceOfBatch;
+}
+
 interface Resolved {
   readonly view: BatchView;
   /** [attribute, column, kind] of the table rows present in this batch, then unknown fields. */
@@ -229,7 +247,7 @@ export function otelMapping(options: SchemaOptions = {}): OtelMapping & OtelPlan
       return lastPlan;
     },
     resourceKey(batch, i) {
-      const r = resolve(batch);
+      const r = resourceColumns(batch);
       // The source's log group/stream or bucket/key are resource attributes too, so they split groups.
       const ctx = batch.source.context;
       const origin = ctx
@@ -238,7 +256,7 @@ export function otelMapping(options: SchemaOptions = {}): OtelMapping & OtelPlan
       return `${strAt(r.account, i) ?? ''}\u0000${strAt(r.region, i) ?? ''}\u0000${origin}`;
     },
     resource(batch, i, out) {
-      const r = resolve(batch);
+      const r = resourceColumns(batch);
       out.str('cloud.provider', 'aws');
       const account = strAt(r.account, i);
       if (account !== null) out.str('cloud.account.id', account);
