@@ -627,6 +627,39 @@ describe('http1 request heads and response parser', () => {
     assert.equal(p.body().length, 0);
   });
 
+  it('a head like the last one is read alike, body framing included; a different one anew', () => {
+    const p = new ResponseParser(100);
+    const ok = 'HTTP/1.1 200 OK\r\ncontent-type: a/b\r\nkeep-alive: timeout=9\r\ncontent-length: 3\r\n\r\n';
+    for (const body of ['abc', 'xyz']) {
+      p.reset();
+      assert.equal(p.push(Buffer.from(`${ok}${body}`)), true);
+      assert.equal(p.status, 200);
+      assert.equal(p.headers['content-type'], 'a/b');
+      assert.equal(p.keepAliveSeconds, 9);
+      assert.equal(p.keepAlive, true);
+      assert.equal(p.body().toString(), body);
+    }
+    // the same head, the body in a later push: framed by its length as before
+    p.reset();
+    assert.equal(p.push(Buffer.from(ok)), false);
+    assert.equal(p.push(Buffer.from('12')), false);
+    assert.equal(p.push(Buffer.from('3')), true);
+    assert.equal(p.body().toString(), '123');
+    p.reset();
+    assert.equal(
+      p.push(
+        Buffer.from('HTTP/1.1 503 Busy\r\nretry-after: 2\r\nconnection: close\r\ncontent-length: 1\r\n\r\n!'),
+      ),
+      true,
+    );
+    assert.equal(p.status, 503);
+    assert.equal(p.headers['retry-after'], '2');
+    assert.equal(p.headers['content-type'], undefined);
+    assert.equal(p.keepAlive, false);
+    assert.equal(p.keepAliveSeconds, undefined);
+    assert.equal(p.body().toString(), '!');
+  });
+
   it('rejects a response head beyond 64 KiB', () => {
     const p = new ResponseParser(100);
     p.push(Buffer.from('HTTP/1.1 200 OK\r\n'));

@@ -51,6 +51,19 @@ const SINGLE = new Set([
   'user-agent',
 ]);
 
+interface ParsedHead {
+  readonly text: string;
+  readonly status: number;
+  readonly minor: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly keepAliveSeconds: number | undefined;
+  readonly length: number;
+  readonly transferEncoding: boolean;
+  readonly chunked: boolean;
+  readonly close: boolean;
+  readonly keepAlive: boolean;
+}
+
 /**
  * An incremental HTTP/1.x response parser for one exchange at a time: feed it the socket's
  * bytes with push() until it says the response is complete. Interim 1xx responses are
@@ -71,6 +84,8 @@ export class ResponseParser {
   extra = false;
 
   private state = HEAD;
+  /** The last final response head read, and what it said. */
+  private lastHead: ParsedHead | undefined;
   /** Head bytes of earlier chunks when a head spans several. */
   private pending: Buffer | undefined;
   /** Bytes of the pending head already scanned as complete lines. */
@@ -219,6 +234,17 @@ export class ResponseParser {
   }
 
   private parseHead(text: string): void {
+    // A server answers alike request after request (a Date header aside): the same head is
+    // taken as parsed last time, headers object included (readers do not change it).
+    const seen = this.lastHead;
+    if (seen !== undefined && seen.text === text) {
+      this.status = seen.status;
+      this.minor = seen.minor;
+      this.headers = seen.headers;
+      this.keepAliveSeconds = seen.keepAliveSeconds;
+      this.frame(seen.status, seen.length, seen.transferEncoding, seen.chunked, seen.close, seen.keepAlive);
+      return;
+    }
     const lines = text.split('\n');
     const statusLine = stripCr(lines[0]!);
     const m = STATUS_LINE.exec(statusLine);
@@ -279,9 +305,31 @@ export class ResponseParser {
       addHeader(headers, key, value);
     }
     this.headers = headers;
-    this.keepAlive = this.minor >= 1 ? !close : keepAlive && !close;
+    this.frame(status, length, transferEncoding, chunked, close, keepAlive);
+    this.lastHead = {
+      text,
+      status,
+      minor: this.minor,
+      headers,
+      keepAliveSeconds: this.keepAliveSeconds,
+      length,
+      transferEncoding,
+      chunked,
+      close,
+      keepAlive,
+    };
+  }
 
-    // Message body length, RFC 9112 §6.3.
+  /** How the body is framed and whether the connection stays open (RFC 9112 §6.3, §9.3). */
+  private frame(
+    status: number,
+    length: number,
+    transferEncoding: boolean,
+    chunked: boolean,
+    close: boolean,
+    keepAlive: boolean,
+  ): void {
+    this.keepAlive = this.minor >= 1 ? !close : keepAlive && !close;
     if (status === 204 || status === 304) {
       this.state = DONE;
     } else if (transferEncoding) {

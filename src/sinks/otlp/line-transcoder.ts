@@ -288,7 +288,7 @@ export class OtlpLineTranscoder implements LineTranscoder {
       this.mem.reserve(this.input + this.inputCap);
     }
     const bytes = this.mem.bytes;
-    buf.copy(bytes, this.input, start, end);
+    bytes.set(buf.subarray(start, end), this.input);
     bytes.fill(0, this.input + n, this.input + n + PAD);
     this.loadedLength = n;
   }
