@@ -228,7 +228,6 @@ export const storeSink: Scenario = {
   name: 'store-sink',
   description: 'the store sink alone (write…close) on 1M decoded+enriched records held in memory',
   baseline: 'store-read-csv',
-  targets: { minRatio: 1.2 },
   async prepare(ctx) {
     await ctx.dataFile(v2File(ctx));
   },
