@@ -128,17 +128,21 @@ const MAX_LINE: usize = 7000;
   return false;
 }
 
+/** True when the len bytes at a and b are equal; 16 readable bytes follow both (read in blocks). */
 @inline function bytesEqual(a: usize, b: usize, len: usize): bool {
-  for (let i: usize = 0; i < len; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  for (let i: usize = 0; i < len; i += 16) {
+    const need = len - i >= 16 ? 0xffff : (1 << <i32>(len - i)) - 1;
+    if ((i8x16.bitmask(i8x16.eq(v128.load(a + i), v128.load(b + i))) & need) != need) return false;
+  }
   return true;
 }
 
 /** True when the token [s, s + len) equals the ASCII word `w` given as a u64 (at most 8 bytes). */
 @inline function isWord(s: usize, len: usize, w: u64, wlen: usize): bool {
   if (len != wlen) return false;
-  let v: u64 = 0;
-  for (let i: usize = 0; i < len; i++) v |= <u64>load<u8>(s + i) << (<u64>i << 3);
-  return v == w;
+  // 8 bytes are readable at s (the line, then the input's padding)
+  const mask: u64 = len >= 8 ? <u64>-1 : (<u64>1 << (<u64>len << 3)) - 1;
+  return (load<u64>(s) & mask) == w;
 }
 
 // "REJECT", "NODATA", "SKIPDATA" as little-endian words

@@ -459,6 +459,24 @@ describe('otlp line transcoder: the same LogRecords as the column path', () => {
     assert.ok(keys.has('-|-'));
   });
 
+  it('long account ids (17 to 120 bytes) that differ only near their end are grouped apart', async () => {
+    // compared in 16-byte blocks: ids end inside a block, on a block's end, and past it
+    const ids = [17, 31, 32, 33, 64, 119, 120].flatMap((n) => [
+      `${'7'.repeat(n - 1)}1`,
+      `${'7'.repeat(n - 1)}2`,
+    ]);
+    const lines = range(2000, 1).map((i) =>
+      v2Line(i).replace(/^(\S+) \S+ /, `$1 ${ids[(i * 5) % ids.length]} `),
+    );
+    const a = await compare(text(lines), {}, 'long account ids');
+    assert.ok(transcodedRecords(a.batches) > 0.9 * lines.length, `${transcodedRecords(a.batches)}`);
+    const keys = new Set(recordsOf(a.batches, mappingFor()).map((r) => r.key));
+    assert.equal(keys.size, ids.length);
+    for (const b of a.batches.filter((x) => x.encoded)) {
+      assert.equal(new Set(range(b.length).map((i) => keyOf(b, i))).size, 1);
+    }
+  });
+
   it('NODATA and SKIPDATA lines are counted as the decoder counts them', async () => {
     const lines = range(300, 1).map((i) => {
       const [acct, status] = [ACCOUNTS[i % 3]!, ['OK', 'NODATA', 'SKIPDATA'][i % 3]!];
