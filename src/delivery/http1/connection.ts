@@ -12,15 +12,13 @@ export interface ConnectionOwner {
 }
 
 /** Idle time before we close a kept-alive socket when the server gives no `keep-alive: timeout`. */
-export const DEFAULT_IDLE_MS = 30_000;
+const DEFAULT_IDLE_MS = 30_000;
 
 /**
  * One socket carrying one exchange at a time. Socket listeners are attached once and dispatch
  * to the current exchange, so a request costs no listener churn.
  */
 export class Connection {
-  /** Exchanges answered on this socket. */
-  served = 0;
   private exchange: Exchange | undefined;
   private readonly parser: ResponseParser;
   private dead = false;
@@ -122,7 +120,6 @@ export class Connection {
     p.reset();
     this.exchange = undefined;
     ex.conn = undefined;
-    this.served++;
     ex.succeed(res);
     if (this.dead) return;
     // The server closes after its timeout; give up on the socket a second before it does.

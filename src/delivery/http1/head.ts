@@ -9,7 +9,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** Throws an Error naming the header when its name or value cannot go on the wire as is. */
-export function checkHeader(name: string, value: string): void {
+function checkHeader(name: string, value: string): void {
   if (!TOKEN.test(name)) throw new Error(`invalid HTTP header name ${JSON.stringify(name)}`);
   if (BAD_VALUE.test(value)) {
     throw new Error(

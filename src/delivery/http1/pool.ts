@@ -22,11 +22,6 @@ export class Pool implements ConnectionOwner {
     private readonly maxResponseBytes: number,
   ) {}
 
-  /** Sockets open or connecting. */
-  get size(): number {
-    return this.all.size;
-  }
-
   submit(ex: Exchange): void {
     if (this.closed) {
       ex.fail(new DeliveryError(`${ex.where}: the HTTP client is closed`, false));

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** A response that cannot be read as HTTP/1.x; the connection is unusable after it. */
-export class HttpParseError extends Error {
+class HttpParseError extends Error {
   override name = 'HttpParseError';
   constructor(problem: string) {
     super(`invalid HTTP response: ${problem}`);
