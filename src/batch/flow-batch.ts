@@ -51,15 +51,18 @@ export interface LineText {
 
 /**
  * Records a sink already wrote in its own format while decoding (the OTLP sink's LogRecords,
- * see LineTranscoder): such a batch keeps only the columns its records share (account,
- * region), and only that sink reads it.
+ * see LineTranscoder): such a batch keeps only the columns that tell its resources apart
+ * (account, region), and only that sink reads it. Its rows come one resource after another,
+ * a part per resource.
  */
 export interface EncodedRecords {
   /** What the bytes are: `otlp/log-records` (ScopeLogs.log_records fields, back to back). */
   readonly format: string;
-  /** Valid until `release` is called, or for good when it is never called. */
-  readonly bytes: Uint8Array;
-  /** The reader is done with `bytes`: the writer may reuse their memory. */
+  /** Each resource's records, in row order; valid until `release` is called, or for good without it. */
+  readonly parts: readonly Uint8Array[];
+  /** Rows of each part: part i holds the rows after those of parts 0 … i − 1. */
+  readonly rows: readonly number[];
+  /** The reader is done with `parts`: the writer may reuse their memory. */
   release?(): void;
 }
 

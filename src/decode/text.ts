@@ -404,34 +404,39 @@ export class TextBatcher {
   }
 
   /**
-   * The transcoder's records so far become batches, one per account and region, holding only
-   * the columns their records share, and the records.
+   * The transcoder's records so far become a batch holding, besides the records, only the
+   * columns that tell its resources apart (code 0: `-`).
    */
   private emitEncoded(): void {
-    const runs = this.options.transcoder?.take();
-    if (!runs) return;
-    const stats = this.stats;
-    for (const run of runs) {
-      const n = run.records;
-      const fields = [];
-      const columns: Column[] = [];
-      for (const [column, value] of run.shared) {
-        const def = this.fields.find((f) => f.column === column);
-        if (!def) continue;
-        fields.push(def);
-        columns.push({
-          kind: 'str',
-          codes: new Uint32Array(n).fill(value === null ? 0 : 1),
-          dict: value === null ? [''] : ['', value],
-        });
+    const run = this.options.transcoder?.take();
+    if (!run) return;
+    const n = run.records;
+    const rows = run.encoded.rows;
+    const fields = [];
+    const columns: Column[] = [];
+    for (const [column, values] of run.shared) {
+      const def = this.fields.find((f) => f.column === column);
+      if (!def) continue;
+      fields.push(def);
+      const dict = [''];
+      const codes = new Uint32Array(n);
+      let at = 0;
+      for (let part = 0; part < rows.length; part++) {
+        const value = values[part]!;
+        let code = value === null ? 0 : dict.indexOf(value);
+        if (code < 0) code = dict.push(value!) - 1;
+        if (code !== 0) codes.fill(code, at, at + rows[part]!);
+        at += rows[part]!;
       }
-      stats.records += n;
-      stats.nodata += run.nodata;
-      stats.skipdata += run.skipdata;
-      this.ready.push(
-        new FlowBatch(fields, columns, n, this.source, run.positions, undefined, undefined, run.encoded),
-      );
+      columns.push({ kind: 'str', codes, dict });
     }
+    const stats = this.stats;
+    stats.records += n;
+    stats.nodata += run.nodata;
+    stats.skipdata += run.skipdata;
+    this.ready.push(
+      new FlowBatch(fields, columns, n, this.source, run.positions, undefined, undefined, run.encoded),
+    );
   }
 
   /** Copies bytes [start, end) of buf to the batch's text at `textPos`. */

@@ -78,20 +78,23 @@ export interface LineTranscoder {
   /** Where the last run stopped (an offset into the loaded lines) and the last line it counted. */
   readonly stoppedAt: number;
   readonly lineNo: number;
-  /** The records transcoded since the last take, one run per account and region; then a new run starts. */
-  take(): readonly TranscodedRun[];
+  /** The records transcoded since the last take (null: none); then a new run starts. */
+  take(): TranscodedRun | null;
   /** The stream is done: the transcoder may serve another. */
   release(): void;
 }
 
-/** Records of one field layout and one resource, transcoded in input order. */
+/** Records of one field layout, grouped by resource: each resource's records in input order. */
 export interface TranscodedRun {
   readonly records: number;
-  /** The line number of each record. */
+  /** The line number of each record, in the order of `encoded`'s parts. */
   readonly positions: Float64Array;
   readonly encoded: EncodedRecords;
-  /** The values every record shares, by column (`account_id`, `region` when in the layout; null for `-`). */
-  readonly shared: ReadonlyMap<string, string | null>;
+  /**
+   * The values each part's records share, by column (`account_id`, `region` when in the
+   * layout; null for `-`): a value per part.
+   */
+  readonly shared: ReadonlyMap<string, readonly (string | null)[]>;
   readonly nodata: number;
   readonly skipdata: number;
 }

@@ -245,6 +245,27 @@ function splitEncoded(bytes: Uint8Array): Buffer[] {
   return out;
 }
 
+/**
+ * A transcoded batch's LogRecords in row order, checked part by part: each part holds its
+ * count of records, all of one resource, and no two parts the same resource.
+ */
+function encodedRecordsOf(b: FlowBatch): Buffer[] {
+  const encoded = b.encoded!;
+  assert.equal(encoded.parts.length, encoded.rows.length);
+  const out: Buffer[] = [];
+  const partKeys = new Set<string>();
+  for (let part = 0; part < encoded.parts.length; part++) {
+    const recs = splitEncoded(encoded.parts[part]!);
+    assert.equal(recs.length, encoded.rows[part], `part ${part}: its records`);
+    const keys = new Set(recs.map((_, i) => keyOf(b, out.length + i)));
+    assert.equal(keys.size, 1, `part ${part}: one resource`);
+    partKeys.add([...keys][0]!);
+    out.push(...recs);
+  }
+  assert.equal(partKeys.size, encoded.parts.length, 'a part per resource');
+  return out;
+}
+
 /** Log records fields wrapped as a request (one ResourceLogs, one ScopeLogs), for the decoder. */
 function asRequest(records: readonly Uint8Array[]): Uint8Array {
   const varint = (n: number): Buffer => {
@@ -309,7 +330,7 @@ function recordsOf(batches: readonly FlowBatch[], mapping: OtelMapping): Rec[] {
   for (const b of batches) {
     if (b.encoded) {
       assert.equal(b.encoded.format, LOG_RECORDS);
-      const recs = splitEncoded(b.encoded.bytes);
+      const recs = encodedRecordsOf(b);
       assert.equal(recs.length, b.length, 'one LogRecord per record of a transcoded batch');
       assert.equal(b.positions.length, b.length);
       recs.forEach((bytes, i) => {
@@ -435,7 +456,7 @@ describe('otlp line transcoder: the same LogRecords as the column path', () => {
         for (const chunk of [997, 1 << 20]) {
           const label = `${name} batch ${batchSize} chunk ${chunk}`;
           const a = await compare(bytes, { batchSize, chunk }, label);
-          // most lines took the fast path, and its batches hold one resource each
+          // most lines took the fast path, and its batches hold a part per resource
           assert.ok(
             transcodedRecords(a.batches) > 0.9 * v2.length,
             `${label}: ${transcodedRecords(a.batches)}`,
@@ -446,7 +467,7 @@ describe('otlp line transcoder: the same LogRecords as the column path', () => {
               ['account_id'],
             );
             assert.ok(b.length <= batchSize);
-            assert.equal(new Set(range(b.length).map((i) => keyOf(b, i))).size, 1);
+            assert.equal(encodedRecordsOf(b).length, b.length);
           }
         }
       }
@@ -472,9 +493,7 @@ describe('otlp line transcoder: the same LogRecords as the column path', () => {
     assert.ok(transcodedRecords(a.batches) > 0.9 * lines.length, `${transcodedRecords(a.batches)}`);
     const keys = new Set(recordsOf(a.batches, mappingFor()).map((r) => r.key));
     assert.equal(keys.size, ids.length);
-    for (const b of a.batches.filter((x) => x.encoded)) {
-      assert.equal(new Set(range(b.length).map((i) => keyOf(b, i))).size, 1);
-    }
+    for (const b of a.batches.filter((x) => x.encoded)) assert.equal(encodedRecordsOf(b).length, b.length);
   });
 
   it('NODATA and SKIPDATA lines are counted as the decoder counts them', async () => {
@@ -748,7 +767,7 @@ describe('otlp line transcoder: batch order and line numbers', () => {
       const wrong: string[] = [];
       let n = 0;
       for (const b of a.batches.filter((x) => x.encoded)) {
-        const recs = decodeProtoRequest(asRequest(splitEncoded(b.encoded!.bytes))).records;
+        const recs = decodeProtoRequest(asRequest(encodedRecordsOf(b))).records;
         recs.forEach((r, i) => {
           n++;
           const own = lineOf.get(String(r.body));
@@ -803,7 +822,7 @@ describe('otlp line transcoder: its two output areas', () => {
     // the independent decoder agrees: each record's body is its own line
     const all = bytes.toString('latin1').split('\n');
     for (const b of encoded) {
-      const recs = decodeProtoRequest(asRequest(splitEncoded(b.encoded!.bytes))).records;
+      const recs = decodeProtoRequest(asRequest(encodedRecordsOf(b))).records;
       assert.equal(recs.length, b.length);
       recs.forEach((r, i) => {
         assert.equal(r.body, all[b.positions[i]! - 1]);
@@ -887,7 +906,13 @@ describe('otlp line transcoder: end to end to an OTLP/HTTP receiver', () => {
 
     const runOnce = async (
       transcode: boolean,
-    ): Promise<{ rx: OtlpHttpReceiver; report: RunReport; encoded: number }> => {
+    ): Promise<{
+      rx: OtlpHttpReceiver;
+      report: RunReport;
+      encoded: number;
+      parts: number;
+      batches: number;
+    }> => {
       const rx = await new OtlpHttpReceiver().start();
       receivers.push(rx);
       const options = resolveOptions(INGEST_OPTIONS(), {
@@ -906,20 +931,27 @@ describe('otlp line transcoder: end to end to an OTLP/HTTP receiver', () => {
       // the same plan without the transcoder: what the pipeline does with enrichers or two sinks
       const { lineTranscoder: _off, ...columnsOnly } = decodeOptions;
       let encoded = 0;
+      let parts = 0;
+      let batches = 0;
       const report = await runPipeline({
         ...plan,
         decodeOptions: transcode ? decodeOptions : columnsOnly,
         onBatch: (b) => {
-          if (b.encoded) encoded += b.length;
+          if (!b.encoded) return;
+          encoded += b.length;
+          parts += b.encoded.parts.length;
+          batches++;
         },
       });
-      return { rx, report, encoded };
+      return { rx, report, encoded, parts, batches };
     };
 
     const fast = await runOnce(true);
     const slow = await runOnce(false);
     assert.ok(fast.encoded > records * 0.9, `${fast.encoded} of ${records} records transcoded`);
     assert.equal(slow.encoded, 0);
+    // the accounts take turns line by line: a transcoded batch holds several resources
+    assert.ok(fast.parts > 2 * fast.batches, `${fast.parts} parts in ${fast.batches} batches`);
     for (const { report, rx } of [fast, slow]) {
       assert.ok(report.ok, JSON.stringify(report));
       assert.equal(report.stats.records, records);

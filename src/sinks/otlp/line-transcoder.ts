@@ -310,53 +310,57 @@ export class OtlpLineTranscoder implements LineTranscoder {
     return this.mem.f64[(CFG + C_LINENO) >> 3]!;
   }
 
-  take(): readonly TranscodedRun[] {
+  take(): TranscodedRun | null {
     const c = CFG >> 2;
     const u32 = this.mem.u32;
+    const f64 = this.mem.f64;
     const bytes = this.mem.bytes;
     const plan = this.plan;
     const groups = u32[c + C_NGROUPS / 4]!;
-    const runs: TranscodedRun[] = [];
-    for (let g = 0; g < groups && plan !== null; g++) {
+    const records = u32[c + C_RECORDS / 4]!;
+    u32[c + C_NGROUPS / 4] = 0;
+    u32[c + C_LAST_GROUP / 4] = 0;
+    u32[c + C_RECORDS / 4] = 0;
+    u32[c + C_RUN_BYTES / 4] = 0;
+    if (plan === null || records === 0) return null;
+    const parts: Uint8Array[] = [];
+    const rows: number[] = [];
+    const accounts: (string | null)[] = [];
+    const regions: (string | null)[] = [];
+    const positions = new Float64Array(records);
+    let at = 0;
+    let nodata = 0;
+    let skipdata = 0;
+    for (let g = 0; g < groups; g++) {
       const e = (GROUPS + g * G_BYTES) >> 2;
-      const records = u32[e + G_RECORDS / 4]!;
-      if (records === 0) continue;
+      const n = u32[e + G_RECORDS / 4]!;
+      if (n === 0) continue;
       const value = (w: number): string | null => {
         const at = u32[e + w / 4]!;
         const s = bytes.toString('latin1', at, at + u32[e + w / 4 + 1]!);
         return s === '-' ? null : s;
       };
-      const shared = new Map<string, string | null>();
-      if (plan.account >= 0) shared.set('account_id', value(G_ACCOUNT));
-      if (plan.region >= 0) shared.set('region', value(G_REGION));
-      const start = this.mem.u32[(this.areas[this.set]! >> 2) + g * 2]!;
-      const positions = POSITIONS / 8 + g * this.maxRecords;
-      runs.push({
-        records,
-        positions: this.mem.f64.slice(positions, positions + records),
-        encoded: this.handOut(bytes.subarray(start, u32[e + G_POS / 4]!)),
-        shared,
-        nodata: u32[e + G_NODATA / 4]!,
-        skipdata: u32[e + G_SKIPDATA / 4]!,
-      });
+      if (plan.account >= 0) accounts.push(value(G_ACCOUNT));
+      if (plan.region >= 0) regions.push(value(G_REGION));
+      const start = u32[(this.areas[this.set]! >> 2) + g * 2]!;
+      const from = POSITIONS / 8 + g * this.maxRecords;
+      positions.set(f64.subarray(from, from + n), at);
+      at += n;
+      parts.push(bytes.subarray(start, u32[e + G_POS / 4]!));
+      rows.push(n);
+      nodata += u32[e + G_NODATA / 4]!;
+      skipdata += u32[e + G_SKIPDATA / 4]!;
     }
-    u32[c + C_NGROUPS / 4] = 0;
-    u32[c + C_LAST_GROUP / 4] = 0;
-    u32[c + C_RECORDS / 4] = 0;
-    u32[c + C_RUN_BYTES / 4] = 0;
-    if (runs.length > 0) {
-      // the next run goes to the other set: what is still unread there is copied out first
-      this.set ^= 1;
-      this.detach(this.set);
-      u32[c + C_AREAS / 4] = this.areas[this.set]!;
-    }
-    return runs;
-  }
-
-  private handOut(view: Uint8Array): RunBytes {
-    const run = new RunBytes(view);
-    this.handedOut[this.set].push(run);
-    return run;
+    const shared = new Map<string, readonly (string | null)[]>();
+    if (plan.account >= 0) shared.set('account_id', accounts);
+    if (plan.region >= 0) shared.set('region', regions);
+    const encoded = new RunBytes(parts, rows);
+    this.handedOut[this.set].push(encoded);
+    // the next run goes to the other set: what is still unread there is copied out first
+    this.set ^= 1;
+    this.detach(this.set);
+    u32[c + C_AREAS / 4] = this.areas[this.set]!;
+    return { records, positions, encoded, shared, nodata, skipdata };
   }
 
   /** Copies out the unreleased records of a set, so that it can be written again. */
@@ -373,14 +377,17 @@ export class OtlpLineTranscoder implements LineTranscoder {
   }
 }
 
-/** A run's records as a batch carries them: a view of the module's memory until copied out. */
+/** A run's records as a batch carries them: views of the module's memory until copied out. */
 class RunBytes implements EncodedRecords {
   readonly format = LOG_RECORDS;
   private released = false;
-  constructor(private view: Uint8Array) {}
+  constructor(
+    private views: Uint8Array[],
+    readonly rows: readonly number[],
+  ) {}
 
-  get bytes(): Uint8Array {
-    return this.view;
+  get parts(): readonly Uint8Array[] {
+    return this.views;
   }
 
   release(): void {
@@ -389,7 +396,7 @@ class RunBytes implements EncodedRecords {
 
   /** The memory is about to be reused: a reader still to come gets a copy. */
   detach(): void {
-    if (!this.released) this.view = new Uint8Array(this.view);
+    if (!this.released) this.views = this.views.map((v) => new Uint8Array(v));
     this.released = true;
   }
 }

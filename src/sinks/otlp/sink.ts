@@ -160,29 +160,46 @@ export class OtlpSink implements Sink {
     }
   }
 
-  /** Transcoded records of one resource: into the open request when they fit, else into the next. */
+  /** Transcoded records, a part per resource: each into the open request when it fits, else into the next. */
   private async writeEncoded(batch: FlowBatch, records: EncodedRecords): Promise<void> {
     const encoder = this.encoder;
-    const key = this.mapping.resourceKey(batch, 0);
-    const attributes = () => resourceAttributes(this.mapping, batch, 0, this.config.resource);
-    if (!this.open) this.begin();
-    encoder.openResource(key, attributes);
-    if (this.records > 0 && encoder.size + records.bytes.length > this.limit) {
-      // with its group's framing they do not fit: the request goes as it is (the empty group dropped)
-      encoder.closeResource();
-      try {
-        await this.flush();
-      } catch (err) {
-        this.delivery.abandon(batch.length);
-        throw err;
-      }
-      this.begin();
+    const rows = records.rows;
+    let row = 0;
+    for (let part = 0; part < rows.length; part++) {
+      const n = rows[part]!;
+      const first = row;
+      const key = this.mapping.resourceKey(batch, first);
+      const attributes = () => resourceAttributes(this.mapping, batch, first, this.config.resource);
+      if (!this.open) this.begin();
       encoder.openResource(key, attributes);
+      if (this.records > 0 && encoder.size + records.parts[part]!.length > this.limit) {
+        // with its group's framing they do not fit: the request goes as it is (the empty group dropped)
+        encoder.closeResource();
+        try {
+          await this.flush();
+        } catch (err) {
+          // The sink failed for good: count what this batch still held as failed.
+          this.delivery.abandon(batch.length - first);
+          throw err;
+        }
+        this.begin();
+        encoder.openResource(key, attributes);
+      }
+      // parts read after the wait: the transcoder may have copied them out of its memory meanwhile
+      encoder.appendRecords!(records.parts[part]!, n);
+      encoder.closeResource();
+      this.records += n;
+      row += n;
+      if (encoder.size >= this.limit && part < rows.length - 1) {
+        try {
+          await this.flush();
+        } catch (err) {
+          this.delivery.abandon(batch.length - row);
+          throw err;
+        }
+      }
     }
-    encoder.appendRecords!(records.bytes, batch.length);
     records.release?.();
-    encoder.closeResource();
-    this.records += batch.length;
     if (encoder.size >= this.limit) await this.flush();
   }
 
