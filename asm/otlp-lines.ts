@@ -117,6 +117,21 @@ const MAX_LINE: usize = 7000;
   return ((v & 0x0000ffff0000ffff) * 42949672960001) >> 32;
 }
 
+/**
+ * Bits of the 64 bytes at s (readable: the input has 64 bytes of padding) that are outside 0x21–0x7e: spaces, newlines, and any
+ * byte that keeps a line from the transcoder.
+ */
+@inline function separators(s: usize): u64 {
+  const low = i8x16.splat(0x20);
+  const high = i8x16.splat(0x7e);
+  let m: u64 = 0;
+  for (let i: usize = 0; i < 64; i += 16) {
+    const b = v128.load(s + i);
+    m |= <u64>(<u32>i8x16.bitmask(v128.or(i8x16.le_u(b, low), i8x16.gt_u(b, high)))) << (<u64>i);
+  }
+  return m;
+}
+
 /** True when the n bytes at s hold a colon (an IPv6 address); 16 readable bytes follow them. */
 @inline function hasColon(s: usize, n: usize): bool {
   const colon = i8x16.splat(58);
@@ -232,15 +247,13 @@ function groupOf(cfg: usize, aS: usize, aL: usize, rS: usize, rL: usize): i32 {
 }
 
 /**
- * Transcodes the lines from p up to end (end - 1 is a newline; 16 readable bytes follow) into
+ * Transcodes the lines from p up to end (end - 1 is a newline; 64 readable bytes follow) into
  * the run's groups, one per account and region, each in its own output area. Returns DONE (all
  * lines read), FULL (the run reached its byte or record limit, after a whole record), SLOW (the
  * line at C_STOP needs the decoder) or GROUPS_FULL (the line at C_STOP needs a group the run
  * has no room for).
  */
 export function transcode(cfg: usize, p: usize, end: usize): i32 {
-  const low = i8x16.splat(0x20);
-  const high = i8x16.splat(0x7e);
   const nFields = <usize>load<u32>(cfg, C_NFIELDS);
   const headers = load<u32>(cfg, C_HEADERS) != 0;
   const runLimit = load<u32>(cfg, C_RUN_LIMIT);
@@ -290,41 +303,44 @@ export function transcode(cfg: usize, p: usize, end: usize): i32 {
       break;
     }
     // the tokens: printable ASCII, one space between, the newline right after the last. The
-    // line is read 16 bytes at a time; each byte outside 0x21–0x7e ends a token.
-    let ok = false;
+    // line is read 64 bytes at a time into a mask of the bytes outside 0x21–0x7e, each of which
+    // ends a token; the loop runs once per field, so its branches repeat line after line.
+    let window = ls;
+    let seps = separators(window);
+    let plain = true;
     let f: usize = 0;
-    let tokenStart = p;
-    let block = p;
+    let tokenStart = ls;
     while (f < nFields) {
-      let m = i8x16.bitmask(v128.or(i8x16.le_u(v128.load(block), low), i8x16.gt_u(v128.load(block), high)));
-      while (m != 0) {
-        const e = block + <usize>ctz<i32>(m);
-        m &= m - 1;
-        const sep = <u32>load<u8>(e);
-        const t = tokens + (f << 4);
-        store<u32>(t, <u32>tokenStart);
-        store<u32>(t, <u32>(e - tokenStart), 4);
-        f++;
-        if (e == tokenStart || (f < nFields ? sep != 32 : sep != 10)) {
-          f = nFields + 1; // not a plain line
+      if (seps == 0) {
+        window += 64;
+        if (window >= end || window - ls > MAX_LINE) {
+          plain = false;
           break;
         }
-        tokenStart = e + 1;
-        if (f == nFields) {
-          ok = true;
-          break;
-        }
+        seps = separators(window);
+        continue;
       }
-      block += 16;
+      const e = window + <usize>ctz<u64>(seps);
+      seps &= seps - 1;
+      const t = tokens + (f << 4);
+      store<u32>(t, <u32>tokenStart);
+      store<u32>(t, <u32>(e - tokenStart), 4);
+      f++;
+      if (e == tokenStart || <u32>load<u8>(e) != (f < nFields ? 32 : 10)) {
+        plain = false;
+        break;
+      }
+      tokenStart = e + 1;
     }
     p = tokenStart;
     const lineEnd = p - 1;
-    if (!ok || lineEnd - ls > MAX_LINE) {
+    if (!plain || lineEnd - ls > MAX_LINE) {
       p = ls;
       status = SLOW;
       break;
     }
     // numbers: `-` or up to 15 digits, read as the decoder reads them
+    let digitsOk = true;
     for (let f: usize = 0; f < nFields; f++) {
       if (load<u8>(kinds + f) == 0) continue;
       const t = tokens + (f << 4);
@@ -333,20 +349,20 @@ export function transcode(cfg: usize, p: usize, end: usize): i32 {
       // at most 15 digits, so the value is exactly what the decoder's f64 sum gives
       let v: u64 = NONE;
       if (len != 1 || load<u8>(s) != 45) {
-        if (len > <usize>MAX_DIGITS) ok = false;
+        if (len > <usize>MAX_DIGITS) digitsOk = false;
         else if (len <= 8) {
           v = digits8(s, len);
-          if (v > 99999999) ok = false;
+          if (v > 99999999) digitsOk = false;
         } else {
           const hi = digits8(s, len - 8);
           const lo = digits8(s + len - 8, 8);
-          if (hi > 99999999 || lo > 99999999) ok = false;
+          if (hi > 99999999 || lo > 99999999) digitsOk = false;
           v = hi * 100000000 + lo;
         }
       }
       store<u64>(t, v, 8);
     }
-    if (!ok) {
+    if (!digitsOk) {
       p = ls;
       status = SLOW;
       break;

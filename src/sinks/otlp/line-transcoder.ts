@@ -106,8 +106,8 @@ const TIME_KEYS = PROTO_TABLES + 2 * 256 * 8;
 const TIME_WORDS = TIME_KEYS + TIME_SLOTS * 8;
 const AREA_TABLES = TIME_WORDS + TIME_SLOTS * 8;
 const POSITIONS = AREA_TABLES + 2 * MAX_GROUPS * 8;
-/** Readable bytes after every area the module reads 16 bytes at a time. */
-const PAD = 32;
+/** Readable bytes after every area the module reads 16 bytes at a time (the input: 64 at a time). */
+const PAD = 64;
 
 const FREE: OtlpLineTranscoder[] = [];
 const MAX_FREE = 4;
