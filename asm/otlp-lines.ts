@@ -118,8 +118,8 @@ const MAX_LINE: usize = 7000;
 }
 
 /**
- * Bits of the 64 bytes at s (readable: the input has 64 bytes of padding) that are outside 0x21–0x7e: spaces, newlines, and any
- * byte that keeps a line from the transcoder.
+ * Bits of the 64 bytes at s (readable: the input has 64 bytes of padding) that are outside
+ * 0x21–0x7e: spaces, newlines, and any byte that keeps a line from the transcoder.
  */
 @inline function separators(s: usize): u64 {
   const low = i8x16.splat(0x20);

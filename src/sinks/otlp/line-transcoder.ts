@@ -336,8 +336,8 @@ export class OtlpLineTranscoder implements LineTranscoder {
       const n = u32[e + G_RECORDS / 4]!;
       if (n === 0) continue;
       const value = (w: number): string | null => {
-        const at = u32[e + w / 4]!;
-        const s = bytes.toString('latin1', at, at + u32[e + w / 4 + 1]!);
+        const key = u32[e + w / 4]!;
+        const s = bytes.toString('latin1', key, key + u32[e + w / 4 + 1]!);
         return s === '-' ? null : s;
       };
       if (plan.account >= 0) accounts.push(value(G_ACCOUNT));
