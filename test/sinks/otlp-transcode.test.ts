@@ -984,4 +984,44 @@ describe('otlp line transcoder: end to end to an OTLP/HTTP receiver', () => {
     );
     assertSameStats(fast.report.stats, slow.report.stats, 'run summary');
   });
+
+  it('a 400 part way: every transcoded record counted as delivered or failed, none twice', async () => {
+    // accounts take turns line by line and requests are small: batches of several parts
+    // straddle requests when the receiver refuses one
+    const lines = range(12000, 1).map(v2Line);
+    const path = join(dir, 'refused.log');
+    writeFileSync(path, text(lines, V2_HEADER));
+    const rx = await new OtlpHttpReceiver(({ index }) =>
+      index === 5 ? { kind: 'error', status: 400, message: 'refused' } : { kind: 'ok' },
+    ).start();
+    receivers.push(rx);
+    const options = resolveOptions(INGEST_OPTIONS(), {
+      flags: { to: ['otlp'], enrich: ['none'], 'otlp-endpoint': rx.url, 'max-request-bytes': '65536' },
+      env: {},
+    });
+    const plan = await buildPipeline([fileInput(path)], options, { env: {}, log: () => undefined });
+    assert.ok(plan.decodeOptions?.lineTranscoder, 'the sink transcodes');
+    let parts = 0;
+    let batches = 0;
+    const report = await runPipeline({
+      ...plan,
+      onBatch: (b) => {
+        if (!b.encoded) return;
+        parts += b.encoded.parts.length;
+        batches++;
+      },
+    });
+    assert.ok(parts > batches, `${parts} parts in ${batches} batches`);
+    const sink = report.sinks[0]!;
+    assert.equal(report.ok, false);
+    assert.match(sink.errors.join('\n'), /HTTP 400: refused/);
+    assert.ok(sink.failed > 0);
+    assert.equal(sink.delivered, rx.accepted.length);
+    // the run stopped at the failure: what was decoded by then is delivered or failed
+    assert.ok(report.stats.records < lines.length, String(report.stats.records));
+    assert.equal(sink.delivered + sink.failed, report.stats.records);
+    // what was acknowledged arrived once
+    const bodies = rx.accepted.map((r) => String(r.body));
+    assert.equal(new Set(bodies).size, bodies.length);
+  });
 });

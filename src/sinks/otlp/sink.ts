@@ -143,13 +143,7 @@ export class OtlpSink implements Sink {
         r = next;
         if (encoder.size >= this.limit) {
           encoder.closeResource();
-          try {
-            await this.flush();
-          } catch (err) {
-            // The sink failed for good: count what this batch still held as failed.
-            this.delivery.abandon(batch.length - done);
-            throw err;
-          }
+          await this.flushOrAbandon(batch.length - done);
           if (r < rows.length) {
             this.begin();
             encoder.openResource(key, attrs);
@@ -175,13 +169,7 @@ export class OtlpSink implements Sink {
       if (this.records > 0 && encoder.size + records.parts[part]!.length > this.limit) {
         // with its group's framing they do not fit: the request goes as it is (the empty group dropped)
         encoder.closeResource();
-        try {
-          await this.flush();
-        } catch (err) {
-          // The sink failed for good: count what this batch still held as failed.
-          this.delivery.abandon(batch.length - first);
-          throw err;
-        }
+        await this.flushOrAbandon(batch.length - first);
         this.begin();
         encoder.openResource(key, attributes);
       }
@@ -190,17 +178,20 @@ export class OtlpSink implements Sink {
       encoder.closeResource();
       this.records += n;
       row += n;
-      if (encoder.size >= this.limit && part < rows.length - 1) {
-        try {
-          await this.flush();
-        } catch (err) {
-          this.delivery.abandon(batch.length - row);
-          throw err;
-        }
-      }
+      if (encoder.size >= this.limit && part < rows.length - 1) await this.flushOrAbandon(batch.length - row);
     }
     records.release?.();
     if (encoder.size >= this.limit) await this.flush();
+  }
+
+  /** Sends the open request; when the sink has failed for good, the batch's `unsent` records count as failed. */
+  private async flushOrAbandon(unsent: number): Promise<void> {
+    try {
+      await this.flush();
+    } catch (err) {
+      this.delivery.abandon(unsent);
+      throw err;
+    }
   }
 
   /** A finished input goes out now rather than waiting for the next one to fill the request. */
