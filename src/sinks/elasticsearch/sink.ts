@@ -2,7 +2,7 @@ import type { FlowBatch } from '../../batch/flow-batch.js';
 import { ConfigError, type ResolvedOptions } from '../../config/options.js';
 import { DeliveryError, quote } from '../../delivery/errors.js';
 import { type HttpPoster, httpFailure } from '../../delivery/http.js';
-import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
+import { type DeliverySettings, deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
 import { type ProxyEnv, proxyEnv } from '../../delivery/proxy.js';
 import { Delivery, type DeliveryRequest, type Outcome } from '../../delivery/queue.js';
 import { UndiciClient } from '../../delivery/undici-client.js';
@@ -106,7 +106,7 @@ class EsSink extends BufferedPostSink {
         'content-type': 'application/x-ndjson',
         ...(config.authorization ? { authorization: config.authorization } : {}),
       },
-      config.timeoutMs,
+      requestTimeoutMs(config.timeoutMs, settings.retry),
       settings.maxInFlight,
       {},
       // A _bulk answer lists every item: allow far more than a request's worth of small items.

@@ -3,7 +3,7 @@ import { gzip as gzipCb } from 'node:zlib';
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import { ConfigError, type ResolvedOptions } from '../../config/options.js';
 import { type HttpPoster, httpFailure, parseHeaderList } from '../../delivery/http.js';
-import { deliverySettings } from '../../delivery/options.js';
+import { deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
 import { type ProxyEnv, proxyEnv } from '../../delivery/proxy.js';
 import { Delivery } from '../../delivery/queue.js';
 import { UndiciClient } from '../../delivery/undici-client.js';
@@ -79,7 +79,7 @@ export class HttpSink extends BufferedPostSink {
         'content-type': format === 'json' ? 'application/json' : 'application/x-ndjson',
         ...(gzip ? { 'content-encoding': 'gzip' } : {}),
       },
-      timeoutMs,
+      requestTimeoutMs(timeoutMs, settings.retry),
       settings.maxInFlight,
       {},
       undefined,

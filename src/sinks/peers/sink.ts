@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import { ConfigError, type ResolvedOptions } from '../../config/options.js';
 import { type HttpPoster, httpFailure } from '../../delivery/http.js';
-import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
+import { type DeliverySettings, deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
 import { type ProxyEnv, proxyEnv } from '../../delivery/proxy.js';
 import { Delivery } from '../../delivery/queue.js';
 import { UndiciClient } from '../../delivery/undici-client.js';
@@ -76,7 +76,7 @@ class PostOutput implements BucketOutput {
     this.client = new UndiciClient(
       new URL(template.replaceAll('{bucket}', '0')),
       { 'user-agent': 'flowlens/0.1', 'content-type': 'application/json' },
-      timeoutMs,
+      requestTimeoutMs(timeoutMs, settings.retry),
       settings.maxInFlight,
       {},
       undefined,

@@ -149,3 +149,32 @@ describe('TLS failures stop a sink at once', { skip: tls ? false : 'openssl not 
     assert.equal(rx.requests.length, 0);
   });
 });
+
+describe('a timeout of 0', () => {
+  it('otlp: --otlp-timeout 0 leaves a stalled request bounded by --retry-max-time', async () => {
+    const rx = await new OtlpHttpReceiver(() => ({ kind: 'stall' })).start();
+    stops.push(() => rx.stop());
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url };
+    const sink = await createOtlp(
+      options(OTLP_OPTIONS, env, { 'otlp-timeout': '0', 'retry-max-time': '1' }),
+      context(env),
+    );
+    const result = await deliver(sink, 10);
+    assert.equal(result.delivered, 0);
+    assert.equal(result.failed, 10);
+    assert.match(result.errors[0]!, /gave up after 1 attempts over \d+ s: .*no response within 1000 ms/);
+  });
+
+  it('http: --http-timeout 0 leaves a stalled request bounded by --retry-max-time', async () => {
+    const rx = await new TestHttpServer(() => ({ kind: 'stall' })).start();
+    stops.push(() => rx.stop());
+    const env = {};
+    const sink = await createHttp(
+      options(HTTP_OPTIONS, env, { 'http-url': `${rx.url}/x`, 'http-timeout': '0', 'retry-max-time': '1' }),
+      context(env),
+    );
+    const result = await deliver(sink, 10);
+    assert.equal(result.failed, 10);
+    assert.match(result.errors[0]!, /no response within 1000 ms/);
+  });
+});
