@@ -220,7 +220,7 @@ for (const [name, make] of CLIENTS) {
         assert.equal(err.retryable, false);
         assert.match(
           err.message,
-          /via proxy http:\/\/127\.0\.0\.1:\d+\): proxy http:\/\/127\.0\.0\.1:\d+: CONNECT/,
+          /via proxy http:\/\/127\.0\.0\.1:\d+\): proxy: CONNECT 127\.0\.0\.1:\d+ answered 407 Proxy Authentication Required \(give credentials in the proxy URL/,
         );
       }
     });

@@ -1,6 +1,6 @@
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { DeliveryError, networkError } from '../errors.js';
-import { proxyAuthorization, proxyLabel } from '../proxy.js';
+import { proxyAuthorization } from '../proxy.js';
 import { dial } from './dial.js';
 import type { TlsFiles } from './types.js';
 
@@ -22,7 +22,8 @@ export class Tunnel {
 
   constructor(proxy: URL, target: URL, tls: TlsFiles, timeoutMs: number) {
     this.socket = new Promise<Socket>((resolve, reject) => {
-      const label = proxyLabel(proxy);
+      // The request's own message names the proxy ("… (via proxy http://p:3128)").
+      const label = 'proxy';
       const port = target.port || '443';
       const authority = `${target.hostname}:${port}`;
       const raw = tcpConnect({
