@@ -31,11 +31,69 @@ export function parseRetryAfter(value: string | undefined | null, now = Date.now
   return Math.max(0, at - now);
 }
 
-/** Connection-level failures worth retrying (resets, refusals, DNS hiccups, timeouts). */
+/**
+ * Certificate and handshake failures that no retry can cure: the certificate is not trusted, names
+ * another host, has expired, or the port does not speak TLS at all. OpenSSL's verification codes
+ * and Node's own (node:tls, undici and the HTTP/1.1 client report the same ones).
+ */
+const TLS_PERMANENT = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_UNKNOWN_PROTOCOL',
+  'ERR_SSL_HTTP_REQUEST',
+  // A handshake that failed while a request was being written reports only this (node:tls).
+  'EPROTO',
+]);
+
+/** Codes meaning the peer is no TLS server (a plain port), for a message that says so. */
+const NOT_TLS = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_UNKNOWN_PROTOCOL',
+]);
+
+/** True for a certificate or TLS handshake failure that a retry cannot cure. */
+export function isPermanentTlsError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && TLS_PERMANENT.has(code);
+}
+
+/**
+ * A connection-level failure as a DeliveryError. Resets, refusals, DNS hiccups and timeouts are
+ * transient; certificate and TLS handshake failures are permanent (retrying an untrusted or
+ * misnamed certificate only delays the same answer) and say what is wrong.
+ */
 export function networkError(err: unknown, where: string): DeliveryError {
   const e = err as NodeJS.ErrnoException;
-  const code = e?.code ? `${e.code}: ` : '';
   const msg = e instanceof Error ? e.message : String(err);
+  if (isPermanentTlsError(err)) {
+    const code = e.code!;
+    const what = NOT_TLS.has(code)
+      ? 'the server does not speak TLS on this port (is it a plain http:// endpoint?)'
+      : code === 'EPROTO'
+        ? `TLS handshake failed (does the server speak TLS on this port?): ${msg}`
+        : `TLS certificate rejected: ${msg}`;
+    return new DeliveryError(`${where}: ${code}: ${what}`, false);
+  }
+  const code = e?.code ? `${e.code}: ` : '';
   return new DeliveryError(
     `${where}: ${code === '' || msg.startsWith(e.code ?? '') ? '' : code}${msg}`,
     true,

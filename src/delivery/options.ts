@@ -78,3 +78,12 @@ export function deliverySettings(options: ResolvedOptions): DeliverySettings {
     },
   };
 }
+
+/**
+ * The deadline of one request: the sink's timeout, or for 0 ("no limit of its own") the
+ * --retry-max-time budget, so a receiver that accepts a request and never answers cannot hold
+ * it (and, once every slot is held, the run) for ever. 0 only when both are 0.
+ */
+export function requestTimeoutMs(timeoutMs: number, retry: RetryPolicy): number {
+  return timeoutMs > 0 ? timeoutMs : retry.maxElapsedMs;
+}

@@ -1,5 +1,5 @@
 import type { FlowBatch } from '../batch/flow-batch.js';
-import type { HttpClient } from '../delivery/http.js';
+import type { HttpPoster } from '../delivery/http.js';
 import type { Delivery } from '../delivery/queue.js';
 import type { Sink, SinkResult } from '../pipeline/types.js';
 
@@ -11,7 +11,7 @@ import type { Sink, SinkResult } from '../pipeline/types.js';
 export abstract class BufferedPostSink implements Sink {
   abstract readonly name: string;
   protected abstract readonly delivery: Delivery;
-  protected abstract readonly client: HttpClient;
+  protected abstract readonly client: HttpPoster;
 
   /** Adds row i to the pending body; true when the body is full and must be sent. */
   protected abstract add(batch: FlowBatch, i: number): boolean;

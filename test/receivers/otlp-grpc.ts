@@ -24,6 +24,8 @@ export class OtlpGrpcReceiver {
   readonly accepted: ReceivedRecord[] = [];
   readonly metadata: grpc.Metadata[] = [];
   calls = 0;
+  /** Stalled calls the client gave up on (its deadline), as the server saw them. */
+  cancelled = 0;
   private readonly server = new grpc.Server();
   url = '';
 
@@ -58,7 +60,10 @@ export class OtlpGrpcReceiver {
           return;
         }
         const reply = this.plan(index, records.length);
-        if (reply.kind === 'stall') return;
+        if (reply.kind === 'stall') {
+          call.on('cancelled', () => this.cancelled++);
+          return;
+        }
         if (reply.kind === 'error') {
           const metadata = new grpc.Metadata();
           if (reply.retryDelayMs !== undefined) {

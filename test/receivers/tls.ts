@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * A throwaway self-signed certificate for 127.0.0.1 and localhost, made with the openssl CLI
- * (no key is checked in). Undefined when openssl is not available.
+ * A throwaway self-signed certificate for 127.0.0.1 and localhost (or the subjectAltName
+ * given), made with the openssl CLI (no key is checked in). Undefined when openssl is not
+ * available.
  */
-export function selfSignedCertificate():
-  | { key: Buffer; cert: Buffer; certPath: string; cleanup(): void }
-  | undefined {
+export function selfSignedCertificate(
+  subjectAltName = 'IP:127.0.0.1,DNS:localhost',
+): { key: Buffer; cert: Buffer; certPath: string; cleanup(): void } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-tls-'));
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
@@ -31,7 +32,7 @@ export function selfSignedCertificate():
         '-subj',
         '/CN=localhost',
         '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        `subjectAltName=${subjectAltName}`,
       ],
       { stdio: 'ignore' },
     );

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import * as grpc from '@grpc/grpc-js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveOptions } from '../../src/config/options.js';
 import { resolveOtlpConfig } from '../../src/sinks/otlp/config.js';
 import { OTLP_OPTIONS } from '../../src/sinks/otlp/options.js';
@@ -58,7 +58,7 @@ describe('otlp sink over TLS and with deadlines', { skip: tls ? false : 'openssl
     });
   }
 
-  it('grpc: a call past the deadline is retried (DEADLINE_EXCEEDED) and delivered once', async () => {
+  it('grpc: a call past the deadline is retried (DEADLINE_EXCEEDED) and its records delivered', async () => {
     const rx = await new OtlpGrpcReceiver((call) =>
       call === 0 ? { kind: 'stall' } : { kind: 'ok' },
     ).start();
@@ -80,9 +80,17 @@ describe('otlp sink over TLS and with deadlines', { skip: tls ? false : 'openssl
     await sink.write(makeBatch(20));
     const result = await sink.close();
     assert.equal(result.delivered, 20);
-    assert.equal(result.details?.retries, 1);
-    assert.equal(rx.accepted.length, 20);
-    assert.equal(rx.calls, 2);
-    assert.ok(grpc.status.DEADLINE_EXCEEDED > 0);
+    assert.equal(result.failed, 0);
+    // The first call ran into the client's deadline: the server saw it cancelled.
+    for (let i = 0; i < 3000 && rx.cancelled === 0; i++) await sleep(10);
+    assert.equal(rx.cancelled, 1);
+    // On a loaded machine a later call can miss its 300 ms deadline too, so what is asserted
+    // is counted, not timed: every retry follows a failed attempt, and every call the server
+    // answered carried the whole request (a call answered after its deadline is resent).
+    const retries = Number(result.details?.retries);
+    assert.ok(retries >= 1, `${retries} retries`);
+    assert.ok(rx.calls >= 2 && rx.calls <= retries + 1, `${rx.calls} calls for ${retries} retries`);
+    assert.equal(rx.accepted.length, 20 * (rx.calls - 1));
+    assert.equal(new Set(rx.accepted.map((r) => JSON.stringify(r))).size, 20);
   });
 });

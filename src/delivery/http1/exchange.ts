@@ -20,7 +20,8 @@ export class Exchange {
     readonly where: string,
     private readonly resolve: (res: HttpResponse) => void,
     private readonly reject: (err: Error) => void,
-    timeoutMs: number,
+    /** The whole exchange's deadline (0: none); a proxy tunnel opened for it gets the same. */
+    readonly timeoutMs: number,
   ) {
     // One deadline for the whole exchange: waiting for a socket, connect, upload, response and body.
     if (timeoutMs > 0) this.timer = setTimeout(expire, timeoutMs, this, timeoutMs);

@@ -9,7 +9,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** Throws an Error naming the header when its name or value cannot go on the wire as is. */
-function checkHeader(name: string, value: string): void {
+export function checkHeader(name: string, value: string): void {
   if (!TOKEN.test(name)) throw new Error(`invalid HTTP header name ${JSON.stringify(name)}`);
   if (BAD_VALUE.test(value)) {
     throw new Error(
@@ -46,12 +46,12 @@ export function hostOverride(headers: Readonly<Record<string, string>>): string 
 /**
  * Everything of a POST head up to the content-length value: the request line, host (with the
  * port only when the URL names a non-default one, as URL.host does; IPv6 stays bracketed) and
- * the rendered header lines.
+ * the rendered header lines. `absolute`: the request line names the whole URL, as a request to
+ * a forward proxy must (RFC 9112 §3.2.2).
  */
-export function requestPrefix(url: URL, lines: string, host: string = url.host): string {
-  return (
-    'POST ' + url.pathname + url.search + ' HTTP/1.1\r\nhost: ' + host + '\r\n' + lines + 'content-length: '
-  );
+export function requestPrefix(url: URL, lines: string, host: string = url.host, absolute = false): string {
+  const target = (absolute ? url.origin : '') + url.pathname + url.search;
+  return 'POST ' + target + ' HTTP/1.1\r\nhost: ' + host + '\r\n' + lines + 'content-length: ';
 }
 
 /** True when the record has no own keys (the common "no per-request headers" case). */

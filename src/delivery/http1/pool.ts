@@ -2,11 +2,13 @@ import { DeliveryError, networkError } from '../errors.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { dial } from './dial.js';
 import type { Exchange } from './exchange.js';
+import { Tunnel } from './tunnel.js';
 import type { TlsFiles } from './types.js';
 
 /**
  * Keep-alive connections to one origin: at most `maxSockets` open at once, the most recently
  * used idle one first (warm and least likely to have timed out), waiting requests in FIFO order.
+ * With `tunnelVia`, each connection is a CONNECT tunnel through that proxy (https origins).
  */
 export class Pool implements ConnectionOwner {
   private readonly all = new Set<Connection>();
@@ -14,12 +16,15 @@ export class Pool implements ConnectionOwner {
   private readonly queue: Exchange[] = [];
   private head = 0;
   private closed = false;
+  /** Tunnels being set up: each holds a connection slot. */
+  private readonly opening = new Set<Tunnel>();
 
   constructor(
     private readonly origin: URL,
     private readonly tls: TlsFiles,
     private readonly maxSockets: number,
     private readonly maxResponseBytes: number,
+    private readonly tunnelVia?: URL,
   ) {}
 
   submit(ex: Exchange): void {
@@ -29,7 +34,7 @@ export class Pool implements ConnectionOwner {
     }
     const conn = this.idle.pop();
     if (conn) conn.start(ex);
-    else if (this.all.size < this.maxSockets) this.openFor(ex);
+    else if (this.all.size + this.opening.size < this.maxSockets) this.openFor(ex);
     else this.queue.push(ex);
   }
 
@@ -63,10 +68,15 @@ export class Pool implements ConnectionOwner {
     for (const ex of queued) ex.fail(new DeliveryError(`${ex.where}: the HTTP client was closed`, true));
     const reason = new Error('the HTTP client was closed');
     for (const conn of [...this.all]) conn.destroy(reason);
+    for (const tunnel of this.opening) tunnel.destroy();
   }
 
   /** A new connection for `ex`; connect() throwing (rather than emitting an error) fails just `ex`. */
   private openFor(ex: Exchange): void {
+    if (this.tunnelVia) {
+      this.openTunnelFor(ex, this.tunnelVia);
+      return;
+    }
     let conn: Connection;
     try {
       conn = new Connection(dial(this.origin, this.tls), this, this.maxResponseBytes);
@@ -76,6 +86,36 @@ export class Pool implements ConnectionOwner {
     }
     this.all.add(conn);
     conn.start(ex);
+  }
+
+  /**
+   * A connection through a CONNECT tunnel, for `ex` or, when `ex` settled meanwhile (its
+   * deadline), for the next waiting request. A failed tunnel fails `ex` and frees its slot.
+   */
+  private openTunnelFor(ex: Exchange, proxy: URL): void {
+    const tunnel = new Tunnel(proxy, this.origin, this.tls, ex.timeoutMs);
+    this.opening.add(tunnel);
+    tunnel.socket.then(
+      (socket) => {
+        this.opening.delete(tunnel);
+        if (this.closed) {
+          socket.destroy();
+          return;
+        }
+        const conn = new Connection(socket, this, this.maxResponseBytes);
+        this.all.add(conn);
+        if (!ex.settled) conn.start(ex);
+        else this.released(conn);
+      },
+      (err: unknown) => {
+        this.opening.delete(tunnel);
+        const e = err instanceof DeliveryError ? err : networkError(err, 'proxy');
+        ex.fail(new DeliveryError(`${ex.where}: ${e.message}`, e.retryable));
+        if (this.closed) return;
+        const next = this.dequeue();
+        if (next) this.openFor(next);
+      },
+    );
   }
 
   /** The oldest waiting request not already settled (a timeout settles it in place). */

@@ -38,7 +38,8 @@ export const ES_OPTIONS: readonly OptionSpec[] = [
     type: 'int',
     min: 0,
     default: 60000,
-    description: 'elasticsearch sink: time limit of one _bulk request in ms (0: none)',
+    description:
+      'elasticsearch sink: time limit of one _bulk request in ms (0: only --retry-max-time bounds it)',
     placeholder: 'ms',
   },
   ...DELIVERY_OPTIONS,

@@ -1,9 +1,11 @@
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import { ConfigError, type ResolvedOptions } from '../../config/options.js';
 import { DeliveryError, quote } from '../../delivery/errors.js';
-import { HttpClient, httpFailure } from '../../delivery/http.js';
-import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
+import { type HttpPoster, httpFailure } from '../../delivery/http.js';
+import { type DeliverySettings, deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
+import { type ProxyEnv, proxyEnv } from '../../delivery/proxy.js';
 import { Delivery, type DeliveryRequest, type Outcome } from '../../delivery/queue.js';
+import { UndiciClient } from '../../delivery/undici-client.js';
 import type { Sink } from '../../pipeline/types.js';
 import { documentSchema } from '../../schema/index.js';
 import type { DocumentSchema } from '../../schema/types.js';
@@ -16,6 +18,8 @@ export interface EsConfig {
   readonly index: string;
   readonly authorization?: string;
   readonly timeoutMs: number;
+  /** HTTP(S)_PROXY and NO_PROXY (none when absent). */
+  readonly proxies?: ProxyEnv;
 }
 
 export async function create(options: ResolvedOptions, context: SinkContext): Promise<Sink> {
@@ -43,6 +47,7 @@ export async function create(options: ResolvedOptions, context: SinkContext): Pr
       index,
       ...(authorization ? { authorization } : {}),
       timeoutMs: (options['es-timeout'] as number | undefined) ?? 60000,
+      proxies: proxyEnv(context.env),
     },
     deliverySettings(options),
     context,
@@ -69,7 +74,7 @@ type Item = string;
 class EsSink extends BufferedPostSink {
   readonly name = 'elasticsearch';
   protected readonly delivery: Delivery;
-  protected readonly client: HttpClient;
+  protected readonly client: HttpPoster;
   private readonly indexJson: string;
   private batchHasUid = false;
   private items: Item[] = [];
@@ -94,18 +99,19 @@ class EsSink extends BufferedPostSink {
     });
     this.bulkUrl = new URL(config.url.href);
     this.bulkUrl.pathname = `${config.url.pathname.replace(/\/+$/, '')}/_bulk`;
-    this.client = new HttpClient(
+    this.client = new UndiciClient(
       this.bulkUrl,
       {
         'user-agent': 'flowlens/0.1',
         'content-type': 'application/x-ndjson',
         ...(config.authorization ? { authorization: config.authorization } : {}),
       },
-      config.timeoutMs,
+      requestTimeoutMs(config.timeoutMs, settings.retry),
       settings.maxInFlight,
       {},
       // A _bulk answer lists every item: allow far more than a request's worth of small items.
       64 * 1024 * 1024,
+      config.proxies,
     );
   }
 

@@ -38,7 +38,7 @@ export const HTTP_OPTIONS: readonly OptionSpec[] = [
     type: 'int',
     min: 0,
     default: 30000,
-    description: 'http sink: time limit of one request in ms (0: none)',
+    description: 'http sink: time limit of one request in ms (0: only --retry-max-time bounds it)',
     placeholder: 'ms',
   },
   ...DELIVERY_OPTIONS,

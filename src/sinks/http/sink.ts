@@ -2,9 +2,11 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import { ConfigError, type ResolvedOptions } from '../../config/options.js';
-import { HttpClient, httpFailure, parseHeaderList } from '../../delivery/http.js';
-import { deliverySettings } from '../../delivery/options.js';
+import { type HttpPoster, httpFailure, parseHeaderList } from '../../delivery/http.js';
+import { deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
+import { type ProxyEnv, proxyEnv } from '../../delivery/proxy.js';
 import { Delivery } from '../../delivery/queue.js';
+import { UndiciClient } from '../../delivery/undici-client.js';
 import type { Sink } from '../../pipeline/types.js';
 import { documentSchema } from '../../schema/index.js';
 import { schemaOptionsFrom } from '../../schema/options.js';
@@ -29,6 +31,7 @@ export async function create(options: ResolvedOptions, context: SinkContext): Pr
   }
   const schemaName = ((options.schema as string | undefined) ?? 'raw') as SchemaName;
   return new HttpSink(
+    proxyEnv(context.env),
     new URL(raw),
     headers,
     (options['http-format'] as 'json' | 'ndjson' | undefined) ?? 'json',
@@ -44,11 +47,12 @@ export async function create(options: ResolvedOptions, context: SinkContext): Pr
 export class HttpSink extends BufferedPostSink {
   readonly name = 'http';
   protected readonly delivery: Delivery;
-  protected readonly client: HttpClient;
+  protected readonly client: HttpPoster;
   private readonly batcher: JsonBatcher;
   private readonly where: string;
 
   constructor(
+    proxies: ProxyEnv,
     url: URL,
     headers: Record<string, string>,
     format: 'json' | 'ndjson',
@@ -67,7 +71,7 @@ export class HttpSink extends BufferedPostSink {
       retry: settings.retry,
       warn: context.log,
     });
-    this.client = new HttpClient(
+    this.client = new UndiciClient(
       url,
       {
         'user-agent': 'flowlens/0.1',
@@ -75,8 +79,11 @@ export class HttpSink extends BufferedPostSink {
         'content-type': format === 'json' ? 'application/json' : 'application/x-ndjson',
         ...(gzip ? { 'content-encoding': 'gzip' } : {}),
       },
-      timeoutMs,
+      requestTimeoutMs(timeoutMs, settings.retry),
       settings.maxInFlight,
+      {},
+      undefined,
+      proxies,
     );
     this.batcher = new JsonBatcher(format, settings.maxRequestBytes);
   }

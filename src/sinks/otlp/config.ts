@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, type ResolvedOptions } from '../../config/options.js';
 import type { TlsFiles } from '../../delivery/http.js';
+import { type ProxyEnv, proxyEnv } from '../../delivery/proxy.js';
 import type { OtlpProtocol } from './options.js';
 
 /** Everything the OTLP sink needs, resolved from flags, config file and the OTEL_* variables. */
@@ -13,6 +14,8 @@ export interface OtlpConfig {
   readonly gzipLevel?: number;
   readonly timeoutMs: number;
   readonly tls: TlsFiles;
+  /** HTTP(S)_PROXY and NO_PROXY for OTLP/HTTP (none when absent; gRPC reads them itself). */
+  readonly proxies?: ProxyEnv;
   /** OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME, applied over the mapping's resource. */
   readonly resource: Map<string, string>;
 }
@@ -168,6 +171,7 @@ export function resolveOtlpConfig(
     gzipLevel: (options['otlp-gzip-level'] as number | undefined) ?? GZIP_LEVEL,
     timeoutMs: (options['otlp-timeout'] as number | undefined) ?? 10000,
     tls: { ...(ca ? { ca } : {}), ...(key ? { key } : {}), ...(cert ? { cert } : {}) },
+    proxies: proxyEnv(env),
     resource: resolveResource(env, warn),
   };
 }

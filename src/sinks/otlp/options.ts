@@ -69,7 +69,7 @@ export const OTLP_OPTIONS: readonly OptionSpec[] = [
     min: 0,
     env: otelEnv('TIMEOUT', 'OTLP_TIMEOUT'),
     default: 10000,
-    description: 'Time limit of one export request in ms (0: none)',
+    description: 'Time limit of one export request in ms (0: only --retry-max-time bounds it)',
     placeholder: 'ms',
   },
   {

@@ -1,6 +1,6 @@
 import type { EncodedRecords, FlowBatch } from '../../batch/flow-batch.js';
 import type { ResolvedOptions } from '../../config/options.js';
-import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
+import { type DeliverySettings, deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
 import { Delivery } from '../../delivery/queue.js';
 import type { LineTranscoder, Sink, SinkResult } from '../../pipeline/types.js';
 import { schemaOptionsFrom } from '../../schema/options.js';
@@ -49,10 +49,11 @@ export async function createOtlpSink(
   context: Pick<SinkContext, 'log'> & { warn?(message: string): void },
   schema?: SchemaOptions,
 ): Promise<Sink> {
+  const bounded = { ...config, timeoutMs: requestTimeoutMs(config.timeoutMs, settings.retry) };
   const transport: OtlpTransport =
     config.protocol === 'grpc'
-      ? new (await import('./transport-grpc.js')).GrpcTransport(config)
-      : new (await import('./transport-http.js')).HttpTransport(config, settings.maxInFlight);
+      ? new (await import('./transport-grpc.js')).GrpcTransport(bounded)
+      : new (await import('./transport-http.js')).HttpTransport(bounded, settings.maxInFlight);
   return new OtlpSink(config, settings, mapping, transport, context.warn ?? context.log, schema);
 }
 

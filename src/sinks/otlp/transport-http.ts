@@ -34,6 +34,8 @@ export class HttpTransport implements OtlpTransport {
       config.timeoutMs,
       maxInFlight,
       config.tls,
+      undefined,
+      config.proxies,
     );
   }
 

@@ -37,7 +37,7 @@ export const PEERS_OPTIONS: readonly OptionSpec[] = [
     type: 'int',
     min: 0,
     default: 30000,
-    description: 'peers sink: time limit of one POST in ms (0: none)',
+    description: 'peers sink: time limit of one POST in ms (0: only --retry-max-time bounds it)',
     placeholder: 'ms',
   },
   ...DELIVERY_OPTIONS,

@@ -1,9 +1,11 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import { ConfigError, type ResolvedOptions } from '../../config/options.js';
-import { HttpClient, httpFailure } from '../../delivery/http.js';
-import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
+import { type HttpPoster, httpFailure } from '../../delivery/http.js';
+import { type DeliverySettings, deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
+import { type ProxyEnv, proxyEnv } from '../../delivery/proxy.js';
 import { Delivery } from '../../delivery/queue.js';
+import { UndiciClient } from '../../delivery/undici-client.js';
 import type { Sink, SinkResult } from '../../pipeline/types.js';
 import type { SinkContext } from '../registry.js';
 import { PeerAggregator, type PeerBucket } from './aggregator.js';
@@ -14,6 +16,8 @@ export interface PeersConfig {
   readonly url?: string;
   readonly path?: string;
   readonly timeoutMs: number;
+  /** HTTP(S)_PROXY and NO_PROXY for --peers-url (none when absent). */
+  readonly proxies?: ProxyEnv;
 }
 
 export async function create(options: ResolvedOptions, context: SinkContext): Promise<Sink> {
@@ -27,6 +31,7 @@ export async function create(options: ResolvedOptions, context: SinkContext): Pr
       ...(url ? { url } : {}),
       ...(path ? { path } : {}),
       timeoutMs: (options['peers-timeout'] as number | undefined) ?? 30000,
+      proxies: proxyEnv(context.env),
     },
     deliverySettings(options),
     context,
@@ -39,7 +44,7 @@ export async function createPeersSink(
   context: Pick<SinkContext, 'log'>,
 ): Promise<Sink> {
   const output = config.url
-    ? new PostOutput(config.url, config.timeoutMs, settings, context)
+    ? new PostOutput(config.url, config.timeoutMs, settings, context, config.proxies)
     : await FileOutput.open(config.path!);
   return new PeersSink(new PeerAggregator(config.bucketSeconds, config.horizon), output);
 }
@@ -53,13 +58,14 @@ interface BucketOutput {
 /** POSTs `{"<ip>": <count>, …}` per bucket; `{bucket}` in the URL is the bucket's start. */
 class PostOutput implements BucketOutput {
   readonly delivery: Delivery;
-  private readonly client: HttpClient;
+  private readonly client: HttpPoster;
 
   constructor(
     private readonly template: string,
     timeoutMs: number,
     settings: DeliverySettings,
     context: Pick<SinkContext, 'log'>,
+    proxies: ProxyEnv | undefined,
   ) {
     this.delivery = new Delivery({
       name: 'peers',
@@ -67,11 +73,14 @@ class PostOutput implements BucketOutput {
       retry: settings.retry,
       warn: context.log,
     });
-    this.client = new HttpClient(
+    this.client = new UndiciClient(
       new URL(template.replaceAll('{bucket}', '0')),
       { 'user-agent': 'flowlens/0.1', 'content-type': 'application/json' },
-      timeoutMs,
+      requestTimeoutMs(timeoutMs, settings.retry),
       settings.maxInFlight,
+      {},
+      undefined,
+      proxies,
     );
   }
 
