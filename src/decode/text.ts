@@ -1,6 +1,7 @@
 import { type Column, FlowBatch, type LineText, type SourceRef } from '../batch/flow-batch.js';
 import { grown } from '../batch/grown.js';
 import type { FieldDef } from '../fields/catalog.js';
+import { domainProblem, textCheck } from '../fields/domain.js';
 import {
   DEFAULT_FORMAT,
   FormatError,
@@ -14,7 +15,15 @@ import { DICT_KEYS } from './dict-keys.js';
 import { DecodeError, MAX_LINE_BYTES, sampleOf } from './errors.js';
 import { ByteInterner } from './interner.js';
 import { type BatchArea, LineScanner, SCAN_SLOW, SCAN_TABLE_FULL, type ScanTable } from './line-scanner.js';
-import { ROW_JUNK, ROW_NUMBER, ROW_OK, type RowParser, rowParser } from './row-parser.js';
+import {
+  fieldReads,
+  ROW_DOMAIN,
+  ROW_JUNK,
+  ROW_NUMBER,
+  ROW_OK,
+  type RowParser,
+  rowParser,
+} from './row-parser.js';
 
 const NUM = 0;
 const STR = 1;
@@ -543,13 +552,19 @@ export class TextBatcher {
     if (status === ERR_JUNK) {
       return `binary or control byte 0x${buf[this.errAt]!.toString(16).padStart(2, '0')} at column ${this.errAt - s + 1}`;
     }
+    const count = countTokens(buf, s, e);
+    // a line of another layout: its count, not the first value that fits no field, says so
+    if (status === ROW_DOMAIN && count === this.fields.length) {
+      let te = this.errAt;
+      while (te < e && buf[te]! > 32) te++;
+      return domainProblem(this.fields[this.errField]!, sampleOf(buf, this.errAt, te));
+    }
     if (status === ERR_NUMBER) {
       let te = this.errAt;
       while (te < e && buf[te]! > 32) te++;
       const value = sampleOf(buf, this.errAt, Math.min(te, this.errAt + 40));
       return `field ${this.fields[this.errField]!.name}: "${value}" is not a number`;
     }
-    const count = countTokens(buf, s, e);
     const s2 = count === 1 ? '' : 's';
     return `expected ${this.fields.length} fields (${this.formatOrigin}), got ${count} field${s2}`;
   }
@@ -592,13 +607,14 @@ export class TextBatcher {
       let interner = this.internerByColumn.get(def.column);
       if (!interner) {
         interner = new ByteInterner();
+        interner.accept = textCheck(def);
         this.internerByColumn.set(def.column, interner);
       }
       if (!isNum) interner.newBatch();
       this.interners.push(interner);
       if (def.column === 'log_status') this.statusIndex = f;
     }
-    this.parser = rowParser(Array.from(this.kinds, (k) => k === NUM));
+    this.parser = rowParser(fieldReads(fields));
     this.capacity = 0;
     this.rows = 0;
     this.transcoding =
@@ -651,6 +667,7 @@ export class TextBatcher {
     });
     this.area = sc.area(String(this.fields.length), this.fields.length, strFields, size);
     sc.configure(this.area, this.scanTables, sc.nextEpoch(), this.options.headers, MAX_LINE_BYTES);
+    sc.setDomains(this.fields, this.scanTables);
     this.viewsVersion = -1;
     this.bindViews(sc);
   }
