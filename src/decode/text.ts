@@ -4,6 +4,8 @@ import type { FieldDef } from '../fields/catalog.js';
 import { domainProblem, textCheck } from '../fields/domain.js';
 import {
   DEFAULT_FORMAT,
+  DEFAULT_FORMAT_ORIGIN,
+  defaultFormatFor,
   FormatError,
   looksLikeHeader,
   type ParsedFormat,
@@ -147,7 +149,7 @@ export class TextBatcher {
     this.source = options.source;
     this.origin = options.origin;
     this.stats = options.stats;
-    this.formatOrigin = options.formatOrigin ?? (options.format ? '--format' : 'the default v2 format');
+    this.formatOrigin = options.formatOrigin ?? (options.format ? '--format' : DEFAULT_FORMAT_ORIGIN);
     this.setFields((options.format ?? DEFAULT_FORMAT).fields);
   }
 
@@ -499,6 +501,20 @@ export class TextBatcher {
         this.errAt = parser.errAt;
       }
       const le = r >= 0 ? r : buf.indexOf(10, p);
+      if (status !== OK && status !== ERR_JUNK && le - ls <= MAX_LINE_BYTES) {
+        // headerless lines with no format given: the AWS default format of their field count
+        const other = defaultFormatFor(countTokens(buf, p, trimEnd(buf, p, le)), this.formatOrigin);
+        if (other) {
+          this.setFormat(other.format, other.origin);
+          if (position < 0) this.lineNo--;
+          // a copy: buf may be the scanner's memory, which the new layout's area can move
+          const line = Buffer.from(buf.subarray(ls, le + 1));
+          this.parseRegion(line, 0, line.length, position, id, headers);
+          parser = this.parser;
+          p = le + 1;
+          continue;
+        }
+      }
       if (status !== OK || le - ls > MAX_LINE_BYTES) {
         const s = skipBlank(buf, ls, le);
         const e = trimEnd(buf, s, le);
