@@ -187,7 +187,10 @@ function toColumn(
       const text = v === null || v === undefined || v === '-' ? null : typeof v === 'string' ? v : String(v);
       if (text !== null && check) {
         let ok = verdicts.get(text);
-        if (ok === undefined) verdicts.set(text, (ok = check(text)));
+        if (ok === undefined) {
+          ok = check(text);
+          verdicts.set(text, ok);
+        }
         if (!ok) bad[i] ??= domainProblem(field, text);
       }
       b.set(i, text);

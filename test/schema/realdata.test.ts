@@ -288,9 +288,9 @@ describe('other parsers’ test data (../shared/realdata)', {
       assert.equal(out.error, undefined, c.input);
       assert.deepEqual(out.stats.malformedSamples, [], c.input);
       assert.equal(out.docs.length, expected.length, c.input);
-      expected.forEach((e, i) =>
-        compare(out.docs[i]!, e, COLLECTOR_INTENDED, `${c.input} #${i + 1}`, used, problems),
-      );
+      for (const [i, e] of expected.entries()) {
+        compare(out.docs[i]!, e, COLLECTOR_INTENDED, `${c.input} #${i + 1}`, used, problems);
+      }
     }
     // the inputs the Collector rejects: flowlens counts the line as malformed and keeps nothing of it
     for (const input of ['vpc_flow_log_too_few_fields.log', 'vpc_flow_log_too_many_fields.log']) {
@@ -376,7 +376,9 @@ describe('other parsers’ test data (../shared/realdata)', {
     const check = (out: Decoded, peer: Obj[], where: string, rows?: number[]): void => {
       const docs = rows ? rows.map((r) => out.docs[r]!) : out.docs;
       assert.equal(docs.length, peer.length, where);
-      peer.forEach((p, i) => compare(docs[i]!, want(p, docs[i]!), [], `${where} #${i + 1}`, used, problems));
+      for (const [i, p] of peer.entries()) {
+        compare(docs[i]!, want(p, docs[i]!), [], `${where} #${i + 1}`, used, problems);
+      }
     };
     const v2 = await run('flowlogs-reader/V2_RECORDS.log', 'raw');
     check(v2, [expected['FlowRecordTestCase.test_parse'] as Obj], 'V2_RECORDS.log test_parse', [0]);
@@ -431,9 +433,9 @@ describe('other parsers’ test data (../shared/realdata)', {
       assert.equal(out.error, undefined, log);
       assert.deepEqual(out.stats.malformedSamples, [], log);
       assert.equal(out.docs.length, expected.length, log);
-      expected.forEach((e, i) =>
-        compare(out.docs[i]!, e, ELASTIC_INTENDED, `${log} #${i + 1}`, used, problems),
-      );
+      for (const [i, e] of expected.entries()) {
+        compare(out.docs[i]!, e, ELASTIC_INTENDED, `${log} #${i + 1}`, used, problems);
+      }
     }
     if (process.env.SHOW) console.log(problems.join('\n'));
     assert.deepEqual(problems, []);
