@@ -24,7 +24,7 @@ const C_OUT_ROW: u32 = 40;
 const C_OUT_TABLE: u32 = 44;
 const C_TEXT_END: u32 = 48;
 const C_LINENO: u32 = 56; // f64
-const C_FIELDS: u32 = 64; // per field 16 bytes: kind, column, table
+const C_FIELDS: u32 = 64; // per field 16 bytes: kind, column, table, domain
 
 // A string column's table header: u32 words.
 const T_SLOTS: u32 = 0;
@@ -42,7 +42,20 @@ const T_ID: u32 = 40;
 // An entry: hash, arena offset, length, code in the current batch, batch epoch.
 const E_STRIDE: u32 = 20;
 
-const KIND_NUM: u32 = 0;
+// Field kinds: 0 a number, 1 a string, 2 a time.
+const KIND_STR: u32 = 1;
+const KIND_TIME: u32 = 2;
+
+// Field domains (src/fields/catalog.ts): a number field's fourth word is its upper bound (0:
+// MAX_COUNT); a string field's is 1 when its new values go to `acceptValue`.
+const MAX_COUNT: f64 = 9007199254740991;
+/** A time from here on is in milliseconds (MILLISECONDS_FROM), up to the end of year 9999. */
+const MILLISECONDS_FROM: f64 = 1e11;
+const MAX_TIME_MILLISECONDS: f64 = 253402300799999;
+
+/** The JavaScript side's check of a value new to a checked column's table (text decoder's domain check). */
+@external("env", "acceptValue")
+declare function acceptValue(table: u32, s: usize, len: u32): bool;
 
 const DONE: i32 = 0;
 const FULL: i32 = 1;
@@ -106,8 +119,11 @@ const MAX_VALUE: u32 = 1024;
   return code;
 }
 
-/** The batch code of bytes [s, s + len) in this column, or -1 when its table is full. */
-function intern(cfg: usize, tab: usize, s: usize, len: u32): i32 {
+/**
+ * The batch code of bytes [s, s + len) in this column, -1 when its table is full, or -2 when
+ * the value is new and `checked` and outside the field's domain.
+ */
+function intern(cfg: usize, tab: usize, s: usize, len: u32, checked: bool): i32 {
   const h = hashBytes(s, len);
   const slots = <usize>load<u32>(tab, T_SLOTS);
   const mask = load<u32>(tab, T_MASK);
@@ -131,6 +147,7 @@ function intern(cfg: usize, tab: usize, s: usize, len: u32): i32 {
   const count = load<u32>(tab, T_COUNT);
   const apos = load<u32>(tab, T_ARENAPOS);
   if (count >= load<u32>(tab, T_MAXENT) || apos + len > load<u32>(tab, T_ARENACAP)) return -1;
+  if (checked && !acceptValue(load<u32>(tab, T_ID), s, len)) return -2;
   memory.copy(arena + apos, s, len);
   store<u32>(tab, apos + len, T_ARENAPOS);
   store<u32>(tab, count + 1, T_COUNT);
@@ -201,7 +218,8 @@ export function scan(cfg: usize, p: usize, end: usize, row: u32, rowLimit: u32):
         break;
       }
       const ts = p;
-      if (load<u32>(fd) == KIND_NUM) {
+      const kind = load<u32>(fd);
+      if (kind != KIND_STR) {
         let v: f64 = 0;
         let bad = false;
         while (c > 32) {
@@ -213,6 +231,22 @@ export function scan(cfg: usize, p: usize, end: usize, row: u32, rowLimit: u32):
         if (bad) {
           if (p - ts == 1 && load<u8>(ts) == 45) v = NaN;
           else {
+            ok = false;
+            break;
+          }
+        }
+        // the field's domain (NaN, a `-`, passes): a bound, or a time in seconds or milliseconds
+        if (kind == KIND_TIME) {
+          if (v >= MILLISECONDS_FROM) {
+            if (v > MAX_TIME_MILLISECONDS) {
+              ok = false;
+              break;
+            }
+            v = Math.floor(v / 1000);
+          }
+        } else {
+          const max = load<u32>(fd, 12);
+          if (v > (max == 0 ? MAX_COUNT : <f64>max)) {
             ok = false;
             break;
           }
@@ -229,7 +263,11 @@ export function scan(cfg: usize, p: usize, end: usize, row: u32, rowLimit: u32):
             break;
           }
           const tab = <usize>load<u32>(fd, 8);
-          code = intern(cfg, tab, ts, len);
+          code = intern(cfg, tab, ts, len, load<u32>(fd, 12) != 0);
+          if (code == -2) {
+            ok = false; // outside the domain: the JavaScript decoder reports it
+            break;
+          }
           if (code < 0) {
             store<u32>(cfg, load<u32>(tab, T_ID), C_OUT_TABLE);
             status = TABLE_FULL;

@@ -68,6 +68,19 @@ const C_TIME_WORDS: u32 = 196;
 const C_GROUP_KEYS: u32 = 200; // GROUP_KEY_BYTES per group
 const C_TOKENS: u32 = 204; // per field: start (u32), length (u32), number (u64, NONE for `-`)
 const C_KINDS: u32 = 208; // per field a byte: 1 for a number, 0 for a string
+const C_NCHECKS: u32 = 212; // field domain checks (src/fields/catalog.ts), CK_BYTES each
+const C_CHECKS: u32 = 216;
+
+// A domain check: kind, field, bound (u64, numbers), word count, then up to 3 words of at most
+// 8 bytes (u64 word, u32 length, 16 bytes each, from CK_WORDS).
+const CK_BYTES: usize = 80;
+const CK_WORDS: usize = 32;
+const CK_NUMBER: u32 = 1;
+const CK_TIME: u32 = 2;
+const CK_ADDRESS: u32 = 3;
+const CK_WORD: u32 = 4;
+/** A time from here on is in milliseconds: the decoder reads it as seconds. */
+const MILLISECONDS_FROM: u64 = 100000000000;
 
 // A group (the records of one account and region): u32 words.
 const G_BYTES: usize = 48;
@@ -164,6 +177,114 @@ const MAX_LINE: usize = 7000;
 const W_REJECT: u64 = 0x5443454a4552;
 const W_NODATA: u64 = 0x415441444f4e;
 const W_SKIPDATA: u64 = 0x4154414450494b53;
+
+/** True when the n bytes at s are a dotted-quad IPv4 address (no leading zeros), as Node's isIPv4 says. */
+function isIPv4(s: usize, n: usize): bool {
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let i: usize = 0;
+  while (true) {
+    const first = <u32>load<u8>(s + i);
+    let v: u32 = 0;
+    let digits = 0;
+    while (i < n) {
+      const c = <u32>load<u8>(s + i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      digits++;
+      i++;
+    }
+    if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && first == 48)) return false;
+    parts++;
+    if (i == n) return parts == 4;
+    if (load<u8>(s + i) != 46 || parts == 4) return false;
+    i++;
+  }
+  return false;
+}
+
+@inline function isHex(c: u32): bool {
+  return (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
+}
+
+/**
+ * True when the n bytes at s are an IPv6 address of hex groups with at most one `::`. Other
+ * forms (an embedded IPv4 address, a zone) get false here and go to the decoder, which decides.
+ */
+function isIPv6(s: usize, n: usize): bool {
+  if (n < 2 || n > 39) return false;
+  let groups = 0;
+  let gap = false;
+  let i: usize = 0;
+  if (load<u8>(s) == 58) {
+    if (load<u8>(s + 1) != 58) return false;
+    gap = true;
+    i = 2;
+    if (i == n) return true;
+  }
+  while (true) {
+    let digits = 0;
+    while (i < n && isHex(<u32>load<u8>(s + i))) {
+      digits++;
+      i++;
+    }
+    if (digits == 0 || digits > 4) return false;
+    groups++;
+    if (i == n) break;
+    if (load<u8>(s + i) != 58) return false;
+    i++;
+    if (i == n) return false;
+    if (load<u8>(s + i) == 58) {
+      if (gap) return false;
+      gap = true;
+      i++;
+      if (i == n) break;
+    }
+  }
+  return gap ? groups <= 7 : groups == 8;
+}
+
+/**
+ * True when every checked token is in its field's domain; a `-` always is. A time in
+ * milliseconds, an address of a form not read here, or any value outside is the decoder's.
+ */
+function inDomains(cfg: usize, tokens: usize): bool {
+  const n = <usize>load<u32>(cfg, C_NCHECKS);
+  const checks = <usize>load<u32>(cfg, C_CHECKS);
+  for (let k: usize = 0; k < n; k++) {
+    const ck = checks + k * CK_BYTES;
+    const kind = load<u32>(ck);
+    const t = tokens + (<usize>load<u32>(ck, 4) << 4);
+    if (kind == CK_NUMBER) {
+      const v = load<u64>(t, 8);
+      if (v != NONE && v > load<u64>(ck, 8)) return false;
+      continue;
+    }
+    if (kind == CK_TIME) {
+      const v = load<u64>(t, 8);
+      if (v != NONE && v >= MILLISECONDS_FROM) return false;
+      continue;
+    }
+    const s = <usize>load<u32>(t);
+    const len = <usize>load<u32>(t, 4);
+    if (len == 1 && load<u8>(s) == 45) continue;
+    if (kind == CK_ADDRESS) {
+      if (!isIPv4(s, len) && !isIPv6(s, len)) return false;
+      continue;
+    }
+    let found = false;
+    const words = load<u32>(ck, 16);
+    for (let w: u32 = 0; w < words; w++) {
+      const we = ck + CK_WORDS + (<usize>w << 4);
+      if (isWord(s, len, load<u64>(we), <usize>load<u32>(we, 8))) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
 
 /** A string KeyValue: key field at `key` (kl bytes), value [s, s + n). */
 @inline function putStr(p: usize, key: usize, kl: usize, s: usize, n: usize): usize {
@@ -362,7 +483,7 @@ export function transcode(cfg: usize, p: usize, end: usize): i32 {
       }
       store<u64>(t, v, 8);
     }
-    if (!digitsOk) {
+    if (!digitsOk || !inDomains(cfg, tokens)) {
       p = ls;
       status = SLOW;
       break;

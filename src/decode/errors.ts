@@ -5,6 +5,8 @@
  */
 export class DecodeError extends Error {
   override name = 'DecodeError';
+  /** True when the input's bytes are damaged (not merely cut off): text just before may be garbage. */
+  damaged = false;
   constructor(
     message: string,
     /** Byte offset of the damage in the input as stored (compressed bytes for gzip). */

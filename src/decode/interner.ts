@@ -20,6 +20,11 @@ export class ByteInterner {
   private strings: string[] = [];
   private arena: Uint8Array;
   private arenaPos = 0;
+  /**
+   * The field's domain check, run once per value new to the cache: a value it refuses gets no
+   * code (`intern` returns -1) and is not cached.
+   */
+  accept: ((value: string) => boolean) | null = null;
 
   constructor(initialSlots = 256) {
     this.mask = initialSlots - 1;
@@ -34,7 +39,7 @@ export class ByteInterner {
     this.epoch++;
   }
 
-  /** The dictionary code of bytes [start, end) of buf in the current batch. */
+  /** The dictionary code of bytes [start, end) of buf in the current batch; -1 for a value `accept` refuses. */
   intern(buf: Buffer, start: number, end: number): number {
     return this.internHashed(buf, start, end, hashBytes(buf, start, end));
   }
@@ -72,6 +77,7 @@ export class ByteInterner {
   private insert(buf: Buffer, start: number, end: number, h: number): number {
     const len = end - start;
     const value = decodeBytes(buf, start, end);
+    if (this.accept !== null && !this.accept(value)) return -1;
     const code = this.dict.length;
     this.dict.push(value);
     if (len > 1024) return code; // rare long values are not worth caching

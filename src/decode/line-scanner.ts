@@ -1,3 +1,6 @@
+import type { FieldDef } from '../fields/catalog.js';
+import { MAX_COUNT } from '../fields/catalog.js';
+import { textCheck } from '../fields/domain.js';
 import { WasmMemory, wasmInstance, wasmModule } from '../wasm/modules.js';
 import { decodeBytes } from './interner.js';
 
@@ -46,6 +49,9 @@ const E_STRIDE = 20;
 /** `scan` statuses besides done (0) and batch full (1): see asm/line-scanner.ts. */
 export const SCAN_SLOW = 2;
 export const SCAN_TABLE_FULL = 3;
+
+/** A field kind of the configuration block besides number (0) and string (1). */
+const KIND_TIME = 2;
 
 /** Entries and arena bytes of one column's table, as the JavaScript interner keeps them. */
 const TABLE_ENTRIES = 16384;
@@ -98,6 +104,8 @@ export class LineScanner {
   private readonly tableByColumn = new Map<string, ScanTable>();
   private readonly areas = new Map<string, BatchArea>();
   private epoch = 0;
+  /** Per table id, the domain check of its column's new values (null: any text). */
+  private readonly checks: (((value: string) => boolean) | null)[] = [];
 
   /**
    * A scanner for one stream: a released one when there is one, else a new one, or null when
@@ -107,8 +115,13 @@ export class LineScanner {
   static acquire(): LineScanner | null {
     const free = FREE.pop();
     if (free) return free;
-    const exports = wasmInstance<ScannerExports>('line-scanner');
-    return exports ? new LineScanner(exports) : null;
+    const host: { scanner?: LineScanner } = {};
+    const acceptValue = (table: number, s: number, len: number): boolean =>
+      host.scanner!.acceptValue(table, s, len);
+    const exports = wasmInstance<ScannerExports>('line-scanner', { env: { acceptValue } });
+    if (!exports) return null;
+    host.scanner = new LineScanner(exports);
+    return host.scanner;
   }
 
   /** The stream is done: the scanner (its tables and string caches too) serves the next one. */
@@ -224,6 +237,36 @@ export class LineScanner {
       u32[fw + 2] = t ? t.ptr : 0;
       if (t) u32[(t.ptr >> 2) + T_EPOCH / 4] = epoch;
     }
+  }
+
+  /**
+   * Sets the field domains of the layout `configure` set: a number field's bound, a time
+   * field's kind, and for a string field whether its new values go through `acceptValue`.
+   */
+  setDomains(fields: readonly FieldDef[], tables: readonly (ScanTable | null)[]): void {
+    const u32 = this.u32;
+    for (let f = 0; f < fields.length; f++) {
+      const fw = (this.cfg >> 2) + (C_FIELDS >> 2) + f * 4;
+      const d = fields[f]!.domain;
+      const t = tables[f];
+      if (t) {
+        const check = textCheck(fields[f]!);
+        this.checks[t.id] = check;
+        u32[fw + 3] = check ? 1 : 0;
+      } else if (d.kind === 'time') {
+        u32[fw] = KIND_TIME;
+        u32[fw + 3] = 0;
+      } else {
+        const max = d.kind === 'number' ? d.max : MAX_COUNT;
+        u32[fw + 3] = max > 0xffffffff ? 0 : max;
+      }
+    }
+  }
+
+  /** The scanner's call for a value new to a checked table: true when it is in the column's domain. */
+  private acceptValue(table: number, s: number, len: number): boolean {
+    const check = this.checks[table];
+    return !check || check(decodeBytes(this.bytes, s, s + len));
   }
 
   /** The dictionary length a string column's next new value gets as its code. */

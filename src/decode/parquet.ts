@@ -13,6 +13,7 @@ import {
 } from 'hyparquet';
 import { type Column, FlowBatch, StrColumnBuilder } from '../batch/flow-batch.js';
 import { type FieldDef, resolveField } from '../fields/catalog.js';
+import { domainProblem, numberInDomain, textCheck } from '../fields/domain.js';
 import type { DecodeOptions, SourceInput } from '../pipeline/types.js';
 import { DecodeError } from './errors.js';
 
@@ -112,21 +113,42 @@ async function* decodeRandomAccess(
     const rows = range.rowEnd - range.rowStart;
     for (let at = 0; at < rows; at += batchSize) {
       const n = Math.min(batchSize, rows - at);
-      const columns: Column[] = fields.map((f, c) =>
-        toColumn(f, data[c]!, at, n, origin, stats.warn.bind(stats)),
+      const bad: (string | undefined)[] = [];
+      let columns: Column[] = fields.map((f, c) =>
+        toColumn(f, data[c]!, at, n, origin, stats.warn.bind(stats), bad),
       );
-      const positions = new Float64Array(n);
+      let positions = new Float64Array(n);
       for (let i = 0; i < n; i++) positions[i] = range.rowStart + at + i + 1;
-      stats.records += n;
+      if (bad.length > 0) {
+        // rows with a value outside its field's domain are malformed, as a text line would be
+        const keep: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const why = bad[i];
+          if (why === undefined) keep.push(i);
+          else {
+            const sample = data.map((col) => String(col[at + i] ?? '-')).join(' ');
+            stats.addMalformed({
+              source: origin,
+              line: positions[i]!,
+              message: `row: ${why}`,
+              sample: sample.slice(0, 160),
+            });
+          }
+        }
+        columns = columns.map((col) => keepRows(col, keep));
+        positions = Float64Array.from(keep, (i) => positions[i]!);
+      }
+      const kept = positions.length;
+      stats.records += kept;
       if (statusIndex >= 0) {
         const col = columns[statusIndex]!;
-        for (let i = 0; i < n; i++) {
+        for (let i = 0; i < kept; i++) {
           const v = col.kind === 'str' && col.codes[i] !== 0 ? col.dict[col.codes[i]!] : null;
           if (v === 'NODATA') stats.nodata++;
           else if (v === 'SKIPDATA') stats.skipdata++;
         }
       }
-      yield new FlowBatch(fields, columns, n, input.ref, positions);
+      if (kept > 0) yield new FlowBatch(fields, columns, kept, input.ref, positions);
     }
   }
 }
@@ -135,6 +157,18 @@ function toArray(a: ArrayLike<unknown>): unknown[] {
   return Array.isArray(a) ? a : Array.from(a as ArrayLike<unknown>);
 }
 
+/** Only the rows `keep` of a column (its dictionary stays). */
+function keepRows(col: Column, keep: readonly number[]): Column {
+  if (col.kind === 'num') return { kind: 'num', values: Float64Array.from(keep, (i) => col.values[i]!) };
+  if (col.kind === 'str')
+    return { kind: 'str', codes: Uint32Array.from(keep, (i) => col.codes[i]!), dict: col.dict };
+  return col;
+}
+
+/**
+ * A column of rows [at, at + n); a value outside the field's domain leaves its row's reason in
+ * `bad` (the first one per row).
+ */
 function toColumn(
   field: FieldDef,
   values: unknown[],
@@ -142,22 +176,39 @@ function toColumn(
   n: number,
   origin: string,
   warn: (m: string) => void,
+  bad: (string | undefined)[],
 ): Column {
   if (field.type === 'string') {
     const b = new StrColumnBuilder(n);
+    const check = textCheck(field);
+    const verdicts = new Map<string, boolean>();
     for (let i = 0; i < n; i++) {
       const v = values[at + i];
-      b.set(i, v === null || v === undefined || v === '-' ? null : typeof v === 'string' ? v : String(v));
+      const text = v === null || v === undefined || v === '-' ? null : typeof v === 'string' ? v : String(v);
+      if (text !== null && check) {
+        let ok = verdicts.get(text);
+        if (ok === undefined) {
+          ok = check(text);
+          verdicts.set(text, ok);
+        }
+        if (!ok) bad[i] ??= domainProblem(field, text);
+      }
+      b.set(i, text);
     }
     return b.build(n);
   }
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[at + i];
-    if (typeof v === 'number') out[i] = v;
-    else if (typeof v === 'bigint') out[i] = Number(v);
-    else if (typeof v === 'string' && /^\d+$/.test(v)) out[i] = Number(v);
-    else {
+    let x = Number.NaN;
+    if (typeof v === 'number') x = v;
+    else if (typeof v === 'bigint') x = Number(v);
+    else if (typeof v === 'string' && /^\d+$/.test(v)) x = Number(v);
+    if (!Number.isNaN(x)) {
+      const inDomain = x >= 0 && Number.isInteger(x) ? numberInDomain(field, x) : Number.NaN;
+      if (Number.isNaN(inDomain)) bad[i] ??= domainProblem(field, String(v));
+      out[i] = inDomain;
+    } else {
       if (v !== null && v !== undefined && v !== '-') {
         warn(`${origin}: Parquet column ${field.column} holds a non-numeric value; read as null`);
       }

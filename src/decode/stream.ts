@@ -82,11 +82,26 @@ export function isParquet(head: Buffer): boolean {
 }
 
 /**
- * Decompresses a gzip stream (several members one after another are one stream). When the
- * compressed bytes are damaged or cut off, everything decompressed before the damage has been
- * yielded; then a DecodeError names the input and the compressed byte offset.
+ * Decompressed bytes held back before they are handed on. zlib finds damage only when it
+ * meets an invalid code or, at a member's end, a wrong CRC: what it inflated just before
+ * (the damaged block, or a small member's whole text) may be garbage, so the last
+ * GZIP_HOLD_BYTES wait until more follows or the stream ends well. Measured: 8 MiB cost some
+ * 10 % of the decode's CPU (the text goes cold in the cache); 2 MiB costs nothing measurable.
  */
-export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: string): AsyncGenerator<Buffer> {
+export const GZIP_HOLD_BYTES = 2 << 20;
+
+/**
+ * Decompresses a gzip stream (several members one after another are one stream). When the
+ * compressed bytes are cut off, everything decompressed before the cut has been yielded; when
+ * they are damaged, everything but the last `holdBytes` decompressed before the damage has
+ * (those are dropped: they may come from the damaged block). Then a DecodeError names the
+ * input and the compressed byte offset.
+ */
+export async function* gunzipStream(
+  source: AsyncIterable<Buffer>,
+  origin: string,
+  holdBytes = GZIP_HOLD_BYTES,
+): AsyncGenerator<Buffer> {
   // Large output chunks keep zlib's per-chunk JavaScript work small next to the parsing.
   const z = createGunzip({ chunkSize: 1024 * 1024 });
   // Output is taken as zlib produces it ('data'), not read from the stream's buffer: a stream
@@ -94,6 +109,8 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
   // stays bounded: at most two compressed chunks are with zlib, so at most their output waits
   // here.
   const out: Buffer[] = [];
+  const held: Buffer[] = [];
+  let heldBytes = 0;
   let failure: unknown;
   let ended = false;
   let wake: (() => void) | undefined;
@@ -134,8 +151,15 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
     // Output is handed on as soon as there is some; input is fed while zlib holds fewer than
     // two chunks; otherwise wait for either.
     for (;;) {
-      if (out.length > 0) {
-        yield out.shift()!;
+      while (out.length > 0) {
+        const c = out.shift()!;
+        held.push(c);
+        heldBytes += c.length;
+      }
+      if (held.length > 0 && heldBytes - held[0]!.length >= holdBytes) {
+        const c = held.shift()!;
+        heldBytes -= c.length;
+        yield c;
         // zlib inflates a chunk in steps, each started from this thread's event loop: let it
         // start the next one while the consumer works on this output
         await new Promise<void>((r) => setImmediate(r));
@@ -175,17 +199,30 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
     z.destroy();
     if (!inputDone) await input.return?.();
   }
+  const error =
+    failure === undefined ? undefined : gzipError(failure, origin, fed, z.bytesWritten, heldBytes);
+  // Held text is sound unless zlib found damage: a cut-off stream or a read error loses only what follows.
+  if (!(error instanceof DecodeError && error.damaged)) {
+    for (const c of held) yield c;
+  }
   if (readFailed) throw readError;
-  if (failure !== undefined) throw gzipError(failure, origin, fed, z.bytesWritten);
+  if (error !== undefined) throw error;
 }
 
 /** zlib's failure as a DecodeError at the compressed offset of the damage. */
-function gzipError(err: unknown, origin: string, fed: number, inflated: number): unknown {
+function gzipError(err: unknown, origin: string, fed: number, inflated: number, held: number): unknown {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string' || !code.startsWith('Z_')) return err;
   // Cut off: the damage is where the input ends. Damaged: where zlib stopped reading.
-  const cut = code === 'Z_BUF_ERROR';
-  const offset = cut ? fed : Math.min(inflated, fed);
-  const why = cut ? 'cut off' : `damaged (${(err as Error).message})`;
-  return new DecodeError(`${origin}: gzip stream ${why} at compressed byte ${offset}`, offset);
+  if (code === 'Z_BUF_ERROR') {
+    return new DecodeError(`${origin}: gzip stream cut off at compressed byte ${fed}`, fed);
+  }
+  const offset = Math.min(inflated, fed);
+  const dropped = held > 0 ? `; the ${held} bytes inflated just before it were not decoded` : '';
+  const error = new DecodeError(
+    `${origin}: gzip stream damaged (${(err as Error).message}) at compressed byte ${offset}${dropped}`,
+    offset,
+  );
+  error.damaged = true;
+  return error;
 }

@@ -1,6 +1,6 @@
 import { FlowBatch } from '../batch/flow-batch.js';
 import type { FieldDef } from '../fields/catalog.js';
-import { DEFAULT_FORMAT, parseFormat } from '../fields/format.js';
+import { DEFAULT_FORMAT, DEFAULT_FORMAT_ORIGIN, parseFormat } from '../fields/format.js';
 import type {
   DecodeEnrich,
   DecodeOptions,
@@ -55,7 +55,7 @@ export async function* decodeTextStream(
     lines: batchSize,
     maxBytes: options.segmentBytes ?? SEGMENT_BYTES,
     format,
-    formatOrigin: options.format ? '--format' : 'the default v2 format',
+    formatOrigin: options.format ? '--format' : DEFAULT_FORMAT_ORIGIN,
     origin: input.ref.id,
   });
   const local = new SegmentDecoder();

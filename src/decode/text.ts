@@ -1,8 +1,11 @@
 import { type Column, FlowBatch, type LineText, type SourceRef } from '../batch/flow-batch.js';
 import { grown } from '../batch/grown.js';
 import type { FieldDef } from '../fields/catalog.js';
+import { domainProblem, textCheck } from '../fields/domain.js';
 import {
   DEFAULT_FORMAT,
+  DEFAULT_FORMAT_ORIGIN,
+  defaultFormatFor,
   FormatError,
   looksLikeHeader,
   type ParsedFormat,
@@ -14,7 +17,15 @@ import { DICT_KEYS } from './dict-keys.js';
 import { DecodeError, MAX_LINE_BYTES, sampleOf } from './errors.js';
 import { ByteInterner } from './interner.js';
 import { type BatchArea, LineScanner, SCAN_SLOW, SCAN_TABLE_FULL, type ScanTable } from './line-scanner.js';
-import { ROW_JUNK, ROW_NUMBER, ROW_OK, type RowParser, rowParser } from './row-parser.js';
+import {
+  fieldReads,
+  ROW_DOMAIN,
+  ROW_JUNK,
+  ROW_NUMBER,
+  ROW_OK,
+  type RowParser,
+  rowParser,
+} from './row-parser.js';
 
 const NUM = 0;
 const STR = 1;
@@ -138,7 +149,7 @@ export class TextBatcher {
     this.source = options.source;
     this.origin = options.origin;
     this.stats = options.stats;
-    this.formatOrigin = options.formatOrigin ?? (options.format ? '--format' : 'the default v2 format');
+    this.formatOrigin = options.formatOrigin ?? (options.format ? '--format' : DEFAULT_FORMAT_ORIGIN);
     this.setFields((options.format ?? DEFAULT_FORMAT).fields);
   }
 
@@ -490,6 +501,20 @@ export class TextBatcher {
         this.errAt = parser.errAt;
       }
       const le = r >= 0 ? r : buf.indexOf(10, p);
+      if (status !== OK && status !== ERR_JUNK && le - ls <= MAX_LINE_BYTES) {
+        // headerless lines with no format given: the AWS default format of their field count
+        const other = defaultFormatFor(countTokens(buf, p, trimEnd(buf, p, le)), this.formatOrigin);
+        if (other) {
+          this.setFormat(other.format, other.origin);
+          if (position < 0) this.lineNo--;
+          // a copy: buf may be the scanner's memory, which the new layout's area can move
+          const line = Buffer.from(buf.subarray(ls, le + 1));
+          this.parseRegion(line, 0, line.length, position, id, headers);
+          parser = this.parser;
+          p = le + 1;
+          continue;
+        }
+      }
       if (status !== OK || le - ls > MAX_LINE_BYTES) {
         const s = skipBlank(buf, ls, le);
         const e = trimEnd(buf, s, le);
@@ -543,13 +568,19 @@ export class TextBatcher {
     if (status === ERR_JUNK) {
       return `binary or control byte 0x${buf[this.errAt]!.toString(16).padStart(2, '0')} at column ${this.errAt - s + 1}`;
     }
+    const count = countTokens(buf, s, e);
+    // a line of another layout: its count, not the first value that fits no field, says so
+    if (status === ROW_DOMAIN && count === this.fields.length) {
+      let te = this.errAt;
+      while (te < e && buf[te]! > 32) te++;
+      return domainProblem(this.fields[this.errField]!, sampleOf(buf, this.errAt, te));
+    }
     if (status === ERR_NUMBER) {
       let te = this.errAt;
       while (te < e && buf[te]! > 32) te++;
       const value = sampleOf(buf, this.errAt, Math.min(te, this.errAt + 40));
       return `field ${this.fields[this.errField]!.name}: "${value}" is not a number`;
     }
-    const count = countTokens(buf, s, e);
     const s2 = count === 1 ? '' : 's';
     return `expected ${this.fields.length} fields (${this.formatOrigin}), got ${count} field${s2}`;
   }
@@ -592,13 +623,14 @@ export class TextBatcher {
       let interner = this.internerByColumn.get(def.column);
       if (!interner) {
         interner = new ByteInterner();
+        interner.accept = textCheck(def);
         this.internerByColumn.set(def.column, interner);
       }
       if (!isNum) interner.newBatch();
       this.interners.push(interner);
       if (def.column === 'log_status') this.statusIndex = f;
     }
-    this.parser = rowParser(Array.from(this.kinds, (k) => k === NUM));
+    this.parser = rowParser(fieldReads(fields));
     this.capacity = 0;
     this.rows = 0;
     this.transcoding =
@@ -651,6 +683,7 @@ export class TextBatcher {
     });
     this.area = sc.area(String(this.fields.length), this.fields.length, strFields, size);
     sc.configure(this.area, this.scanTables, sc.nextEpoch(), this.options.headers, MAX_LINE_BYTES);
+    sc.setDomains(this.fields, this.scanTables);
     this.viewsVersion = -1;
     this.bindViews(sc);
   }

@@ -5,6 +5,30 @@
 
 export type FieldType = 'int32' | 'int64' | 'string';
 
+/** Largest whole number a column holds exactly (numbers are kept as float64). */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+/** Largest Unix time in seconds accepted: the end of year 9999. */
+export const MAX_TIME_SECONDS = 253402300799;
+/** A `start`/`end` value at or above this is read as milliseconds (1e11 s is year 5138). */
+export const MILLISECONDS_FROM = 1e11;
+
+/**
+ * The values a field may take; a record with a value outside is malformed. Every decoder
+ * (the JavaScript row parser, the WebAssembly scanner, the OTLP line transcoder) checks
+ * against these, so a line's fate does not depend on which one read it.
+ */
+export type FieldDomain =
+  /** A whole number from 0 to `max`. */
+  | { readonly kind: 'number'; readonly max: number }
+  /** Unix seconds; values from MILLISECONDS_FROM on are milliseconds, read as whole seconds. */
+  | { readonly kind: 'time' }
+  /** An IPv4 or IPv6 address. */
+  | { readonly kind: 'address' }
+  /** One of a closed set of words. */
+  | { readonly kind: 'word'; readonly values: readonly string[] }
+  /** Any text. */
+  | { readonly kind: 'text' };
+
 export interface FieldDef {
   /** Hyphenated name as written in a LogFormat and in text headers, e.g. `account-id`. */
   readonly name: string;
@@ -15,12 +39,37 @@ export interface FieldDef {
   readonly type: FieldType;
   /** Documented values, where AWS gives a closed or reference set. */
   readonly values?: readonly string[];
+  /** What a value must be; `-` (no value) is always accepted. */
+  readonly domain: FieldDomain;
   readonly description: string;
   /** False for a field name read from a header or format that is not in the catalog. */
   readonly known: boolean;
 }
 
 type Row = [name: string, version: number, type: FieldType, description: string, values?: readonly string[]];
+
+const INT32_MAX = 2 ** 31 - 1;
+/** Fields whose `values` are a closed set: anything else there is malformed. */
+const CLOSED = new Set(['action', 'log-status', 'flow-direction']);
+const ADDRESSES = new Set(['srcaddr', 'dstaddr', 'pkt-srcaddr', 'pkt-dstaddr']);
+const TIMES = new Set(['start', 'end']);
+/** Upper bounds narrower than the field type's: ports, IANA protocol numbers, the 9 TCP flag bits. */
+const MAXIMA = new Map([
+  ['srcport', 65535],
+  ['dstport', 65535],
+  ['protocol', 255],
+  ['tcp-flags', 511],
+]);
+
+function domainOf(name: string, type: FieldType, values: readonly string[] | undefined): FieldDomain {
+  if (TIMES.has(name)) return { kind: 'time' };
+  if (type !== 'string') {
+    return { kind: 'number', max: MAXIMA.get(name) ?? (type === 'int32' ? INT32_MAX : MAX_COUNT) };
+  }
+  if (ADDRESSES.has(name)) return { kind: 'address' };
+  if (values && CLOSED.has(name)) return { kind: 'word', values };
+  return { kind: 'text' };
+}
 
 const AWS_SERVICES = [
   'AMAZON',
@@ -194,6 +243,7 @@ export const FIELDS: readonly FieldDef[] = ROWS.map(([name, version, type, descr
   version,
   type,
   description,
+  domain: domainOf(name, type, values),
   known: true,
   ...(values ? { values } : {}),
 }));
@@ -218,6 +268,7 @@ export function unknownField(name: string): FieldDef {
     version: 0,
     type: 'string',
     description: 'Field not in the flowlens catalog, kept as text',
+    domain: { kind: 'text' },
     known: false,
   };
 }

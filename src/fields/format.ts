@@ -49,6 +49,37 @@ export function headerLine(fields: readonly FieldDef[]): string {
 
 export const DEFAULT_FORMAT: ParsedFormat = { fields: DEFAULT_FIELDS, unknown: [] };
 
+/** Where headerless lines take their field order from when no format was given. */
+export const DEFAULT_FORMAT_ORIGIN = 'the default v2 format';
+
+/** The default format of Transit Gateway flow logs, as AWS writes it when none is chosen. */
+export const TGW_DEFAULT_FORMAT: ParsedFormat = parseFormat(
+  'version resource-type account-id tgw-id tgw-attachment-id tgw-src-vpc-account-id ' +
+    'tgw-dst-vpc-account-id tgw-src-vpc-id tgw-dst-vpc-id tgw-src-subnet-id tgw-dst-subnet-id ' +
+    'tgw-src-eni tgw-dst-eni tgw-src-az-id tgw-dst-az-id tgw-pair-attachment-id srcaddr dstaddr ' +
+    'srcport dstport protocol packets bytes start end log-status type packets-lost-no-route ' +
+    'packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired tcp-flags region ' +
+    'flow-direction pkt-src-aws-service pkt-dst-aws-service',
+);
+
+/**
+ * AWS's default formats, each with the origin named in messages. Headerless lines with no
+ * format given take the one whose field count they have (the two counts differ: 14 and 36).
+ */
+export const AWS_DEFAULT_FORMATS: readonly { readonly format: ParsedFormat; readonly origin: string }[] = [
+  { format: DEFAULT_FORMAT, origin: DEFAULT_FORMAT_ORIGIN },
+  { format: TGW_DEFAULT_FORMAT, origin: 'the default Transit Gateway format' },
+];
+
+/** The AWS default format (other than `current`) of headerless lines of `count` fields, if any. */
+export function defaultFormatFor(
+  count: number,
+  currentOrigin: string,
+): { readonly format: ParsedFormat; readonly origin: string } | undefined {
+  if (!AWS_DEFAULT_FORMATS.some((d) => d.origin === currentOrigin)) return undefined;
+  return AWS_DEFAULT_FORMATS.find((d) => d.origin !== currentOrigin && d.format.fields.length === count);
+}
+
 /**
  * True when a line looks like a header rather than a record: every token is a field name
  * (in either spelling) and at least one is a known field. Records always start with a number.

@@ -20,6 +20,11 @@ export const ECS_FIELDS: readonly (readonly [column: string, path: string])[] = 
   ['az_id', 'cloud.availability_zone'],
   ['instance_id', 'cloud.instance.id'],
   ['reject_reason', 'event.reason'],
+  ['ecs_cluster_arn', 'orchestrator.cluster.id'],
+  ['ecs_cluster_name', 'orchestrator.cluster.name'],
+  ['ecs_container_instance_id', 'orchestrator.resource.id'],
+  ['ecs_container_instance_arn', 'orchestrator.resource.name'],
+  ['ecs_service_name', 'service.name'],
   ['record_uid', 'event.id'],
   ['community_id', 'network.community_id'],
   ['src_country', 'source.geo.country_iso_code'],
@@ -39,15 +44,30 @@ export const ECS_FIELDS: readonly (readonly [column: string, path: string])[] = 
   ['flow_class', 'flowlens.flow_class'],
 ];
 
-/** Columns mapped to core ECS fields (by the table or by the rules in `document`). */
+/** Core-mapped columns Elastic's pipeline also keeps under `aws.vpcflow`. */
+const ECS_KEPT: ReadonlySet<string> = new Set(['account_id', 'instance_id']);
+
+/**
+ * Columns mapped to core ECS fields (by the table or by the rules in `document`) that are not
+ * also kept under `aws.vpcflow`: as in Elastic's pipeline, `account_id`, `instance_id` and
+ * `action` stay there too.
+ */
 const ECS_CONSUMED = new Set([
-  ...ECS_FIELDS.map(([c]) => c),
+  ...ECS_FIELDS.map(([c]) => c).filter((c) => !ECS_KEPT.has(c)),
   ...ENDPOINT_RULE_COLUMNS,
+  'protocol',
   'start',
   'end',
-  'action',
   'flow_direction',
   'tcp_flag_names',
+]);
+
+/** `aws.vpcflow` names that Elastic's integration spells differently from the column. */
+const VPCFLOW_NAMES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['pkt_src_aws_service', ['pkt_src_service']],
+  ['pkt_dst_aws_service', ['pkt_dst_service']],
+  ['sublocation_type', ['sublocation', 'type']],
+  ['sublocation_id', ['sublocation', 'id']],
 ]);
 
 type Obj = Record<string, unknown>;
@@ -79,14 +99,14 @@ export function ecsDocumentSchema(): DocumentSchema {
       if (end !== null) doc['@timestamp'] = isoTime(end);
       else if (start !== null) doc['@timestamp'] = isoTime(start);
       const action = v.str('action', i);
-      const event: Obj = { kind: 'event', category: ['network'] };
+      // every record is a connection, Transit Gateway ones (no action) too; the action as AWS writes it
+      const event: Obj = { kind: 'event', category: ['network'], type: ['connection'] };
       if (action === 'ACCEPT' || action === 'REJECT') {
         event.type = ['connection', action === 'ACCEPT' ? 'allowed' : 'denied'];
-        event.action = action.toLowerCase();
+        event.action = action;
         event.outcome = action === 'ACCEPT' ? 'success' : 'failure';
       } else if (action !== null) {
-        event.type = ['connection'];
-        event.action = action.toLowerCase();
+        event.action = action;
       }
       if (start !== null) event.start = isoTime(start);
       if (end !== null) event.end = isoTime(end);
@@ -137,7 +157,11 @@ export function ecsDocumentSchema(): DocumentSchema {
           else if (f.column === 'dstaddr' && value !== dst) vpcflow.dstaddr = value;
           continue;
         }
-        vpcflow[f.column] = value;
+        // keywords, as Elastic's integration maps every aws.vpcflow field: numbers as text
+        const text = typeof value === 'number' ? String(value) : value;
+        const name = VPCFLOW_NAMES.get(f.column);
+        if (name) setPath(vpcflow, name, text);
+        else vpcflow[f.column] = text;
       }
       const flags = v.col('tcp_flag_names');
       const names = flags ? cellAt(flags, i) : null;

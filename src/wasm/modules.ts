@@ -35,9 +35,12 @@ export function wasmModule(name: string): WebAssembly.Module | null {
 }
 
 /** A new instance of module `name` with its own memory, or null (see `wasmModule`). */
-export function wasmInstance<T>(name: string): T | null {
+export function wasmInstance<T>(
+  name: string,
+  imports: Record<string, Record<string, unknown>> = {},
+): T | null {
   const mod = wasmModule(name);
-  return mod ? (new WebAssembly.Instance(mod, {}).exports as unknown as T) : null;
+  return mod ? (new WebAssembly.Instance(mod, imports).exports as unknown as T) : null;
 }
 
 const PAGE = 65536;

@@ -33,13 +33,15 @@ describe('bad input', () => {
     for (let i = 2000; i < 2100; i++) gz[i] = 0xff;
     const d = await decode(bytesInput('bad.log.gz', gz, 512));
     assert.ok(d.error);
-    assert.match(d.error.message, /^bad\.log\.gz: gzip stream damaged \(.+\) at compressed byte \d+$/);
+    assert.match(
+      d.error.message,
+      /^bad\.log\.gz: gzip stream damaged \(.+\) at compressed byte \d+; the \d+ bytes inflated just before it were not decoded$/,
+    );
     const offset = (d.error as Error & { offset?: number }).offset;
     assert.ok(typeof offset === 'number' && offset >= 2000 && offset <= gz.length, `offset ${offset}`);
-    // gzip checks its CRC only at the end of a member, so only the records before the damaged
-    // bytes are certain; those must be exact.
-    assert.ok(d.rows.length >= 100);
-    for (let i = 0; i < 100; i++) assert.equal(d.rows[i]!.srcport, i);
+    // gzip checks its CRC only at the end of a member: the text inflated before the damage is
+    // held back (this member is smaller than that), so no record of it reaches a sink
+    assert.equal(d.rows.length, 0);
   });
 
   it('wrong field count and non-numeric values: counted with line numbers, the rest decoded', async () => {

@@ -100,7 +100,13 @@ describe('text decoder: the WebAssembly scanner', () => {
       v2('10.0.0.10').replace(' 6 ', ' 6\u0001'),
       v2('10.0.0.11').replace('\r', '').replace(' OK', ' OK\r\rX'),
       v2('a'.repeat(2000)),
+      v2('10.0.0.14').replace('eni-0a1b2c3d', 'a'.repeat(2000)),
       v2('b'.repeat(MAX_LINE_BYTES + 10)),
+      v2('10.0.0.15').replace(' 443 ', ' 70000 '),
+      v2('10.0.0.16').replace('ACCEPT', 'ACCEPTED'),
+      v2('not-an-address'),
+      v2('10.0.0.17').replace('1700000000', '1700000000000'),
+      v2('10.0.0.18').replace('1700000000', '17000000000000000'),
       'version interface-id srcaddr action log-status',
       '5 eni-1 10.1.1.1 ACCEPT OK',
       'egress eni-2 10.1.1.2 REJECT OK',
@@ -117,7 +123,8 @@ describe('text decoder: the WebAssembly scanner', () => {
       [1, 5],
     ] as const) {
       const out = sameBothWays(Buffer.from(text, 'utf8'), batchSize, maxChunk);
-      assert.ok(out.rows.length >= 12, `${out.rows.length} rows`);
+      assert.equal(out.rows.length, 12, `${out.rows.length} rows`);
+      assert.equal(out.stats.malformed, 16);
     }
   });
 

@@ -97,3 +97,50 @@ describe('Parquet', () => {
     assert.match(d.error.message, /^broken\.parquet: not a readable Parquet file \(.+\)$/);
   });
 });
+
+describe('Parquet: string columns and field domains', () => {
+  /** As flowlogs-reader's tests/data/flows.parquet: numbers written as strings, `-` for none. */
+  const stringly = (): Buffer =>
+    Buffer.from(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'version', data: [2, 2, 2, 2], type: 'INT32' },
+          { name: 'srcaddr', data: ['198.51.100.1', '-', 'notanip', '198.51.100.7'], type: 'STRING' },
+          { name: 'srcport', data: ['443', '-', '80', '80'], type: 'STRING' },
+          { name: 'protocol', data: ['6', '-', '6', '8080'], type: 'STRING' },
+          {
+            name: 'start',
+            data: ['1439387263', '1439387263000', '1439387263', '1439387263'],
+            type: 'STRING',
+          },
+          { name: 'action', data: ['ACCEPT', '-', 'ACCEPT', 'ACCEPT'], type: 'STRING' },
+          { name: 'log_status', data: ['OK', 'NODATA', 'OK', 'OK'], type: 'STRING' },
+        ],
+      }),
+    );
+
+  it('`-` in a string column of a number field is null, with no warning', async () => {
+    const d = await decode(bytesInput('stringly.parquet', stringly()));
+    assert.equal(d.error, undefined);
+    assert.deepEqual(d.stats.warnings, []);
+    assert.equal(d.rows[1]!.srcport, null);
+    assert.equal(d.rows[1]!.protocol, null);
+    assert.equal(d.rows[1]!.srcaddr, null);
+    // a time in milliseconds is read as seconds, as in text
+    assert.equal(d.rows[1]!.start, 1439387263);
+  });
+
+  it('a row with a value outside its field is malformed, named by row and field', async () => {
+    const d = await decode(bytesInput('stringly.parquet', stringly()));
+    assert.deepEqual(d.positions, [1, 2]);
+    assert.deepEqual(
+      d.stats.malformedSamples.map((m) => [m.line, m.message]),
+      [
+        [3, 'row: field srcaddr: "notanip" is not an IP address'],
+        [4, 'row: field protocol: "8080" is out of range (0 to 255)'],
+      ],
+    );
+    assert.equal(d.stats.records, 2);
+    assert.equal(d.stats.malformed, 2);
+  });
+});

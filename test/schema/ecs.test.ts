@@ -19,6 +19,11 @@ const EXPECTED: Readonly<Record<string, unknown>> = {
   'cloud.availability_zone': 'use1-az1',
   'cloud.instance.id': 'i-01',
   'event.reason': 'BPA',
+  'orchestrator.cluster.id': 'arn:cluster',
+  'orchestrator.cluster.name': 'shop',
+  'orchestrator.resource.id': 'ci-01',
+  'orchestrator.resource.name': 'arn:ci',
+  'service.name': 'web',
   'event.id': 'd148c0d0f188d3f20000000000000002',
   'network.community_id': '1:l4NLYJHawuXgqp2XjcjmjKeawKk=',
   'destination.geo.country_iso_code': 'US',
@@ -63,7 +68,7 @@ test('ecs: timestamps, event outcome and the connection fields', async () => {
     kind: 'event',
     category: ['network'],
     type: ['connection', 'denied'],
-    action: 'reject',
+    action: 'REJECT',
     outcome: 'failure',
     start: '2021-05-03T00:00:00.000Z',
     end: '2021-05-03T00:01:00.000Z',
@@ -95,24 +100,29 @@ test('ecs: everything else under aws.vpcflow, interface-side addresses kept when
   assert.equal(v.srcaddr, '10.0.0.220');
   assert.equal(v.dstaddr, '10.0.0.221');
   assert.equal(v.interface_id, 'eni-0aa1');
-  assert.equal(v.tcp_flags, 18);
+  // keywords, as Elastic's integration maps them: numbers as text
+  assert.equal(v.tcp_flags, '18');
+  assert.equal(v.version, '11');
   assert.deepEqual(v.tcp_flags_array, ['syn', 'ack']);
   assert.equal(v.tgw_id, 'tgw-01');
   assert.equal(v.ecs_task_id, 'task-01');
   assert.equal(v.next_hop_interface_type, 'regional_nat_gateway');
-  assert.equal(v.traffic_path, 2);
+  assert.equal(v.traffic_path, '2');
+  // kept beside their core ECS fields, as Elastic's pipeline keeps them
+  assert.equal(v.action, 'REJECT');
+  assert.equal(v.account_id, '123456789010');
+  assert.equal(v.instance_id, 'i-01');
   for (const consumed of [
     'srcport',
     'protocol',
     'bytes',
     'start',
     'end',
-    'action',
-    'account_id',
     'region',
-    'instance_id',
     'reject_reason',
     'pkt_srcaddr',
+    'ecs_cluster_arn',
+    'ecs_service_name',
   ]) {
     assert.equal(consumed in v, false, consumed);
   }
@@ -140,10 +150,13 @@ test('ecs: NODATA has no endpoints, no network object and no outcome', () => {
     event: {
       kind: 'event',
       category: ['network'],
+      type: ['connection'],
       start: '2015-05-10T18:01:16.000Z',
       end: '2015-05-10T18:02:14.000Z',
     },
     cloud: { provider: 'aws', account: { id: '123456789010' } },
-    aws: { vpcflow: { version: 2, interface_id: 'eni-1', log_status: 'NODATA' } },
+    aws: {
+      vpcflow: { version: '2', account_id: '123456789010', interface_id: 'eni-1', log_status: 'NODATA' },
+    },
   });
 });

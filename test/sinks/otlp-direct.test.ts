@@ -95,7 +95,7 @@ const line = (
   i: number,
   fields: Partial<Record<'srcport' | 'packets' | 'bytes' | 'iface', string>> = {},
 ): string =>
-  `2 12345678901${i % 3} ${fields.iface ?? `eni-${i % 7}`} 10.0.${i % 250}.${i % 9} 2001:db8::${i % 13} ${fields.srcport ?? String(1024 + i)} 443 ${[6, 17, 1, 58, 300][i % 5]} ${fields.packets ?? String(i)} ${fields.bytes ?? String(i * 1_000_003)} 1620000000 ${1620000000 + i} ${i % 4 ? 'ACCEPT' : 'REJECT'} OK`;
+  `2 12345678901${i % 3} ${fields.iface ?? `eni-${i % 7}`} 10.0.${i % 250}.${i % 9} 2001:db8::${i % 13} ${fields.srcport ?? String(1024 + (i % 60000))} 443 ${[6, 17, 1, 58, 255][i % 5]} ${fields.packets ?? String(i)} ${fields.bytes ?? String(i * 1_000_003)} 1620000000 ${1620000000 + i} ${i % 4 ? 'ACCEPT' : 'REJECT'} OK`;
 
 for (const wasm of [true, false])
   describe(`otlp protobuf: the direct record writer (${wasm ? 'WebAssembly' : 'JavaScript'} record loop)`, () => {

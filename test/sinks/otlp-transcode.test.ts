@@ -620,6 +620,12 @@ function oddText(): OddText {
     withField(1028, 7, '256'), // protocol 256
     withField(1029, 11, '9200000001'), // a time just past 9.2e9
     `X${plain(1030).slice(1)}`, // an upper-case start: not a number
+    withField(1032, 5, '70000'), // a port out of range
+    withField(1033, 3, 'notanip'), // not an address
+    withField(1034, 12, 'MAYBE'), // not an action
+    withField(1035, 10, '1700000000000'), // a time in milliseconds: the decoder reads it
+    withField(1036, 3, '::ffff:10.0.0.1'), // an IPv6 address the decoder reads
+    withField(1037, 3, '10.0.0.01'), // a leading zero: not an address
   ];
   const lines: Line[] = [];
   const marks = new Set<number>();

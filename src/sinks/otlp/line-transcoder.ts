@@ -62,6 +62,16 @@ const C_TIME_WORDS = 196;
 const C_GROUP_KEYS = 200;
 const C_TOKENS = 204;
 const C_KINDS = 208;
+const C_NCHECKS = 212;
+const C_CHECKS = 216;
+
+// A field domain check (asm/otlp-lines.ts CK_*).
+const CK_BYTES = 80;
+const CK_WORDS = 32;
+const CK_NUMBER = 1;
+const CK_TIME = 2;
+const CK_ADDRESS = 3;
+const CK_WORD = 4;
 
 // A group's entry (asm/otlp-lines.ts G_*): u32 words.
 const G_BYTES = 48;
@@ -105,7 +115,8 @@ const TIME_SLOTS = 4096;
 const TIME_KEYS = PROTO_TABLES + 2 * 256 * 8;
 const TIME_WORDS = TIME_KEYS + TIME_SLOTS * 8;
 const AREA_TABLES = TIME_WORDS + TIME_SLOTS * 8;
-const POSITIONS = AREA_TABLES + 2 * MAX_GROUPS * 8;
+const CHECKS = AREA_TABLES + 2 * MAX_GROUPS * 8;
+const POSITIONS = CHECKS + MAX_FIELDS * CK_BYTES;
 /** Readable bytes after every area the module reads 16 bytes at a time (the input: 64 at a time). */
 const PAD = 64;
 
@@ -196,9 +207,44 @@ export class OtlpLineTranscoder implements LineTranscoder {
     u32[c + C_GROUP_KEYS / 4] = GROUP_KEYS;
     u32[c + C_TOKENS / 4] = TOKENS;
     u32[c + C_KINDS / 4] = KINDS;
+    u32[c + C_CHECKS / 4] = CHECKS;
     u32[c + C_OPS / 4] = OPS;
     u32[c + C_PROTO_NAMES / 4] = PROTO_TABLES;
     u32[c + C_PROTO_TRANSPORTS / 4] = PROTO_TABLES + 256 * 8;
+  }
+
+  /**
+   * The checks of the fields' domains (src/fields/catalog.ts), so that a line with a value
+   * outside one goes to the decoder, which reports it. False when a domain cannot be checked here.
+   */
+  private setChecks(fields: readonly FieldDef[]): boolean {
+    const u32 = this.mem.u32;
+    const view = new DataView(this.mem.bytes.buffer);
+    let n = 0;
+    for (let f = 0; f < fields.length; f++) {
+      const d = fields[f]!.domain;
+      const at = CHECKS + n * CK_BYTES;
+      if (d.kind === 'number') {
+        u32[at >> 2] = CK_NUMBER;
+        view.setBigUint64(at + 8, BigInt(d.max), true);
+      } else if (d.kind === 'time') u32[at >> 2] = CK_TIME;
+      else if (d.kind === 'address') u32[at >> 2] = CK_ADDRESS;
+      else if (d.kind === 'word') {
+        if (d.values.length > 3 || d.values.some((w) => w.length > 8)) return false;
+        u32[at >> 2] = CK_WORD;
+        u32[(at >> 2) + 4] = d.values.length;
+        d.values.forEach((w, k) => {
+          const we = at + CK_WORDS + k * 16;
+          this.mem.bytes.fill(0, we, we + 8);
+          this.mem.bytes.write(w, we, 'latin1');
+          u32[(we >> 2) + 2] = w.length;
+        });
+      } else continue;
+      u32[(at >> 2) + 1] = f;
+      n++;
+    }
+    u32[(CFG >> 2) + C_NCHECKS / 4] = n;
+    return true;
   }
 
   get pieceBytes(): number {
@@ -235,6 +281,7 @@ export class OtlpLineTranscoder implements LineTranscoder {
     i32[c + C_F_TIME1 / 4] = plan.time[1] ?? -1;
     u32[c + C_BODY / 4] = plan.body === 'line' ? 1 : 0;
     for (let f = 0; f < fields.length; f++) this.mem.bytes[KINDS + f] = fields[f]!.type === 'string' ? 0 : 1;
+    if (!this.setChecks(fields)) return false;
     // every byte a record has besides its line's (which it holds at most twice)
     let fixed = 3 + 9 + 9 + 8 + 16;
     fixed += Math.max(
