@@ -7,6 +7,7 @@ import {
   looksLikeHeader,
   type ParsedFormat,
   parseFormat,
+  unknownFieldWarnings,
 } from '../fields/format.js';
 import type { RunStats } from '../pipeline/stats.js';
 import { type LineTranscoder, TRANSCODE_DONE, TRANSCODE_SLOW } from '../pipeline/types.js';
@@ -116,6 +117,11 @@ export class TextBatcher {
    * copied out when the batch is emitted.
    */
   private scanner: LineScanner | null | undefined;
+  /**
+   * The scanner when it takes the current layout, else null (a layout too wide for it, or the
+   * JavaScript decoder only). Set between batches only: a batch's rows live in one place.
+   */
+  private scanning: LineScanner | null = null;
   private area: BatchArea | null = null;
   private scanTables: (ScanTable | null)[] = [];
   /** The interner (and so the dictionary) of each scanner table, by table id. */
@@ -190,6 +196,7 @@ export class TextBatcher {
     if (this.scanner === undefined && this.capacity === 0) {
       this.scanner = this.options.scanner === false ? null : LineScanner.acquire();
       this.viewsVersion = -1;
+      this.chooseScanner();
     }
     let start = 0;
     const len = buf.length;
@@ -234,6 +241,7 @@ export class TextBatcher {
     if (!this.scanner || this.rows > 0) return;
     this.scanner.release();
     this.scanner = undefined;
+    this.scanning = null;
     this.area = null;
     this.capacity = 0;
   }
@@ -304,12 +312,12 @@ export class TextBatcher {
     id: string | undefined,
     headers: boolean,
   ): void {
-    if (position < 0 && this.scanner) {
+    if (position < 0 && this.scanning) {
       if (this.transcoding && this.transcodeAfter <= 0)
-        this.transcodeRegion(this.scanner, buf, start, end, headers);
+        this.transcodeRegion(this.scanning, buf, start, end, headers);
       else {
         this.transcodeAfter -= end - start;
-        this.scanRegion(this.scanner, buf, start, end, headers);
+        this.scanRegion(this.scanning, buf, start, end, headers);
       }
       return;
     }
@@ -566,7 +574,7 @@ export class TextBatcher {
       if (err instanceof FormatError) throw new DecodeError(err.message);
       throw err;
     }
-    for (const name of format.unknown) this.stats.warn(`${where}: unknown field "${name}" kept as text`);
+    for (const warning of unknownFieldWarnings(where, format.unknown)) this.stats.warn(warning);
     this.setFormat(format, `header on line ${position}`);
     return true;
   }
@@ -604,14 +612,23 @@ export class TextBatcher {
     this.transcoding =
       this.options.transcoder?.layout(fields, this.options.headers, this.options.batchSize) ?? false;
     this.transcodeAfter = 0;
+    this.chooseScanner();
+  }
+
+  /** Whether the scanner decodes the current layout (called with no rows pending). */
+  private chooseScanner(): void {
+    const sc = this.scanner;
+    const strings = this.fields.filter((_def, f) => this.kinds[f] === STR).map((def) => def.column);
+    this.scanning = sc?.canTake(this.fields.length, strings) ? sc : null;
+    this.viewsVersion = -1;
   }
 
   private allocate(): void {
     const size = this.options.batchSize;
     const n = this.fields.length;
     const keepText = this.options.keepText !== false;
-    if (this.scanner) {
-      this.scanLayout(this.scanner, size);
+    if (this.scanning) {
+      this.scanLayout(this.scanning, size);
     } else {
       // Built by push so the arrays stay packed (faster element loads in the hot loop).
       this.nums = [];
@@ -649,7 +666,7 @@ export class TextBatcher {
       this.tableKeys[t.id]!.fill(0);
       return t;
     });
-    this.area = sc.area(String(this.fields.length), this.fields.length, strFields, size);
+    this.area = sc.area(this.fields.length, strFields, size);
     sc.configure(this.area, this.scanTables, sc.nextEpoch(), this.options.headers, MAX_LINE_BYTES);
     this.viewsVersion = -1;
     this.bindViews(sc);
@@ -681,12 +698,12 @@ export class TextBatcher {
     const n = this.rows;
     if (n === 0) return;
     // rows in the scanner's memory are copied out: the next batch reuses it
-    const own = this.scanner ? copyRows : viewRows;
+    const own = this.scanning ? copyRows : viewRows;
     const columns = this.fields.map((_def, f) => {
       if (this.kinds[f] === NUM) return { kind: 'num' as const, values: own(this.nums[f]!, n) };
       const interner = this.interners[f]!;
       const col = { kind: 'str' as const, codes: own(this.codes[f]!, n), dict: interner.dict };
-      const table = this.scanner ? this.scanTables[f] : null;
+      const table = this.scanning ? this.scanTables[f] : null;
       if (table) this.publishKeys(table, interner.dict);
       interner.newBatch();
       return col;
@@ -738,7 +755,7 @@ export class TextBatcher {
     }
     this.textBuf = Buffer.alloc(0);
     this.textPos = 0;
-    const own = this.scanner ? copyRows : viewRows;
+    const own = this.scanning ? copyRows : viewRows;
     return { bytes, starts: own(this.starts, n), ends: own(this.ends, n) };
   }
 }
