@@ -10,10 +10,10 @@ import {
   firstContentByte,
   gunzipStream,
   hasBytes,
-  hasContent,
   isGzip,
   isParquet,
   peek,
+  peekContent,
 } from './stream.js';
 import { DEFAULT_BATCH_SIZE, decodeTextStream } from './text-stream.js';
 
@@ -38,7 +38,7 @@ export async function* decodeInput(input: SourceInput, options: DecodeOptions): 
     return;
   }
   const plain = isGzip(first.head) ? gunzipStream(first.stream, origin) : first.stream;
-  const content = await peek(plain, hasContent);
+  const content = await peekContent(plain);
   const at = firstContentByte(content.head);
   if (at < 0) return; // empty (or only whitespace): no records
   const c = content.head[at]!;

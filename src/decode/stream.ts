@@ -59,9 +59,66 @@ export const hasBytes =
   (head: Buffer): boolean =>
     head.length >= n;
 
-/** True once the head holds a non-whitespace byte (or 64 KiB of whitespace). */
-export function hasContent(head: Buffer): boolean {
-  return firstContentByte(head) >= 0 || head.length >= 65536;
+/** Bytes after the first content byte that the head holds, when the stream has them. */
+const CONTENT_HEAD = 1024;
+/** One chunk of newlines, shared: leading whitespace is replayed from it. */
+const NEWLINES = Buffer.alloc(65536, 10);
+
+/**
+ * Reads past leading whitespace, however much, to the first content byte, without holding the
+ * whitespace: the head starts with the chunk holding that byte (and at least `CONTENT_HEAD`
+ * bytes after it when the stream has them). The stream replays the whitespace as its newlines
+ * only (so line numbers stay those of the input; blank lines decode to nothing either way),
+ * then every byte from the head on. The head is empty when the stream is only whitespace.
+ */
+export async function peekContent(source: AsyncIterable<Buffer>): Promise<Peeked> {
+  const it = source[Symbol.asyncIterator]();
+  let newlines = 0;
+  const seen: Buffer[] = [];
+  let at = -1;
+  let done = false;
+  let held = 0;
+  while (at < 0 || held - at < CONTENT_HEAD) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    const chunk = r.value;
+    if (at < 0) {
+      const first = firstContentByte(chunk);
+      if (first < 0) {
+        newlines += countNewlines(chunk);
+        continue;
+      }
+      at = first;
+    }
+    seen.push(chunk);
+    held += chunk.length;
+  }
+  const head = seen.length === 1 ? seen[0]! : Buffer.concat(seen);
+  async function* replay(): AsyncGenerator<Buffer> {
+    try {
+      for (let left = newlines; left > 0; left -= NEWLINES.length)
+        yield NEWLINES.subarray(0, Math.min(left, NEWLINES.length));
+      yield* seen;
+      if (done) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      if (!done) await it.return?.();
+    }
+  }
+  return { head, stream: replay() };
+}
+
+function countNewlines(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 /** Index of the first byte that is not whitespace, or -1. */
