@@ -14,6 +14,7 @@ import {
   isParquet,
   peek,
   peekContent,
+  withoutBom,
 } from './stream.js';
 import { DEFAULT_BATCH_SIZE, decodeTextStream } from './text-stream.js';
 
@@ -38,7 +39,7 @@ export async function* decodeInput(input: SourceInput, options: DecodeOptions): 
     return;
   }
   const plain = isGzip(first.head) ? gunzipStream(first.stream, origin) : first.stream;
-  const content = await peekContent(plain);
+  const content = await peekContent(withoutBom(plain));
   const at = firstContentByte(content.head);
   if (at < 0) return; // empty (or only whitespace): no records
   const c = content.head[at]!;

@@ -59,6 +59,29 @@ export const hasBytes =
   (head: Buffer): boolean =>
     head.length >= n;
 
+/** A UTF-8 byte-order mark, which some editors and exporters write before the first line. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The stream without a byte-order mark at its start. */
+export async function* withoutBom(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let start: Buffer | null = Buffer.alloc(0);
+  for await (const chunk of source) {
+    if (start === null) {
+      yield chunk;
+      continue;
+    }
+    start = start.length === 0 ? chunk : Buffer.concat([start, chunk]);
+    const n = Math.min(start.length, BOM.length);
+    if (start.subarray(0, n).equals(BOM.subarray(0, n))) {
+      if (n < BOM.length) continue; // too short to tell yet
+      start = start.subarray(BOM.length);
+    }
+    if (start.length > 0) yield start;
+    start = null;
+  }
+  if (start !== null && start.length > 0) yield start;
+}
+
 /** Bytes after the first content byte that the head holds, when the stream has them. */
 const CONTENT_HEAD = 1024;
 /** One chunk of newlines, shared: leading whitespace is replayed from it. */

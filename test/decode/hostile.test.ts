@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { bytesInput, decode } from './helpers.js';
 
 const HEADER =
@@ -95,5 +96,30 @@ describe('leading whitespace', () => {
     const d = await decode(bytesInput('blank-only.log', Buffer.from('\n \r\n'.repeat(100000))));
     assert.equal(d.error, undefined);
     assert.equal(d.rows.length, 0);
+  });
+});
+
+describe('byte-order mark', () => {
+  const records = `${HEADER}\n${line(1)}\n${line(2)}\n`;
+  for (const chunk of [1, 2, 65536]) {
+    it(`a UTF-8 BOM before the header is dropped (chunks of ${chunk} bytes)`, async () => {
+      const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(records)]);
+      const d = await decode(bytesInput('bom.log', bytes, chunk));
+      assert.equal(d.error, undefined, d.error?.message);
+      assert.equal(d.stats.malformed, 0);
+      assert.deepEqual(
+        d.rows.map((r) => r.srcport),
+        [1, 2],
+      );
+      assert.deepEqual(d.positions, [2, 3]);
+    });
+  }
+
+  it('a BOM inside gzip is dropped too', async () => {
+    const bytes = gzipSync(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(records)]));
+    const d = await decode(bytesInput('bom.log.gz', bytes));
+    assert.equal(d.error, undefined, d.error?.message);
+    assert.equal(d.rows.length, 2);
+    assert.equal(d.stats.malformed, 0);
   });
 });
