@@ -35,6 +35,7 @@ export async function runPipeline(plan: RunPlan): Promise<RunReport> {
     for await (const input of plan.inputs) {
       stats.files++;
       plan.onInput?.(input, stats);
+      const before = { records: stats.records, malformed: stats.malformed };
       try {
         for await (const batch of plan.decode(input, decodeOptions)) {
           // Decoding enriches when the plan asks it to (on decode threads where it can).
@@ -43,6 +44,10 @@ export async function runPipeline(plan: RunPlan): Promise<RunReport> {
           plan.onBatch?.(batch, stats);
         }
         for (const s of plan.sinks) await s.endInput?.(input.ref);
+        const malformed = stats.malformed - before.malformed;
+        // Lines but not one record: a wrong format or an unreadable file, not a success.
+        if (stats.records === before.records && malformed > 0)
+          stats.addError(allMalformed(input, stats, malformed));
       } catch (err) {
         if (err instanceof SinkError) throw err;
         stats.addError(inputError(input, err));
@@ -89,6 +94,17 @@ async function wrapSink(sink: Sink, batch: FlowBatch): Promise<void> {
   } catch (err) {
     throw err instanceof SinkError ? err : new SinkError(`sink ${sink.name}: ${errorText(err)}`);
   }
+}
+
+function allMalformed(
+  input: SourceInput,
+  stats: RunStats,
+  malformed: number,
+): { source: string; message: string } {
+  const first = stats.malformedSamples.find((p) => p.source === input.ref.id);
+  const example = first ? ` (line ${first.line ?? '?'}: ${first.message})` : '';
+  const lines = malformed === 1 ? 'its 1 line is' : `all ${malformed} lines are`;
+  return { source: input.ref.id, message: `no usable record: ${lines} malformed${example}` };
 }
 
 function inputError(input: SourceInput, err: unknown): { source: string; offset?: number; message: string } {
