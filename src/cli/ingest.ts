@@ -2,7 +2,7 @@ import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../c
 import { buildPipeline, INGEST_OPTIONS } from '../pipeline/build.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { runPipeline } from '../pipeline/run.js';
-import { printSummary, progressReporter } from './report.js';
+import { printSummary, progressReporter, runSucceeded } from './report.js';
 
 const HELP = (specs: readonly OptionSpec[]) => `Usage: flowlens ingest <input...> [--to <sink>]... [options]
 
@@ -33,7 +33,6 @@ export async function run(argv: string[]): Promise<number> {
   const progress = quiet ? undefined : progressReporter(process.stderr);
   const report = await runPipeline({ ...pipeline, ...(progress ? progress.hooks : {}) });
   progress?.done();
-  printSummary(report, process.stderr);
-  if (options.strict === true && report.stats.malformed > 0) return 1;
-  return report.ok ? 0 : 1;
+  printSummary(report, process.stderr, options.strict === true);
+  return runSucceeded(report, options.strict === true) ? 0 : 1;
 }

@@ -575,6 +575,8 @@ export class TextBatcher {
       throw err;
     }
     for (const warning of unknownFieldWarnings(where, format.unknown)) this.stats.warn(warning);
+    if (this.formatOrigin === '--format' && !sameColumns(this.fields, format.fields))
+      this.stats.warn(`${where} differs from --format: the header's field order is used`);
     this.setFormat(format, `header on line ${position}`);
     return true;
   }
@@ -785,6 +787,10 @@ export function headerTokens(buf: Buffer, s: number, e: number): string[] | null
 export function trimEnd(buf: Buffer, s: number, e: number): number {
   while (e > s && (buf[e - 1] === 13 || buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
   return e;
+}
+
+function sameColumns(a: readonly FieldDef[], b: readonly FieldDef[]): boolean {
+  return a.length === b.length && a.every((f, i) => f.column === b[i]!.column);
 }
 
 function countStatus(codes: Uint32Array, dict: readonly string[], stats: RunStats): void {
