@@ -82,8 +82,8 @@ export async function* withoutBom(source: AsyncIterable<Buffer>): AsyncGenerator
   if (start !== null && start.length > 0) yield start;
 }
 
-/** Bytes after the first content byte that the head holds, when the stream has them. */
-const CONTENT_HEAD = 1024;
+/** Bytes after the first content byte that the head holds, when the stream has them (enough to tell a base64 payload). */
+const CONTENT_HEAD = 8;
 /** One chunk of newlines, shared: leading whitespace is replayed from it. */
 const NEWLINES = Buffer.alloc(65536, 10);
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,4 +123,53 @@ describe('CLI: exit status, summary and warnings agree', () => {
     assert.equal(r.code, 0);
     assert.equal(r.records, 2);
   });
+
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`${signal} during ingest: the summary (what was delivered, what was not), then exit ${code}`, async () => {
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          'ingest',
+          '-',
+          '--to',
+          'ndjson',
+          '--ndjson-path',
+          '-',
+          '--batch-size',
+          '5',
+          '--decode-threads',
+          '0',
+          '--quiet',
+        ],
+        { cwd: ROOT, env: { ...process.env, FLOWLENS_DEBUG: '' }, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      child.stdin.write(`${HEADER}\n${Array.from({ length: 20 }, (_, i) => line(i)).join('\n')}\n`);
+      // stdin stays open: the run is mid-input when the signal comes, after records went out
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      child.kill(signal);
+      const status = await exited;
+      child.stdin.destroy();
+      assert.equal(status, code, stderr);
+      const summary = JSON.parse(stderr.trim().split('\n').pop()!) as {
+        records: number;
+        ok: boolean;
+        errors: Array<{ message: string }>;
+        sinks: Array<{ name: string; delivered: number; failed: number }>;
+      };
+      assert.equal(summary.ok, false);
+      assert.ok(summary.records >= 5, JSON.stringify(summary));
+      assert.match(summary.errors.map((e) => e.message).join('\n'), new RegExp(`interrupted by ${signal}`));
+      assert.equal(summary.sinks[0]!.name, 'ndjson');
+      assert.ok(summary.sinks[0]!.delivered >= 5, JSON.stringify(summary));
+    });
+  }
 });
