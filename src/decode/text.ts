@@ -12,7 +12,7 @@ import {
 import type { RunStats } from '../pipeline/stats.js';
 import { type LineTranscoder, TRANSCODE_DONE, TRANSCODE_SLOW } from '../pipeline/types.js';
 import { DICT_KEYS } from './dict-keys.js';
-import { DecodeError, MAX_LINE_BYTES, sampleOf } from './errors.js';
+import { DecodeError, MAX_LINE_BYTES, SAMPLE_BYTES, sampleOf } from './errors.js';
 import { ByteInterner } from './interner.js';
 import { type BatchArea, LineScanner, SCAN_SLOW, SCAN_TABLE_FULL, type ScanTable } from './line-scanner.js';
 import { ROW_JUNK, ROW_NUMBER, ROW_OK, type RowParser, rowParser } from './row-parser.js';
@@ -271,17 +271,19 @@ export class TextBatcher {
 
   private appendCarry(buf: Buffer, start: number, end: number): void {
     if (this.overlong) return;
-    const n = end - start;
+    let n = end - start;
     if (this.carryLen + n > MAX_LINE_BYTES + 2) {
+      // the line is not kept, only its start: the malformed line's sample
       this.overlong = true;
-      return;
+      n = Math.min(n, SAMPLE_BYTES - this.carryLen);
+      if (n <= 0) return;
     }
     if (this.carryLen + n > this.carry.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.carry.length * 2, this.carryLen + n, 1024));
       this.carry.copy(bigger, 0, 0, this.carryLen);
       this.carry = bigger;
     }
-    buf.copy(this.carry, this.carryLen, start, end);
+    buf.copy(this.carry, this.carryLen, start, start + n);
     this.carryLen += n;
   }
 

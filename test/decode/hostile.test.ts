@@ -123,3 +123,22 @@ describe('byte-order mark', () => {
     assert.equal(d.stats.malformed, 0);
   });
 });
+
+describe('overlong lines', () => {
+  for (const chunk of [65536, 1 << 20, 8 << 20]) {
+    it(`a 12 MB line (chunks of ${chunk} bytes): malformed, with a 160-character sample`, async () => {
+      const long = `2 123456789010 ${'x'.repeat(12_000_000)}`;
+      const bytes = Buffer.from(`${HEADER}\n${line(1)}\n${long}\n${line(3)}\n`);
+      const d = await decode(bytesInput('long-line.log', bytes, chunk));
+      assert.equal(d.error, undefined, d.error?.message);
+      assert.deepEqual(
+        d.rows.map((r) => r.srcport),
+        [1, 3],
+      );
+      assert.equal(d.stats.malformed, 1);
+      const sample = d.stats.malformedSamples[0]!;
+      assert.equal(sample.line, 3);
+      assert.equal(sample.sample, long.slice(0, 160));
+    });
+  }
+});
