@@ -91,6 +91,9 @@ async function* decodeJsonStream(
     junk: (line, sample) => {
       stats.addMalformed({ source: origin, line, message: 'text outside a JSON document', sample });
     },
+    cut: (line, sample) => {
+      stats.addMalformed({ source: origin, line, message: 'JSON document cut off', sample });
+    },
   });
   yield* pump(stream, payloads, {
     feed: (chunk) => splitter.push(chunk),

@@ -142,3 +142,42 @@ describe('overlong lines', () => {
     });
   }
 });
+
+describe('CloudWatch Logs payloads, one JSON document a line', () => {
+  const doc = (from: number, n: number): string =>
+    JSON.stringify({
+      messageType: 'DATA_MESSAGE',
+      logGroup: 'g',
+      logStream: 's',
+      logEvents: Array.from({ length: n }, (_, i) => ({
+        id: `${from + i}`,
+        timestamp: 1,
+        message: line(from + i),
+      })),
+    });
+  for (const [label, cut] of [
+    ['inside a string', (d: string) => d.slice(0, d.indexOf('ACCEPT') + 2)],
+    ['between values', (d: string) => d.slice(0, d.indexOf('},{') + 1)],
+  ] as const) {
+    it(`a document cut off ${label}: malformed at its line, the later documents all read`, async () => {
+      const lines = [doc(0, 3), cut(doc(100, 3)), doc(200, 3), doc(300, 3)];
+      const d = await decode(bytesInput('cut.json', Buffer.from(`${lines.join('\n')}\n`)));
+      assert.equal(d.error, undefined, d.error?.message);
+      assert.deepEqual(
+        d.rows.map((r) => r.srcport),
+        [0, 1, 2, 200, 201, 202, 300, 301, 302],
+      );
+      assert.equal(d.stats.malformed, 1);
+      assert.equal(d.stats.malformedSamples[0]!.line, 2);
+      assert.match(d.stats.malformedSamples[0]!.message, /cut off/);
+    });
+  }
+
+  it('a pretty-printed document over several lines is still one document', async () => {
+    const pretty = JSON.stringify(JSON.parse(doc(0, 2)), null, 2);
+    const d = await decode(bytesInput('pretty.json', Buffer.from(`${pretty}\n${pretty}\n`)));
+    assert.equal(d.error, undefined, d.error?.message);
+    assert.equal(d.rows.length, 4);
+    assert.equal(d.stats.malformed, 0);
+  });
+});
