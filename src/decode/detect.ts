@@ -52,7 +52,7 @@ export async function* decodeInput(input: SourceInput, options: DecodeOptions): 
     return;
   }
   if (looksBinary(content.head)) {
-    await content.stream[Symbol.asyncIterator]().return?.();
+    await content.close();
     throw new DecodeError(`${origin}: not flow logs: binary content that is neither gzip nor Parquet`, 0);
   }
   yield* decodeTextStream(input, content.stream, options);

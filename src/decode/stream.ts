@@ -18,6 +18,8 @@ export interface Peeked {
   readonly head: Buffer;
   /** The whole stream again, from its first byte. */
   readonly stream: AsyncIterable<Buffer>;
+  /** Ends the source without reading on (the stream was not, or not fully, read). */
+  close(): Promise<void>;
 }
 
 /** Reads ahead until `enough(head)` holds or the stream ends, without losing a byte. */
@@ -51,7 +53,10 @@ export async function peek(
       if (!done) await it.return?.();
     }
   }
-  return { head, stream: replay() };
+  const close = async (): Promise<void> => {
+    if (!done) await it.return?.();
+  };
+  return { head, stream: replay(), close };
 }
 
 export const hasBytes =
@@ -135,7 +140,10 @@ export async function peekContent(source: AsyncIterable<Buffer>): Promise<Peeked
       if (!done) await it.return?.();
     }
   }
-  return { head, stream: replay() };
+  const close = async (): Promise<void> => {
+    if (!done) await it.return?.();
+  };
+  return { head, stream: replay(), close };
 }
 
 function countNewlines(buf: Buffer): number {
@@ -162,6 +170,14 @@ export function isParquet(head: Buffer): boolean {
 }
 
 /**
+ * Compressed bytes per zlib write, and inflated bytes waiting here past which no more is
+ * written: a written piece is inflated to its end, so a piece of a bomb (deflate reaches about
+ * 1:1000) stays near 32 MiB, where a 1 MiB read chunk would inflate to a GiB.
+ */
+const FEED_BYTES = 32 * 1024;
+const MAX_QUEUED = 16 * 1024 * 1024;
+
+/**
  * Decompresses a gzip stream (several members one after another are one stream). When the
  * compressed bytes are damaged or cut off, everything decompressed before the damage has been
  * yielded; then a DecodeError names the input and the compressed byte offset.
@@ -171,8 +187,8 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
   const z = createGunzip({ chunkSize: 1024 * 1024 });
   // Output is taken as zlib produces it ('data'), not read from the stream's buffer: a stream
   // that fails drops what it buffered, and every byte before the damage must come out. Memory
-  // stays bounded: at most two compressed chunks are with zlib, so at most their output waits
-  // here.
+  // stays bounded: at most two small pieces are with zlib, and none is written while much of
+  // its output waits here.
   const out: Buffer[] = [];
   let failure: unknown;
   let ended = false;
@@ -187,6 +203,7 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
   };
   z.on('data', (c: Buffer) => {
     out.push(c);
+    queued += c.length;
     notify();
   });
   z.on('error', (err) => {
@@ -199,6 +216,9 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
   });
   let fed = 0;
   let inflating = 0;
+  let queued = 0;
+  /** Compressed bytes read but not yet given to zlib. */
+  let held: Buffer | null = null;
   const write = (c: Buffer): void => {
     inflating++;
     z.write(c, () => {
@@ -215,14 +235,24 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
     // two chunks; otherwise wait for either.
     for (;;) {
       if (out.length > 0) {
-        yield out.shift()!;
+        const c = out.shift()!;
+        queued -= c.length;
+        yield c;
         // zlib inflates a chunk in steps, each started from this thread's event loop: let it
         // start the next one while the consumer works on this output
         await new Promise<void>((r) => setImmediate(r));
         continue;
       }
       if (failure !== undefined || ended || (readFailed && inflating === 0)) break;
-      if (!inputDone && inflating < 2) {
+      if (held && inflating < 2 && queued < MAX_QUEUED) {
+        // a small piece at a time: zlib inflates a written piece to its end, whatever it holds
+        const piece: Buffer = held.subarray(0, FEED_BYTES);
+        held = held.length > FEED_BYTES ? held.subarray(FEED_BYTES) : null;
+        fed += piece.length;
+        write(piece);
+        continue;
+      }
+      if (!held && !inputDone && inflating < 2) {
         let next: IteratorResult<Buffer>;
         try {
           next = await input.next();
@@ -236,10 +266,7 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
         if (next.done) {
           inputDone = true;
           z.end();
-        } else {
-          fed += next.value.length;
-          write(next.value);
-        }
+        } else held = next.value;
         continue;
       }
       await until(
@@ -248,7 +275,7 @@ export async function* gunzipStream(source: AsyncIterable<Buffer>, origin: strin
           failure !== undefined ||
           ended ||
           (readFailed && inflating === 0) ||
-          (!inputDone && inflating < 2),
+          (inflating < 2 && (held ? queued < MAX_QUEUED : !inputDone)),
       );
     }
   } finally {
