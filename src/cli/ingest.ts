@@ -9,6 +9,9 @@ const HELP = (specs: readonly OptionSpec[]) => `Usage: flowlens ingest <input...
 
 Runs the pipeline: decodes every input (files, directories, s3://bucket/prefix, - for stdin),
 enriches the records and hands them to each sink named by --to (default: the embedded store).
+A one-line JSON summary goes to stderr. Exit status: 0 when everything was read and delivered,
+1 otherwise, 2 for bad options. SIGINT/SIGTERM stop reading, let the sinks deliver what they
+hold, print the summary and exit 130/143 (a second signal exits at once).
 
 Options:
 ${optionHelp(specs)}

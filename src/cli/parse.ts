@@ -26,7 +26,8 @@ line), CloudWatch Logs subscription payloads, Firehose records, Parquet.
 
 A one-line JSON summary goes to stderr (files, records, nodata, skipdata, control, malformed,
 errors with file and position). Exit status: 0 when every input was read to the end (malformed
-lines are counted, and fail the run only with --strict), 1 otherwise, 2 for bad options.
+lines are counted, and fail the run only with --strict; an input whose every line is malformed
+fails), 1 otherwise, 2 for bad options.
 
 Options:
 ${optionHelp(specs)}
