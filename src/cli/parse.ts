@@ -4,7 +4,7 @@ import { buildPipeline } from '../pipeline/build.js';
 import { PIPELINE_OPTIONS, resolveWithConfig } from '../pipeline/options.js';
 import { runPipeline } from '../pipeline/run.js';
 import { SOURCE_OPTIONS } from '../sources/options.js';
-import { printSummary } from './report.js';
+import { printSummary, runSucceeded } from './report.js';
 
 /** Options of `parse`: the pipeline's, the input side's and enrichment; the sink is fixed. */
 export function PARSE_OPTIONS(): OptionSpec[] {
@@ -26,7 +26,8 @@ line), CloudWatch Logs subscription payloads, Firehose records, Parquet.
 
 A one-line JSON summary goes to stderr (files, records, nodata, skipdata, control, malformed,
 errors with file and position). Exit status: 0 when every input was read to the end (malformed
-lines are counted, and fail the run only with --strict), 1 otherwise, 2 for bad options.
+lines are counted, and fail the run only with --strict; an input whose every line is malformed
+fails), 1 otherwise, 2 for bad options.
 
 Options:
 ${optionHelp(specs)}
@@ -67,7 +68,6 @@ export async function run(argv: string[]): Promise<number> {
     const at = first ? ` (first: ${first.source} line ${first.line}: ${first.message})` : '';
     process.stderr.write(`flowlens parse: ${stats.malformed} malformed line(s) with --strict${at}\n`);
   }
-  printSummary(report, process.stderr);
-  if (options.strict === true && stats.malformed > 0) return 1;
-  return report.ok ? 0 : 1;
+  printSummary(report, process.stderr, options.strict === true);
+  return runSucceeded(report, options.strict === true) ? 0 : 1;
 }

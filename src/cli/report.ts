@@ -4,12 +4,17 @@ import type { RunReport } from '../pipeline/run.js';
 import type { RunStats } from '../pipeline/stats.js';
 import type { SourceInput } from '../pipeline/types.js';
 
-/** The one-line JSON run summary on stderr. */
-export function printSummary(report: RunReport, out: Writable): void {
+/** True when the run succeeded; with --strict (`strict`), only without malformed lines. */
+export function runSucceeded(report: RunReport, strict: boolean): boolean {
+  return report.ok && !(strict && report.stats.malformed > 0);
+}
+
+/** The one-line JSON run summary on stderr; `ok` is the run's verdict, as the exit status says it. */
+export function printSummary(report: RunReport, out: Writable, strict = false): void {
   const summary = {
     ...report.stats.toJSON(),
     ...(report.sinks.length ? { sinks: report.sinks } : {}),
-    ok: report.ok,
+    ok: runSucceeded(report, strict),
   };
   out.write(JSON.stringify(summary) + '\n');
 }

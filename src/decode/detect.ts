@@ -10,10 +10,11 @@ import {
   firstContentByte,
   gunzipStream,
   hasBytes,
-  hasContent,
   isGzip,
   isParquet,
   peek,
+  peekContent,
+  withoutBom,
 } from './stream.js';
 import { DEFAULT_BATCH_SIZE, decodeTextStream } from './text-stream.js';
 
@@ -38,7 +39,7 @@ export async function* decodeInput(input: SourceInput, options: DecodeOptions): 
     return;
   }
   const plain = isGzip(first.head) ? gunzipStream(first.stream, origin) : first.stream;
-  const content = await peek(plain, hasContent);
+  const content = await peekContent(withoutBom(plain));
   const at = firstContentByte(content.head);
   if (at < 0) return; // empty (or only whitespace): no records
   const c = content.head[at]!;
@@ -51,7 +52,7 @@ export async function* decodeInput(input: SourceInput, options: DecodeOptions): 
     return;
   }
   if (looksBinary(content.head)) {
-    await content.stream[Symbol.asyncIterator]().return?.();
+    await content.close();
     throw new DecodeError(`${origin}: not flow logs: binary content that is neither gzip nor Parquet`, 0);
   }
   yield* decodeTextStream(input, content.stream, options);
@@ -89,6 +90,9 @@ async function* decodeJsonStream(
     },
     junk: (line, sample) => {
       stats.addMalformed({ source: origin, line, message: 'text outside a JSON document', sample });
+    },
+    cut: (line, sample) => {
+      stats.addMalformed({ source: origin, line, message: 'JSON document cut off', sample });
     },
   });
   yield* pump(stream, payloads, {

@@ -25,8 +25,11 @@ export const MAX_JSON_BYTES = 80 * 1024 * 1024;
 /** Largest decompressed size of one in-memory payload (decompression-bomb guard). */
 export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 
+/** Bytes of an offending line kept as its malformed sample. */
+export const SAMPLE_BYTES = 160;
+
 /** The start of an offending line, printable, for malformed samples. */
 export function sampleOf(buf: Buffer, start: number, end: number): string {
-  const cut = Math.min(end, start + 160);
+  const cut = Math.min(end, start + SAMPLE_BYTES);
   return buf.toString('utf8', start, cut).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\ufffd');
 }

@@ -5,6 +5,8 @@ export interface JsonSplitterEvents {
   document(bytes: Buffer, line: number): void;
   /** Bytes outside any object (up to the end of their line). */
   junk(line: number, sample: string): void;
+  /** An object cut off (a newline in a string, or a new object at a line start), and its start. */
+  cut(line: number, sample: string): void;
 }
 
 const QUOTE = 34;
@@ -27,6 +29,8 @@ export class JsonSplitter {
   private docLine = 1;
   private junkLine = 0;
   private junkSample = '';
+  /** Inside an object, the last byte was a newline: a `{` now starts a new object. */
+  private lineStart = false;
 
   constructor(
     private readonly origin: string,
@@ -40,6 +44,14 @@ export class JsonSplitter {
     while (p < len) {
       if (this.inString) {
         const q = buf.indexOf(QUOTE, p);
+        const nl = buf.indexOf(NEWLINE, p);
+        if (nl !== -1 && (q === -1 || nl < q)) {
+          // JSON strings hold no raw newline: the object was cut off; the next line starts afresh
+          this.cutOff(buf, docStart);
+          docStart = -1;
+          p = nl;
+          continue;
+        }
         if (q === -1) {
           p = len;
           break;
@@ -69,6 +81,14 @@ export class JsonSplitter {
         p++;
         continue;
       }
+      if (this.lineStart && c === OPEN) {
+        // An object begins at the start of a line inside another: one object a line, the
+        // earlier one cut off. (Pretty-printed JSON indents everything but its outer braces.)
+        this.cutOff(buf, docStart);
+        docStart = -1;
+        continue;
+      }
+      this.lineStart = c === NEWLINE;
       if (c === QUOTE) this.inString = true;
       else if (c === OPEN) this.depth++;
       else if (c === NEWLINE) this.line++;
@@ -83,6 +103,17 @@ export class JsonSplitter {
       p++;
     }
     if (this.depth > 0 && docStart >= 0) this.add(buf.subarray(docStart));
+  }
+
+  /** Drops the object being read (cut off), reporting its first line. */
+  private cutOff(buf: Buffer, docStart: number): void {
+    const first = this.parts[0] ?? buf.subarray(Math.max(docStart, 0));
+    this.on.cut(this.docLine, sampleOf(first, 0, first.length));
+    this.parts = [];
+    this.size = 0;
+    this.depth = 0;
+    this.inString = false;
+    this.lineStart = false;
   }
 
   /** The input ended: an unterminated object is an error. */

@@ -58,7 +58,15 @@ const TABLE_ENTRIES = 16384;
 const TABLE_ARENA = 1 << 20;
 /** Readable bytes after every area the scanner reads with 16-byte loads. */
 const PAD = 32;
-const CFG_BYTES = 64 + 16 * 1024;
+/**
+ * Most fields of a layout the scanner takes, and most string-column tables one scanner holds
+ * (about 1.45 MiB each, in a 32-bit address space). Wider layouts, and new columns past the
+ * table limit, are decoded by the JavaScript decoder: a header of thousands of unknown fields
+ * is hostile or a mistake, and costs the JavaScript decoder about as much per value.
+ */
+export const MAX_SCAN_FIELDS = 128;
+const MAX_SCAN_TABLES = 64;
+const CFG_BYTES = 64 + 16 * MAX_SCAN_FIELDS;
 
 /** Released scanners of this thread, and how many are kept. */
 const FREE: LineScanner[] = [];
@@ -86,6 +94,8 @@ export interface BatchArea {
   readonly ends: number;
   readonly newList: number;
   readonly rows: number;
+  /** String fields the new-code list has room for. */
+  readonly strFields: number;
 }
 
 /** True when text is decoded by the WebAssembly scanner in this process. */
@@ -102,7 +112,7 @@ export class LineScanner {
   private inputCap = 0;
   private readonly tables: ScanTable[] = [];
   private readonly tableByColumn = new Map<string, ScanTable>();
-  private readonly areas = new Map<string, BatchArea>();
+  private batchArea: BatchArea | null = null;
   private epoch = 0;
   /** Per table id, the domain check of its column's new values (null: any text). */
   private readonly checks: (((value: string) => boolean) | null)[] = [];
@@ -127,6 +137,17 @@ export class LineScanner {
   /** The stream is done: the scanner (its tables and string caches too) serves the next one. */
   release(): void {
     if (FREE.length < MAX_FREE && !FREE.includes(this)) FREE.push(this);
+  }
+
+  /**
+   * True when a layout of `fields` fields with these string columns fits the scanner: not too
+   * wide, and its tables (those it has, plus the new ones) within the table limit.
+   */
+  canTake(fields: number, stringColumns: readonly string[]): boolean {
+    if (fields > MAX_SCAN_FIELDS) return false;
+    let added = 0;
+    for (const column of stringColumns) if (!this.tableByColumn.has(column)) added++;
+    return this.tables.length + added <= MAX_SCAN_TABLES;
   }
 
   /** The intern table of a string column (shared by every stream this scanner serves). */
@@ -191,22 +212,30 @@ export class LineScanner {
     t.space = {};
   }
 
-  /** The batch area of a layout (`key`) with `fields` columns and room for `rows` rows. */
-  area(key: string, fields: number, strFields: number, rows: number): BatchArea {
-    let a = this.areas.get(key);
-    if (a && a.rows >= rows) return a;
+  /**
+   * The batch area for a layout of `fields` columns (`strFields` of them strings) and `rows`
+   * rows. One area serves every layout (a batch's rows are copied out when it is emitted); it
+   * is replaced by one at least twice as wide when a layout does not fit, so that a stream of
+   * ever wider headers allocates at most twice the widest.
+   */
+  area(fields: number, strFields: number, rows: number): BatchArea {
+    const a = this.batchArea;
+    if (a && a.columns.length >= fields && a.strFields >= strFields && a.rows >= rows) return a;
+    const width = Math.min(MAX_SCAN_FIELDS, Math.max(fields, 2 * (a?.columns.length ?? 0)));
+    const strings = Math.min(width, Math.max(1, strFields, 2 * (a?.strFields ?? 0)));
+    const size = Math.max(rows, a?.rows ?? 0);
     const columns: number[] = [];
-    for (let f = 0; f < fields; f++) columns.push(this.alloc(rows * 8));
-    a = {
+    for (let f = 0; f < width; f++) columns.push(this.alloc(size * 8));
+    this.batchArea = {
       columns,
-      positions: this.alloc(rows * 8),
-      starts: this.alloc(rows * 4),
-      ends: this.alloc(rows * 4),
-      newList: this.alloc(Math.max(1, strFields) * rows * 8 + 8),
-      rows,
+      positions: this.alloc(size * 8),
+      starts: this.alloc(size * 4),
+      ends: this.alloc(size * 4),
+      newList: this.alloc(strings * size * 8 + 8),
+      rows: size,
+      strFields: strings,
     };
-    this.areas.set(key, a);
-    return a;
+    return this.batchArea;
   }
 
   /**

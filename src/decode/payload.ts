@@ -128,6 +128,11 @@ export class PayloadDecoder {
         junk: (_line, sample) => {
           throw new DecodeError(`${this.ctx.origin}: record ${position}: not JSON: ${sample.slice(0, 60)}`);
         },
+        cut: (_line, sample) => {
+          throw new DecodeError(
+            `${this.ctx.origin}: record ${position}: JSON cut off: ${sample.slice(0, 60)}`,
+          );
+        },
       });
       splitter.push(data);
       splitter.end();

@@ -18,6 +18,8 @@ export interface Peeked {
   readonly head: Buffer;
   /** The whole stream again, from its first byte. */
   readonly stream: AsyncIterable<Buffer>;
+  /** Ends the source without reading on (the stream was not, or not fully, read). */
+  close(): Promise<void>;
 }
 
 /** Reads ahead until `enough(head)` holds or the stream ends, without losing a byte. */
@@ -51,7 +53,10 @@ export async function peek(
       if (!done) await it.return?.();
     }
   }
-  return { head, stream: replay() };
+  const close = async (): Promise<void> => {
+    if (!done) await it.return?.();
+  };
+  return { head, stream: replay(), close };
 }
 
 export const hasBytes =
@@ -59,9 +64,92 @@ export const hasBytes =
   (head: Buffer): boolean =>
     head.length >= n;
 
-/** True once the head holds a non-whitespace byte (or 64 KiB of whitespace). */
-export function hasContent(head: Buffer): boolean {
-  return firstContentByte(head) >= 0 || head.length >= 65536;
+/** A UTF-8 byte-order mark, which some editors and exporters write before the first line. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The stream without a byte-order mark at its start. */
+export async function* withoutBom(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let start: Buffer | null = Buffer.alloc(0);
+  for await (const chunk of source) {
+    if (start === null) {
+      yield chunk;
+      continue;
+    }
+    start = start.length === 0 ? chunk : Buffer.concat([start, chunk]);
+    const n = Math.min(start.length, BOM.length);
+    if (start.subarray(0, n).equals(BOM.subarray(0, n))) {
+      if (n < BOM.length) continue; // too short to tell yet
+      start = start.subarray(BOM.length);
+    }
+    if (start.length > 0) yield start;
+    start = null;
+  }
+  if (start !== null && start.length > 0) yield start;
+}
+
+/** Bytes after the first content byte that the head holds, when the stream has them (enough to tell a base64 payload). */
+const CONTENT_HEAD = 8;
+/** One chunk of newlines, shared: leading whitespace is replayed from it. */
+const NEWLINES = Buffer.alloc(65536, 10);
+
+/**
+ * Reads past leading whitespace, however much, to the first content byte, without holding the
+ * whitespace: the head starts with the chunk holding that byte (and at least `CONTENT_HEAD`
+ * bytes after it when the stream has them). The stream replays the whitespace as its newlines
+ * only (so line numbers stay those of the input; blank lines decode to nothing either way),
+ * then every byte from the head on. The head is empty when the stream is only whitespace.
+ */
+export async function peekContent(source: AsyncIterable<Buffer>): Promise<Peeked> {
+  const it = source[Symbol.asyncIterator]();
+  let newlines = 0;
+  const seen: Buffer[] = [];
+  let at = -1;
+  let done = false;
+  let held = 0;
+  while (at < 0 || held - at < CONTENT_HEAD) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    const chunk = r.value;
+    if (at < 0) {
+      const first = firstContentByte(chunk);
+      if (first < 0) {
+        newlines += countNewlines(chunk);
+        continue;
+      }
+      at = first;
+    }
+    seen.push(chunk);
+    held += chunk.length;
+  }
+  const head = seen.length === 1 ? seen[0]! : Buffer.concat(seen);
+  async function* replay(): AsyncGenerator<Buffer> {
+    try {
+      for (let left = newlines; left > 0; left -= NEWLINES.length)
+        yield NEWLINES.subarray(0, Math.min(left, NEWLINES.length));
+      yield* seen;
+      if (done) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      if (!done) await it.return?.();
+    }
+  }
+  const close = async (): Promise<void> => {
+    if (!done) await it.return?.();
+  };
+  return { head, stream: replay(), close };
+}
+
+function countNewlines(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 /** Index of the first byte that is not whitespace, or -1. */
@@ -91,6 +179,14 @@ export function isParquet(head: Buffer): boolean {
 export const GZIP_HOLD_BYTES = 2 << 20;
 
 /**
+ * Compressed bytes per zlib write, and inflated bytes waiting here past which no more is
+ * written: a written piece is inflated to its end, so a piece of a bomb (deflate reaches about
+ * 1:1000) stays near 32 MiB, where a 1 MiB read chunk would inflate to a GiB.
+ */
+const FEED_BYTES = 32 * 1024;
+const MAX_QUEUED = 16 * 1024 * 1024;
+
+/**
  * Decompresses a gzip stream (several members one after another are one stream). When the
  * compressed bytes are cut off, everything decompressed before the cut has been yielded; when
  * they are damaged, everything but the last `holdBytes` decompressed before the damage has
@@ -106,8 +202,8 @@ export async function* gunzipStream(
   const z = createGunzip({ chunkSize: 1024 * 1024 });
   // Output is taken as zlib produces it ('data'), not read from the stream's buffer: a stream
   // that fails drops what it buffered, and every byte before the damage must come out. Memory
-  // stays bounded: at most two compressed chunks are with zlib, so at most their output waits
-  // here.
+  // stays bounded: at most two small pieces are with zlib, and none is written while much of
+  // its output waits here.
   const out: Buffer[] = [];
   const held: Buffer[] = [];
   let heldBytes = 0;
@@ -124,6 +220,7 @@ export async function* gunzipStream(
   };
   z.on('data', (c: Buffer) => {
     out.push(c);
+    queued += c.length;
     notify();
   });
   z.on('error', (err) => {
@@ -136,6 +233,10 @@ export async function* gunzipStream(
   });
   let fed = 0;
   let inflating = 0;
+  /** Inflated bytes not yet handed on (in `out` or `held`). */
+  let queued = 0;
+  /** Compressed bytes read but not yet given to zlib. */
+  let pending: Buffer | null = null;
   const write = (c: Buffer): void => {
     inflating++;
     z.write(c, () => {
@@ -159,6 +260,7 @@ export async function* gunzipStream(
       if (held.length > 0 && heldBytes - held[0]!.length >= holdBytes) {
         const c = held.shift()!;
         heldBytes -= c.length;
+        queued -= c.length;
         yield c;
         // zlib inflates a chunk in steps, each started from this thread's event loop: let it
         // start the next one while the consumer works on this output
@@ -166,7 +268,15 @@ export async function* gunzipStream(
         continue;
       }
       if (failure !== undefined || ended || (readFailed && inflating === 0)) break;
-      if (!inputDone && inflating < 2) {
+      if (pending && inflating < 2 && queued < MAX_QUEUED) {
+        // a small piece at a time: zlib inflates a written piece to its end, whatever it holds
+        const piece: Buffer = pending.subarray(0, FEED_BYTES);
+        pending = pending.length > FEED_BYTES ? pending.subarray(FEED_BYTES) : null;
+        fed += piece.length;
+        write(piece);
+        continue;
+      }
+      if (!pending && !inputDone && inflating < 2) {
         let next: IteratorResult<Buffer>;
         try {
           next = await input.next();
@@ -180,10 +290,7 @@ export async function* gunzipStream(
         if (next.done) {
           inputDone = true;
           z.end();
-        } else {
-          fed += next.value.length;
-          write(next.value);
-        }
+        } else pending = next.value;
         continue;
       }
       await until(
@@ -192,7 +299,7 @@ export async function* gunzipStream(
           failure !== undefined ||
           ended ||
           (readFailed && inflating === 0) ||
-          (!inputDone && inflating < 2),
+          (inflating < 2 && (pending ? queued < MAX_QUEUED : !inputDone)),
       );
     }
   } finally {

@@ -10,11 +10,12 @@ import {
   looksLikeHeader,
   type ParsedFormat,
   parseFormat,
+  unknownFieldWarnings,
 } from '../fields/format.js';
 import type { RunStats } from '../pipeline/stats.js';
 import { type LineTranscoder, TRANSCODE_DONE, TRANSCODE_SLOW } from '../pipeline/types.js';
 import { DICT_KEYS } from './dict-keys.js';
-import { DecodeError, MAX_LINE_BYTES, sampleOf } from './errors.js';
+import { DecodeError, MAX_LINE_BYTES, SAMPLE_BYTES, sampleOf } from './errors.js';
 import { ByteInterner } from './interner.js';
 import { type BatchArea, LineScanner, SCAN_SLOW, SCAN_TABLE_FULL, type ScanTable } from './line-scanner.js';
 import {
@@ -127,6 +128,11 @@ export class TextBatcher {
    * copied out when the batch is emitted.
    */
   private scanner: LineScanner | null | undefined;
+  /**
+   * The scanner when it takes the current layout, else null (a layout too wide for it, or the
+   * JavaScript decoder only). Set between batches only: a batch's rows live in one place.
+   */
+  private scanning: LineScanner | null = null;
   private area: BatchArea | null = null;
   private scanTables: (ScanTable | null)[] = [];
   /** The interner (and so the dictionary) of each scanner table, by table id. */
@@ -201,6 +207,7 @@ export class TextBatcher {
     if (this.scanner === undefined && this.capacity === 0) {
       this.scanner = this.options.scanner === false ? null : LineScanner.acquire();
       this.viewsVersion = -1;
+      this.chooseScanner();
     }
     let start = 0;
     const len = buf.length;
@@ -245,6 +252,7 @@ export class TextBatcher {
     if (!this.scanner || this.rows > 0) return;
     this.scanner.release();
     this.scanner = undefined;
+    this.scanning = null;
     this.area = null;
     this.capacity = 0;
   }
@@ -274,17 +282,19 @@ export class TextBatcher {
 
   private appendCarry(buf: Buffer, start: number, end: number): void {
     if (this.overlong) return;
-    const n = end - start;
+    let n = end - start;
     if (this.carryLen + n > MAX_LINE_BYTES + 2) {
+      // the line is not kept, only its start: the malformed line's sample
       this.overlong = true;
-      return;
+      n = Math.min(n, SAMPLE_BYTES - this.carryLen);
+      if (n <= 0) return;
     }
     if (this.carryLen + n > this.carry.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.carry.length * 2, this.carryLen + n, 1024));
       this.carry.copy(bigger, 0, 0, this.carryLen);
       this.carry = bigger;
     }
-    buf.copy(this.carry, this.carryLen, start, end);
+    buf.copy(this.carry, this.carryLen, start, start + n);
     this.carryLen += n;
   }
 
@@ -315,12 +325,12 @@ export class TextBatcher {
     id: string | undefined,
     headers: boolean,
   ): void {
-    if (position < 0 && this.scanner) {
+    if (position < 0 && this.scanning) {
       if (this.transcoding && this.transcodeAfter <= 0)
-        this.transcodeRegion(this.scanner, buf, start, end, headers);
+        this.transcodeRegion(this.scanning, buf, start, end, headers);
       else {
         this.transcodeAfter -= end - start;
-        this.scanRegion(this.scanner, buf, start, end, headers);
+        this.scanRegion(this.scanning, buf, start, end, headers);
       }
       return;
     }
@@ -597,7 +607,9 @@ export class TextBatcher {
       if (err instanceof FormatError) throw new DecodeError(err.message);
       throw err;
     }
-    for (const name of format.unknown) this.stats.warn(`${where}: unknown field "${name}" kept as text`);
+    for (const warning of unknownFieldWarnings(where, format.unknown)) this.stats.warn(warning);
+    if (this.formatOrigin === '--format' && !sameColumns(this.fields, format.fields))
+      this.stats.warn(`${where} differs from --format: the header's field order is used`);
     this.setFormat(format, `header on line ${position}`);
     return true;
   }
@@ -636,14 +648,23 @@ export class TextBatcher {
     this.transcoding =
       this.options.transcoder?.layout(fields, this.options.headers, this.options.batchSize) ?? false;
     this.transcodeAfter = 0;
+    this.chooseScanner();
+  }
+
+  /** Whether the scanner decodes the current layout (called with no rows pending). */
+  private chooseScanner(): void {
+    const sc = this.scanner;
+    const strings = this.fields.filter((_def, f) => this.kinds[f] === STR).map((def) => def.column);
+    this.scanning = sc?.canTake(this.fields.length, strings) ? sc : null;
+    this.viewsVersion = -1;
   }
 
   private allocate(): void {
     const size = this.options.batchSize;
     const n = this.fields.length;
     const keepText = this.options.keepText !== false;
-    if (this.scanner) {
-      this.scanLayout(this.scanner, size);
+    if (this.scanning) {
+      this.scanLayout(this.scanning, size);
     } else {
       // Built by push so the arrays stay packed (faster element loads in the hot loop).
       this.nums = [];
@@ -681,7 +702,7 @@ export class TextBatcher {
       this.tableKeys[t.id]!.fill(0);
       return t;
     });
-    this.area = sc.area(String(this.fields.length), this.fields.length, strFields, size);
+    this.area = sc.area(this.fields.length, strFields, size);
     sc.configure(this.area, this.scanTables, sc.nextEpoch(), this.options.headers, MAX_LINE_BYTES);
     sc.setDomains(this.fields, this.scanTables);
     this.viewsVersion = -1;
@@ -714,12 +735,12 @@ export class TextBatcher {
     const n = this.rows;
     if (n === 0) return;
     // rows in the scanner's memory are copied out: the next batch reuses it
-    const own = this.scanner ? copyRows : viewRows;
+    const own = this.scanning ? copyRows : viewRows;
     const columns = this.fields.map((_def, f) => {
       if (this.kinds[f] === NUM) return { kind: 'num' as const, values: own(this.nums[f]!, n) };
       const interner = this.interners[f]!;
       const col = { kind: 'str' as const, codes: own(this.codes[f]!, n), dict: interner.dict };
-      const table = this.scanner ? this.scanTables[f] : null;
+      const table = this.scanning ? this.scanTables[f] : null;
       if (table) this.publishKeys(table, interner.dict);
       interner.newBatch();
       return col;
@@ -771,7 +792,7 @@ export class TextBatcher {
     }
     this.textBuf = Buffer.alloc(0);
     this.textPos = 0;
-    const own = this.scanner ? copyRows : viewRows;
+    const own = this.scanning ? copyRows : viewRows;
     return { bytes, starts: own(this.starts, n), ends: own(this.ends, n) };
   }
 }
@@ -801,6 +822,10 @@ export function headerTokens(buf: Buffer, s: number, e: number): string[] | null
 export function trimEnd(buf: Buffer, s: number, e: number): number {
   while (e > s && (buf[e - 1] === 13 || buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
   return e;
+}
+
+function sameColumns(a: readonly FieldDef[], b: readonly FieldDef[]): boolean {
+  return a.length === b.length && a.every((f, i) => f.column === b[i]!.column);
 }
 
 function countStatus(codes: Uint32Array, dict: readonly string[], stats: RunStats): void {

@@ -125,15 +125,21 @@ export class Delivery {
 
   private async run(first: DeliveryRequest): Promise<void> {
     const started = Date.now();
+    const deadline = this.policy.deadlineAt ?? Number.POSITIVE_INFINITY;
     let request = first;
     let attempt = 1;
+    /** An attempt left unanswered at the deadline: buffers go back only once it settles. */
+    let unsettled: Promise<unknown> | undefined;
     try {
       for (;;) {
         let failure: DeliveryError;
         try {
           this.requests++;
           this.bytes += request.bytes;
-          const outcome = await request.send();
+          const sending = request.send();
+          const outcome = await beforeDeadline(sending, deadline, () => {
+            unsettled = sending;
+          });
           this.delivered += outcome.delivered;
           this.rejected += outcome.rejected;
           if (outcome.message) {
@@ -149,10 +155,22 @@ export class Delivery {
           failure = err instanceof DeliveryError ? err : new DeliveryError(String(err), true);
         }
         const elapsed = Date.now() - started;
-        if (!failure.retryable || attempt >= this.policy.maxAttempts || elapsed >= this.policy.maxElapsedMs) {
-          const why = failure.retryable
-            ? `gave up after ${attempt} attempts over ${Math.round(elapsed / 1000)} s: ${failure.message}`
-            : failure.message;
+        const delay = Math.min(
+          backoffDelay(this.policy, attempt, failure.retryAfterMs),
+          Math.max(0, this.policy.maxElapsedMs - elapsed),
+        );
+        const late = unsettled !== undefined || Date.now() + delay >= deadline;
+        if (
+          !failure.retryable ||
+          late ||
+          attempt >= this.policy.maxAttempts ||
+          elapsed >= this.policy.maxElapsedMs
+        ) {
+          const why = !failure.retryable
+            ? failure.message
+            : late
+              ? `gave up at the invocation deadline after ${attempt} attempt(s): ${failure.message}`
+              : `gave up after ${attempt} attempts over ${Math.round(elapsed / 1000)} s: ${failure.message}`;
           this.failed += request.records;
           this.error(`${this.options.name}: ${why}`);
           if (!this.fatalError) this.fatalError = new DeliveryError(why, false);
@@ -160,17 +178,43 @@ export class Delivery {
           for (const w of this.waiters.splice(0)) w();
           return;
         }
-        const delay = Math.min(
-          backoffDelay(this.policy, attempt, failure.retryAfterMs),
-          Math.max(0, this.policy.maxElapsedMs - elapsed),
-        );
         this.retries++;
         attempt++;
         await sleep(delay);
       }
     } finally {
-      if (request !== first) request.release?.();
-      first.release?.();
+      const last = request;
+      const release = (): void => {
+        if (last !== first) last.release?.();
+        first.release?.();
+      };
+      // a body still being sent must not be handed back for reuse
+      if (unsettled) void unsettled.then(release, release);
+      else release();
     }
+  }
+}
+
+/**
+ * The attempt's outcome, or a permanent DeliveryError once `deadline` (epoch ms) passes first;
+ * `onLate` is told, since the attempt itself goes on until its own timeout.
+ */
+async function beforeDeadline<T>(attempt: Promise<T>, deadline: number, onLate: () => void): Promise<T> {
+  if (deadline === Number.POSITIVE_INFINITY) return attempt;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => {
+        onLate();
+        reject(new DeliveryError('no answer before the invocation deadline', false));
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  attempt.catch(() => undefined); // settled later, or never read: not an unhandled rejection
+  try {
+    return await Promise.race([attempt, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

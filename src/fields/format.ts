@@ -37,6 +37,20 @@ export function parseFormat(spec: string, where = '--format'): ParsedFormat {
   return { fields, unknown };
 }
 
+/** Unknown fields named one warning each up to this many; more are summed up in one warning. */
+const NAMED_UNKNOWN = 10;
+
+/** The warnings for a format's unknown fields, each prefixed with `where`. */
+export function unknownFieldWarnings(where: string, unknown: readonly string[]): string[] {
+  if (unknown.length <= NAMED_UNKNOWN)
+    return unknown.map((name) => `${where}: unknown field "${name}" kept as text`);
+  const first = unknown
+    .slice(0, NAMED_UNKNOWN)
+    .map((name) => `"${name}"`)
+    .join(', ');
+  return [`${where}: ${unknown.length} unknown fields kept as text (${first}, …)`];
+}
+
 /** The LogFormat string for a list of fields, as AWS writes it. */
 export function formatString(fields: readonly FieldDef[]): string {
   return fields.map((f) => '${' + f.name + '}').join(' ');

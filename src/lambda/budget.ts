@@ -1,4 +1,6 @@
 import { type Column, FlowBatch } from '../batch/flow-batch.js';
+import type { ResolvedOptions } from '../config/options.js';
+import { RETRY_DEADLINE_KEY } from '../delivery/options.js';
 import { type Problem, RunStats } from '../pipeline/stats.js';
 import type { Decoder, SourceInput } from '../pipeline/types.js';
 
@@ -6,6 +8,16 @@ import type { Decoder, SourceInput } from '../pipeline/types.js';
 export interface TimeBudget {
   remainingMs(): number;
   readonly reserveMs: number;
+}
+
+/**
+ * Options for building an invocation's sinks: every delivery retry and wait ends by the time
+ * half the reserve is left, so the handler still has time to settle and report failures.
+ */
+export function withDeliveryDeadline(options: ResolvedOptions, budget: TimeBudget): ResolvedOptions {
+  const remaining = budget.remainingMs();
+  if (!Number.isFinite(remaining)) return options;
+  return { ...options, [RETRY_DEADLINE_KEY]: Date.now() + remaining - budget.reserveMs / 2 };
 }
 
 /** Where the run stopped for lack of time: the input and the last record position delivered. */

@@ -102,14 +102,14 @@ export function createHandler(
           return { batchItemFailures: failures.map((id) => ({ itemIdentifier: id })) };
         }
         case 'kinesis': {
-          const failures = await runKinesis(rt, work.records, tally);
+          const failures = await runKinesis(rt, work.records, tally, budget);
           tally.failedItems = failures.length;
           return { batchItemFailures: failures.map((id) => ({ itemIdentifier: id })) };
         }
         case 'awslogs': {
           const bytes = decodeBase64(work.data);
           if (!bytes) throw new EventError('awslogs.data is not valid base64');
-          const report = await runPayloads(rt, [payloadInput(bytes, { id: 'awslogs' })], tally.stats);
+          const report = await runPayloads(rt, [payloadInput(bytes, { id: 'awslogs' })], tally.stats, budget);
           tally.delivered += deliveredBy(report);
           if (!report.ok) {
             const errs = [
@@ -191,6 +191,7 @@ async function runKinesis(
   rt: LambdaRuntime,
   records: ReadonlyArray<{ sequenceNumber: string; data: string }>,
   tally: Tally,
+  budget: TimeBudget,
 ): Promise<string[]> {
   const failures: string[] = [];
   const inputs = [];
@@ -206,7 +207,7 @@ async function runKinesis(
     bySource.set(id, r.sequenceNumber);
     inputs.push(payloadInput(bytes, { id, context: { kinesis_sequence_number: r.sequenceNumber } }));
   }
-  const report = await runPayloads(rt, inputs, tally.stats);
+  const report = await runPayloads(rt, inputs, tally.stats, budget);
   tally.delivered += deliveredBy(report);
   for (const e of report.stats.errors) {
     tally.errors.push(`${e.source}: ${e.message}`);

@@ -4,7 +4,7 @@ import { type RunReport, runPipeline } from '../pipeline/run.js';
 import { RunStats } from '../pipeline/stats.js';
 import type { Decoder, SourceInput } from '../pipeline/types.js';
 import { S3ObjectInput } from '../sources/s3-object.js';
-import { BudgetState, budgetedDecoder, type TimeBudget } from './budget.js';
+import { BudgetState, budgetedDecoder, type TimeBudget, withDeliveryDeadline } from './budget.js';
 import type { Continuation, ObjectRef } from './events.js';
 import type { LambdaRuntime } from './runtime.js';
 
@@ -71,7 +71,7 @@ export async function runObjects(
       yield inputs[i]!;
     }
   }
-  const sinks = await buildSinks(runtime.options, {
+  const sinks = await buildSinks(withDeliveryDeadline(runtime.options, budget), {
     env: runtime.env,
     stats,
     log: (m) => runtime.log({ level: 'info', message: m }),

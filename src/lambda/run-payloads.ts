@@ -3,6 +3,7 @@ import { buildSinks } from '../pipeline/build.js';
 import { type RunReport, runPipeline } from '../pipeline/run.js';
 import type { RunStats } from '../pipeline/stats.js';
 import type { SourceInput } from '../pipeline/types.js';
+import { type TimeBudget, withDeliveryDeadline } from './budget.js';
 import type { LambdaRuntime } from './runtime.js';
 
 /** Runs in-memory payloads (Kinesis records, an awslogs event) through the run loop into fresh sinks. */
@@ -10,8 +11,9 @@ export async function runPayloads(
   runtime: LambdaRuntime,
   inputs: readonly SourceInput[],
   stats: RunStats,
+  budget: TimeBudget,
 ): Promise<RunReport> {
-  const sinks = await buildSinks(runtime.options, {
+  const sinks = await buildSinks(withDeliveryDeadline(runtime.options, budget), {
     env: runtime.env,
     stats,
     log: (m) => runtime.log({ level: 'info', message: m }),

@@ -2,7 +2,7 @@ import { ConfigError, type OptionSpec, type ResolvedOptions } from '../config/op
 import { decodeInput } from '../decode/detect.js';
 import { sharedDatabaseFiles } from '../enrich/geo-db.js';
 import { buildEnrichers, ENRICH_OPTIONS } from '../enrich/index.js';
-import { parseFormat } from '../fields/format.js';
+import { FormatError, type ParsedFormat, parseFormat, unknownFieldWarnings } from '../fields/format.js';
 import '../sinks/index.js';
 import { allSinkOptions, findSink, type SinkContext, sinkEntries } from '../sinks/registry.js';
 import { SOURCE_OPTIONS, validateSourceOptions } from '../sources/options.js';
@@ -84,8 +84,8 @@ export async function buildPipeline(
 ): Promise<RunPlan & { stats: RunStats }> {
   const stats = context.stats ?? new RunStats();
   validateSourceOptions(options);
-  const format = typeof options.format === 'string' ? parseFormat(options.format) : undefined;
-  for (const name of format?.unknown ?? []) stats.warn(`--format: unknown field "${name}" kept as text`);
+  const format = typeof options.format === 'string' ? formatOption(options.format) : undefined;
+  for (const warning of unknownFieldWarnings('--format', format?.unknown ?? [])) stats.warn(warning);
   // Built side by side: the store opens DuckDB on its thread while the geo tables load here.
   const [enriched, built] = await Promise.allSettled([
     buildEnrichers(options, { warn: (message) => stats.warn(message) }),
@@ -132,4 +132,14 @@ function derivedByEverySink(enricher: Enricher, sinks: readonly Sink[]): boolean
 
 function isStringArray(x: unknown): x is readonly string[] {
   return Array.isArray(x) && x.every((v) => typeof v === 'string');
+}
+
+/** --format parsed; a bad one is a bad option (ConfigError), like any other. */
+function formatOption(spec: string): ParsedFormat {
+  try {
+    return parseFormat(spec);
+  } catch (err) {
+    if (err instanceof FormatError) throw new ConfigError(err.message);
+    throw err;
+  }
 }

@@ -39,6 +39,7 @@ describe('JsonSplitter', () => {
     const s = new JsonSplitter('t', {
       document: (bytes, line) => docs.push(`${line}:${bytes.toString()}`),
       junk: (line) => junk.push(line),
+      cut: (line) => junk.push(-line),
     });
     for (const c of chunks) s.push(Buffer.from(c));
     s.end();

@@ -17,17 +17,41 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
   let delivered = 0;
   let duplicates = 0;
   let rolledBack = 0;
+  /** Records handed over that the store failed to keep (a full disk, say). */
+  let failed = 0;
+  const errors: string[] = [];
+  /** The store failed: records it holds uncommitted are lost, not rolled back by choice. */
+  let broken = false;
   const pending = new Map<string, number>();
+  const fail = (records: number, err: unknown): never => {
+    broken = true;
+    failed += records;
+    const message = err instanceof Error ? err.message : String(err);
+    if (!errors.includes(message)) errors.push(message);
+    throw err;
+  };
   return {
     name: 'store',
     // The store computes each record's uid, and shows record_uid from it.
     derivesColumns: ['record_uid'],
     async write(batch: FlowBatch): Promise<void> {
-      await store.append(batch);
+      try {
+        await store.append(batch);
+      } catch (err) {
+        fail(batch.length, err);
+      }
       pending.set(batch.source.id, (pending.get(batch.source.id) ?? 0) + batch.length);
     },
     async endInput(source: SourceRef): Promise<void> {
-      const { staged, added } = await store.commit(source.id);
+      let committed: { staged: number; added: number };
+      try {
+        committed = await store.commit(source.id);
+      } catch (err) {
+        const lost = pending.get(source.id) ?? 0;
+        pending.delete(source.id);
+        return fail(lost, err);
+      }
+      const { staged, added } = committed;
       pending.delete(source.id);
       delivered += staged;
       duplicates += staged - added;
@@ -38,14 +62,24 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
       await store.abort(source.id);
     },
     async close(): Promise<SinkResult> {
-      // Inputs never ended (the run stopped) are rolled back by close.
-      for (const n of pending.values()) rolledBack += n;
-      await store.close();
+      // Inputs never ended (the run stopped) are rolled back by close; after a store failure
+      // they are lost to it, so they count as failed.
+      for (const n of pending.values()) {
+        if (broken) failed += n;
+        else rolledBack += n;
+      }
+      pending.clear();
+      try {
+        await store.close();
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (!errors.includes(message)) errors.push(message);
+      }
       return {
         delivered,
         rejected: 0,
-        failed: 0,
-        errors: [],
+        failed,
+        errors,
         details: { db: path, added: delivered - duplicates, duplicates, rolledBack },
       };
     },
