@@ -78,9 +78,12 @@ export function select(names: readonly string[], all: boolean): Scenario[] {
   while (grew) {
     grew = false;
     for (const s of SCENARIOS) {
-      if (wanted.has(s.name) && s.baseline && !wanted.has(s.baseline)) {
-        wanted.add(s.baseline);
-        grew = true;
+      if (!wanted.has(s.name)) continue;
+      for (const needed of [s.baseline, s.versus?.scenario]) {
+        if (needed && !wanted.has(needed)) {
+          wanted.add(needed);
+          grew = true;
+        }
       }
     }
   }
@@ -134,7 +137,7 @@ async function runScenario(s: Scenario, settings: BenchSettings): Promise<Scenar
     records: r.records,
     seconds: r.seconds,
     recordsPerSecond: r.seconds > 0 ? r.records / r.seconds : 0,
-    peakRssMb: m.peakRssMb,
+    peakRssMb: r.peakRssMb ?? m.peakRssMb,
     ...(r.extra ? { extra: r.extra } : {}),
   };
 }
@@ -154,11 +157,23 @@ export function compare(reports: ScenarioReport[], scenarios: readonly Scenario[
     }
     if (s.targets?.maxRssMb !== undefined && r.peakRssMb !== undefined)
       met.rss = r.peakRssMb < s.targets.maxRssMb;
+    if (s.targets?.minRecordsPerSecond !== undefined && r.recordsPerSecond !== undefined)
+      met.rate = r.recordsPerSecond >= s.targets.minRecordsPerSecond;
+    const msPerMb = r.extra?.msPerGzipMB;
+    if (s.targets?.maxMsPerGzipMb !== undefined && typeof msPerMb === 'number')
+      met.msPerMB = msPerMb <= s.targets.maxMsPerGzipMb;
+    let versusRatio: number | undefined;
+    const versus = s.versus ? byName.get(s.versus.scenario) : undefined;
+    if (s.versus && versus?.status === 'ok' && versus.recordsPerSecond && r.recordsPerSecond !== undefined) {
+      versusRatio = r.recordsPerSecond / versus.recordsPerSecond;
+      met.versus = versusRatio >= s.versus.minRatio;
+    }
     return {
       ...r,
       ...(s.targets ? { targets: s.targets } : {}),
       ...(s.baseline ? { baseline: s.baseline } : {}),
       ...(ratio !== undefined ? { ratio } : {}),
+      ...(versusRatio !== undefined ? { versusRatio, versus: s.versus!.scenario } : {}),
       ...(Object.keys(met).length ? { met } : {}),
     };
   });
