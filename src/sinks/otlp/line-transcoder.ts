@@ -4,9 +4,9 @@ import type { LineTranscoder, TranscodedRun } from '../../pipeline/types.js';
 import { type OtelLinePlan, otelLinePlan } from '../../schema/otel.js';
 import type { SchemaOptions } from '../../schema/types.js';
 import { WasmMemory, wasmInstance, wasmModule } from '../../wasm/modules.js';
-import { writeSeverity } from './batch-bytes.js';
+
 import { T_AV_STRING, T_KV_KEY, T_KV_VALUE, T_LR_ATTR } from './proto-tags.js';
-import { nanosHalves, ProtoWriter, varintSize } from './proto-writer.js';
+import { nanosHalves, ProtoWriter, varintSize, writeSeverity } from './proto-writer.js';
 
 /**
  * The OTLP sink's line transcoder (source: asm/otlp-lines.ts): plain record lines become

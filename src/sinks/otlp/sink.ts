@@ -216,7 +216,7 @@ export class OtlpSink implements Sink {
   }
 
   private allocate(size: number): Buffer {
-    return this.encoder.requestBuffer?.(size) ?? Buffer.allocUnsafe(size);
+    return Buffer.allocUnsafe(size);
   }
 
   private begin(): void {
