@@ -14,6 +14,11 @@ import { nanosHalves, ProtoWriter, varintSize, writeSeverity } from './proto-wri
  * pieces in between. The records are byte for byte what the record writer makes of the same
  * lines (test/sinks/otlp-transcode.test.ts compares them); runs of them travel to the sink
  * as batches with `encoded` set, which it copies into its requests.
+ *
+ * It is the fast writer's specialised entry for the case it fits (text lines, `--enrich none`,
+ * the sink alone): decoding and encoding 200k v2 records took 0.97–1.0 µs of CPU per record
+ * this way against 1.51–1.59 through the decoder and the fast writer (alternated runs, same
+ * process set-up, 2 cores under load), so it stays.
  */
 
 /** `EncodedRecords.format` of the records this transcoder writes. */
