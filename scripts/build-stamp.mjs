@@ -43,7 +43,8 @@ if (process.argv[2] === 'write') {
     process.stderr.write('flowlens: sources changed since the last build, building…\n');
     const npm = process.env.npm_execpath;
     // under npm, its own CLI; otherwise whatever `npm` is on the PATH
-    if (npm) execFileSync(process.execPath, [npm, 'run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+    if (npm)
+      execFileSync(process.execPath, [npm, 'run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
     else execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   }
 }
