@@ -5,7 +5,7 @@
  */
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -193,6 +193,7 @@ async function main(): Promise<number> {
   const selected = select(args.names, args.all);
   await mkdir(args.outDir, { recursive: true });
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg();
   const reports: ScenarioReport[] = [];
   for (const s of selected) {
     process.stderr.write(`bench: ${s.name} …\n`);
@@ -203,6 +204,13 @@ async function main(): Promise<number> {
     startedAt,
     node: process.version,
     cpus: cpus().length,
+    machine: {
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      os: `${process.platform} ${release()}`,
+    },
+    // 1, 5 and 15 minute load averages: on a shared machine they say how far to trust the figures
+    loadAverage: { start: loadAtStart, end: loadavg() },
     records,
     largeRecords,
     quick: args.quick,
