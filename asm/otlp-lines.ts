@@ -25,79 +25,73 @@ import {
   varintSize,
 } from './lib/protobuf';
 
-// Configuration block: u32 words unless noted.
-const C_NFIELDS: u32 = 0;
-const C_HEADERS: u32 = 4;
-const C_RUN_LIMIT: u32 = 8; // bytes of records after which a run is full
-const C_RUN_BYTES: u32 = 12; // in/out: bytes of records in the run
-const C_POS_STRIDE: u32 = 16; // positions per group area
-const C_MAX_RECORDS: u32 = 20;
-const C_RECORDS: u32 = 24; // in/out: records in the run
-const C_STOP: u32 = 28;
-const C_NGROUPS: u32 = 32; // in/out: groups in the run
-const C_MAX_GROUPS: u32 = 36;
-const C_GROUPS: u32 = 40; // the group table: G_BYTES per group
-const C_LAST_GROUP: u32 = 44;
-const C_AREAS: u32 = 48; // per group: start and end of its output area (u32 pairs)
-const C_POSITIONS: u32 = 56; // the first group's positions (f64 × C_POS_STRIDE); the others follow
-const C_F_ACCOUNT: u32 = 60; // field indices, -1 when absent
-const C_F_REGION: u32 = 64;
-const C_F_ACTION: u32 = 68;
-const C_F_STATUS: u32 = 72;
-const C_F_PROTO: u32 = 76;
-const C_F_SRC: u32 = 80;
-const C_F_DST: u32 = 84;
-const C_F_TIME0: u32 = 88;
-const C_F_TIME1: u32 = 92;
-const C_LINENO: u32 = 104; // f64
-const C_OBSERVED: u32 = 112; // 8 bytes
-const C_BODY: u32 = 120;
-const C_SEV_INFO: u32 = 124; // offset, length
-const C_SEV_WARN: u32 = 132; // offset, length
-const C_PROTO_NAMES: u32 = 140; // 256 × (offset, length)
-const C_PROTO_TRANSPORTS: u32 = 144; // 256 × (offset, length)
-const C_FAMILY4: u32 = 148; // offset, length
-const C_FAMILY6: u32 = 156; // offset, length
-const C_SRC_KEY: u32 = 164; // offset, length of the `key` field of source.address
-const C_DST_KEY: u32 = 172;
-const C_NOPS: u32 = 180;
-const C_OPS: u32 = 184;
-const C_RECORD_FIXED: u32 = 188;
-const C_TIME_KEYS: u32 = 192;
-const C_TIME_WORDS: u32 = 196;
-const C_GROUP_KEYS: u32 = 200; // GROUP_KEY_BYTES per group
-const C_TOKENS: u32 = 204; // per field: start (u32), length (u32), number (u64, NONE for `-`)
-const C_KINDS: u32 = 208; // per field a byte: 1 for a number, 0 for a string
-const C_NCHECKS: u32 = 212; // field domain checks (src/fields/catalog.ts), CK_BYTES each
-const C_CHECKS: u32 = 216;
+import {
+  C_NFIELDS,
+  C_HEADERS,
+  C_RUN_LIMIT,
+  C_RUN_BYTES,
+  C_POS_STRIDE,
+  C_MAX_RECORDS,
+  C_RECORDS,
+  C_STOP,
+  C_NGROUPS,
+  C_MAX_GROUPS,
+  C_GROUPS,
+  C_LAST_GROUP,
+  C_AREAS,
+  C_POSITIONS,
+  C_F_ACCOUNT,
+  C_F_REGION,
+  C_F_ACTION,
+  C_F_STATUS,
+  C_F_PROTO,
+  C_F_SRC,
+  C_F_DST,
+  C_F_TIME0,
+  C_F_TIME1,
+  C_LINENO,
+  C_OBSERVED,
+  C_BODY,
+  C_SEV_INFO,
+  C_SEV_WARN,
+  C_PROTO_NAMES,
+  C_PROTO_TRANSPORTS,
+  C_FAMILY4,
+  C_FAMILY6,
+  C_SRC_KEY,
+  C_DST_KEY,
+  C_NOPS,
+  C_OPS,
+  C_RECORD_FIXED,
+  C_TIME_KEYS,
+  C_TIME_WORDS,
+  C_GROUP_KEYS,
+  C_TOKENS,
+  C_KINDS,
+  C_NCHECKS,
+  C_CHECKS,
+  CK_BYTES,
+  CK_WORDS,
+  CK_NUMBER,
+  CK_TIME,
+  CK_ADDRESS,
+  CK_WORD,
+  G_BYTES,
+  G_ACCOUNT,
+  G_REGION,
+  G_POS,
+  G_RECORDS,
+  G_NODATA,
+  G_SKIPDATA,
+  G_END,
+  GROUP_KEY_BYTES,
+  GROUP_KEY_MAX,
+  OP_STR,
+  OP_INT,
+} from './lib/otlp-lines-layout';
 
-// A domain check: kind, field, bound (u64, numbers), word count, then up to 3 words of at most
-// 8 bytes (u64 word, u32 length, 16 bytes each, from CK_WORDS).
-const CK_BYTES: usize = 80;
-const CK_WORDS: usize = 32;
-const CK_NUMBER: u32 = 1;
-const CK_TIME: u32 = 2;
-const CK_ADDRESS: u32 = 3;
-const CK_WORD: u32 = 4;
 /** A time from here on is in milliseconds: the decoder reads it as seconds. */
 const MILLISECONDS_FROM: u64 = 100000000000;
-
-// A group (the records of one account and region): u32 words.
-const G_BYTES: usize = 48;
-const G_ACCOUNT: u32 = 0; // key offset, length
-const G_REGION: u32 = 8; // key offset, length
-const G_POS: u32 = 16; // where its next record goes
-const G_RECORDS: u32 = 20;
-const G_NODATA: u32 = 24;
-const G_SKIPDATA: u32 = 28;
-const G_END: u32 = 32; // where its output area ends
-/** Bytes of key per group: an account id and a region, each at most GROUP_KEY_MAX bytes. */
-const GROUP_KEY_BYTES: usize = 256;
-const GROUP_KEY_MAX: usize = 120;
-
-// An op (16 bytes): kind, field, key field offset, key field length.
-const OP_STR: u32 = 0;
-const OP_INT: u32 = 1;
 
 
 

@@ -5,7 +5,7 @@
  */
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -78,9 +78,12 @@ export function select(names: readonly string[], all: boolean): Scenario[] {
   while (grew) {
     grew = false;
     for (const s of SCENARIOS) {
-      if (wanted.has(s.name) && s.baseline && !wanted.has(s.baseline)) {
-        wanted.add(s.baseline);
-        grew = true;
+      if (!wanted.has(s.name)) continue;
+      for (const needed of [s.baseline, s.versus?.scenario]) {
+        if (needed && !wanted.has(needed)) {
+          wanted.add(needed);
+          grew = true;
+        }
       }
     }
   }
@@ -134,7 +137,7 @@ async function runScenario(s: Scenario, settings: BenchSettings): Promise<Scenar
     records: r.records,
     seconds: r.seconds,
     recordsPerSecond: r.seconds > 0 ? r.records / r.seconds : 0,
-    peakRssMb: m.peakRssMb,
+    peakRssMb: r.peakRssMb ?? m.peakRssMb,
     ...(r.extra ? { extra: r.extra } : {}),
   };
 }
@@ -154,11 +157,23 @@ export function compare(reports: ScenarioReport[], scenarios: readonly Scenario[
     }
     if (s.targets?.maxRssMb !== undefined && r.peakRssMb !== undefined)
       met.rss = r.peakRssMb < s.targets.maxRssMb;
+    if (s.targets?.minRecordsPerSecond !== undefined && r.recordsPerSecond !== undefined)
+      met.rate = r.recordsPerSecond >= s.targets.minRecordsPerSecond;
+    const msPerMb = r.extra?.msPerGzipMB;
+    if (s.targets?.maxMsPerGzipMb !== undefined && typeof msPerMb === 'number')
+      met.msPerMB = msPerMb <= s.targets.maxMsPerGzipMb;
+    let versusRatio: number | undefined;
+    const versus = s.versus ? byName.get(s.versus.scenario) : undefined;
+    if (s.versus && versus?.status === 'ok' && versus.recordsPerSecond && r.recordsPerSecond !== undefined) {
+      versusRatio = r.recordsPerSecond / versus.recordsPerSecond;
+      met.versus = versusRatio >= s.versus.minRatio;
+    }
     return {
       ...r,
       ...(s.targets ? { targets: s.targets } : {}),
       ...(s.baseline ? { baseline: s.baseline } : {}),
       ...(ratio !== undefined ? { ratio } : {}),
+      ...(versusRatio !== undefined ? { versusRatio, versus: s.versus!.scenario } : {}),
       ...(Object.keys(met).length ? { met } : {}),
     };
   });
@@ -178,6 +193,7 @@ async function main(): Promise<number> {
   const selected = select(args.names, args.all);
   await mkdir(args.outDir, { recursive: true });
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg();
   const reports: ScenarioReport[] = [];
   for (const s of selected) {
     process.stderr.write(`bench: ${s.name} …\n`);
@@ -188,6 +204,13 @@ async function main(): Promise<number> {
     startedAt,
     node: process.version,
     cpus: cpus().length,
+    machine: {
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      os: `${process.platform} ${release()}`,
+    },
+    // 1, 5 and 15 minute load averages: on a shared machine they say how far to trust the figures
+    loadAverage: { start: loadAtStart, end: loadavg() },
     records,
     largeRecords,
     quick: args.quick,

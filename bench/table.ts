@@ -38,20 +38,17 @@ export function formatTable(reports: readonly ScenarioReport[]): string {
       r.peakRssMb === undefined
         ? ''
         : `${fmt(r.peakRssMb, 0)}${t?.maxRssMb !== undefined ? ` (< ${t.maxRssMb})${mark('rss')}` : ''}`;
-    const notes = r.extra
-      ? Object.entries(r.extra)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ')
-      : '';
-    return [
-      r.name,
-      fmtInt(r.records ?? 0),
-      fmt(r.seconds ?? 0, 2),
-      fmtInt(r.recordsPerSecond ?? 0),
-      ratio,
-      rss,
-      notes,
-    ];
+    const perMb =
+      t?.maxMsPerGzipMb === undefined ? [] : [`ms/MB target ≤ ${t.maxMsPerGzipMb}${mark('msPerMB')}`];
+    const versus =
+      r.versusRatio === undefined ? [] : [`${fmt(r.versusRatio, 1)}× ${r.versus}${mark('versus')}`];
+    const notes = [...versus, ...perMb, ...Object.entries(r.extra ?? {}).map(([k, v]) => `${k}=${v}`)].join(
+      ' ',
+    );
+    const rate =
+      fmtInt(r.recordsPerSecond ?? 0) +
+      (t?.minRecordsPerSecond !== undefined ? ` (≥ ${fmtInt(t.minRecordsPerSecond)})${mark('rate')}` : '');
+    return [r.name, fmtInt(r.records ?? 0), fmt(r.seconds ?? 0, 2), rate, ratio, rss, notes];
   });
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
   const line = (cells: readonly string[]) =>

@@ -2,7 +2,7 @@
 /**
  * Builds the Lambda artefacts:
  *   dist/lambda/index.mjs     one ESM bundle exporting `handler` (Node.js 20/22 runtimes)
- *   dist/lambda/*.wasm        the WebAssembly modules (line scanner, OTLP record writer), read beside the bundle
+ *   dist/lambda/*.wasm        the WebAssembly modules (line scanner, OTLP line transcoder, Community ID, row spread), read beside the bundle
  *   dist/flowlens-lambda.zip  that file as index.mjs, ready for `aws lambda update-function-code`
  *
  * The AWS SDK clients are bundled (pinned to the versions flowlens is tested with, rather than

@@ -1,4 +1,4 @@
-// Protobuf pieces the OTLP WebAssembly modules share (record-writer, otlp-lines): the field
+// Protobuf pieces the OTLP WebAssembly modules share (otlp-lines): the field
 // tags they write (spec sheet F.4; src/sinks/otlp/proto-tags.ts is the JavaScript side) and
 // varints. Not a module of its own: build-wasm compiles only the files directly in asm/.
 

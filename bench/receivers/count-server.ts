@@ -89,7 +89,8 @@ class Connection {
 
   private request(head: string): void {
     const lower = head.toLowerCase();
-    this.json = lower.includes('content-type: application/json');
+    // JSON and NDJSON (Elasticsearch _bulk) requests get a JSON answer: `{}`, no errors
+    this.json = /\r\ncontent-type:[^\r]*json/.test(lower);
     const length = /\r\ncontent-length:\s*(\d+)/.exec(lower);
     if (/\r\ntransfer-encoding:[^\r]*chunked/.test(lower)) this.state = 'chunk-size';
     else if (length && Number(length[1]) > 0) {

@@ -2,7 +2,9 @@ import { baseline } from './baseline.js';
 import { decode, decodeLarge } from './decode.js';
 import { enrich } from './enrich.js';
 import { generate } from './generate.js';
+import { lambdaS3Otlp, lambdaS3OtlpDefault } from './lambda.js';
 import { otlp, otlpEncode, otlpGzip, otlpLarge, otlpSdk, otlpSend, otlpWire } from './otlp.js';
+import { elasticsearch, elasticsearchDefault, httpJson, httpJsonDefault, otlpDefault } from './sinks.js';
 import {
   storeIngest,
   storeIngestPlain,
@@ -23,6 +25,13 @@ export const SCENARIOS: readonly Scenario[] = [
   otlp,
   otlpGzip,
   otlpSdk,
+  otlpDefault,
+  httpJson,
+  httpJsonDefault,
+  elasticsearch,
+  elasticsearchDefault,
+  lambdaS3Otlp,
+  lambdaS3OtlpDefault,
   otlpLarge,
   otlpEncode,
   otlpSend,

@@ -38,19 +38,10 @@ async function otlpRun(data: DataFile, gzip: boolean): Promise<ScenarioResult> {
   const { decodeInput } = await import('../../src/decode/detect.js');
   const { otelMapping } = await import('../../src/schema/otel.js');
   const { createOtlpSink } = await import('../../src/sinks/otlp/sink.js');
-  const { DEFAULT_OTLP_WORKERS } = await import('../../src/sinks/otlp/options.js');
-  const { WorkerPoolSink } = await import('../../src/sinks/otlp/worker-sink.js');
-  // the sink's default (what `flowlens ingest --to otlp` does), or BENCH_OTLP_WORKERS to compare
-  const workers = process.env.BENCH_OTLP_WORKERS
-    ? Number(process.env.BENCH_OTLP_WORKERS)
-    : DEFAULT_OTLP_WORKERS;
   const receiver = await startCountingReceiver();
   try {
     const { config, settings } = sinkSetup(`${receiver.url}/v1/logs`, gzip);
-    const sink: Sink =
-      workers > 0
-        ? new WorkerPoolSink(workers, config, settings, {}, () => undefined)
-        : await createOtlpSink(config, settings, otelMapping(), { log: () => undefined }, {});
+    const sink: Sink = await createOtlpSink(config, settings, otelMapping(), { log: () => undefined }, {});
     const stats = new RunStats();
     // as `flowlens ingest --enrich none --to otlp` runs it: the sink transcodes the text lines
     const lineTranscoder = sink.lineTranscoder ? () => sink.lineTranscoder!() : undefined;
@@ -79,7 +70,6 @@ async function otlpRun(data: DataFile, gzip: boolean): Promise<ScenarioResult> {
       records: rows,
       seconds,
       extra: {
-        workers,
         requests: counts.requests,
         MBsent: round(counts.bytes / 1e6),
         bytesPerRecord: round(counts.bytes / rows),

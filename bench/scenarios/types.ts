@@ -39,6 +39,11 @@ export interface ScenarioResult {
   readonly seconds: number;
   /** Further figures for the report: bytes, requests, rows, anything worth comparing. */
   readonly extra?: Readonly<Record<string, number | string>>;
+  /**
+   * Peak RSS of the process that did the measured work, when that is not the scenario's own
+   * (a command it spawned); the harness reports this instead of its child's.
+   */
+  readonly peakRssMb?: number;
 }
 
 /** Returned by `run` when the component measured is not built yet: reported, not a failure. */
@@ -51,6 +56,16 @@ export interface ScenarioTargets {
   readonly minRatio?: number;
   /** Peak RSS of the scenario's process must stay under this many MB. */
   readonly maxRssMb?: number;
+  /** Records/s must be at least this many (an absolute floor, for what users wait on). */
+  readonly minRecordsPerSecond?: number;
+  /** Milliseconds per MB of gzip input (the result's `extra.msPerGzipMB`) must stay at or under this. */
+  readonly maxMsPerGzipMb?: number;
+}
+
+/** A second comparison in the same run: records/s ÷ that scenario's records/s must reach minRatio. */
+export interface ScenarioVersus {
+  readonly scenario: string;
+  readonly minRatio: number;
 }
 
 export interface Scenario {
@@ -60,6 +75,8 @@ export interface Scenario {
   /** Name of the scenario whose records/s this one is compared with; run first, in the same run. */
   readonly baseline?: string;
   readonly targets?: ScenarioTargets;
+  /** Another scenario (run first, in the same run) this one must be some multiple of. */
+  readonly versus?: ScenarioVersus;
   /** Not run unless named (or `--all`): for slow, large-scale scenarios. */
   readonly optIn?: boolean;
   /** Runs in its own child process before `run`: create data files, start servers' fixtures. */
@@ -82,7 +99,10 @@ export interface ScenarioReport {
   readonly ratio?: number;
   readonly peakRssMb?: number;
   readonly targets?: ScenarioTargets;
-  /** Whether each target was met: `ratio`, `rss`. */
+  /** records/s ÷ the `versus` scenario's records/s in this run, and which scenario that is. */
+  readonly versusRatio?: number;
+  readonly versus?: string;
+  /** Whether each target was met: `ratio`, `rss`, `rate`, `versus`. */
   readonly met?: Readonly<Record<string, boolean>>;
   readonly extra?: Readonly<Record<string, number | string>>;
 }

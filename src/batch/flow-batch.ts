@@ -141,7 +141,7 @@ export class FlowBatch {
 }
 
 export function numAt(col: Column | undefined, i: number): number | null {
-  if (!col || col.kind !== 'num') return null;
+  if (col?.kind !== 'num') return null;
   const v = col.values[i]!;
   return Number.isNaN(v) ? null : v;
 }

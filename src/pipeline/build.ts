@@ -37,7 +37,13 @@ export function INGEST_OPTIONS(): OptionSpec[] {
 
 function dedupe(specs: OptionSpec[]): OptionSpec[] {
   const seen = new Set<string>();
-  return specs.filter((s) => (seen.has(s.name) ? false : (seen.add(s.name), true)));
+  const out: OptionSpec[] = [];
+  for (const s of specs) {
+    if (seen.has(s.name)) continue;
+    seen.add(s.name);
+    out.push(s);
+  }
+  return out;
 }
 
 export interface BuildContext {

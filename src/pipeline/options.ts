@@ -12,6 +12,7 @@ export const PIPELINE_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'format',
     type: 'string',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's own format syntax, shown to the user as written
     description: 'Field order of headerless text: "${version} ${account-id} …" or plain names',
     placeholder: 'fields',
   },

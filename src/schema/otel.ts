@@ -490,6 +490,8 @@ function plainOp(key: string, col: Column, kind: AttrKind): OtelColumnOp {
       return { kind: 'numText', key, values: col.values, text: String };
   } else if (col.kind === 'str' && (kind === 'str' || kind === 'intText')) {
     return { kind: 'str', sources: [{ column: col, key }] };
+  } else if (col.kind === 'list' && kind === 'strArray') {
+    return { kind: 'strList', key, values: col.values };
   }
   return { kind: 'row', write: (i, out) => writeValue(out, key, col, i, kind) };
 }

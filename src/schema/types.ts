@@ -82,6 +82,12 @@ export type OtelColumnOp =
       readonly columns: readonly StrColumn[];
       choose(i: number): number;
     }
+  /** A list-of-strings attribute from a list column (null rows are left out); lists repeat by identity. */
+  | {
+      readonly kind: 'strList';
+      readonly key: string;
+      readonly values: readonly (readonly string[] | null)[];
+    }
   /** Anything else: written through the AttributeWriter for row i. */
   | { readonly kind: 'row'; write(i: number, out: AttributeWriter): void };
 

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { checkStoreVersion } from './migrations.js';
 import { FLOWS_TABLE, MACROS_SQL, quoteText } from './schema.js';
 import { openDatabase, StoreError } from './store.js';
 
@@ -26,6 +27,12 @@ export async function openStoreReader(path: string): Promise<Reader> {
   if (Number(r.getRowsJS()[0]![0]) === 0) {
     reader.close();
     throw new StoreError(`${path} has no flows table (is it a flowlens store?)`);
+  }
+  try {
+    await checkStoreVersion(con, path);
+  } catch (err) {
+    reader.close();
+    throw err;
   }
   return reader;
 }

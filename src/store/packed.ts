@@ -10,9 +10,9 @@ import type { EncodedColumn } from './encode.js';
  * its width, so one column instead of seven saves most of their cost; `flows` takes each digit
  * out with arithmetic and shows the seven columns as before.
  *
- * The fields some batch packed are listed in the column's comment (`COMMENT ON COLUMN`, so an
- * input that rolls back takes its additions with it): `flows` shows those, so a store of
- * records never enriched shows no enrichment columns, as before.
+ * The fields some batch packed are listed in the store's `flowlens_meta` table (migrations.ts; set in
+ * the input's transaction, so an input that rolls back takes its additions with it): `flows`
+ * shows those, so a store of records never enriched shows no enrichment columns.
  *
  * A column missing from a batch packs as NULL. A column holding a value outside its table
  * cannot be packed: that column alone is stored on its own (coded, or text; coded.ts), its
@@ -46,13 +46,13 @@ export const packedIndex = (name: string): number => (PACKED_FIELDS as readonly 
 export const packedKey = (field: string): string => `${PACKED_COLUMN}.${field}`;
 export const PACKED_MARK = 'PACKED';
 
-/** The fields a comment lists (see above), as column map entries. */
+/** The fields a packed-fields list names (see above), as column map entries. */
 export function packedEntries(comment: string | null): Array<readonly [string, string]> {
   const listed = (comment ?? '').split(',').filter((f) => packedIndex(f) >= 0);
   return listed.map((f) => [packedKey(f), PACKED_MARK] as const);
 }
 
-/** The comment listing `fields` (the store sets it with COMMENT ON COLUMN). */
+/** The list naming `fields`, as the store keeps it in flowlens_meta. */
 export const packedComment = (fields: Iterable<string>): string =>
   PACKED_FIELDS.filter((f) => new Set(fields).has(f)).join(',');
 

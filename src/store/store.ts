@@ -11,14 +11,7 @@ import {
   isCodedColumn,
 } from './coded.js';
 import { CID_COLUMN, CID_HI, CID_LO, communityIdPartsSql } from './community-id.js';
-import {
-  createDimTableSql,
-  DIM_BY_CODE_COLUMN,
-  DIM_BY_FIELD,
-  DIM_TABLES,
-  SOURCES,
-  upgradeDimTableSql,
-} from './dim-tables.js';
+import { DIM_BY_CODE_COLUMN, DIM_BY_FIELD, DIM_TABLES, SOURCES } from './dim-tables.js';
 import { DimDictionary, type DimValues } from './dims.js';
 import {
   codedAsText,
@@ -27,6 +20,7 @@ import {
   type EncodedColumn,
   encodeBatch,
 } from './encode.js';
+import { getMeta, migrateStore, PACKED_FIELDS_KEY, setMeta } from './migrations.js';
 import {
   PACKED_COLUMN,
   PACKED_MARK,
@@ -39,7 +33,6 @@ import {
   ADDR_PAIR_COLUMN,
   ADDR_PAIR_TYPE,
   addrPairSql,
-  createRecordsSql,
   ENRICHMENT_TYPES,
   FIELD_COLUMNS,
   flowsViewSql,
@@ -166,11 +159,8 @@ export class FlowStore {
       // ones still buffered at COMMIT: one at a time spreads that work over the appends instead
       // of a pause of several row groups (about 150 ms per 1M records at the commit alone).
       await con.run('SET write_buffer_row_group_count = 1');
-      await con.run(createRecordsSql());
-      for (const dim of DIM_TABLES) {
-        await con.run(createDimTableSql(dim));
-        for (const sql of upgradeDimTableSql(dim)) await con.run(sql);
-      }
+      // the format: created, or brought up to this flowlens's version in order (migrations.ts)
+      await migrateStore(con, path);
       for (const sql of MACROS_SQL) await con.run(sql);
       const store = new FlowStore(path, instance, con);
       await store.loadColumns();
@@ -378,13 +368,11 @@ export class FlowStore {
     await this.con.run(flowsViewSql(this.types));
   }
 
-  /** Adds fields to those `packed_codes` holds (its comment, see packed.ts), in the open transaction. */
+  /** Adds fields to those `packed_codes` holds (listed in flowlens_meta, see packed.ts), in the open transaction. */
   private async listPacked(fields: readonly string[]): Promise<void> {
     const listed = [...this.types.keys()].filter((k) => this.types.get(k) === PACKED_MARK);
     const all = [...listed.map((k) => k.slice(PACKED_COLUMN.length + 1)), ...fields];
-    await this.con.run(
-      `COMMENT ON COLUMN ${RECORDS_TABLE}.${PACKED_COLUMN} IS ${quoteText(packedComment(all))}`,
-    );
+    await setMeta(this.con, PACKED_FIELDS_KEY, packedComment(all));
   }
 
   /** Coded columns of a batch whose table column is text (converted earlier) go as text. */
@@ -540,14 +528,9 @@ export class FlowStore {
     );
     this.columns = reader.getRowsJS().map((r) => ({ name: String(r[0]), type: String(r[1]) }));
     this.types = new Map(this.columns.map((c) => [c.name, c.type]));
-    // The fields packed_codes holds are listed in its comment (packed.ts).
+    // The fields packed_codes holds are listed in flowlens_meta (packed.ts).
     if (this.types.has(PACKED_COLUMN)) {
-      const comment = await this.con.runAndReadAll(
-        `SELECT comment FROM duckdb_columns() WHERE table_name = '${RECORDS_TABLE}' AND column_name = '${PACKED_COLUMN}'
-         AND schema_name = 'main' AND database_name = current_database()`,
-      );
-      const text = comment.getRowsJS()[0]?.[0];
-      for (const [key, mark] of packedEntries(typeof text === 'string' ? text : null))
+      for (const [key, mark] of packedEntries(await getMeta(this.con, PACKED_FIELDS_KEY)))
         this.types.set(key, mark);
     }
   }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
  */
 const compiled = new Map<string, WebAssembly.Module | null>();
 
-/** The compiled module `name` (`line-scanner`, `record-writer`, `community-id`, `row-spread`), or null when off or not built. */
+/** The compiled module `name` (`line-scanner`, `otlp-lines`, `community-id`, `row-spread`), or null when off or not built. */
 export function wasmModule(name: string): WebAssembly.Module | null {
   if (process.env.FLOWLENS_WASM === '0') return null;
   let mod = compiled.get(name);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { FlowBatch } from '../../src/batch/flow-batch.js';
 import { decodeInput } from '../../src/decode/detect.js';
 import { RunStats } from '../../src/pipeline/stats.js';
@@ -12,9 +12,9 @@ import { copyWords, WordArena } from '../../src/sinks/otlp/word-arena.js';
 import { decodeProtoRequest, ExportLogsServiceRequest } from '../receivers/otlp-proto.js';
 
 /**
- * The direct record writer (batches with their original lines: records written row after row,
- * pieces copied 8 bytes at a time, lengths patched afterwards) must produce the bytes of the
- * column writer, which the same batches take without their lines; and every request must decode
+ * The fast record writer (records written row after row, pieces copied 8 bytes at a time,
+ * lengths patched afterwards) must produce the same bytes with the batches' original lines and
+ * without them (bodies rebuilt per row), and the reference writer's; every request must decode
  * with the protocol definitions.
  */
 
@@ -52,12 +52,10 @@ function encode(
   initial: number,
   rows = false,
 ): Buffer[] {
-  const enc = withWasm(useWasm, () => new ProtoRequestEncoder(mapping, SCOPE, 64));
+  const enc = new ProtoRequestEncoder(mapping, SCOPE, 64);
   const out: Buffer[] = [];
-  // the WebAssembly loop writes in place into a request buffer of its own memory, as the sink's pool has
-  const own = enc.requestBuffer(initial);
   const start = (): void => {
-    enc.begin(1_700_000_000, own ?? Buffer.allocUnsafe(initial));
+    enc.begin(1_700_000_000, Buffer.allocUnsafe(initial));
     enc.openResource('r', () => new Map());
   };
   start();
@@ -77,136 +75,108 @@ function encode(
   return out;
 }
 
-/** Whether encoders made now write records with the WebAssembly writer (the default) or in JavaScript. */
-let useWasm = true;
-
-function withWasm<T>(on: boolean, make: () => T): T {
-  const before = process.env.FLOWLENS_WASM;
-  if (!on) process.env.FLOWLENS_WASM = '0';
-  try {
-    return make();
-  } finally {
-    if (before === undefined) delete process.env.FLOWLENS_WASM;
-    else process.env.FLOWLENS_WASM = before;
-  }
-}
-
 const line = (
   i: number,
   fields: Partial<Record<'srcport' | 'packets' | 'bytes' | 'iface', string>> = {},
 ): string =>
   `2 12345678901${i % 3} ${fields.iface ?? `eni-${i % 7}`} 10.0.${i % 250}.${i % 9} 2001:db8::${i % 13} ${fields.srcport ?? String(1024 + (i % 60000))} 443 ${[6, 17, 1, 58, 255][i % 5]} ${fields.packets ?? String(i)} ${fields.bytes ?? String(i * 1_000_003)} 1620000000 ${1620000000 + i} ${i % 4 ? 'ACCEPT' : 'REJECT'} OK`;
 
-for (const wasm of [true, false])
-  describe(`otlp protobuf: the direct record writer (${wasm ? 'WebAssembly' : 'JavaScript'} record loop)`, () => {
-    before(() => {
-      useWasm = wasm;
-    });
-    after(() => {
-      useWasm = true;
-    });
-
-    it('writes what the column writer writes, buffers growing from 64 bytes, small and large requests', async () => {
-      const lines = Array.from({ length: 400 }, (_, i) =>
-        line(i, i % 37 === 0 ? { bytes: '9007199254740991' } : {}),
-      );
-      const batches = await decoded(`${HEADER}\n${lines.join('\n')}\n`);
-      assert.ok(batches.length > 1 && batches.every((b) => b.text !== undefined));
-      for (const limit of [64, 3000, 1 << 20]) {
-        const direct = encode(otelMapping(), batches, limit, 64);
-        assert.deepEqual(
-          direct,
-          encode(otelMapping(), batches.map(withoutText), limit, 64),
-          `limit ${limit}`,
-        );
-        const records = direct.flatMap((r) => decodeProtoRequest(r).records);
-        assert.deepEqual(
-          records.map((r) => r.body),
-          lines,
-        );
-        assert.equal(records[37]!.attributes['aws.vpc.flow.bytes'], 9007199254740991);
-        assert.equal(records[1]!.attributes['network.protocol.name'], 'udp');
-        assert.equal(records[4]!.attributes['network.protocol.name'], undefined);
-      }
+describe('otlp protobuf: the fast record writer', () => {
+  it('writes the same bytes with and without the original lines, buffers growing from 64 bytes, small and large requests', async () => {
+    const lines = Array.from({ length: 400 }, (_, i) =>
+      line(i, i % 37 === 0 ? { bytes: '9007199254740991' } : {}),
+    );
+    const batches = await decoded(`${HEADER}\n${lines.join('\n')}\n`);
+    assert.ok(batches.length > 1 && batches.every((b) => b.text !== undefined));
+    for (const limit of [64, 3000, 1 << 20]) {
+      const direct = encode(otelMapping(), batches, limit, 64);
+      assert.deepEqual(direct, encode(otelMapping(), batches.map(withoutText), limit, 64), `limit ${limit}`);
+      const records = direct.flatMap((r) => decodeProtoRequest(r).records);
       assert.deepEqual(
-        encode(otelMapping(), batches, 1 << 20, 64),
-        encode(otelMapping(), batches, 1 << 20, 64, true),
+        records.map((r) => r.body),
+        lines,
       );
-    });
-
-    it('negative and fractional numbers (batches built otherwise) go through the visitor writer', async () => {
-      const [batch] = await decoded(
-        `${HEADER}\n${Array.from({ length: 20 }, (_, i) => line(i)).join('\n')}\n`,
-      );
-      const num = (name: string): Float64Array => {
-        const c = batch!.column(name);
-        assert.ok(c?.kind === 'num');
-        return c.values;
-      };
-      num('srcport')[3] = -5;
-      num('packets')[4] = 1.5;
-      num('protocol')[5] = 1000;
-      num('end')[6] = 1620000000.25;
-      const direct = encode(otelMapping(), [batch!], 1 << 20, 64);
-      assert.deepEqual(direct, encode(otelMapping(), [batch!], 1 << 20, 64, true));
-      const records = decodeProtoRequest(direct[0]!).records;
-      assert.equal(records[3]!.attributes['source.port'], -5);
-      assert.equal(records[4]!.attributes['aws.vpc.flow.packets'], 1);
-      assert.equal(records[5]!.attributes['network.protocol.name'], undefined);
-      assert.equal(records[6]!.timeUnixNano, '1620000000250000000');
-    });
-
-    it('records of 128 bytes or more, shorter ones and one past 16 KiB get minimal lengths', async () => {
-      const long = `eni-${'x'.repeat(20_000)}`;
-      const lines = [line(0), line(1, { iface: long }), line(2)];
-      const short = ['- - - - - - - - - - - - - -', '- - - - - - - - - - - - - OK'];
-      for (const text of [lines, short, [...short, ...lines]]) {
-        const batches = await decoded(`${HEADER}\n${text.join('\n')}\n`);
-        const direct = encode(otelMapping(), batches, 1 << 20, 64);
-        assert.deepEqual(direct, encode(otelMapping(), batches.map(withoutText), 1 << 20, 64));
-        const records = direct.flatMap((r) => decodeProtoRequest(r).records);
-        assert.deepEqual(
-          records.map((r) => r.body),
-          text,
-        );
-      }
-      const [request] = encode(otelMapping(), await decoded(`${HEADER}\n${lines[1]}\n`), 1 << 20, 64);
-      // protobufjs reads each record's length: the 20 kB interface name arrives whole
-      const decodedRequest = ExportLogsServiceRequest.toObject(ExportLogsServiceRequest.decode(request!)) as {
-        resourceLogs: { scopeLogs: { logRecords: { body: { stringValue: string } }[] }[] }[];
-      };
-      assert.equal(decodedRequest.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.body.stringValue, lines[1]);
-    });
-
-    it('resource and scope lengths are minimal varints, small groups and full requests alike', async () => {
-      const lines = Array.from({ length: 2500 }, (_, i) => line(i));
-      const batches = await decoded(`${HEADER}\n${lines.join('\n')}\n`);
-      for (const initial of [64, (1 << 20) + 65536]) {
-        const requests = encode(otelMapping(), batches, 1 << 20, initial);
-        assert.ok(requests.length >= 2);
-        for (const request of requests) {
-          // ExportLogsServiceRequest.resource_logs (tag 0x0a): its length ends the request
-          assert.equal(request[0], 0x0a);
-          let len = 0;
-          let p = 1;
-          for (let shift = 0; ; shift += 7) {
-            const b = request[p++]!;
-            len += (b & 0x7f) * 2 ** shift;
-            if (b < 0x80) {
-              assert.ok(b !== 0 || p === 2, 'no padding byte');
-              break;
-            }
-          }
-          assert.equal(len, request.length - p);
-        }
-        const records = requests.flatMap((r) => decodeProtoRequest(r).records);
-        assert.deepEqual(
-          records.map((r) => r.body),
-          lines,
-        );
-      }
-    });
+      assert.equal(records[37]!.attributes['aws.vpc.flow.bytes'], 9007199254740991);
+      assert.equal(records[1]!.attributes['network.protocol.name'], 'udp');
+      assert.equal(records[4]!.attributes['network.protocol.name'], undefined);
+    }
+    assert.deepEqual(
+      encode(otelMapping(), batches, 1 << 20, 64),
+      encode(otelMapping(), batches, 1 << 20, 64, true),
+    );
   });
+
+  it('negative and fractional numbers (batches built otherwise) go through the visitor writer', async () => {
+    const [batch] = await decoded(`${HEADER}\n${Array.from({ length: 20 }, (_, i) => line(i)).join('\n')}\n`);
+    const num = (name: string): Float64Array => {
+      const c = batch!.column(name);
+      assert.ok(c?.kind === 'num');
+      return c.values;
+    };
+    num('srcport')[3] = -5;
+    num('packets')[4] = 1.5;
+    num('protocol')[5] = 1000;
+    num('end')[6] = 1620000000.25;
+    const direct = encode(otelMapping(), [batch!], 1 << 20, 64);
+    assert.deepEqual(direct, encode(otelMapping(), [batch!], 1 << 20, 64, true));
+    const records = decodeProtoRequest(direct[0]!).records;
+    assert.equal(records[3]!.attributes['source.port'], -5);
+    assert.equal(records[4]!.attributes['aws.vpc.flow.packets'], 1);
+    assert.equal(records[5]!.attributes['network.protocol.name'], undefined);
+    assert.equal(records[6]!.timeUnixNano, '1620000000250000000');
+  });
+
+  it('records of 128 bytes or more, shorter ones and one past 16 KiB get minimal lengths', async () => {
+    const long = `eni-${'x'.repeat(20_000)}`;
+    const lines = [line(0), line(1, { iface: long }), line(2)];
+    const short = ['- - - - - - - - - - - - - -', '- - - - - - - - - - - - - OK'];
+    for (const text of [lines, short, [...short, ...lines]]) {
+      const batches = await decoded(`${HEADER}\n${text.join('\n')}\n`);
+      const direct = encode(otelMapping(), batches, 1 << 20, 64);
+      assert.deepEqual(direct, encode(otelMapping(), batches.map(withoutText), 1 << 20, 64));
+      const records = direct.flatMap((r) => decodeProtoRequest(r).records);
+      assert.deepEqual(
+        records.map((r) => r.body),
+        text,
+      );
+    }
+    const [request] = encode(otelMapping(), await decoded(`${HEADER}\n${lines[1]}\n`), 1 << 20, 64);
+    // protobufjs reads each record's length: the 20 kB interface name arrives whole
+    const decodedRequest = ExportLogsServiceRequest.toObject(ExportLogsServiceRequest.decode(request!)) as {
+      resourceLogs: { scopeLogs: { logRecords: { body: { stringValue: string } }[] }[] }[];
+    };
+    assert.equal(decodedRequest.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.body.stringValue, lines[1]);
+  });
+
+  it('resource and scope lengths are minimal varints, small groups and full requests alike', async () => {
+    const lines = Array.from({ length: 2500 }, (_, i) => line(i));
+    const batches = await decoded(`${HEADER}\n${lines.join('\n')}\n`);
+    for (const initial of [64, (1 << 20) + 65536]) {
+      const requests = encode(otelMapping(), batches, 1 << 20, initial);
+      assert.ok(requests.length >= 2);
+      for (const request of requests) {
+        // ExportLogsServiceRequest.resource_logs (tag 0x0a): its length ends the request
+        assert.equal(request[0], 0x0a);
+        let len = 0;
+        let p = 1;
+        for (let shift = 0; ; shift += 7) {
+          const b = request[p++]!;
+          len += (b & 0x7f) * 2 ** shift;
+          if (b < 0x80) {
+            assert.ok(b !== 0 || p === 2, 'no padding byte');
+            break;
+          }
+        }
+        assert.equal(len, request.length - p);
+      }
+      const records = requests.flatMap((r) => decodeProtoRequest(r).records);
+      assert.deepEqual(
+        records.map((r) => r.body),
+        lines,
+      );
+    }
+  });
+});
 
 describe('word arena copies', () => {
   it('keep every byte pattern (NaN payloads too) at any destination offset', () => {

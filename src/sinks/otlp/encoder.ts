@@ -77,8 +77,6 @@ export interface ScopeInfo {
 export interface RequestEncoder {
   /** Starts a request in `buffer` (from the sink's pool; the encoder may outgrow it). */
   begin(observedSeconds: number, buffer: Buffer): void;
-  /** A request buffer this encoder writes fastest into, for the sink's pool; null: make your own. */
-  requestBuffer?(size: number): Buffer | null;
   openResource(resourceKey: string, attributes: () => Map<string, AttributeValue>): void;
   record(batch: FlowBatch, i: number): void;
   /**

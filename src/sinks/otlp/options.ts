@@ -12,13 +12,6 @@ const otelEnv = (suffix: string, own: string): string[] => [
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 
-/**
- * Encode in the main thread. One worker measured no faster on the shared 2-core machine (no
- * idle core to overlap with) and took peak RSS from ~130 MB to ~195 MB, next to the 200 MB
- * budget: see docs/otlp-performance.md. `--otlp-workers 1` is for hosts with idle cores.
- */
-export const DEFAULT_OTLP_WORKERS = 0;
-
 export const OTLP_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'otlp-endpoint',
@@ -92,16 +85,6 @@ export const OTLP_OPTIONS: readonly OptionSpec[] = [
     env: otelEnv('CLIENT_CERTIFICATE', 'OTLP_CLIENT_CERTIFICATE'),
     description: 'PEM client certificate (chain) for mutual TLS',
     placeholder: 'file',
-  },
-  {
-    name: 'otlp-workers',
-    type: 'int',
-    min: 0,
-    max: 16,
-    default: DEFAULT_OTLP_WORKERS,
-    description:
-      'Worker threads that map, encode and send while the main thread decodes (0: encode in the main thread)',
-    placeholder: 'n',
   },
   ...SCHEMA_OPTIONS,
   ...DELIVERY_OPTIONS,

@@ -1,8 +1,10 @@
 import type { LineText, StrColumn } from '../../batch/flow-batch.js';
 import type { AttributeWriter, OtelPlan, OtelStrSource } from '../../schema/types.js';
-import { writeSeverity } from './batch-bytes.js';
-import { putBytes, putVarint, utf8Length, writeUtf8 } from './byte-arena.js';
+
+import { putBytes, putVarint, utf8Length, writeUtf8 } from './proto-bytes.js';
 import {
+  T_ARRAY_VALUE,
+  T_AV_ARRAY,
   T_AV_DOUBLE,
   T_AV_INT,
   T_AV_STRING,
@@ -15,7 +17,7 @@ import {
   T_SL_RECORD,
 } from './proto-tags.js';
 import type { ProtoWriter } from './proto-writer.js';
-import { nanosHalves, varintSize } from './proto-writer.js';
+import { nanosHalves, varintSize, writeSeverity } from './proto-writer.js';
 import { copyWords, WordArena } from './word-arena.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -32,50 +34,8 @@ const K_INT = 2;
 const K_DBL = 3;
 const K_NUM_TEXT = 4;
 const K_PICK = 5;
-
-/** A string source as the WebAssembly writer reads it: codes, and (offset, length) per code. */
-export interface ProgramSource {
-  readonly codes: Uint32Array;
-  readonly at: Int32Array;
-}
-
-/** One attribute op of a batch program (see `DirectRecordWriter.program`). */
-export interface ProgramOp {
-  readonly kind: number;
-  readonly sources: readonly ProgramSource[];
-  readonly values: Float64Array | null;
-  readonly tpl: number;
-  readonly tplLen: number;
-  readonly keyLen: number;
-  readonly over: ProgramSource | null;
-  /** numText: (offset, length) of the KeyValue of each value 0…255. */
-  readonly small: Int32Array | null;
-  /** pick: the source index of each batch row, -1 for none. */
-  readonly choices: Int32Array | null;
-}
-
-/** A loaded batch with every piece encoded: what the WebAssembly record writer copies in. */
-export interface DirectProgram {
-  readonly ops: readonly ProgramOp[];
-  readonly time: readonly Float64Array[];
-  readonly sevCodes: Uint32Array | null;
-  /** (offset, length) of the severity fields of each action code. */
-  readonly sevAt: Int32Array;
-  readonly text: LineText | null;
-  readonly arena: Uint8Array;
-  /** Most bytes a record takes without its body. */
-  readonly recordMax: number;
-}
-
-/** The op kinds as the WebAssembly writer numbers them (asm/record-writer.ts). */
-export const OP_KINDS = {
-  str: K_STR,
-  first: K_FIRST,
-  int: K_INT,
-  dbl: K_DBL,
-  numText: K_NUM_TEXT,
-  pick: K_PICK,
-};
+const K_LIST = 6;
+const K_ROW = 7;
 
 /**
  * A string source: per dictionary code, where its whole KeyValue field sits in the arena and its
@@ -114,16 +74,23 @@ class Op {
   smallLen = new Int32Array(0);
   text: ((value: number) => string | null) | null = null;
   choose: ((i: number) => number) | null = null;
+  /** list: the rows' lists, and where each list's KeyValue sits in the arena (by the list itself). */
+  lists: readonly (readonly string[] | null)[] = [];
+  listAt: Map<readonly string[], readonly [at: number, len: number]> | null = null;
+  /** row: the plan's own writer for this attribute (a column of an unexpected kind). */
+  row: ((i: number, out: AttributeWriter) => void) | null = null;
 }
 
 /**
- * Writes LogRecords row after row straight into the request buffer, for batches whose body is
- * the original line (or none) and whose attributes all have a column op. Every piece encoded
- * once per batch (KeyValue per dictionary code, severity per action code, the constant part of
- * each integer attribute) sits in a word arena and is copied 8 bytes at a time; a record's
- * length is written into two reserved bytes afterwards (moved in the rare record shorter than
- * 128 or longer than 16383 bytes), so nothing is sized beforehand. Output is byte for byte
- * what the columnar writer produces.
+ * The OTLP sink's record writer: LogRecords from a batch's compiled OtelPlan, row after row,
+ * straight into the request buffer. Every piece encoded once per batch (KeyValue per dictionary
+ * code and per list, severity per action code, the constant part of each integer attribute) sits
+ * in a word arena and is copied 8 bytes at a time; the body is the original line, copied the same
+ * way. A record's length goes into two reserved bytes afterwards (moved in the rare record
+ * shorter than 128 or longer than 16383 bytes), so nothing is sized beforehand. What no op
+ * covers (negative or fractional numbers, a column of an unexpected kind, a body made per row)
+ * is written through the encoder's AttributeWriter. Output is byte for byte what the reference
+ * writer (ProtoRequestEncoder.record, the mapping's visitor) produces: test/sinks/otlp-writer.test.ts.
  */
 export class DirectRecordWriter {
   private readonly arena = new WordArena();
@@ -137,6 +104,8 @@ export class DirectRecordWriter {
   private sevNumber: (v: string | null) => number = () => 0;
   private sevText: (v: string | null) => string = () => '';
   private lines: Uint8Array | null = null;
+  /** The body of a row when the batch has no original lines (or the body is made per row). */
+  private bodyText: ((i: number) => string | null) | null = null;
   private linesView: DataView = new DataView(new ArrayBuffer(0));
   private starts: Uint32Array = new Uint32Array(0);
   private ends: Uint32Array = new Uint32Array(0);
@@ -150,24 +119,27 @@ export class DirectRecordWriter {
 
   constructor(
     private readonly w: ProtoWriter,
-    /** Writes the values the templates do not cover (negative or fractional integers…). */
-    private readonly fallback: AttributeWriter,
+    /** Writes what the templates do not cover (negative or fractional integers, per-row bodies…). */
+    private readonly fallback: AttributeWriter & { body(text: string): void },
   ) {}
 
   /**
-   * Compiles a batch's plan; false when this writer cannot take the batch. `text` is the batch's
-   * original lines, already checked to be valid UTF-8 (a protobuf string must be), if it has them.
+   * Compiles a batch's plan. `text` is the batch's original lines, valid UTF-8 (a protobuf
+   * string must be), if it has them; `line` gives a row's line when it has not.
    */
-  load(plan: OtelPlan, text: LineText | undefined): boolean {
+  load(plan: OtelPlan, text: LineText | undefined, line: (i: number) => string): void {
     const body = plan.body;
     this.lines = null;
-    if (body.kind === 'text') return false;
-    if (body.kind === 'line') {
-      if (text === undefined) return false;
-      this.lines = text.bytes;
-      this.linesView = new DataView(text.bytes.buffer, text.bytes.byteOffset, text.bytes.byteLength);
-      this.starts = text.starts;
-      this.ends = text.ends;
+    this.bodyText = null;
+    if (body.kind === 'text') this.bodyText = body.text;
+    else if (body.kind === 'line') {
+      if (text === undefined) this.bodyText = line;
+      else {
+        this.lines = text.bytes;
+        this.linesView = new DataView(text.bytes.buffer, text.bytes.byteOffset, text.bytes.byteLength);
+        this.starts = text.starts;
+        this.ends = text.ends;
+      }
     }
     const ops: Op[] = [];
     for (const a of plan.attributes) {
@@ -184,7 +156,19 @@ export class DirectRecordWriter {
           op.kind = a.kind === 'int' ? K_INT : K_DBL;
           op.key = a.key;
           op.values = a.values;
-          if (this.keyField(a.key).length >= MAX_TEMPLATE_KEY) return false;
+          // a key too long for the one-byte lengths of the template: written as any other value
+          if (this.keyField(a.key).length >= MAX_TEMPLATE_KEY) {
+            const { key, values } = a;
+            op.kind = K_ROW;
+            op.row =
+              a.kind === 'int'
+                ? (i, out) => {
+                    if (!Number.isNaN(values[i]!)) out.int(key, values[i]!);
+                  }
+                : (i, out) => {
+                    if (!Number.isNaN(values[i]!)) out.dbl(key, values[i]!);
+                  };
+          }
           break;
         case 'numText':
           op.kind = K_NUM_TEXT;
@@ -201,8 +185,15 @@ export class DirectRecordWriter {
           op.sources = a.columns.map((column) => this.source({ column, key: a.key }));
           op.choose = a.choose;
           break;
+        case 'strList':
+          op.kind = K_LIST;
+          op.key = a.key;
+          op.lists = a.values;
+          op.listAt = new Map();
+          break;
         default:
-          return false;
+          op.kind = K_ROW;
+          op.row = a.write;
       }
       ops.push(op);
     }
@@ -218,7 +209,6 @@ export class DirectRecordWriter {
     this.sevDict = sev.column ? sev.column.dict : [''];
     this.sevOff = new Int32Array(this.sevDict.length).fill(-1);
     this.sevLen = new Int32Array(this.sevDict.length);
-    return true;
   }
 
   /**
@@ -237,6 +227,7 @@ export class DirectRecordWriter {
     const sevOff = this.sevOff;
     const sevLen = this.sevLen;
     const lines = this.lines;
+    const bodyText = this.bodyText;
     const linesView = this.linesView;
     const linesEnd = lines === null ? 0 : lines.length;
     const starts = this.starts;
@@ -311,6 +302,16 @@ export class DirectRecordWriter {
             dv.setFloat64(pos, linesView.getFloat64(q, true), true);
         } else buf.set(lines.subarray(s, s + n), pos);
         pos = end;
+      } else if (bodyText !== null) {
+        const text = bodyText(i);
+        if (text !== null) {
+          w.pos = pos;
+          this.fallback.body(text);
+          pos = w.pos;
+          buf = w.buf;
+          dv = this.dataView(buf);
+          cap = buf.length - SLACK;
+        }
       }
       for (let o = 0; o < nops; o++) {
         const op = ops[o]!;
@@ -421,12 +422,40 @@ export class DirectRecordWriter {
             }
             continue;
           }
-          default: {
-            // K_PICK
+          case K_PICK: {
             const c = op.choose!(i);
             if (c < 0) continue;
             src = op.sources[c]!;
             code = src.codes[i]!;
+            break;
+          }
+          case K_LIST: {
+            const list = op.lists[i];
+            if (list == null) continue;
+            let kv = op.listAt!.get(list);
+            if (kv === undefined) {
+              kv = this.encodeList(op, list);
+              words = this.arena.words;
+            }
+            const n = kv[1];
+            if (pos + n > cap) {
+              this.grow(pos, n);
+              buf = w.buf;
+              dv = this.dataView(buf);
+              cap = buf.length - SLACK;
+            }
+            pos = copyWords(dv, pos, words, kv[0], n);
+            continue;
+          }
+          default: {
+            // K_ROW
+            w.pos = pos;
+            op.row!(i, this.fallback);
+            pos = w.pos;
+            buf = w.buf;
+            dv = this.dataView(buf);
+            cap = buf.length - SLACK;
+            continue;
           }
         }
         if (code === 0 || src === null) continue;
@@ -463,79 +492,6 @@ export class DirectRecordWriter {
     }
     w.pos = pos;
     return r;
-  }
-
-  /**
-   * The loaded batch as a program for the WebAssembly writer: every dictionary code of every
-   * source, every severity and every small numText value encoded now (each is used by some
-   * row: dictionaries are per batch). `rows` is the batch's length.
-   */
-  program(rows: number): DirectProgram {
-    let recordMax = 3 + 9 + 9 + 12 + 64;
-    const pieces = (src: Source): ProgramSource => {
-      for (let code = 1; code < src.dict.length; code++)
-        if (src.at[2 * code]! < 0) this.encodeSource(src, code);
-      return { codes: src.codes, at: src.at };
-    };
-    const longest = (at: Int32Array): number => {
-      let m = 0;
-      for (let k = 1; k < at.length; k += 2) if (at[k]! > m) m = at[k]!;
-      return m;
-    };
-    const ops = this.ops.map((op): ProgramOp => {
-      const sources = op.sources.length > 0 ? op.sources.map(pieces) : op.src ? [pieces(op.src)] : [];
-      let small: Int32Array | null = null;
-      let choices: Int32Array | null = null;
-      let over: ProgramSource | null = null;
-      let most = 0;
-      for (const s of sources) most = Math.max(most, longest(s.at));
-      if (op.kind === K_INT || op.kind === K_DBL) most = op.tplLen + 10;
-      if (op.kind === K_NUM_TEXT) {
-        over = op.over ? pieces(op.over) : null;
-        if (over) most = longest(over.at);
-        small = new Int32Array(512);
-        for (let v = 0; v < 256; v++) {
-          if (op.smallOff[v]! < 0) this.encodeSmall(op, v);
-          small[2 * v] = op.smallOff[v]!;
-          small[2 * v + 1] = op.smallLen[v]!;
-        }
-        most = Math.max(most, longest(small));
-      }
-      if (op.kind === K_PICK) {
-        choices = new Int32Array(rows);
-        for (let i = 0; i < rows; i++) choices[i] = op.choose!(i);
-      }
-      recordMax += most;
-      return {
-        kind: op.kind,
-        sources,
-        values: op.kind === K_STR || op.kind === K_FIRST || op.kind === K_PICK ? null : op.values,
-        tpl: op.tpl,
-        tplLen: op.tplLen,
-        keyLen: op.keyLen,
-        over,
-        small,
-        choices,
-      };
-    });
-    const sevAt = new Int32Array(this.sevDict.length * 2);
-    let sevMost = 0;
-    for (let code = 0; code < this.sevDict.length; code++) {
-      if (this.sevOff[code]! < 0) this.encodeSeverity(code);
-      sevAt[2 * code] = this.sevOff[code]!;
-      sevAt[2 * code + 1] = this.sevLen[code]!;
-      sevMost = Math.max(sevMost, this.sevLen[code]!);
-    }
-    const lines = this.lines;
-    return {
-      ops,
-      time: this.time,
-      sevCodes: this.sevCodes,
-      sevAt,
-      text: lines === null ? null : { bytes: lines, starts: this.starts, ends: this.ends },
-      arena: this.arena.bytes.subarray(0, this.arena.used),
-      recordMax: recordMax + sevMost,
-    };
   }
 
   /** Room for n more bytes (plus the slack) at pos: the writer's buffer may be replaced. */
@@ -668,6 +624,47 @@ export class DirectRecordWriter {
     src.at[2 * code] = at;
     src.at[2 * code + 1] = len;
     return at;
+  }
+
+  /**
+   * The KeyValue of a list attribute (an array of strings), on first use of that list in the
+   * batch: enrichers hand out one array per distinct value (the TCP flag names of a bitmask), so
+   * the list itself is the key.
+   */
+  private encodeList(op: Op, list: readonly string[]): readonly [number, number] {
+    const key = this.keyField(op.key);
+    let chars = 0;
+    for (const s of list) chars += s.length;
+    const arena = this.arena;
+    const at = arena.alloc(key.length + chars * 3 + list.length * 16 + 32);
+    const b = arena.bytes;
+    let arr = 0;
+    for (const s of list) {
+      const n = utf8Length(s);
+      const av = 1 + varintSize(n) + n;
+      arr += 1 + varintSize(av) + av;
+    }
+    const any = 1 + varintSize(arr) + arr;
+    let pos = at;
+    b[pos++] = T_LR_ATTR;
+    pos = putVarint(b, pos, key.length + 1 + varintSize(any) + any);
+    pos = putBytes(b, pos, key);
+    b[pos++] = T_KV_VALUE;
+    pos = putVarint(b, pos, any);
+    b[pos++] = T_AV_ARRAY;
+    pos = putVarint(b, pos, arr);
+    for (const s of list) {
+      const n = utf8Length(s);
+      b[pos++] = T_ARRAY_VALUE;
+      pos = putVarint(b, pos, 1 + varintSize(n) + n);
+      b[pos++] = T_AV_STRING;
+      pos = putVarint(b, pos, n);
+      pos += writeUtf8(b, pos, s);
+    }
+    arena.trim(at, pos);
+    const kv = [at, pos - at] as const;
+    op.listAt!.set(list, kv);
+    return kv;
   }
 
   /** The KeyValue of numText op `op` for a small integer value v. */

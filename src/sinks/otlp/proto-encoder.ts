@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { FlowBatch, type LineText } from '../../batch/flow-batch.js';
 import { type AttributeWriter, hasPlanner, type OtelMapping } from '../../schema/types.js';
 import { type AttributeValue, type RequestEncoder, replayAttributes, type ScopeInfo } from './encoder.js';
-import { PlanRecordWriter } from './proto-plan.js';
+import { DirectRecordWriter } from './proto-direct.js';
 import {
   T_ARRAY_VALUE,
   T_AV_ARRAY,
@@ -51,8 +51,14 @@ interface KeyState {
 
 /**
  * OTLP/protobuf ExportLogsServiceRequest encoder, written by hand into one reused buffer.
- * It is also the AttributeWriter the mapping writes record attributes into, so no attribute
- * object exists per record. Key bytes and whole KeyValues of repeated values are cached.
+ * Records go through one of two writers that produce the same bytes:
+ * - `records`: the fast writer (DirectRecordWriter) on the batch's compiled plan, what the sink
+ *   uses;
+ * - `record`: the reference writer, plain and row by row through the mapping's visitor, which
+ *   test/sinks/otlp-writer.test.ts compares the fast one with (and the path of a mapping that
+ *   cannot compile itself).
+ * The encoder is also the AttributeWriter the visitor (and the fast writer, for the rare value
+ * its ops do not cover) writes attributes into, so no attribute object exists per record.
  */
 export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
   private readonly w: ProtoWriter;
@@ -75,8 +81,7 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
   private groupRecords = 0;
   /** The observedTimeUnixNano field of this request (tag + fixed64). */
   private readonly observed = Buffer.alloc(9);
-  /** Records of a batch the mapping compiles go through the columnar writer. */
-  private readonly columnar: PlanRecordWriter;
+  private readonly fast: DirectRecordWriter;
   private planBatch: FlowBatch | undefined;
   private planned = false;
 
@@ -92,15 +97,11 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     s.byte(0x12);
     s.string(scope.version);
     this.scopeBytes = Buffer.from(s.buf.subarray(0, s.pos));
-    this.columnar = new PlanRecordWriter(this.w, this);
+    this.fast = new DirectRecordWriter(this.w, this);
   }
 
   get size(): number {
     return this.w.pos;
-  }
-
-  requestBuffer(size: number): Buffer | null {
-    return this.columnar.requestBuffer(size);
   }
 
   begin(observedSeconds: number, buffer: Buffer): void {
@@ -146,14 +147,8 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     this.rlMark = -1;
   }
 
+  /** The reference writer: one LogRecord through the mapping's visitor. */
   record(batch: FlowBatch, i: number): void {
-    if (batch !== this.planBatch) this.loadBatch(batch);
-    if (this.planned) {
-      this.attrTag = T_LR_ATTR;
-      this.columnar.write(i, this.observed);
-      this.groupRecords++;
-      return;
-    }
     const w = this.w;
     const m = this.mapping;
     w.byte(T_SL_RECORD);
@@ -177,15 +172,7 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
       this.cachedString(sevText);
     }
     const body = m.body(batch, i);
-    if (body !== null) {
-      const n = Buffer.byteLength(body, 'utf8');
-      w.byte(T_LR_BODY);
-      w.varint(1 + varintSize(n) + n);
-      w.byte(T_AV_STRING);
-      w.varint(n);
-      w.ensure(n);
-      w.pos += w.buf.write(body, w.pos);
-    }
+    if (body !== null) this.body(body);
     this.attrTag = T_LR_ATTR;
     m.attributes(batch, i, this);
     w.endLen(mark, 2);
@@ -199,7 +186,7 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
       return from + 1;
     }
     this.attrTag = T_LR_ATTR;
-    const next = this.columnar.writeRows(rows, from, rows.length, this.observed, limit);
+    const next = this.fast.writeRows(rows, from, rows.length, this.observed, limit);
     this.groupRecords += next - from;
     return next;
   }
@@ -212,7 +199,7 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     this.groupRecords += count;
   }
 
-  /** Compiles the mapping for a new batch when it can be (the visitor writes the rest). */
+  /** Compiles the mapping for a new batch (a mapping without a planner goes through `record`). */
   private loadBatch(batch: FlowBatch): void {
     this.planBatch = batch;
     const plan = hasPlanner(this.mapping) ? this.mapping.plan(batch) : null;
@@ -220,8 +207,22 @@ export class ProtoRequestEncoder implements RequestEncoder, AttributeWriter {
     if (plan === null) return;
     const text = batch.text;
     let lines = text !== undefined && text.starts.length >= batch.length ? text : undefined;
+    // A protobuf string must be UTF-8. Lines start and end next to ASCII blanks, so one check of
+    // the whole copy covers every line.
     if (lines !== undefined && !isUtf8(lines.bytes)) lines = utf8Lines(batch, lines);
-    this.columnar.load(plan, (i) => batch.line(i), batch.length, lines);
+    this.fast.load(plan, lines, (i) => batch.line(i));
+  }
+
+  /** The body field: an AnyValue string. */
+  body(text: string): void {
+    const w = this.w;
+    const n = Buffer.byteLength(text, 'utf8');
+    w.ensure(n + 16);
+    w.byte(T_LR_BODY);
+    w.varint(1 + varintSize(n) + n);
+    w.byte(T_AV_STRING);
+    w.varint(n);
+    w.pos += w.buf.write(text, w.pos, 'utf8');
   }
 
   finish(): { body: Uint8Array; buffer: Buffer } {

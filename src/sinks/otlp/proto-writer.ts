@@ -1,3 +1,6 @@
+import { putVarint } from './proto-bytes.js';
+import { T_LR_SEVERITY, T_LR_SEVERITY_TEXT } from './proto-tags.js';
+
 /**
  * A growable protobuf byte writer over one reused buffer. Only what OTLP logs need: varints,
  * fixed64/fixed32, doubles, length-delimited fields. Lengths of nested messages are patched in
@@ -155,4 +158,21 @@ export function nanosHalves(seconds: number): [lo: number, hi: number] {
 export function nanosString(seconds: number): string {
   const [lo, hi] = nanosHalves(seconds);
   return (BigInt(hi) * 4294967296n + BigInt(lo)).toString();
+}
+
+/**
+ * The LogRecord's severity number and text fields at `pos` (either left out when 0 or empty);
+ * the buffer has room for `text.length * 3 + 24` bytes. Returns the position after them.
+ */
+export function writeSeverity(buf: Buffer, pos: number, num: number, text: string): number {
+  if (num > 0) {
+    buf[pos++] = T_LR_SEVERITY;
+    pos = putVarint(buf, pos, num);
+  }
+  if (text) {
+    buf[pos++] = T_LR_SEVERITY_TEXT;
+    pos = putVarint(buf, pos, Buffer.byteLength(text, 'utf8'));
+    pos += buf.write(text, pos, 'utf8');
+  }
+  return pos;
 }
