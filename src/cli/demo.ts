@@ -6,7 +6,7 @@ import { writeSample } from '../generate/index.js';
 import { buildPipeline, INGEST_OPTIONS } from '../pipeline/build.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { runPipeline } from '../pipeline/run.js';
-import type { SourceInput } from '../pipeline/types.js';
+import type { SourceInput } from '../core/types.js';
 import { fileInput } from '../sources/files.js';
 import { openStoreReader } from '../store/open.js';
 import { runReport } from '../store/report-run.js';

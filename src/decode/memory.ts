@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { FlowBatch, SourceRef } from '../batch/flow-batch.js';
-import type { DecodeOptions } from '../pipeline/types.js';
+import type { DecodeOptions } from '../core/types.js';
 import { DEFAULT_BATCH_SIZE } from './detect.js';
 import { DecodeError, MAX_PAYLOAD_BYTES } from './errors.js';
 import { PayloadDecoder } from './payload.js';

@@ -13,7 +13,7 @@ import {
 } from 'hyparquet';
 import { type Column, FlowBatch, StrColumnBuilder } from '../batch/flow-batch.js';
 import { type FieldDef, resolveField } from '../fields/catalog.js';
-import type { DecodeOptions, SourceInput } from '../pipeline/types.js';
+import type { DecodeOptions, SourceInput } from '../core/types.js';
 import { DecodeError } from './errors.js';
 
 /** Codecs hyparquet leaves to the caller; AWS writes GZIP. */

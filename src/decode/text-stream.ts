@@ -7,7 +7,7 @@ import type {
   Enricher,
   LineTranscoder,
   SourceInput,
-} from '../pipeline/types.js';
+} from '../core/types.js';
 import { type DecodePool, decodePool, defaultDecodeThreads } from './decode-pool.js';
 import { DecodeError, MAX_LINE_BYTES } from './errors.js';
 import { enriched, pump } from './pump.js';

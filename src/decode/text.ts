@@ -8,8 +8,8 @@ import {
   type ParsedFormat,
   parseFormat,
 } from '../fields/format.js';
-import type { RunStats } from '../pipeline/stats.js';
-import { type LineTranscoder, TRANSCODE_DONE, TRANSCODE_SLOW } from '../pipeline/types.js';
+import type { RunStats } from '../core/stats.js';
+import { type LineTranscoder, TRANSCODE_DONE, TRANSCODE_SLOW } from '../core/types.js';
 import { DICT_KEYS } from './dict-keys.js';
 import { DecodeError, MAX_LINE_BYTES, sampleOf } from './errors.js';
 import { ByteInterner } from './interner.js';

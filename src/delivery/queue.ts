@@ -1,4 +1,4 @@
-import type { SinkResult } from '../pipeline/types.js';
+import type { SinkResult } from '../core/types.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, sleep } from './backoff.js';
 import { DeliveryError } from './errors.js';
 

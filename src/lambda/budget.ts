@@ -1,6 +1,6 @@
 import { type Column, FlowBatch } from '../batch/flow-batch.js';
-import { type Problem, RunStats } from '../pipeline/stats.js';
-import type { Decoder, SourceInput } from '../pipeline/types.js';
+import { type Problem, RunStats } from '../core/stats.js';
+import type { Decoder, SourceInput } from '../core/types.js';
 
 /** The invocation's time budget: stop handing out work once less than `reserveMs` is left. */
 export interface TimeBudget {

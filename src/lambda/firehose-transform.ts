@@ -1,5 +1,5 @@
 import { decodeFirehoseRecord } from '../decode/index.js';
-import { RunStats } from '../pipeline/stats.js';
+import { RunStats } from '../core/stats.js';
 import { documentSchema, schemaOptionsFrom } from '../schema/index.js';
 import type { SchemaName } from '../schema/types.js';
 import type { FirehoseTransformRecord } from './events.js';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/options.js';
-import { RunStats } from '../pipeline/stats.js';
+import { RunStats } from '../core/stats.js';
 import type { TimeBudget } from './budget.js';
 import { classifyEvent, EventError, type MessageWork } from './events.js';
 import { type TransformedRecord, transformFirehose } from './firehose-transform.js';

@@ -1,8 +1,8 @@
 import { decodeInput } from '../decode/detect.js';
 import { buildSinks } from '../pipeline/build.js';
 import { type RunReport, runPipeline } from '../pipeline/run.js';
-import { RunStats } from '../pipeline/stats.js';
-import type { Decoder, SourceInput } from '../pipeline/types.js';
+import { RunStats } from '../core/stats.js';
+import type { Decoder, SourceInput } from '../core/types.js';
 import { S3ObjectInput } from '../sources/s3-object.js';
 import { BudgetState, budgetedDecoder, type TimeBudget } from './budget.js';
 import type { Continuation, ObjectRef } from './events.js';

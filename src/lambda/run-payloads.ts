@@ -1,8 +1,8 @@
 import { decodeInput } from '../decode/detect.js';
 import { buildSinks } from '../pipeline/build.js';
 import { type RunReport, runPipeline } from '../pipeline/run.js';
-import type { RunStats } from '../pipeline/stats.js';
-import type { SourceInput } from '../pipeline/types.js';
+import type { RunStats } from '../core/stats.js';
+import type { SourceInput } from '../core/types.js';
 import type { LambdaRuntime } from './runtime.js';
 
 /** Runs in-memory payloads (Kinesis records, an awslogs event) through the run loop into fresh sinks. */

@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, type ResolvedOptions } from '../config/options.js';
 import { buildEnrichers } from '../enrich/index.js';
 import { type ParsedFormat, parseFormat } from '../fields/format.js';
-import type { Enricher } from '../pipeline/types.js';
+import type { Enricher } from '../core/types.js';
 import { findSink, sinkEntries } from '../sinks/registry.js';
 import { createS3Client } from '../sources/s3-client.js';
 import { resolveLambdaConfig } from './config.js';

@@ -9,8 +9,8 @@ import { SOURCE_OPTIONS, validateSourceOptions } from '../sources/options.js';
 import { resolveInputs } from '../sources/resolve.js';
 import { PIPELINE_OPTIONS } from './options.js';
 import type { RunPlan } from './run.js';
-import { RunStats } from './stats.js';
-import type { Enricher, Sink, SourceInput } from './types.js';
+import { RunStats } from '../core/stats.js';
+import type { Enricher, Sink, SourceInput } from '../core/types.js';
 
 export const DEFAULT_SINK = 'store';
 

@@ -7,8 +7,8 @@ import { firehoseRecordContent } from '../lambda/firehose-record.js';
 import { decodeBase64, payloadInput } from '../lambda/payload-input.js';
 import { buildSinks } from '../pipeline/build.js';
 import { type RunReport, runPipeline } from '../pipeline/run.js';
-import { RunStats } from '../pipeline/stats.js';
-import type { Enricher, SourceInput } from '../pipeline/types.js';
+import { RunStats } from '../core/stats.js';
+import type { Enricher, SourceInput } from '../core/types.js';
 import { BodyError, readBody } from './body.js';
 import { RecentRequests } from './request-ids.js';
 

@@ -4,7 +4,7 @@ import type { ResolvedOptions } from '../config/options.js';
 import { buildEnrichers } from '../enrich/index.js';
 import { parseFormat } from '../fields/format.js';
 import { buildSinks } from '../pipeline/build.js';
-import { RunStats } from '../pipeline/stats.js';
+import { RunStats } from '../core/stats.js';
 import { firehoseEndpoint, respond } from './firehose.js';
 
 export interface FlowlensServer {

@@ -1,7 +1,7 @@
 import type { FlowBatch } from '../batch/flow-batch.js';
 import type { HttpClient } from '../delivery/http.js';
 import type { Delivery } from '../delivery/queue.js';
-import type { Sink, SinkResult } from '../pipeline/types.js';
+import type { Sink, SinkResult } from '../core/types.js';
 
 /**
  * A sink that serializes records one by one into a size-bounded request body and POSTs it

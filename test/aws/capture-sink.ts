@@ -1,5 +1,5 @@
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
-import type { Sink, SinkResult } from '../../src/pipeline/types.js';
+import type { Sink, SinkResult } from '../../src/core/types.js';
 import { registerSink } from '../../src/sinks/registry.js';
 
 /** One record as the test sink saw it. */

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
 import { decodeCloudWatchPayload } from '../../src/decode/memory.js';
 import { parseFormat } from '../../src/fields/format.js';
-import { RunStats } from '../../src/pipeline/stats.js';
+import { RunStats } from '../../src/core/stats.js';
 import { bytesInput, decode, decodeFixture, fixtureBytes } from './helpers.js';
 
 const EVENT_IDS = [

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
 import { decodeFirehoseRecord } from '../../src/decode/memory.js';
-import { RunStats } from '../../src/pipeline/stats.js';
+import { RunStats } from '../../src/core/stats.js';
 import { bytesInput, decode, decodeFixture, fixtureBytes } from './helpers.js';
 
 const LINE_A =

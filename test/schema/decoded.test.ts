@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
 import { decodeInput } from '../../src/decode/detect.js';
 import { buildEnrichers } from '../../src/enrich/index.js';
-import { RunStats } from '../../src/pipeline/stats.js';
+import { RunStats } from '../../src/core/stats.js';
 import { documentSchema } from '../../src/schema/index.js';
 import { SCHEMA_NAMES } from '../../src/schema/types.js';
 import { writeTestDbs } from '../enrich/test-dbs.js';

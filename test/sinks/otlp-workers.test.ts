@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { resolveOptions } from '../../src/config/options.js';
-import { RunStats } from '../../src/pipeline/stats.js';
+import { RunStats } from '../../src/core/stats.js';
 import { otelDocumentSchema } from '../../src/schema/otel.js';
 import { OTLP_OPTIONS } from '../../src/sinks/otlp/options.js';
 import { create } from '../../src/sinks/otlp/sink.js';

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
 import type { DeliverySettings } from '../../src/delivery/options.js';
-import type { Sink, SinkResult } from '../../src/pipeline/types.js';
+import type { Sink, SinkResult } from '../../src/core/types.js';
 import type { OtlpConfig } from '../../src/sinks/otlp/config.js';
 import type { OtlpProtocol } from '../../src/sinks/otlp/options.js';
 import { createOtlpSink } from '../../src/sinks/otlp/sink.js';

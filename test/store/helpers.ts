@@ -6,7 +6,7 @@ import { decodeInput } from '../../src/decode/detect.js';
 import { buildEnrichers } from '../../src/enrich/index.js';
 import { resolveField } from '../../src/fields/catalog.js';
 import { writeSample } from '../../src/generate/index.js';
-import { RunStats } from '../../src/pipeline/stats.js';
+import { RunStats } from '../../src/core/stats.js';
 import { fileInput } from '../../src/sources/files.js';
 import { openStoreReader } from '../../src/store/open.js';
 import type { ReportDef } from '../../src/store/reports.js';

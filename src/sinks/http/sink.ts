@@ -5,7 +5,7 @@ import { ConfigError, type ResolvedOptions } from '../../config/options.js';
 import { HttpClient, httpFailure, parseHeaderList } from '../../delivery/http.js';
 import { deliverySettings } from '../../delivery/options.js';
 import { Delivery } from '../../delivery/queue.js';
-import type { Sink } from '../../pipeline/types.js';
+import type { Sink } from '../../core/types.js';
 import { documentSchema } from '../../schema/index.js';
 import { schemaOptionsFrom } from '../../schema/options.js';
 import type { DocumentSchema, SchemaName } from '../../schema/types.js';

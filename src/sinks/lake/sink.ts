@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FlowBatch, SourceRef } from '../../batch/flow-batch.js';
 import { ConfigError, type ResolvedOptions } from '../../config/options.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
+import type { Sink, SinkResult } from '../../core/types.js';
 import { createS3Client, s3ErrorText } from '../../sources/s3-client.js';
 import { LakeWriter } from '../../store/lake.js';
 import type { SinkContext } from '../registry.js';

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import type { ResolvedOptions } from '../../config/options.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
+import type { Sink, SinkResult } from '../../core/types.js';
 import { documentSchema, schemaOptionsFrom } from '../../schema/index.js';
 import type { SchemaName } from '../../schema/types.js';
 import type { SinkContext } from '../registry.js';

@@ -1,5 +1,5 @@
 import type { FlowBatch } from '../../batch/flow-batch.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
+import type { Sink, SinkResult } from '../../core/types.js';
 
 /** Counts and discards. */
 export async function create(): Promise<Sink> {

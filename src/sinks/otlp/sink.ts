@@ -2,7 +2,7 @@ import type { EncodedRecords, FlowBatch } from '../../batch/flow-batch.js';
 import type { ResolvedOptions } from '../../config/options.js';
 import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
 import { Delivery } from '../../delivery/queue.js';
-import type { LineTranscoder, Sink, SinkResult } from '../../pipeline/types.js';
+import type { LineTranscoder, Sink, SinkResult } from '../../core/types.js';
 import { schemaOptionsFrom } from '../../schema/options.js';
 import { hasPlanner, type OtelMapping, type SchemaOptions } from '../../schema/types.js';
 import type { SinkContext } from '../registry.js';

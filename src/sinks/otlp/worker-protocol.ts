@@ -1,6 +1,6 @@
 import type { BatchMessage } from '../../batch/message.js';
 import type { DeliverySettings } from '../../delivery/options.js';
-import type { SinkResult } from '../../pipeline/types.js';
+import type { SinkResult } from '../../core/types.js';
 import type { SchemaOptions } from '../../schema/types.js';
 import type { OtlpConfig } from './config.js';
 

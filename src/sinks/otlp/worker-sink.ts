@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import { toMessage } from '../../batch/message.js';
 import type { DeliverySettings } from '../../delivery/options.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
+import type { Sink, SinkResult } from '../../core/types.js';
 import type { SchemaOptions } from '../../schema/types.js';
 import { startModuleWorker } from '../../threads/start-worker.js';
 import type { OtlpConfig } from './config.js';

@@ -4,7 +4,7 @@ import { ConfigError, type ResolvedOptions } from '../../config/options.js';
 import { HttpClient, httpFailure } from '../../delivery/http.js';
 import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
 import { Delivery } from '../../delivery/queue.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
+import type { Sink, SinkResult } from '../../core/types.js';
 import type { SinkContext } from '../registry.js';
 import { PeerAggregator, type PeerBucket } from './aggregator.js';
 

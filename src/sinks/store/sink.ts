@@ -1,6 +1,6 @@
 import type { FlowBatch, SourceRef } from '../../batch/flow-batch.js';
 import type { ResolvedOptions } from '../../config/options.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
+import type { Sink, SinkResult } from '../../core/types.js';
 import { RemoteStore } from '../../store/remote.js';
 import { DEFAULT_DB } from '../../store/store.js';
 import type { SinkContext } from '../registry.js';
