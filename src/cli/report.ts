@@ -1,8 +1,8 @@
 import type { Writable } from 'node:stream';
 import type { FlowBatch } from '../batch/flow-batch.js';
-import type { RunReport } from '../pipeline/run.js';
 import type { RunStats } from '../core/stats.js';
 import type { SourceInput } from '../core/types.js';
+import type { RunReport } from '../pipeline/run.js';
 
 /** The one-line JSON run summary on stderr. */
 export function printSummary(report: RunReport, out: Writable): void {

@@ -12,8 +12,8 @@ import {
   parquetSchema,
 } from 'hyparquet';
 import { type Column, FlowBatch, StrColumnBuilder } from '../batch/flow-batch.js';
-import { type FieldDef, resolveField } from '../fields/catalog.js';
 import type { DecodeOptions, SourceInput } from '../core/types.js';
+import { type FieldDef, resolveField } from '../fields/catalog.js';
 import { DecodeError } from './errors.js';
 
 /** Codecs hyparquet leaves to the caller; AWS writes GZIP. */

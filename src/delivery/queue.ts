@@ -90,6 +90,14 @@ export class Delivery {
     if (this.fatalError) throw new Error(this.fatalError.message);
   }
 
+  /**
+   * Waits for the requests in flight now (not those submitted later): a checkpoint under
+   * steady load must end even while other producers keep the queue busy.
+   */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
   /** Waits until nothing is in flight. */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);

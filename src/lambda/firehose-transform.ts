@@ -1,9 +1,9 @@
-import { decodeFirehoseRecord } from '../decode/index.js';
 import { RunStats } from '../core/stats.js';
+import { decodeFirehoseRecord } from '../decode/index.js';
+import { decodeBase64 } from '../decode/payload-input.js';
 import { documentSchema, schemaOptionsFrom } from '../schema/index.js';
 import type { SchemaName } from '../schema/types.js';
 import type { FirehoseTransformRecord } from './events.js';
-import { decodeBase64 } from './payload-input.js';
 import type { LambdaRuntime } from './runtime.js';
 
 /** Lambda's synchronous response limit is 6 MB; keep room for the JSON around the records. */

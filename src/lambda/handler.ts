@@ -1,9 +1,9 @@
 import { ConfigError } from '../config/options.js';
 import { RunStats } from '../core/stats.js';
+import { decodeBase64, payloadInput } from '../decode/payload-input.js';
 import type { TimeBudget } from './budget.js';
 import { classifyEvent, EventError, type MessageWork } from './events.js';
 import { type TransformedRecord, transformFirehose } from './firehose-transform.js';
-import { decodeBase64, payloadInput } from './payload-input.js';
 import { type ObjectsOutcome, runObjects } from './run-objects.js';
 import { deliveredBy, runPayloads } from './run-payloads.js';
 import { createRuntime, type LambdaRuntime, type RuntimeOverrides } from './runtime.js';
@@ -109,7 +109,7 @@ export function createHandler(
         case 'awslogs': {
           const bytes = decodeBase64(work.data);
           if (!bytes) throw new EventError('awslogs.data is not valid base64');
-          const report = await runPayloads(rt, [payloadInput(bytes, { id: 'awslogs' })], tally.stats);
+          const report = await runPayloads(rt, 'awslogs', [payloadInput(bytes, { id: 'awslogs' })], tally.stats);
           tally.delivered += deliveredBy(report);
           if (!report.ok) {
             const errs = [
@@ -206,7 +206,7 @@ async function runKinesis(
     bySource.set(id, r.sequenceNumber);
     inputs.push(payloadInput(bytes, { id, context: { kinesis_sequence_number: r.sequenceNumber } }));
   }
-  const report = await runPayloads(rt, inputs, tally.stats);
+  const report = await runPayloads(rt, 'kinesis', inputs, tally.stats);
   tally.delivered += deliveredBy(report);
   for (const e of report.stats.errors) {
     tally.errors.push(`${e.source}: ${e.message}`);

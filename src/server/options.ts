@@ -22,7 +22,9 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'firehose-access-key',
     type: 'string',
-    description: 'Access key Firehose must send in X-Amz-Firehose-Access-Key (unset: no key required)',
+    env: ['FLOWLENS_FIREHOSE_ACCESS_KEY'],
+    description:
+      'Access key Firehose must send in X-Amz-Firehose-Access-Key (unset: anyone may send; a warning is logged at start)',
     placeholder: 'key',
   },
   {
@@ -42,5 +44,52 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     default: 10_000,
     description: 'Recent Firehose request ids remembered, so a retried request is not ingested twice',
     placeholder: 'n',
+  },
+  {
+    name: 'max-requests',
+    type: 'int',
+    min: 1,
+    max: 10_000,
+    default: 32,
+    description: 'Firehose requests read or delivered at once; past it, 503 with Retry-After',
+    placeholder: 'n',
+  },
+  {
+    name: 'max-inflight-bytes',
+    type: 'int',
+    min: 1024,
+    max: 16 * 1024 * 1024 * 1024,
+    default: 128 * 1024 * 1024,
+    description:
+      'Bytes of request bodies held at once across every request (after decompression); past it, 503 with Retry-After',
+    placeholder: 'bytes',
+  },
+  {
+    name: 'shutdown-grace',
+    type: 'int',
+    min: 0,
+    max: 3_600_000,
+    default: 30_000,
+    description: 'On SIGTERM, milliseconds to wait for requests in flight before closing their connections',
+    placeholder: 'ms',
+  },
+  {
+    name: 'tls-cert',
+    type: 'path',
+    description: 'PEM certificate (chain) to serve HTTPS with; needs --tls-key',
+    placeholder: 'file',
+  },
+  {
+    name: 'tls-key',
+    type: 'path',
+    description: 'PEM private key of --tls-cert',
+    placeholder: 'file',
+  },
+  {
+    name: 'log-format',
+    type: 'enum',
+    choices: ['text', 'json'],
+    default: 'text',
+    description: 'Log lines on stderr: text, or one JSON object per line with time, level and message',
   },
 ];

@@ -8,10 +8,11 @@ import { resolveWithConfig } from '../../src/pipeline/options.js';
 import { type FlowlensServer, startServer } from '../../src/server/server.js';
 import { captured, resetCaptured } from '../aws/capture-sink.js';
 import { cwlControlPayload, cwlPayload, flowLines } from '../aws/helpers.js';
+import { memoryLogger } from './helpers.js';
 
 const KEY = 'a-very-secret-key';
 let server: FlowlensServer;
-const logs: string[] = [];
+const logs: Array<Record<string, unknown>> = [];
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 
@@ -59,7 +60,7 @@ before(async () => {
     },
     {},
   );
-  server = await startServer(options, { env: {}, log: (m) => logs.push(m) });
+  server = await startServer(options, { env: {}, log: memoryLogger(logs) });
 });
 after(async () => {
   await server.close();
@@ -214,7 +215,7 @@ describe('shutdown', () => {
       { flags: { port: '0', host: '127.0.0.1', to: ['capture'] }, positionals: [] },
       {},
     );
-    const local = await startServer(options, { env: {}, log: () => undefined });
+    const local = await startServer(options, { env: {}, log: memoryLogger() });
     const body = Buffer.from(requestBody('req-late', flowLines(2)));
     const url = new URL(`${local.url}/firehose`);
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {

@@ -1,10 +1,10 @@
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import { ConfigError, type ResolvedOptions } from '../../config/options.js';
+import type { Sink } from '../../core/types.js';
 import { DeliveryError, quote } from '../../delivery/errors.js';
 import { HttpClient, httpFailure } from '../../delivery/http.js';
 import { type DeliverySettings, deliverySettings } from '../../delivery/options.js';
 import { Delivery, type DeliveryRequest, type Outcome } from '../../delivery/queue.js';
-import type { Sink } from '../../core/types.js';
 import { documentSchema } from '../../schema/index.js';
 import type { DocumentSchema } from '../../schema/types.js';
 import { BufferedPostSink } from '../buffered-post-sink.js';

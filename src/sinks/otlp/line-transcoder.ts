@@ -1,6 +1,6 @@
 import type { EncodedRecords } from '../../batch/flow-batch.js';
-import type { FieldDef } from '../../fields/catalog.js';
 import type { LineTranscoder, TranscodedRun } from '../../core/types.js';
+import type { FieldDef } from '../../fields/catalog.js';
 import { type OtelLinePlan, otelLinePlan } from '../../schema/otel.js';
 import type { SchemaOptions } from '../../schema/types.js';
 import { WasmMemory, wasmInstance, wasmModule } from '../../wasm/modules.js';

@@ -1,6 +1,6 @@
 import type { BatchMessage } from '../../batch/message.js';
-import type { DeliverySettings } from '../../delivery/options.js';
 import type { SinkResult } from '../../core/types.js';
+import type { DeliverySettings } from '../../delivery/options.js';
 import type { SchemaOptions } from '../../schema/types.js';
 import type { OtlpConfig } from './config.js';
 
@@ -18,6 +18,7 @@ export interface WorkerSetup {
 export type ToWorker =
   | { readonly type: 'batch'; readonly batch: BatchMessage }
   | { readonly type: 'flush' }
+  | { readonly type: 'checkpoint'; readonly id: number }
   | { readonly type: 'close' };
 
 export type FromWorker =
@@ -26,4 +27,6 @@ export type FromWorker =
   /** The sink failed for good: later batches are refused. */
   | { readonly type: 'fatal'; readonly message: string }
   | { readonly type: 'warn'; readonly message: string }
-  | { readonly type: 'result'; readonly result: SinkResult };
+  | { readonly type: 'result'; readonly result: SinkResult }
+  /** Totals once everything sent before checkpoint `id` has settled. */
+  | { readonly type: 'checkpoint'; readonly id: number; readonly result: SinkResult };

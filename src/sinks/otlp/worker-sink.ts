@@ -1,8 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import { toMessage } from '../../batch/message.js';
+import type { Sink, SinkCheckpoint, SinkResult } from '../../core/types.js';
 import type { DeliverySettings } from '../../delivery/options.js';
-import type { Sink, SinkResult } from '../../core/types.js';
 import type { SchemaOptions } from '../../schema/types.js';
 import { startModuleWorker } from '../../threads/start-worker.js';
 import type { OtlpConfig } from './config.js';
@@ -30,6 +30,8 @@ export class WorkerPoolSink implements Sink {
   readonly name = 'otlp';
   readonly wantsLineText = true;
   private readonly lanes: Lane[] = [];
+  private nextCheckpoint = 1;
+  private readonly checkpoints = new Map<number, { results: SinkResult[]; done(r: SinkResult): void }>();
   private next = 0;
 
   constructor(
@@ -83,6 +85,27 @@ export class WorkerPoolSink implements Sink {
     for (const lane of this.lanes) this.send(lane, { type: 'flush' });
   }
 
+  async checkpoint(): Promise<SinkCheckpoint> {
+    const id = this.nextCheckpoint++;
+    const live = this.lanes.filter((l) => !l.exited);
+    const settled = new Promise<SinkResult>((resolve) => {
+      const results: SinkResult[] = [];
+      this.checkpoints.set(id, {
+        results,
+        done: (r) => {
+          results.push(r);
+          if (results.length < live.length) return;
+          this.checkpoints.delete(id);
+          resolve(merge(results, this.lanes.length));
+        },
+      });
+    });
+    if (live.length === 0)
+      this.checkpoints.get(id)?.done({ delivered: 0, rejected: 0, failed: 0, errors: [] });
+    for (const lane of live) this.send(lane, { type: 'checkpoint', id });
+    return { settled };
+  }
+
   async close(): Promise<SinkResult> {
     const results = await Promise.all(
       this.lanes.map(
@@ -128,6 +151,9 @@ export class WorkerPoolSink implements Sink {
         break;
       case 'result':
         lane.result = m.result;
+        break;
+      case 'checkpoint':
+        this.checkpoints.get(m.id)?.done(m.result);
         break;
     }
     lane.wake?.();

@@ -46,6 +46,11 @@ async function handle(m: ToWorker): Promise<void> {
       failed = true;
       post({ type: 'fatal', message: (err as Error).message });
     }
+  } else if (m.type === 'checkpoint') {
+    const { id } = m;
+    // Not awaited: the worker goes on with later batches while these requests settle.
+    const { settled } = await sink.checkpoint();
+    settled.then((result) => post({ type: 'checkpoint', id, result }));
   } else if (m.type === 'flush') {
     if (!failed) await sink.endInput?.({ id: '' }).catch(() => undefined);
   } else {
