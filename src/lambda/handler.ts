@@ -109,7 +109,12 @@ export function createHandler(
         case 'awslogs': {
           const bytes = decodeBase64(work.data);
           if (!bytes) throw new EventError('awslogs.data is not valid base64');
-          const report = await runPayloads(rt, 'awslogs', [payloadInput(bytes, { id: 'awslogs' })], tally.stats);
+          const report = await runPayloads(
+            rt,
+            'awslogs',
+            [payloadInput(bytes, { id: 'awslogs' })],
+            tally.stats,
+          );
           tally.delivered += deliveredBy(report);
           if (!report.ok) {
             const errs = [

@@ -6,7 +6,13 @@ import { parseFormat } from '../fields/format.js';
 import '../sinks/index.js';
 import { RunStats } from '../core/stats.js';
 import type { DecodeOptions, Decoder, Enricher, Sink, SourceInput } from '../core/types.js';
-import { allSinkOptions, findSink, type SinkContext, type SinkEntry, sinkEntries } from '../sinks/registry.js';
+import {
+  allSinkOptions,
+  findSink,
+  type SinkContext,
+  type SinkEntry,
+  sinkEntries,
+} from '../sinks/registry.js';
 import { SOURCE_OPTIONS, validateSourceOptions } from '../sources/options.js';
 import { resolveInputs } from '../sources/resolve.js';
 import { PIPELINE_OPTIONS } from './options.js';

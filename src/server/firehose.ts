@@ -85,15 +85,14 @@ export function firehoseEndpoint(config: FirehoseEndpointConfig) {
         res.setHeader('Connection', 'close');
         return reply(status, (err as Error).message);
       }
-      const bodyDigest = createHash('sha256').update(body).digest('base64url');
       const parsed = parseRequest(body);
       if ('error' in parsed) {
         if (parsed.requestId) requestId = parsed.requestId;
         return reply(400, parsed.error);
       }
       requestId = parsed.requestId;
-      // A retry is the same id with the same body; a reused id with other records is new work.
-      const key = `${requestId}\u0000${bodyDigest}`;
+      // A retry is the same id with the same records; a reused id with other records is new work.
+      const key = `${requestId}\u0000${parsed.recordsDigest}`;
       const known = recent.outcome(key);
       if (known) {
         config.metrics.repeatedRequests.inc();
@@ -127,6 +126,8 @@ export function firehoseEndpoint(config: FirehoseEndpointConfig) {
 interface ParsedRequest {
   readonly requestId: string;
   readonly inputs: SourceInput[];
+  /** SHA-256 of the records' data (not of the body: a retry may carry another timestamp). */
+  readonly recordsDigest: string;
 }
 
 /** Validates the body and every record; groups flow-log lines into one text input. */
@@ -147,9 +148,11 @@ function parseRequest(body: Buffer): ParsedRequest | { error: string; requestId?
   if (obj.records.length > 10_000) return bad(`${obj.records.length} records exceed the limit of 10000`);
   const lines: string[] = [];
   const inputs: SourceInput[] = [];
+  const hash = createHash('sha256');
   for (const [i, r] of obj.records.entries()) {
     const data = (r as { data?: unknown } | null)?.data;
     if (typeof data !== 'string') return bad(`records[${i}]: data is missing or not a string`);
+    hash.update(data).update('\n');
     const bytes = decodeBase64(data);
     if (!bytes) return bad(`records[${i}]: data is not valid base64`);
     const content = firehoseRecordContent(bytes);
@@ -172,7 +175,7 @@ function parseRequest(body: Buffer): ParsedRequest | { error: string; requestId?
       }),
     );
   }
-  return { requestId: obj.requestId, inputs };
+  return { requestId: obj.requestId, inputs, recordsDigest: hash.digest('base64url') };
 }
 
 function firehoseContext(requestId: string): Record<string, string> {

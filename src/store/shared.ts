@@ -25,6 +25,12 @@ interface Entry {
 }
 
 const open = new Map<string, Entry>();
+let opened = 0;
+
+/** How many times this process opened a store file (each a DuckDB instance); for tests. */
+export function storesOpened(): number {
+  return opened;
+}
 
 /**
  * The process's store for `path`, opened on first use: the store sink and every reader of the
@@ -36,6 +42,7 @@ export async function acquireStore(path: string, settings: StoreSettings = {}): 
   let entry = open.get(key);
   if (!entry) {
     const opening = RemoteStore.open(path, settings);
+    opened++;
     entry = { opening, users: 0 };
     open.set(key, entry);
     opening.catch(() => open.delete(key));
