@@ -1,9 +1,9 @@
 import { RunStats } from '../core/stats.js';
 import type { Decoder, SourceInput } from '../core/types.js';
 import type { RunReport } from '../pipeline/run.js';
+import type { Continuation, ObjectRef } from '../sources/s3-events.js';
 import { S3ObjectInput } from '../sources/s3-object.js';
 import { BudgetState, budgetedDecoder, type TimeBudget } from './budget.js';
-import type { Continuation, ObjectRef } from './events.js';
 import type { LambdaRuntime } from './runtime.js';
 
 export interface ObjectsWork {

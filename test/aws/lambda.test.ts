@@ -5,8 +5,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import type { Continuation } from '../../src/lambda/events.js';
 import { createHandler } from '../../src/lambda/handler.js';
+import type { Continuation } from '../../src/sources/s3-events.js';
 import { captured, resetCaptured } from './capture-sink.js';
 import {
   cwlControlPayload,
