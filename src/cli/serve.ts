@@ -23,9 +23,12 @@ Options:
 ${optionHelp(specs)}
 `;
 
+/** S3 options that also apply to the objects SQS notifications name. */
+const SQS_OBJECT_OPTIONS = new Set(['endpoint-url', 'region', 's3-retries']);
+
 /** Serve's options: its own, then ingest's without the S3 listing ones (requests are its input). */
 export function serveOptionSpecs(): OptionSpec[] {
-  const s3Only = new Set(SOURCE_OPTIONS.map((s) => s.name));
+  const s3Only = new Set(SOURCE_OPTIONS.map((s) => s.name).filter((n) => !SQS_OBJECT_OPTIONS.has(n)));
   const ingest = INGEST_OPTIONS().filter((s) => !s3Only.has(s.name));
   const names = new Set(ingest.map((s) => s.name));
   return [...SERVE_OPTIONS.filter((s) => !names.has(s.name)), ...ingest];

@@ -14,6 +14,7 @@ import { ByteBudget } from './budget.js';
 import { firehoseEndpoint, respond } from './firehose.js';
 import type { Logger } from './log.js';
 import { ServiceMetrics } from './metrics.js';
+import type { SqsFront } from './sqs.js';
 
 export interface FlowlensServer {
   readonly server: Server;
@@ -21,6 +22,8 @@ export interface FlowlensServer {
   readonly url: string;
   readonly pipeline: SharedPipeline;
   readonly metrics: ServiceMetrics;
+  /** The SQS reader, with --sqs-queue-url. */
+  readonly sqs: SqsFront | undefined;
   /**
    * Stops accepting, lets requests in flight finish (up to `graceMs`, default --shutdown-grace),
    * then closes the sinks and the store. The pipeline's totals over the server's life.
@@ -124,6 +127,7 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
     await pipeline.close();
     throw err;
   }
+  const sqs = await startSqs(options, pipeline, log, metrics);
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `${tls ? 'https' : 'http'}://${shownHost}:${addr.port}`;
@@ -140,9 +144,11 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
     url,
     pipeline,
     metrics,
+    sqs,
     close: (graceMs = defaultGrace) => {
       closed ??= (async () => {
         closing = true;
+        const sqsStopped = sqs?.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const answered =
@@ -161,12 +167,45 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
         }
         clearTimeout(timer);
         await stopped;
+        await sqsStopped;
         const report = await pipeline.close();
         return report;
       })();
       return closed;
     },
   };
+}
+
+/** The SQS reader when --sqs-queue-url is set (its SDK loads only then). */
+async function startSqs(
+  options: ResolvedOptions,
+  pipeline: SharedPipeline,
+  log: Logger,
+  metrics: ServiceMetrics,
+): Promise<SqsFront | undefined> {
+  const queueUrl = options['sqs-queue-url'] as string | undefined;
+  if (!queueUrl) return undefined;
+  const [{ SqsFront }, { createS3Client }] = await Promise.all([
+    import('./sqs.js'),
+    import('../sources/s3-client.js'),
+  ]);
+  const region = options.region as string | undefined;
+  const front = new SqsFront({
+    queueUrl,
+    maxMessages: (options['sqs-max-messages'] as number | undefined) ?? 4,
+    waitSeconds: (options['sqs-wait-seconds'] as number | undefined) ?? 20,
+    visibilitySeconds: (options['sqs-visibility-timeout'] as number | undefined) ?? 120,
+    retrySeconds: (options['sqs-retry-delay'] as number | undefined) ?? 30,
+    region,
+    s3: createS3Client({ endpoint: options['endpoint-url'] as string | undefined, region }),
+    s3Retries: (options['s3-retries'] as number | undefined) ?? 5,
+    pipeline,
+    log,
+    metrics,
+  });
+  front.start();
+  log.notice(`flowlens serve: reading S3 notifications from ${queueUrl}`);
+  return front;
 }
 
 /** The certificate and key named by --tls-cert/--tls-key (both or neither). */
