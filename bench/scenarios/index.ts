@@ -3,6 +3,7 @@ import { decode, decodeLarge } from './decode.js';
 import { enrich } from './enrich.js';
 import { generate } from './generate.js';
 import { otlp, otlpEncode, otlpGzip, otlpLarge, otlpSdk, otlpSend, otlpWire } from './otlp.js';
+import { serveFirehose, serveFirehoseStore } from './serve.js';
 import {
   storeIngest,
   storeIngestPlain,
@@ -33,4 +34,6 @@ export const SCENARIOS: readonly Scenario[] = [
   storeTopTalkers,
   storeSink,
   storeSinkPlain,
+  serveFirehose,
+  serveFirehoseStore,
 ];
