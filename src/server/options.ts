@@ -22,7 +22,6 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'firehose-access-key',
     type: 'string',
-    env: ['FLOWLENS_FIREHOSE_ACCESS_KEY'],
     description:
       'Access key Firehose must send in X-Amz-Firehose-Access-Key (unset: anyone may send; a warning is logged at start)',
     placeholder: 'key',
@@ -95,7 +94,6 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'sqs-queue-url',
     type: 'url',
-    env: ['FLOWLENS_SQS_QUEUE_URL'],
     description:
       'Also read S3 notifications from this SQS queue (S3, SNS-wrapped or EventBridge bodies) and ingest the objects they name',
     placeholder: 'url',
