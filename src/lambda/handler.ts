@@ -1,10 +1,10 @@
 import { ConfigError } from '../config/options.js';
 import { RunStats } from '../core/stats.js';
 import { decodeBase64, payloadInput } from '../decode/payload-input.js';
+import { type TransformedRecord, transformFirehose } from '../pipeline/firehose-transform.js';
 import { EventError, type MessageWork } from '../sources/s3-events.js';
 import type { TimeBudget } from './budget.js';
 import { classifyEvent } from './events.js';
-import { type TransformedRecord, transformFirehose } from './firehose-transform.js';
 import { type ObjectsOutcome, runObjects } from './run-objects.js';
 import { deliveredBy, runPayloads } from './run-payloads.js';
 import { createRuntime, type LambdaRuntime, type RuntimeOverrides } from './runtime.js';
