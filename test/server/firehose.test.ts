@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import '../aws/capture-sink.js';
+import { once } from 'node:events';
 import { request } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -218,6 +219,9 @@ describe('shutdown', () => {
     const local = await startServer(options, { env: {}, log: memoryLogger() });
     const body = Buffer.from(requestBody('req-late', flowLines(2)));
     const url = new URL(`${local.url}/firehose`);
+    // The server has the request (headers and the first bytes) before shutdown begins.
+    const arrived = once(local.server, 'request');
+    let sendRest!: () => void;
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
         {
@@ -237,11 +241,12 @@ describe('shutdown', () => {
       );
       req.on('error', reject);
       req.write(body.subarray(0, 10));
-      // The rest arrives after shutdown has begun.
-      setTimeout(() => req.end(body.subarray(10)), 100);
+      sendRest = () => req.end(body.subarray(10));
     });
-    await new Promise((r) => setTimeout(r, 30));
+    await arrived;
     const closed = local.close();
+    // The rest of the body arrives after shutdown has begun.
+    sendRest();
     const res = await response;
     await closed;
     assert.equal(res.status, 200);
