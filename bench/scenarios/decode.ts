@@ -1,5 +1,5 @@
-import { RunStats } from '../../src/pipeline/stats.js';
-import type { DecodeOptions, SourceInput } from '../../src/pipeline/types.js';
+import { RunStats } from '../../src/core/stats.js';
+import type { DecodeOptions, SourceInput } from '../../src/core/types.js';
 import { fileInput } from '../../src/sources/files.js';
 import { round, v2File, v2LargeFile } from './baseline.js';
 import type { BenchContext, DataFile, Scenario, ScenarioResult } from './types.js';

@@ -1,5 +1,5 @@
-import { RunStats } from '../../src/pipeline/stats.js';
-import type { DecodeOptions, Enricher, SourceInput } from '../../src/pipeline/types.js';
+import { RunStats } from '../../src/core/stats.js';
+import type { DecodeOptions, Enricher, SourceInput } from '../../src/core/types.js';
 import { fileInput } from '../../src/sources/files.js';
 import { round, v2File } from './baseline.js';
 import { checkDecoded } from './decode.js';

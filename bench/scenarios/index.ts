@@ -4,6 +4,7 @@ import { enrich } from './enrich.js';
 import { generate } from './generate.js';
 import { lambdaS3Otlp, lambdaS3OtlpDefault } from './lambda.js';
 import { otlp, otlpEncode, otlpGzip, otlpLarge, otlpSdk, otlpSend, otlpWire } from './otlp.js';
+import { serveFirehose, serveFirehoseStore } from './serve.js';
 import { elasticsearch, elasticsearchDefault, httpJson, httpJsonDefault, otlpDefault } from './sinks.js';
 import {
   storeIngest,
@@ -42,4 +43,6 @@ export const SCENARIOS: readonly Scenario[] = [
   storeTopTalkers,
   storeSink,
   storeSinkPlain,
+  serveFirehose,
+  serveFirehoseStore,
 ];

@@ -1,8 +1,8 @@
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
+import { RunStats } from '../../src/core/stats.js';
+import type { DecodeOptions, Sink } from '../../src/core/types.js';
 import type { DeliverySettings } from '../../src/delivery/options.js';
 import type { Outcome } from '../../src/delivery/queue.js';
-import { RunStats } from '../../src/pipeline/stats.js';
-import type { DecodeOptions, Sink } from '../../src/pipeline/types.js';
 import type { OtlpConfig } from '../../src/sinks/otlp/config.js';
 import type { OtlpTransport } from '../../src/sinks/otlp/transport.js';
 import { fileInput } from '../../src/sources/files.js';

@@ -211,7 +211,7 @@ function cpuSplit(
 async function measureStoreSink(data: DataFile, db: string, enrich: string[]): Promise<ScenarioResult> {
   const { decodeInput } = await import('../../src/decode/detect.js');
   const { buildEnrichers } = await import('../../src/enrich/index.js');
-  const { RunStats } = await import('../../src/pipeline/stats.js');
+  const { RunStats } = await import('../../src/core/stats.js');
   const { fileInput } = await import('../../src/sources/files.js');
   const { create } = await import('../../src/sinks/store/sink.js');
   const enrichers = await buildEnrichers({ enrich });

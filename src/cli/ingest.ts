@@ -1,8 +1,8 @@
 import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
+import type { RunStats } from '../core/stats.js';
 import { buildPipeline, INGEST_OPTIONS } from '../pipeline/build.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { runPipeline } from '../pipeline/run.js';
-import type { RunStats } from '../pipeline/stats.js';
 import { printSummary, progressReporter, runSucceeded } from './report.js';
 
 const HELP = (specs: readonly OptionSpec[]) => `Usage: flowlens ingest <input...> [--to <sink>]... [options]

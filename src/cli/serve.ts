@@ -1,26 +1,34 @@
 import { type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
 import { INGEST_OPTIONS } from '../pipeline/build.js';
 import { resolveWithConfig } from '../pipeline/options.js';
+import { createLogger } from '../server/log.js';
 import { SERVE_OPTIONS } from '../server/options.js';
 import { startServer } from '../server/server.js';
 import { SOURCE_OPTIONS } from '../sources/options.js';
 
 const HELP = (specs: readonly OptionSpec[]) => `Usage: flowlens serve [--port N] [--to <sink>]... [options]
 
-Runs the HTTP server:
+Runs the service: one pipeline (sinks, store) for the life of the process.
   POST /firehose   Amazon Data Firehose HTTP endpoint delivery (protocol 1.0); records go to
-                   the sinks named by --to, as for 'flowlens ingest'
+                   the sinks named by --to, as for 'flowlens ingest'; 200 once every sink has them
   GET  /healthz    200 while serving, 503 while shutting down
-SIGTERM or SIGINT stops accepting requests and exits once those in flight are answered.
-Firehose only calls HTTPS on port 443: put a TLS-terminating proxy or load balancer in front.
+  GET  /readyz     200 while every sink delivers, 503 after a sink failure or while shutting down
+  GET  /metrics    Prometheus text format (docs/serve.md lists the metrics)
+SIGTERM or SIGINT stops accepting requests, waits up to --shutdown-grace for those in flight,
+then flushes every sink and closes the store.
+Firehose only calls HTTPS: give --tls-cert and --tls-key, or put a TLS-terminating load
+balancer in front. Without --firehose-access-key anyone who reaches the port may send records.
 
 Options:
 ${optionHelp(specs)}
 `;
 
+/** S3 options that also apply to the objects SQS notifications name. */
+const SQS_OBJECT_OPTIONS = new Set(['endpoint-url', 'region', 's3-retries']);
+
 /** Serve's options: its own, then ingest's without the S3 listing ones (requests are its input). */
 export function serveOptionSpecs(): OptionSpec[] {
-  const s3Only = new Set(SOURCE_OPTIONS.map((s) => s.name));
+  const s3Only = new Set(SOURCE_OPTIONS.map((s) => s.name).filter((n) => !SQS_OBJECT_OPTIONS.has(n)));
   const ingest = INGEST_OPTIONS().filter((s) => !s3Only.has(s.name));
   const names = new Set(ingest.map((s) => s.name));
   return [...SERVE_OPTIONS.filter((s) => !names.has(s.name)), ...ingest];
@@ -34,23 +42,29 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const options = resolveWithConfig(specs, cli, process.env);
-  const quiet = options.quiet === true;
-  const log = (m: string): void => {
-    if (!quiet) process.stderr.write(`${new Date().toISOString()} ${m}\n`);
-  };
+  const log = createLogger({
+    format: options['log-format'] === 'json' ? 'json' : 'text',
+    quiet: options.quiet === true,
+  });
   const server = await startServer(options, { env: process.env, log });
-  process.stderr.write(`flowlens serve: listening on ${server.url} (POST /firehose, GET /healthz)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      process.stderr.write(`flowlens serve: ${signal}, finishing requests in flight\n`);
+  // Shown even with --quiet: the address is what a user starts the service for.
+  log.notice(`flowlens serve: listening on ${server.url} (POST /firehose, GET /healthz /readyz /metrics)`);
+  const signal = await new Promise<string>((resolve) => {
+    const stop = (name: string): void => {
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
-      server.close().then(resolve, resolve);
+      resolve(name);
     };
     const onTerm = (): void => stop('SIGTERM');
     const onInt = (): void => stop('SIGINT');
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
   });
+  log.notice(`flowlens serve: ${signal}, finishing requests in flight`);
+  const report = await server.close();
+  const sinks = report.sinks.map((s) => `${s.name} delivered ${s.delivered} failed ${s.failed}`).join(', ');
+  (report.ok ? log.notice : log.error)(
+    `flowlens serve: stopped; ${report.stats.records} records, ${report.stats.malformed} malformed; ${sinks}`,
+  );
   return 0;
 }

@@ -4,7 +4,7 @@
  * one at a time, in the order they arrive.
  */
 import { parentPort } from 'node:worker_threads';
-import type { Enricher } from '../pipeline/types.js';
+import type { Enricher } from '../core/types.js';
 import { SegmentDecoder } from './segment-decoder.js';
 import type { SegmentJob, ThreadEnrich, ToDecodeWorker } from './segment-protocol.js';
 import { transferables } from './segment-protocol.js';

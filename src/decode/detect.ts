@@ -1,5 +1,5 @@
 import type { FlowBatch } from '../batch/flow-batch.js';
-import type { DecodeOptions, SourceInput } from '../pipeline/types.js';
+import type { DecodeOptions, SourceInput } from '../core/types.js';
 import { DecodeError, MAX_JSON_BYTES, sampleOf } from './errors.js';
 import { JsonSplitter } from './json.js';
 import { decodeParquet } from './parquet.js';

@@ -1,8 +1,9 @@
 import { gunzipSync } from 'node:zlib';
 import type { FlowBatch, SourceRef } from '../batch/flow-batch.js';
-import type { DecodeOptions } from '../pipeline/types.js';
+import type { DecodeOptions } from '../core/types.js';
 import { DEFAULT_BATCH_SIZE } from './detect.js';
 import { DecodeError, MAX_PAYLOAD_BYTES } from './errors.js';
+import { firehoseRecordContent } from './firehose-record.js';
 import { PayloadDecoder } from './payload.js';
 import { firstContentByte, isGzip } from './stream.js';
 
@@ -42,18 +43,28 @@ export async function* decodeCloudWatchPayload(
 }
 
 /**
- * One Firehose record's data (already base64-decoded): a `{"message": "<line>"}` wrapper,
- * one or several bare record lines, or a CloudWatch Logs payload (gzip or plain JSON).
+ * One Firehose record's data (already base64-decoded), as firehoseRecordContent classifies it:
+ * a `{"message": "<line>"}` wrapper, one or several bare record lines, or a CloudWatch Logs
+ * payload (gzip or plain JSON); a record that is none of them throws a DecodeError.
  * Lines take `options.format` (default v2); positions are `options.position`.
  */
 export async function* decodeFirehoseRecord(
   data: Uint8Array,
   options: PayloadDecodeOptions,
 ): AsyncGenerator<FlowBatch> {
-  const buf = toBuffer(data);
-  options.stats.bytesIn += buf.length;
+  const content = firehoseRecordContent(data);
+  if (content.kind === 'empty') {
+    options.stats.bytesIn += data.length;
+    return;
+  }
+  if (content.kind === 'invalid') throw new DecodeError(`${origin(options)}: ${content.error}`);
+  if (content.kind === 'payload') {
+    yield* decodeCloudWatchPayload(content.bytes, options);
+    return;
+  }
+  options.stats.bytesIn += data.length;
   const decoder = payloadDecoder(options);
-  decoder.bytes(buf, options.position ?? 1);
+  decoder.bytes(Buffer.from(`${content.text}\n`), options.position ?? 1);
   decoder.end();
   yield* decoder.take();
 }

@@ -12,9 +12,9 @@ import {
   parquetSchema,
 } from 'hyparquet';
 import { type Column, FlowBatch, StrColumnBuilder } from '../batch/flow-batch.js';
+import type { DecodeOptions, SourceInput } from '../core/types.js';
 import { type FieldDef, resolveField } from '../fields/catalog.js';
 import { domainProblem, numberInDomain, textCheck } from '../fields/domain.js';
-import type { DecodeOptions, SourceInput } from '../pipeline/types.js';
 import { DecodeError } from './errors.js';
 
 /** Codecs hyparquet leaves to the caller; AWS writes GZIP. */

@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { FlowBatch, SourceRef } from '../batch/flow-batch.js';
+import type { RunStats } from '../core/stats.js';
 import type { ParsedFormat } from '../fields/format.js';
-import type { RunStats } from '../pipeline/stats.js';
 import { DecodeError, MAX_PAYLOAD_BYTES, sampleOf } from './errors.js';
 import { JsonSplitter } from './json.js';
 import { firstContentByte, isGzip } from './stream.js';

@@ -1,5 +1,5 @@
 import type { FlowBatch } from '../batch/flow-batch.js';
-import type { DecodeOptions } from '../pipeline/types.js';
+import type { DecodeOptions } from '../core/types.js';
 
 /**
  * Feeds each chunk of the stream to a batcher and yields the batches completed after it;

@@ -1,6 +1,6 @@
+import { RunStats } from '../core/stats.js';
+import type { Enricher } from '../core/types.js';
 import { parseFormat } from '../fields/format.js';
-import { RunStats } from '../pipeline/stats.js';
-import type { Enricher } from '../pipeline/types.js';
 import { DecodeError } from './errors.js';
 import type { DecodedBatch, SegmentJob, SegmentResult } from './segment-protocol.js';
 import { TextBatcher } from './text.js';

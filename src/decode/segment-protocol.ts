@@ -1,6 +1,6 @@
 import type { Column, LineText, SourceRef } from '../batch/flow-batch.js';
 import type { ResolvedOptions } from '../config/options.js';
-import type { StatsPart } from '../pipeline/stats.js';
+import type { StatsPart } from '../core/stats.js';
 
 /**
  * Messages between the main thread and the decode workers. A segment is a run of whole lines

@@ -1,13 +1,7 @@
 import { FlowBatch } from '../batch/flow-batch.js';
+import type { DecodeEnrich, DecodeOptions, Enricher, LineTranscoder, SourceInput } from '../core/types.js';
 import type { FieldDef } from '../fields/catalog.js';
 import { DEFAULT_FORMAT, DEFAULT_FORMAT_ORIGIN, parseFormat } from '../fields/format.js';
-import type {
-  DecodeEnrich,
-  DecodeOptions,
-  Enricher,
-  LineTranscoder,
-  SourceInput,
-} from '../pipeline/types.js';
 import { type DecodePool, decodePool, defaultDecodeThreads } from './decode-pool.js';
 import { DecodeError, MAX_LINE_BYTES } from './errors.js';
 import { enriched, pump } from './pump.js';

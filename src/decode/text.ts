@@ -1,5 +1,7 @@
 import { type Column, FlowBatch, type LineText, type SourceRef } from '../batch/flow-batch.js';
 import { grown } from '../batch/grown.js';
+import type { RunStats } from '../core/stats.js';
+import { type LineTranscoder, TRANSCODE_DONE, TRANSCODE_SLOW } from '../core/types.js';
 import type { FieldDef } from '../fields/catalog.js';
 import { domainProblem, textCheck } from '../fields/domain.js';
 import {
@@ -12,8 +14,6 @@ import {
   parseFormat,
   unknownFieldWarnings,
 } from '../fields/format.js';
-import type { RunStats } from '../pipeline/stats.js';
-import { type LineTranscoder, TRANSCODE_DONE, TRANSCODE_SLOW } from '../pipeline/types.js';
 import { DICT_KEYS } from './dict-keys.js';
 import { DecodeError, MAX_LINE_BYTES, SAMPLE_BYTES, sampleOf } from './errors.js';
 import { ByteInterner } from './interner.js';

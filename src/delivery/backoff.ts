@@ -8,11 +8,6 @@ export interface RetryPolicy {
   readonly initialDelayMs: number;
   /** Ceiling of any backoff window (ms), Retry-After included. */
   readonly maxDelayMs: number;
-  /**
-   * Wall-clock time (epoch ms) by which every attempt and wait must have ended: a Lambda
-   * invocation's end less the time it needs to report. Unset: no deadline.
-   */
-  readonly deadlineAt?: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {

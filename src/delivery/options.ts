@@ -62,12 +62,6 @@ export interface DeliverySettings {
   readonly retry: RetryPolicy;
 }
 
-/**
- * The key under which a front that runs against a clock (the Lambda handler) sets the
- * retry deadline (epoch ms) in the options it builds its sinks with; not a user option.
- */
-export const RETRY_DEADLINE_KEY = 'retry-deadline-at';
-
 export function deliverySettings(options: ResolvedOptions): DeliverySettings {
   const n = (name: string, fallback: number): number => {
     const v = options[name];
@@ -81,7 +75,6 @@ export function deliverySettings(options: ResolvedOptions): DeliverySettings {
       maxElapsedMs: n('retry-max-time', 300) * 1000,
       initialDelayMs: n('retry-initial-delay', 250),
       maxDelayMs: n('retry-max-delay', 30000),
-      ...(typeof options[RETRY_DEADLINE_KEY] === 'number' ? { deadlineAt: options[RETRY_DEADLINE_KEY] } : {}),
     },
   };
 }

@@ -1,5 +1,6 @@
-import type { SinkResult } from '../pipeline/types.js';
+import type { SinkResult } from '../core/types.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, sleep } from './backoff.js';
+import { deliveryDeadline } from './deadline.js';
 import { DeliveryError } from './errors.js';
 
 /** What the backend acknowledged for one attempt. */
@@ -90,6 +91,14 @@ export class Delivery {
     if (this.fatalError) throw new Error(this.fatalError.message);
   }
 
+  /**
+   * Waits for the requests in flight now (not those submitted later): a checkpoint under
+   * steady load must end even while other producers keep the queue busy.
+   */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
   /** Waits until nothing is in flight. */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
@@ -125,7 +134,8 @@ export class Delivery {
 
   private async run(first: DeliveryRequest): Promise<void> {
     const started = Date.now();
-    const deadline = this.policy.deadlineAt ?? Number.POSITIVE_INFINITY;
+    // read per request: the Lambda handler moves it with each invocation (delivery/deadline.ts)
+    const deadline = deliveryDeadline();
     let request = first;
     let attempt = 1;
     /** An attempt left unanswered at the deadline: buffers go back only once it settles. */

@@ -1,5 +1,5 @@
 import type { Column, FlowBatch } from '../batch/flow-batch.js';
-import type { Enricher } from '../pipeline/types.js';
+import type { Enricher } from '../core/types.js';
 import { addressTable } from './addresses.js';
 import { CommunityIdKernel } from './community-id-wasm.js';
 import { charPair, fixedWidthStrings } from './fixed-strings.js';

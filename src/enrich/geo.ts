@@ -1,6 +1,6 @@
 import type { FlowBatch, NumColumn, StrColumn } from '../batch/flow-batch.js';
 import { grown } from '../batch/grown.js';
-import type { Enricher } from '../pipeline/types.js';
+import type { Enricher } from '../core/types.js';
 import type { AddressTable } from './addresses.js';
 import type { AsnSource, MmdbSet } from './geo-db.js';
 import { type AsOf, type PlacesOf, spreadAs, spreadPlaces } from './geo-spread.js';

@@ -1,5 +1,5 @@
 import { ConfigError, type OptionSpec, type ResolvedOptions } from '../config/options.js';
-import type { Enricher } from '../pipeline/types.js';
+import type { Enricher } from '../core/types.js';
 import { SCHEMA_OPTIONS } from '../schema/options.js';
 import { defaultAsnFiles, EmbeddedAsn, warnOnce } from './asn-ranges.js';
 import { communityIdEnricher } from './community-id.js';

@@ -1,5 +1,5 @@
 import type { FlowBatch, StrColumn } from '../batch/flow-batch.js';
-import type { Enricher } from '../pipeline/types.js';
+import type { Enricher } from '../core/types.js';
 import { type AddressTable, addressTable } from './addresses.js';
 import { FLOW_CLASSES, flowClassCode, NETWORK_CLASSES } from './network-class.js';
 import { RowSpread } from './row-spread.js';

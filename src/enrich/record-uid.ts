@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { FlowBatch } from '../batch/flow-batch.js';
-import type { Enricher } from '../pipeline/types.js';
+import type { Enricher } from '../core/types.js';
 import { charPair, fixedWidthStrings } from './fixed-strings.js';
 
 /**

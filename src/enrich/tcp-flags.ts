@@ -1,5 +1,5 @@
 import type { FlowBatch, ListColumn } from '../batch/flow-batch.js';
-import type { Enricher } from '../pipeline/types.js';
+import type { Enricher } from '../core/types.js';
 
 /** TCP header flag bits, lowest first. */
 export const TCP_FLAG_BITS: readonly (readonly [bit: number, name: string])[] = [

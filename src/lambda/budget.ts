@@ -1,8 +1,7 @@
 import { type Column, FlowBatch } from '../batch/flow-batch.js';
-import type { ResolvedOptions } from '../config/options.js';
-import { RETRY_DEADLINE_KEY } from '../delivery/options.js';
-import { type Problem, RunStats } from '../pipeline/stats.js';
-import type { Decoder, SourceInput } from '../pipeline/types.js';
+import { type Problem, RunStats } from '../core/stats.js';
+import type { Decoder, SourceInput } from '../core/types.js';
+import { setDeliveryDeadline } from '../delivery/deadline.js';
 
 /** The invocation's time budget: stop handing out work once less than `reserveMs` is left. */
 export interface TimeBudget {
@@ -11,13 +10,14 @@ export interface TimeBudget {
 }
 
 /**
- * Options for building an invocation's sinks: every delivery retry and wait ends by the time
- * half the reserve is left, so the handler still has time to settle and report failures.
+ * Sets the deadline of this invocation's deliveries: every retry and wait ends by the time half
+ * the reserve is left, so the handler still has time to settle and report failures. Returns
+ * the function that clears it when the invocation ends.
  */
-export function withDeliveryDeadline(options: ResolvedOptions, budget: TimeBudget): ResolvedOptions {
+export function deliveryDeadlineFor(budget: TimeBudget): () => void {
   const remaining = budget.remainingMs();
-  if (!Number.isFinite(remaining)) return options;
-  return { ...options, [RETRY_DEADLINE_KEY]: Date.now() + remaining - budget.reserveMs / 2 };
+  if (Number.isFinite(remaining)) setDeliveryDeadline(Date.now() + remaining - budget.reserveMs / 2);
+  return () => setDeliveryDeadline(undefined);
 }
 
 /** Where the run stopped for lack of time: the input and the last record position delivered. */

@@ -1,6 +1,6 @@
 import type { ResolvedOptions } from '../config/options.js';
 import { ConfigError } from '../config/options.js';
-import type { Continuation } from './events.js';
+import type { Continuation } from '../sources/s3-events.js';
 
 /** Hands a continuation on; resolves to a short description of where it went. */
 export type ContinuationSender = (continuation: Continuation) => Promise<string>;

@@ -1,9 +1,10 @@
 import { ConfigError } from '../config/options.js';
-import { RunStats } from '../pipeline/stats.js';
-import type { TimeBudget } from './budget.js';
-import { classifyEvent, EventError, type MessageWork } from './events.js';
-import { type TransformedRecord, transformFirehose } from './firehose-transform.js';
-import { decodeBase64, payloadInput } from './payload-input.js';
+import { RunStats } from '../core/stats.js';
+import { decodeBase64, payloadInput } from '../decode/payload-input.js';
+import { type TransformedRecord, transformFirehose } from '../pipeline/firehose-transform.js';
+import { EventError, type MessageWork } from '../sources/s3-events.js';
+import { deliveryDeadlineFor, type TimeBudget } from './budget.js';
+import { classifyEvent } from './events.js';
 import { type ObjectsOutcome, runObjects } from './run-objects.js';
 import { deliveredBy, runPayloads } from './run-payloads.js';
 import { createRuntime, type LambdaRuntime, type RuntimeOverrides } from './runtime.js';
@@ -66,6 +67,7 @@ export function createHandler(
       ? () => context.getRemainingTimeInMillis!()
       : () => Infinity;
     const budget: TimeBudget = { remainingMs: deadline, reserveMs: rt.options['time-reserve-ms'] as number };
+    const clearDeliveryDeadline = deliveryDeadlineFor(budget);
     const tally = new Tally();
     let kind = 'unknown';
     try {
@@ -102,14 +104,19 @@ export function createHandler(
           return { batchItemFailures: failures.map((id) => ({ itemIdentifier: id })) };
         }
         case 'kinesis': {
-          const failures = await runKinesis(rt, work.records, tally, budget);
+          const failures = await runKinesis(rt, work.records, tally);
           tally.failedItems = failures.length;
           return { batchItemFailures: failures.map((id) => ({ itemIdentifier: id })) };
         }
         case 'awslogs': {
           const bytes = decodeBase64(work.data);
           if (!bytes) throw new EventError('awslogs.data is not valid base64');
-          const report = await runPayloads(rt, [payloadInput(bytes, { id: 'awslogs' })], tally.stats, budget);
+          const report = await runPayloads(
+            rt,
+            'awslogs',
+            [payloadInput(bytes, { id: 'awslogs' })],
+            tally.stats,
+          );
           tally.delivered += deliveredBy(report);
           if (!report.ok) {
             const errs = [
@@ -133,6 +140,7 @@ export function createHandler(
       if (err instanceof EventError) tally.errors.push(err.message);
       throw err instanceof EventError ? new Error(err.message) : err;
     } finally {
+      clearDeliveryDeadline();
       rt.log({
         level: tally.errors.length ? 'warn' : 'info',
         event: kind,
@@ -191,7 +199,6 @@ async function runKinesis(
   rt: LambdaRuntime,
   records: ReadonlyArray<{ sequenceNumber: string; data: string }>,
   tally: Tally,
-  budget: TimeBudget,
 ): Promise<string[]> {
   const failures: string[] = [];
   const inputs = [];
@@ -207,7 +214,7 @@ async function runKinesis(
     bySource.set(id, r.sequenceNumber);
     inputs.push(payloadInput(bytes, { id, context: { kinesis_sequence_number: r.sequenceNumber } }));
   }
-  const report = await runPayloads(rt, inputs, tally.stats, budget);
+  const report = await runPayloads(rt, 'kinesis', inputs, tally.stats);
   tally.delivered += deliveredBy(report);
   for (const e of report.stats.errors) {
     tally.errors.push(`${e.source}: ${e.message}`);

@@ -1,11 +1,9 @@
-import { decodeInput } from '../decode/detect.js';
-import { buildSinks } from '../pipeline/build.js';
-import { type RunReport, runPipeline } from '../pipeline/run.js';
-import { RunStats } from '../pipeline/stats.js';
-import type { Decoder, SourceInput } from '../pipeline/types.js';
+import { RunStats } from '../core/stats.js';
+import type { Decoder, SourceInput } from '../core/types.js';
+import type { RunReport } from '../pipeline/run.js';
+import type { Continuation, ObjectRef } from '../sources/s3-events.js';
 import { S3ObjectInput } from '../sources/s3-object.js';
-import { BudgetState, budgetedDecoder, type TimeBudget, withDeliveryDeadline } from './budget.js';
-import type { Continuation, ObjectRef } from './events.js';
+import { BudgetState, budgetedDecoder, type TimeBudget } from './budget.js';
 import type { LambdaRuntime } from './runtime.js';
 
 export interface ObjectsWork {
@@ -32,14 +30,13 @@ export interface ObjectsOutcome {
 }
 
 /**
- * Reads S3 objects through the shared run loop into freshly built sinks, stopping at a batch
- * boundary when the invocation's time runs low and handing the rest on as a continuation.
+ * Reads S3 objects through the container's pipeline as one unit, stopping at a batch boundary
+ * when the invocation's time runs low and handing the rest on as a continuation.
  */
 export async function runObjects(
   runtime: LambdaRuntime,
   work: ObjectsWork,
   budget: TimeBudget,
-  decode: Decoder = decodeInput,
 ): Promise<ObjectsOutcome> {
   const stats = new RunStats();
   const state = new BudgetState(budget);
@@ -71,17 +68,11 @@ export async function runObjects(
       yield inputs[i]!;
     }
   }
-  const sinks = await buildSinks(withDeliveryDeadline(runtime.options, budget), {
-    env: runtime.env,
-    stats,
-    log: (m) => runtime.log({ level: 'info', message: m }),
-  });
-  const report = await runPipeline({
+  const pipeline = await runtime.pipeline();
+  const report = await pipeline.deliver({
+    id: work.context?.sqs_message_id ? `sqs:${work.context.sqs_message_id}` : 's3:objects',
     inputs: feed(),
-    decode: budgetedDecoder(decode, state),
-    decodeOptions: { ...(runtime.format ? { format: runtime.format } : {}), batchSize: runtime.batchSize },
-    enrichers: runtime.enrichers,
-    sinks,
+    wrapDecoder: (decode: Decoder) => budgetedDecoder(decode, state),
     stats,
   });
   for (const p of pending) p.discard();

@@ -1,31 +1,17 @@
-import { decodeInput } from '../decode/detect.js';
-import { buildSinks } from '../pipeline/build.js';
-import { type RunReport, runPipeline } from '../pipeline/run.js';
-import type { RunStats } from '../pipeline/stats.js';
-import type { SourceInput } from '../pipeline/types.js';
-import { type TimeBudget, withDeliveryDeadline } from './budget.js';
+import type { RunStats } from '../core/stats.js';
+import type { SourceInput } from '../core/types.js';
+import type { RunReport } from '../pipeline/run.js';
 import type { LambdaRuntime } from './runtime.js';
 
-/** Runs in-memory payloads (Kinesis records, an awslogs event) through the run loop into fresh sinks. */
+/** Runs in-memory payloads (Kinesis records, an awslogs event) through the container's pipeline. */
 export async function runPayloads(
   runtime: LambdaRuntime,
+  id: string,
   inputs: readonly SourceInput[],
   stats: RunStats,
-  budget: TimeBudget,
 ): Promise<RunReport> {
-  const sinks = await buildSinks(withDeliveryDeadline(runtime.options, budget), {
-    env: runtime.env,
-    stats,
-    log: (m) => runtime.log({ level: 'info', message: m }),
-  });
-  return runPipeline({
-    inputs,
-    decode: decodeInput,
-    decodeOptions: { ...(runtime.format ? { format: runtime.format } : {}), batchSize: runtime.batchSize },
-    enrichers: runtime.enrichers,
-    sinks,
-    stats,
-  });
+  const pipeline = await runtime.pipeline();
+  return pipeline.deliver({ id, inputs, stats });
 }
 
 /** Records every sink took: the smallest sink count (all of them when there is no sink). */

@@ -1,9 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ConfigError, type ResolvedOptions } from '../config/options.js';
+import type { ResolvedOptions } from '../config/options.js';
+import type { Enricher } from '../core/types.js';
 import { buildEnrichers } from '../enrich/index.js';
 import { type ParsedFormat, parseFormat } from '../fields/format.js';
-import type { Enricher } from '../pipeline/types.js';
-import { findSink, sinkEntries } from '../sinks/registry.js';
+import { sinkEntriesOf } from '../pipeline/build.js';
+import { SharedPipeline } from '../pipeline/shared.js';
 import { createS3Client } from '../sources/s3-client.js';
 import { resolveLambdaConfig } from './config.js';
 import { type ContinuationSender, continuationSender } from './continuation.js';
@@ -17,6 +18,12 @@ export interface LambdaRuntime {
   readonly batchSize: number;
   readonly s3: S3Client;
   readonly sendContinuation: ContinuationSender | undefined;
+  /**
+   * The container's pipeline, built on first use and kept while the container is warm: its
+   * sinks (connections, store) serve every invocation. Not built for Firehose transformation,
+   * which sends nothing.
+   */
+  pipeline(): Promise<SharedPipeline>;
   log(line: Record<string, unknown>): void;
 }
 
@@ -33,18 +40,12 @@ export async function createRuntime(
   overrides: RuntimeOverrides = {},
 ): Promise<LambdaRuntime> {
   const options = resolveLambdaConfig(env);
-  for (const name of (options.to as string[] | undefined) ?? []) {
-    if (!findSink(name)) {
-      const known = sinkEntries()
-        .map((e) => e.name)
-        .join(', ');
-      throw new ConfigError(`FLOWLENS_SINKS: unknown sink "${name}" (available: ${known})`);
-    }
-  }
+  sinkEntriesOf(options, 'FLOWLENS_SINKS');
   const write = overrides.log ?? ((line: string) => process.stdout.write(line + '\n'));
   const format = typeof options.format === 'string' ? parseFormat(options.format) : undefined;
   const sender = overrides.sendContinuation ?? continuationSender(options, env);
   const log = (line: Record<string, unknown>): void => write(JSON.stringify({ flowlens: 'lambda', ...line }));
+  let pipeline: Promise<SharedPipeline> | undefined;
   return {
     options,
     env,
@@ -56,6 +57,16 @@ export async function createRuntime(
       region: options.region as string | undefined,
     }),
     sendContinuation: sender,
+    pipeline: () => {
+      pipeline ??= SharedPipeline.open(options, {
+        env,
+        log: (message) => log({ level: 'info', message }),
+      }).catch((err: unknown) => {
+        pipeline = undefined; // the next invocation tries again
+        throw err;
+      });
+      return pipeline;
+    },
     log,
   };
 }

@@ -4,13 +4,19 @@ import { sharedDatabaseFiles } from '../enrich/geo-db.js';
 import { buildEnrichers, ENRICH_OPTIONS } from '../enrich/index.js';
 import { FormatError, type ParsedFormat, parseFormat, unknownFieldWarnings } from '../fields/format.js';
 import '../sinks/index.js';
-import { allSinkOptions, findSink, type SinkContext, sinkEntries } from '../sinks/registry.js';
+import { RunStats } from '../core/stats.js';
+import type { DecodeOptions, Decoder, Enricher, Sink, SourceInput } from '../core/types.js';
+import {
+  allSinkOptions,
+  findSink,
+  type SinkContext,
+  type SinkEntry,
+  sinkEntries,
+} from '../sinks/registry.js';
 import { SOURCE_OPTIONS, validateSourceOptions } from '../sources/options.js';
 import { resolveInputs } from '../sources/resolve.js';
 import { PIPELINE_OPTIONS } from './options.js';
 import type { RunPlan } from './run.js';
-import { RunStats } from './stats.js';
-import type { Enricher, Sink, SourceInput } from './types.js';
 
 export const DEFAULT_SINK = 'store';
 
@@ -52,20 +58,12 @@ export interface BuildContext {
   readonly stats?: RunStats;
 }
 
-/** Builds the sinks named by `--to` (validated before any input is read). */
+/**
+ * Builds the sinks named by `--to` (validated before any input is read). Only the pipeline
+ * builds sinks: fronts get them through buildStages or SharedPipeline.
+ */
 export async function buildSinks(options: ResolvedOptions, context: SinkContext): Promise<Sink[]> {
-  const names = (options.to as string[] | undefined) ?? [DEFAULT_SINK];
-  const entries = names.map((name) => {
-    const entry = findSink(name);
-    if (!entry) {
-      throw new ConfigError(
-        `--to: unknown sink "${name}" (available: ${sinkEntries()
-          .map((e) => e.name)
-          .join(', ')})`,
-      );
-    }
-    return entry;
-  });
+  const entries = sinkEntriesOf(options, '--to');
   const sinks: Sink[] = [];
   try {
     for (const entry of entries) sinks.push(await (await entry.load()).create(options, context));
@@ -76,23 +74,47 @@ export async function buildSinks(options: ResolvedOptions, context: SinkContext)
   return sinks;
 }
 
+/** The registered sinks `--to` names; a ConfigError naming `flag` for an unknown one. */
+export function sinkEntriesOf(options: ResolvedOptions, flag: string): SinkEntry[] {
+  const names = (options.to as string[] | undefined) ?? [DEFAULT_SINK];
+  return names.map((name) => {
+    const entry = findSink(name);
+    if (!entry) {
+      const known = sinkEntries()
+        .map((e) => e.name)
+        .join(', ');
+      throw new ConfigError(`${flag}: unknown sink "${name}" (available: ${known})`);
+    }
+    return entry;
+  });
+}
+
 /**
  * Enrichers run on decode threads. `uid` stays on the main thread: a new 32-character string
  * per record costs more to copy between threads than to make.
  */
 const THREAD_ENRICHERS = ['protocol', 'tcp-flags', 'network', 'geo', 'community-id'];
 
-/** A ready RunPlan from inputs and resolved options: what every front calls. */
-export async function buildPipeline(
-  inputs: readonly string[] | AsyncIterable<SourceInput> | Iterable<SourceInput>,
-  options: ResolvedOptions,
-  context: BuildContext,
-): Promise<RunPlan & { stats: RunStats }> {
+/** The stages every front runs, built once from resolved options (see buildStages). */
+export interface Stages {
+  readonly decode: Decoder;
+  readonly decodeOptions: Omit<DecodeOptions, 'stats'>;
+  readonly enrichers: readonly Enricher[];
+  readonly sinks: readonly Sink[];
+  readonly stats: RunStats;
+}
+
+/**
+ * The one pipeline builder: validates the options, builds the enrichers and the sinks named by
+ * `--to` (side by side: the store opens DuckDB on its thread while the geo tables load here)
+ * and the decode settings. The CLI runs the stages once over its inputs (buildPipeline); the
+ * server and the Lambda keep them for the life of the process (SharedPipeline).
+ */
+export async function buildStages(options: ResolvedOptions, context: BuildContext): Promise<Stages> {
   const stats = context.stats ?? new RunStats();
   validateSourceOptions(options);
   const format = typeof options.format === 'string' ? formatOption(options.format) : undefined;
   for (const warning of unknownFieldWarnings('--format', format?.unknown ?? [])) stats.warn(warning);
-  // Built side by side: the store opens DuckDB on its thread while the geo tables load here.
   const [enriched, built] = await Promise.allSettled([
     buildEnrichers(options, { warn: (message) => stats.warn(message) }),
     buildSinks(options, { env: context.env, stats, log: context.log }),
@@ -107,11 +129,7 @@ export async function buildPipeline(
   // With one sink and nothing else reading the batches, that sink may take text lines as they are.
   const only = sinks.length === 1 && enrichers.length === 0 ? sinks[0]! : undefined;
   const lineTranscoder = only?.lineTranscoder ? () => only.lineTranscoder!() : undefined;
-  const sourceList = isStringArray(inputs)
-    ? resolveInputs(inputs, options, { stats, log: context.log })
-    : inputs;
   return {
-    inputs: sourceList,
     decode: decodeInput,
     decodeOptions: {
       ...(format ? { format } : {}),
@@ -125,6 +143,20 @@ export async function buildPipeline(
     sinks,
     stats,
   };
+}
+
+/** A RunPlan over the given inputs: the CLI's one run from the stages (see buildStages). */
+export async function buildPipeline(
+  inputs: readonly string[] | AsyncIterable<SourceInput> | Iterable<SourceInput>,
+  options: ResolvedOptions,
+  context: BuildContext,
+): Promise<RunPlan & { stats: RunStats }> {
+  validateSourceOptions(options);
+  const stages = await buildStages(options, context);
+  const sourceList = isStringArray(inputs)
+    ? resolveInputs(inputs, options, { stats: stages.stats, log: context.log })
+    : inputs;
+  return { ...stages, inputs: sourceList };
 }
 
 /** True when every sink computes the enricher's columns itself: its work would be thrown away. */

@@ -1,6 +1,6 @@
 import type { FlowBatch } from '../batch/flow-batch.js';
-import { RunStats } from './stats.js';
-import type { DecodeOptions, Decoder, Enricher, Sink, SinkResult, SourceInput } from './types.js';
+import { RunStats } from '../core/stats.js';
+import type { DecodeOptions, Decoder, Enricher, Sink, SinkResult, SourceInput } from '../core/types.js';
 
 export interface RunPlan {
   readonly inputs: AsyncIterable<SourceInput> | Iterable<SourceInput>;

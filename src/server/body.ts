@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip, type Gunzip } from 'node:zlib';
+import type { BodyLease } from './budget.js';
 
 /** A request body problem, with the HTTP status it answers with. */
 export class BodyError extends Error {
@@ -16,9 +17,10 @@ export class BodyError extends Error {
  * Reads a request body, gunzipping `Content-Encoding: gzip`, and refuses (413) once either the
  * bytes on the wire or the decompressed bytes exceed `limit` — a compressed bomb is stopped
  * while it inflates, never held whole. On refusal the request is left paused, not destroyed,
- * so the error response still reaches the client (sent with `Connection: close`).
+ * so the error response still reaches the client (sent with `Connection: close`). The bytes
+ * kept are taken from `lease` (the server's budget for all bodies): past it, 503.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, lease?: BodyLease): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(
@@ -53,6 +55,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (total > limit) {
         const what = gunzip ? 'decompressed request body' : 'request body';
         stop(new BodyError(413, `${what} exceeds the limit of ${limit} bytes`));
+        return;
+      }
+      if (lease && !lease.take(chunk.length)) {
+        stop(new BodyError(503, 'the server holds as many request bytes as it may at once; retry later'));
         return;
       }
       chunks.push(chunk);

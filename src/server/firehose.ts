@@ -1,26 +1,26 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResolvedOptions } from '../config/options.js';
-import { decodeInput } from '../decode/detect.js';
-import type { ParsedFormat } from '../fields/format.js';
-import { firehoseRecordContent } from '../lambda/firehose-record.js';
-import { decodeBase64, payloadInput } from '../lambda/payload-input.js';
-import { buildSinks } from '../pipeline/build.js';
-import { type RunReport, runPipeline } from '../pipeline/run.js';
-import { RunStats } from '../pipeline/stats.js';
-import type { Enricher, SourceInput } from '../pipeline/types.js';
+import type { SourceInput } from '../core/types.js';
+import { firehoseRecordContent } from '../decode/firehose-record.js';
+import { decodeBase64, payloadInput } from '../decode/payload-input.js';
+import type { Receipt, SharedPipeline } from '../pipeline/shared.js';
 import { BodyError, readBody } from './body.js';
+import { BodyLease, type ByteBudget } from './budget.js';
+import type { Logger } from './log.js';
+import type { ServiceMetrics } from './metrics.js';
 import { RecentRequests } from './request-ids.js';
 
 export interface FirehoseEndpointConfig {
-  readonly options: ResolvedOptions;
-  readonly env: NodeJS.ProcessEnv;
-  readonly enrichers: readonly Enricher[];
-  readonly format: ParsedFormat | undefined;
+  readonly pipeline: SharedPipeline;
   readonly accessKey: string | undefined;
   readonly maxBody: number;
+  /** Bytes of request bodies held at once across requests (503 past it). */
+  readonly bodyBudget: ByteBudget;
+  /** Requests being read or delivered at once (503 past it). */
+  readonly maxRequests: number;
   readonly rememberRequests: number;
-  log(message: string): void;
+  readonly log: Logger;
+  readonly metrics: ServiceMetrics;
 }
 
 interface Outcome {
@@ -28,30 +28,31 @@ interface Outcome {
   readonly errorMessage?: string;
 }
 
+/** Seconds a client is asked to wait when the server is full. */
+const RETRY_AFTER_SECONDS = 1;
+
 /**
  * `POST /firehose`: the Firehose HTTP endpoint delivery protocol v1.0 (spec sheet D.2).
  * Every record is validated before anything is ingested, so a 400 leaves nothing behind;
- * 200 is sent only after every sink has delivered; a retried request id is acknowledged
- * without ingesting again. Pipelines run one at a time (the store takes one writer).
+ * 200 is sent only once every sink acknowledged the request's records (its receipt); a
+ * retried request (same id, same body) is answered without ingesting it again. Requests run
+ * concurrently through the shared pipeline, up to `maxRequests` and the body budget; past
+ * either, 503 with Retry-After.
  */
 export function firehoseEndpoint(config: FirehoseEndpointConfig) {
   const recent = new RecentRequests<Outcome>(config.rememberRequests);
   const expectedKey = config.accessKey ? digest(config.accessKey) : undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(work: () => Promise<T>): Promise<T> => {
-    const p = queue.then(work, work);
-    queue = p.catch(() => undefined);
-    return p;
-  };
+  let active = 0;
 
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
     let requestId = header(req, 'x-amz-firehose-request-id') ?? '';
-    const reply = (status: number, errorMessage?: string): void => {
+    const reply = (status: number, errorMessage?: string): number => {
       respond(res, status, {
         requestId,
         timestamp: Date.now(),
         ...(errorMessage ? { errorMessage: errorMessage.slice(0, 8192) } : {}),
       });
+      return status;
     };
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
@@ -67,41 +68,66 @@ export function firehoseEndpoint(config: FirehoseEndpointConfig) {
     const version = header(req, 'x-amz-firehose-protocol-version');
     if (version !== undefined && version !== '1.0')
       return reply(400, `unsupported protocol version ${version}`);
-    let body: Buffer;
-    try {
-      body = await readBody(req, config.maxBody);
-    } catch (err) {
-      const status = err instanceof BodyError ? err.status : 400;
+    if (active >= config.maxRequests) {
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
       res.setHeader('Connection', 'close');
-      return reply(status, (err as Error).message);
+      return reply(503, `the server is delivering ${active} requests, its limit; retry later`);
     }
-    const parsed = parseRequest(body);
-    if ('error' in parsed) {
-      if (parsed.requestId) requestId = parsed.requestId;
-      return reply(400, parsed.error);
+    active++;
+    const lease = new BodyLease(config.bodyBudget);
+    try {
+      let body: Buffer;
+      try {
+        body = await readBody(req, config.maxBody, lease);
+      } catch (err) {
+        const status = err instanceof BodyError ? err.status : 400;
+        if (status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+        res.setHeader('Connection', 'close');
+        return reply(status, (err as Error).message);
+      }
+      const parsed = parseRequest(body);
+      if ('error' in parsed) {
+        if (parsed.requestId) requestId = parsed.requestId;
+        return reply(400, parsed.error);
+      }
+      requestId = parsed.requestId;
+      // A retry is the same id with the same records; a reused id with other records is new work.
+      const key = `${requestId}\u0000${parsed.recordsDigest}`;
+      const known = recent.outcome(key);
+      if (known) {
+        config.metrics.repeatedRequests.inc();
+        config.log.info('firehose request repeated, answered from its first delivery', { requestId });
+        return reply(known.status, known.errorMessage);
+      }
+      const running = recent.running(key);
+      const outcome = running
+        ? await running
+        : await recent.run(
+            key,
+            () => ingest(config, parsed.requestId, parsed.inputs),
+            // Sink failures (5xx) are worth a real retry; anything else gets the same answer again.
+            (o) => o.status < 500,
+          );
+      return reply(outcome.status, outcome.errorMessage);
+    } finally {
+      active--;
+      lease.release();
     }
-    requestId = parsed.requestId;
-    const known = recent.outcome(requestId);
-    if (known) {
-      config.log(`firehose ${requestId}: repeated request, answered from its first delivery`);
-      return reply(known.status, known.errorMessage);
-    }
-    const running = recent.running(requestId);
-    const outcome = running
-      ? await running
-      : await recent.run(
-          requestId,
-          () => serially(() => ingest(config, parsed.requestId, parsed.inputs)),
-          // Sink failures (5xx) are worth a real retry; anything else gets the same answer again.
-          (o) => o.status < 500,
-        );
-    return reply(outcome.status, outcome.errorMessage);
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const stop = config.metrics.requestSeconds.startTimer();
+    const status = await handle(req, res);
+    stop({ status: String(status) });
+    config.metrics.firehoseRequests.inc({ status: String(status) });
   };
 }
 
 interface ParsedRequest {
   readonly requestId: string;
   readonly inputs: SourceInput[];
+  /** SHA-256 of the records' data (not of the body: a retry may carry another timestamp). */
+  readonly recordsDigest: string;
 }
 
 /** Validates the body and every record; groups flow-log lines into one text input. */
@@ -122,9 +148,11 @@ function parseRequest(body: Buffer): ParsedRequest | { error: string; requestId?
   if (obj.records.length > 10_000) return bad(`${obj.records.length} records exceed the limit of 10000`);
   const lines: string[] = [];
   const inputs: SourceInput[] = [];
+  const hash = createHash('sha256');
   for (const [i, r] of obj.records.entries()) {
     const data = (r as { data?: unknown } | null)?.data;
     if (typeof data !== 'string') return bad(`records[${i}]: data is missing or not a string`);
+    hash.update(data).update('\n');
     const bytes = decodeBase64(data);
     if (!bytes) return bad(`records[${i}]: data is not valid base64`);
     const content = firehoseRecordContent(bytes);
@@ -147,7 +175,7 @@ function parseRequest(body: Buffer): ParsedRequest | { error: string; requestId?
       }),
     );
   }
-  return { requestId: obj.requestId, inputs };
+  return { requestId: obj.requestId, inputs, recordsDigest: hash.digest('base64url') };
 }
 
 function firehoseContext(requestId: string): Record<string, string> {
@@ -160,41 +188,32 @@ async function ingest(
   inputs: SourceInput[],
 ): Promise<Outcome> {
   if (inputs.length === 0) return { status: 200 };
-  const stats = new RunStats();
-  let report: RunReport;
+  let receipt: Receipt;
   try {
-    const sinks = await buildSinks(config.options, { env: config.env, stats, log: config.log });
-    report = await runPipeline({
-      inputs,
-      decode: decodeInput,
-      decodeOptions: {
-        ...(config.format ? { format: config.format } : {}),
-        batchSize: (config.options['batch-size'] as number | undefined) ?? 8192,
-      },
-      enrichers: config.enrichers,
-      sinks,
-      stats,
-    });
+    receipt = await config.pipeline.deliver({ id: `firehose:${requestId}`, inputs });
   } catch (err) {
-    return { status: 500, errorMessage: `cannot start the sinks: ${(err as Error).message}` };
+    return { status: 503, errorMessage: `not accepted: ${(err as Error).message}` };
   }
-  const delivered = report.sinks.map((s) => `${s.name} ${s.delivered}`).join(', ');
-  config.log(
-    `firehose ${requestId}: ${stats.records} records, ${stats.malformed} malformed, delivered ${delivered}`,
-  );
-  if (report.ok) return { status: 200 };
+  const { stats } = receipt;
+  const delivered = receipt.sinks.map((s) => `${s.name} ${s.delivered}`).join(', ');
+  const fields = { requestId, records: stats.records, malformed: stats.malformed, delivered };
+  if (receipt.ok) {
+    config.log.info('firehose request delivered', fields);
+    return { status: 200 };
+  }
   const problems = [
     ...stats.errors.map((e) => `${e.source}: ${e.message}`),
-    ...report.sinks.flatMap((s) => s.errors.map((m) => `sink ${s.name}: ${m}`)),
+    ...receipt.sinks.flatMap((s) => s.errors.map((m) => `sink ${s.name}: ${m}`)),
   ];
+  const errorMessage = problems.slice(0, 5).join('; ') || 'delivery failed';
   // A record that decodes to nothing usable is the sender's fault; a sink failure is ours (retry).
-  const decodeOnly =
-    report.sinks.every((s) => s.failed === 0 && s.errors.length === 0) &&
-    stats.errors.every((e) => e.source !== 'pipeline');
-  return {
-    status: decodeOnly ? 400 : 500,
-    errorMessage: problems.slice(0, 5).join('; ') || 'delivery failed',
-  };
+  const status = receipt.sinkFailed ? 500 : 400;
+  (status === 500 ? config.log.error : config.log.warn)('firehose request not delivered', {
+    ...fields,
+    status,
+    errorMessage,
+  });
+  return { status, errorMessage };
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -1,98 +1,225 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { ResolvedOptions } from '../config/options.js';
-import { buildEnrichers } from '../enrich/index.js';
-import { parseFormat } from '../fields/format.js';
-import { buildSinks } from '../pipeline/build.js';
-import { RunStats } from '../pipeline/stats.js';
+import { ConfigError, type ResolvedOptions } from '../config/options.js';
+import type { RunReport } from '../pipeline/run.js';
+import { SharedPipeline } from '../pipeline/shared.js';
+import { ByteBudget } from './budget.js';
 import { firehoseEndpoint, respond } from './firehose.js';
+import type { Logger } from './log.js';
+import { ServiceMetrics } from './metrics.js';
+import type { SqsFront } from './sqs.js';
 
 export interface FlowlensServer {
   readonly server: Server;
-  /** The URL it listens on (http://host:port). */
+  /** The URL it listens on (http://host:port or https://…). */
   readonly url: string;
-  /** Stops accepting, lets requests in flight finish, then closes. */
-  close(): Promise<void>;
+  readonly pipeline: SharedPipeline;
+  readonly metrics: ServiceMetrics;
+  /** The SQS reader, with --sqs-queue-url. */
+  readonly sqs: SqsFront | undefined;
+  /**
+   * Stops accepting, lets requests in flight finish (up to `graceMs`, default --shutdown-grace),
+   * then closes the sinks and the store. The pipeline's totals over the server's life.
+   */
+  close(graceMs?: number): Promise<RunReport>;
 }
 
 export interface ServeContext {
   readonly env: NodeJS.ProcessEnv;
-  log(message: string): void;
+  readonly log: Logger;
 }
 
 /**
- * The HTTP front: `POST /firehose` (Firehose HTTP endpoint delivery) and `GET /healthz`.
- * The sinks are checked once at start (a bad sink setting fails here, not on the first request).
+ * The HTTP front: `POST /firehose` (Firehose HTTP endpoint delivery), `GET /healthz`,
+ * `GET /readyz` and `GET /metrics`. One pipeline for the server's life: sinks and the store are
+ * built at start (a bad setting fails here, not on the first request) and shared by every request.
  */
 export async function startServer(options: ResolvedOptions, context: ServeContext): Promise<FlowlensServer> {
-  // Validate the sink configuration up front: build and close them once.
-  const probe = await buildSinks(options, { env: context.env, stats: new RunStats(), log: context.log });
-  for (const s of probe) await s.close();
-  const firehose = firehoseEndpoint({
+  const tls = tlsFiles(options);
+  const metrics = new ServiceMetrics();
+  const log = context.log;
+  const pipeline = await SharedPipeline.open(
     options,
-    env: context.env,
-    enrichers: await buildEnrichers(options, { warn: (message) => context.log(`warning: ${message}`) }),
-    format: typeof options.format === 'string' ? parseFormat(options.format) : undefined,
-    accessKey: options['firehose-access-key'] as string | undefined,
+    { env: context.env, log: (m) => log.info(m) },
+    { unit: (receipt, seconds) => metrics.observe(receipt.unit.split(':')[0] ?? 'unit', receipt, seconds) },
+  );
+  for (const w of pipeline.stats.warnings) log.warn(w);
+  const budget = new ByteBudget((options['max-inflight-bytes'] as number | undefined) ?? 128 * 1024 * 1024);
+  metrics.watch(pipeline, budget);
+  const accessKey = options['firehose-access-key'] as string | undefined;
+  const firehose = firehoseEndpoint({
+    pipeline,
+    accessKey,
     maxBody: (options['max-body'] as number | undefined) ?? 64 * 1024 * 1024,
+    bodyBudget: budget,
+    maxRequests: (options['max-requests'] as number | undefined) ?? 32,
     rememberRequests: (options['remember-requests'] as number | undefined) ?? 10_000,
-    log: context.log,
+    log,
+    metrics,
   });
   let closing = false;
   let inFlight = 0;
+  const idle: Array<() => void> = [];
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       return respond(res, closing ? 503 : 200, { status: closing ? 'shutting down' : 'ok' });
     }
+    if (path === '/readyz') {
+      const sinks = pipeline.sinkStates();
+      const ready = !closing && sinks.every((s) => s.healthy);
+      return respond(res, ready ? 200 : 503, {
+        status: closing ? 'shutting down' : ready ? 'ready' : 'a sink cannot deliver',
+        sinks: Object.fromEntries(sinks.map((s) => [s.name, s.healthy ? 'up' : 'down'])),
+      });
+    }
+    if (path === '/metrics') {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
     if (path === '/firehose') {
       if (closing) {
         res.setHeader('Connection', 'close');
+        res.setHeader('Retry-After', '5');
         return respond(res, 503, { requestId: '', timestamp: Date.now(), errorMessage: 'shutting down' });
       }
       return firehose(req, res);
     }
     respond(res, 404, { error: `no route ${req.method} ${path}` });
   };
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight++;
-    res.on('close', () => inFlight--);
+    res.on('close', () => {
+      inFlight--;
+      if (inFlight === 0) for (const wake of idle.splice(0)) wake();
+    });
     route(req, res).catch((err: unknown) => {
-      context.log(`${req.method} ${req.url}: ${(err as Error).message}`);
+      log.error(`${req.method} ${req.url}: ${(err as Error).message}`);
       if (!res.headersSent)
         respond(res, 500, { requestId: '', timestamp: Date.now(), errorMessage: 'internal error' });
       else res.destroy();
     });
-  });
+  };
+  const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
   // Firehose allows 3 minutes for a response; keep sockets alive for its connection reuse.
   server.requestTimeout = 180_000;
   server.keepAliveTimeout = 65_000;
   const port = (options.port as number | undefined) ?? 8080;
   const host = (options.host as string | undefined) ?? '0.0.0.0';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await pipeline.close();
+    throw err;
+  }
+  const sqs = await startSqs(options, pipeline, log, metrics);
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `${tls ? 'https' : 'http'}://${shownHost}:${addr.port}`;
+  if (!accessKey) {
+    log.warn(
+      `no --firehose-access-key: POST /firehose accepts records from anyone who can reach ${url}` +
+        (host === '0.0.0.0' || host === '::' ? ' (listening on every interface)' : ''),
+    );
+  }
+  const defaultGrace = (options['shutdown-grace'] as number | undefined) ?? 30_000;
+  let closed: Promise<RunReport> | undefined;
   return {
     server,
-    url: `http://${shownHost}:${addr.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    url,
+    pipeline,
+    metrics,
+    sqs,
+    close: (graceMs = defaultGrace) => {
+      closed ??= (async () => {
         closing = true;
-        server.close(() => resolve());
+        const sqsStopped = sqs?.stop();
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        const timer = setInterval(() => {
-          if (inFlight === 0) {
-            server.closeIdleConnections();
-            clearInterval(timer);
-          }
-        }, 50);
-        timer.unref();
-      }),
+        const answered =
+          inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), graceMs);
+        });
+        if ((await Promise.race([answered, late])) === 'late') {
+          // Past the grace period: requests still running are cut off unanswered, so Firehose
+          // retries them; nothing unanswered was acknowledged.
+          log.warn(
+            `shutdown: ${inFlight} requests still running after ${graceMs} ms; closing their connections`,
+          );
+          server.closeAllConnections();
+        }
+        clearTimeout(timer);
+        await stopped;
+        await sqsStopped;
+        const report = await pipeline.close();
+        return report;
+      })();
+      return closed;
+    },
   };
+}
+
+/** The SQS reader when --sqs-queue-url is set (its SDK loads only then). */
+async function startSqs(
+  options: ResolvedOptions,
+  pipeline: SharedPipeline,
+  log: Logger,
+  metrics: ServiceMetrics,
+): Promise<SqsFront | undefined> {
+  const queueUrl = options['sqs-queue-url'] as string | undefined;
+  if (!queueUrl) return undefined;
+  const [{ SqsFront }, { createS3Client }] = await Promise.all([
+    import('./sqs.js'),
+    import('../sources/s3-client.js'),
+  ]);
+  const region = options.region as string | undefined;
+  const front = new SqsFront({
+    queueUrl,
+    maxMessages: (options['sqs-max-messages'] as number | undefined) ?? 4,
+    waitSeconds: (options['sqs-wait-seconds'] as number | undefined) ?? 20,
+    visibilitySeconds: (options['sqs-visibility-timeout'] as number | undefined) ?? 120,
+    retrySeconds: (options['sqs-retry-delay'] as number | undefined) ?? 30,
+    region,
+    s3: createS3Client({ endpoint: options['endpoint-url'] as string | undefined, region }),
+    s3Retries: (options['s3-retries'] as number | undefined) ?? 5,
+    pipeline,
+    log,
+    metrics,
+  });
+  front.start();
+  log.notice(`flowlens serve: reading S3 notifications from ${queueUrl}`);
+  return front;
+}
+
+/** The certificate and key named by --tls-cert/--tls-key (both or neither). */
+function tlsFiles(options: ResolvedOptions): { cert: Buffer; key: Buffer } | undefined {
+  const cert = options['tls-cert'] as string | undefined;
+  const key = options['tls-key'] as string | undefined;
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new ConfigError('--tls-cert and --tls-key go together');
+  const read = (path: string, flag: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ConfigError(`${flag} ${path}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read(cert, '--tls-cert'), key: read(key, '--tls-key') };
 }

@@ -1,7 +1,7 @@
 import type { FlowBatch } from '../batch/flow-batch.js';
+import type { Sink, SinkCheckpoint, SinkResult } from '../core/types.js';
 import type { HttpPoster } from '../delivery/http.js';
 import type { Delivery } from '../delivery/queue.js';
-import type { Sink, SinkResult } from '../pipeline/types.js';
 
 /**
  * A sink that serializes records one by one into a size-bounded request body and POSTs it
@@ -42,6 +42,11 @@ export abstract class BufferedPostSink implements Sink {
 
   async endInput(): Promise<void> {
     await this.flush();
+  }
+
+  async checkpoint(): Promise<SinkCheckpoint> {
+    await this.flush();
+    return { settled: this.delivery.settled().then(() => this.delivery.result(this.details())) };
   }
 
   async close(): Promise<SinkResult> {

@@ -1,6 +1,6 @@
 import type { OptionSpec, ResolvedOptions } from '../config/options.js';
-import type { RunStats } from '../pipeline/stats.js';
-import type { Sink } from '../pipeline/types.js';
+import type { RunStats } from '../core/stats.js';
+import type { Sink } from '../core/types.js';
 
 /** What a sink is given when it is built. */
 export interface SinkContext {

@@ -1,7 +1,7 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SourceInput } from '../pipeline/types.js';
+import type { SourceInput } from '../core/types.js';
 
 /** Read size of local files: large reads keep zlib and the parser busy with few callbacks. */
 export const READ_CHUNK = 1024 * 1024;

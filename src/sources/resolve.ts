@@ -1,8 +1,8 @@
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ResolvedOptions } from '../config/options.js';
-import type { RunStats } from '../pipeline/stats.js';
-import type { SourceInput } from '../pipeline/types.js';
+import type { RunStats } from '../core/stats.js';
+import type { SourceInput } from '../core/types.js';
 import { fileInput, stdinInput, streamFileInput, walkDirectory } from './files.js';
 
 export interface ResolveContext {

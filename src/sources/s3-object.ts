@@ -1,7 +1,7 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type { SourceRef } from '../batch/flow-batch.js';
+import type { SourceInput } from '../core/types.js';
 import { backoffDelay, DEFAULT_RETRY, sleep } from '../delivery/backoff.js';
-import type { SourceInput } from '../pipeline/types.js';
 import { isNoSuchKey, s3ErrorText } from './s3-client.js';
 
 export interface S3ObjectSpec {

@@ -1,6 +1,6 @@
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, type ResolvedOptions } from '../config/options.js';
-import type { SourceInput } from '../pipeline/types.js';
+import type { SourceInput } from '../core/types.js';
 import type { ResolveContext } from './resolve.js';
 import { createS3Client, s3ErrorText } from './s3-client.js';
 import { S3ObjectInput } from './s3-object.js';

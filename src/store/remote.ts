@@ -5,7 +5,7 @@ import { type EncodeContext, encodeBatch, transferList } from './encode.js';
 import type { StoreSettings } from './store.js';
 import { StoreError } from './store-error.js';
 import { uidHighWords } from './uid.js';
-import { type StoreReply, type StoreRequest, toWire } from './wire.js';
+import { type QueryParam, type QueryRow, type StoreReply, type StoreRequest, toWire } from './wire.js';
 
 /**
  * Records sent to the worker before `append` waits for the oldest append to finish
@@ -95,6 +95,13 @@ export class RemoteStore {
     await this.drain().catch(() => undefined);
     if (this.failure && this.exited) return;
     await this.call({ op: 'abort', sourceId });
+  }
+
+  /** A read query on the worker's own DuckDB instance (see FlowStore.query). */
+  async query(sql: string, params: readonly QueryParam[] = []): Promise<readonly QueryRow[]> {
+    if (this.failure) throw this.failure;
+    const reply = await this.call({ op: 'query', sql, params });
+    return reply.ok ? (reply.rows ?? []) : [];
   }
 
   async close(): Promise<void> {

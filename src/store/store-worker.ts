@@ -33,6 +33,8 @@ async function handle(req: StoreRequest): Promise<StoreReply> {
       case 'abort':
         await need().abort(req.sourceId);
         return { id: req.id, ok: true };
+      case 'query':
+        return { id: req.id, ok: true, rows: await need().query(req.sql, req.params) };
       case 'close':
         await store?.close();
         store = undefined;

@@ -58,6 +58,7 @@ import {
 } from './staging.js';
 import { StoreError } from './store-error.js';
 import { uidHighWords, uidRange, uidSql } from './uid.js';
+import type { QueryParam, QueryRow } from './wire.js';
 
 export const DEFAULT_DB = './flowlens.duckdb';
 
@@ -132,6 +133,8 @@ export class FlowStore {
    * before starting the next, so in practice nobody waits.
    */
   private owner: InputState | undefined;
+  /** The connection `query` reads through, opened on first use. */
+  private reader: DuckDBConnection | undefined;
   private readonly waiters: Array<() => void> = [];
   /** DuckDB's thread count while set for direct appends (undefined: DuckDB's default). */
   private threads: number | undefined;
@@ -333,7 +336,19 @@ export class FlowStore {
     return r.getRowsJS()[0]![0] === true;
   }
 
+  /**
+   * A read query on a connection of its own: it sees committed inputs only, never the one
+   * being appended. Rows come JSON-safe (DuckDB's JSON row form).
+   */
+  async query(sql: string, params: readonly QueryParam[] = []): Promise<QueryRow[]> {
+    this.reader ??= await this.instance.connect();
+    const r = await this.reader.runAndReadAll(sql, params.length ? [...params] : undefined);
+    return r.getRowObjectsJson() as QueryRow[];
+  }
+
   async close(): Promise<void> {
+    this.reader?.closeSync();
+    this.reader = undefined;
     for (const id of [...this.inputs.keys()]) await this.abort(id).catch(() => undefined);
     try {
       await this.con.run('CHECKPOINT');

@@ -20,7 +20,19 @@ export type StoreRequest =
   | { readonly id: number; readonly op: 'appendEncoded'; readonly batch: EncodedBatch }
   | { readonly id: number; readonly op: 'commit'; readonly sourceId: string }
   | { readonly id: number; readonly op: 'abort'; readonly sourceId: string }
+  | {
+      readonly id: number;
+      readonly op: 'query';
+      readonly sql: string;
+      readonly params: readonly QueryParam[];
+    }
   | { readonly id: number; readonly op: 'close' };
+
+/** A value bound to a `?` of a reader's query. */
+export type QueryParam = string | number | boolean | null;
+
+/** One row of a reader's query, JSON-safe (64-bit integers and decimals come as strings). */
+export type QueryRow = Record<string, unknown>;
 
 export type StoreReply =
   | {
@@ -28,5 +40,6 @@ export type StoreReply =
       readonly ok: true;
       readonly value?: { staged: number; added: number };
       readonly dedup?: boolean;
+      readonly rows?: readonly QueryRow[];
     }
   | { readonly id: number; readonly ok: false; readonly error: string; readonly store?: boolean };

@@ -1,5 +1,5 @@
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
-import type { Sink, SinkResult } from '../../src/pipeline/types.js';
+import type { Sink, SinkCheckpoint, SinkResult } from '../../src/core/types.js';
 import { registerSink } from '../../src/sinks/registry.js';
 
 /** One record as the test sink saw it. */
@@ -38,8 +38,14 @@ registerSink({
             });
           }
         },
+        async checkpoint(): Promise<SinkCheckpoint> {
+          // Delivered only when flushed, like a buffering network sink.
+          captured.push(...staged);
+          delivered += staged.length;
+          staged = [];
+          return { settled: Promise.resolve({ delivered, rejected: 0, failed: 0, errors: [] }) };
+        },
         async close(): Promise<SinkResult> {
-          // Delivered only when the run closes the sink, like a buffering network sink.
           captured.push(...staged);
           delivered += staged.length;
           staged = [];

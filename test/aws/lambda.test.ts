@@ -5,8 +5,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import type { Continuation } from '../../src/lambda/events.js';
 import { createHandler } from '../../src/lambda/handler.js';
+import type { Continuation } from '../../src/sources/s3-events.js';
 import { captured, resetCaptured } from './capture-sink.js';
 import {
   cwlControlPayload,
@@ -496,7 +496,7 @@ describe('slicing a batch at a continuation point', () => {
   it('keeps each row with its original line', async () => {
     const { sliceBatch } = await import('../../src/lambda/budget.js');
     const { decodeInput } = await import('../../src/decode/detect.js');
-    const { RunStats } = await import('../../src/pipeline/stats.js');
+    const { RunStats } = await import('../../src/core/stats.js');
     const lines = [
       '2 123456789012 eni-aaaa 10.0.0.1 10.0.0.2 443 50000 6 10 840 1700000000 1700000060 ACCEPT OK',
       '2 123456789012 eni-bbbb 10.0.0.3  10.0.0.4 53 50001 17 1 80 1700000000 1700000060 ACCEPT OK',

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
+import { RunStats } from '../../src/core/stats.js';
 import { decodeCloudWatchPayload } from '../../src/decode/memory.js';
 import { parseFormat } from '../../src/fields/format.js';
-import { RunStats } from '../../src/pipeline/stats.js';
 import { bytesInput, decode, decodeFixture, fixtureBytes } from './helpers.js';
 
 const EVENT_IDS = [

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FlowBatch, StrColumn } from '../../src/batch/flow-batch.js';
+import { RunStats } from '../../src/core/stats.js';
 import { DICT_KEYS } from '../../src/decode/dict-keys.js';
 import { TextBatcher } from '../../src/decode/text.js';
-import { RunStats } from '../../src/pipeline/stats.js';
 
 const v2 = (src: string): string =>
   `2 123456789012 eni-0a1b2c3d ${src} 10.0.0.9 443 51000 6 10 8400 1700000000 1700000060 ACCEPT OK`;

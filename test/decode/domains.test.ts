@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
+import { RunStats } from '../../src/core/stats.js';
 import { TextBatcher } from '../../src/decode/text.js';
 import { FIELDS, findField } from '../../src/fields/catalog.js';
-import { RunStats } from '../../src/pipeline/stats.js';
 import { fixtureBytes, type Outcome, outcomeOf } from './helpers.js';
 
 function run(bytes: Buffer, scanner: boolean, chunk: number): Outcome {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
+import { RunStats } from '../../src/core/stats.js';
 import { decodeFirehoseRecord } from '../../src/decode/memory.js';
-import { RunStats } from '../../src/pipeline/stats.js';
 import { bytesInput, decode, decodeFixture, fixtureBytes } from './helpers.js';
 
 const LINE_A =

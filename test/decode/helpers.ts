@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CellValue, FlowBatch } from '../../src/batch/flow-batch.js';
+import { RunStats } from '../../src/core/stats.js';
+import type { SourceInput } from '../../src/core/types.js';
 import { decodeInput } from '../../src/decode/detect.js';
 import type { ParsedFormat } from '../../src/fields/format.js';
-import { RunStats } from '../../src/pipeline/stats.js';
-import type { SourceInput } from '../../src/pipeline/types.js';
 import { fileInput } from '../../src/sources/files.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/decode/', import.meta.url));

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
+import { RunStats } from '../../src/core/stats.js';
 import { MAX_LINE_BYTES } from '../../src/decode/errors.js';
 import { LineScanner, lineScannerAvailable } from '../../src/decode/line-scanner.js';
 import { TextBatcher } from '../../src/decode/text.js';
 import { sampleLines } from '../../src/generate/index.js';
-import { RunStats } from '../../src/pipeline/stats.js';
 import { type Outcome, outcomeOf } from './helpers.js';
 
 /** A deterministic pseudo-random sequence, so chunk sizes differ but runs repeat. */

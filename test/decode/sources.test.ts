@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RunStats } from '../../src/pipeline/stats.js';
-import type { SourceInput } from '../../src/pipeline/types.js';
+import { RunStats } from '../../src/core/stats.js';
+import type { SourceInput } from '../../src/core/types.js';
 import { resolveInputs } from '../../src/sources/resolve.js';
 
 async function ids(paths: string[], stats: RunStats): Promise<string[]> {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { RunStats } from '../../src/core/stats.js';
 import { decodeInput } from '../../src/decode/detect.js';
 import { parseFormat } from '../../src/fields/format.js';
-import { RunStats } from '../../src/pipeline/stats.js';
 import { bytesInput, decode, decodeFixture, fixtureBytes } from './helpers.js';
 
 const V2_FIRST = {

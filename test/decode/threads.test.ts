@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
+import { RunStats } from '../../src/core/stats.js';
+import type { DecodeEnrich } from '../../src/core/types.js';
 import { decodeThreadJobs } from '../../src/decode/decode-pool.js';
 import { decodeInput } from '../../src/decode/detect.js';
 import { MAX_LINE_BYTES } from '../../src/decode/errors.js';
 import { buildEnrichers } from '../../src/enrich/index.js';
 import { sampleLines } from '../../src/generate/index.js';
-import { RunStats } from '../../src/pipeline/stats.js';
-import type { DecodeEnrich } from '../../src/pipeline/types.js';
 import { bytesInput, type Outcome, outcomeOf } from './helpers.js';
 
 async function run(

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Column, FlowBatch } from '../../src/batch/flow-batch.js';
+import { RunStats } from '../../src/core/stats.js';
 import { DICT_KEYS } from '../../src/decode/dict-keys.js';
 import { TextBatcher } from '../../src/decode/text.js';
 import { ADDRESS_BOOK } from '../../src/enrich/address-book.js';
 import { addressTable } from '../../src/enrich/addresses.js';
-import { RunStats } from '../../src/pipeline/stats.js';
 
 function decode(text: string, batchSize: number): FlowBatch[] {
   const batcher = new TextBatcher({

@@ -34,6 +34,8 @@ export interface ReceivedRequest {
  */
 export class TestHttpServer {
   readonly requests: ReceivedRequest[] = [];
+  /** TCP (or TLS) connections accepted so far: how many a client opened. */
+  connections = 0;
   private readonly server: http.Server;
   private readonly stalled = new Set<http.ServerResponse>();
   private readonly scheme: 'http' | 'https';
@@ -56,6 +58,9 @@ export class TestHttpServer {
     this.server = tls
       ? https.createServer(tls, (req, res) => this.handle(req, res))
       : http.createServer((req, res) => this.handle(req, res));
+    this.server.on(tls ? 'secureConnection' : 'connection', () => {
+      this.connections++;
+    });
   }
 
   async start(): Promise<this> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import '../aws/capture-sink.js';
+import { once } from 'node:events';
 import { request } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -8,10 +9,11 @@ import { resolveWithConfig } from '../../src/pipeline/options.js';
 import { type FlowlensServer, startServer } from '../../src/server/server.js';
 import { captured, resetCaptured } from '../aws/capture-sink.js';
 import { cwlControlPayload, cwlPayload, flowLines } from '../aws/helpers.js';
+import { memoryLogger } from './helpers.js';
 
 const KEY = 'a-very-secret-key';
 let server: FlowlensServer;
-const logs: string[] = [];
+const logs: Array<Record<string, unknown>> = [];
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 
@@ -59,7 +61,7 @@ before(async () => {
     },
     {},
   );
-  server = await startServer(options, { env: {}, log: (m) => logs.push(m) });
+  server = await startServer(options, { env: {}, log: memoryLogger(logs) });
 });
 after(async () => {
   await server.close();
@@ -214,9 +216,12 @@ describe('shutdown', () => {
       { flags: { port: '0', host: '127.0.0.1', to: ['capture'] }, positionals: [] },
       {},
     );
-    const local = await startServer(options, { env: {}, log: () => undefined });
+    const local = await startServer(options, { env: {}, log: memoryLogger() });
     const body = Buffer.from(requestBody('req-late', flowLines(2)));
     const url = new URL(`${local.url}/firehose`);
+    // The server has the request (headers and the first bytes) before shutdown begins.
+    const arrived = once(local.server, 'request');
+    let sendRest!: () => void;
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
         {
@@ -236,11 +241,12 @@ describe('shutdown', () => {
       );
       req.on('error', reject);
       req.write(body.subarray(0, 10));
-      // The rest arrives after shutdown has begun.
-      setTimeout(() => req.end(body.subarray(10)), 100);
+      sendRest = () => req.end(body.subarray(10));
     });
-    await new Promise((r) => setTimeout(r, 30));
+    await arrived;
     const closed = local.close();
+    // The rest of the body arrives after shutdown has begun.
+    sendRest();
     const res = await response;
     await closed;
     assert.equal(res.status, 200);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { resolveOptions } from '../../src/config/options.js';
+import { RunStats } from '../../src/core/stats.js';
 import { PIPELINE_OPTIONS } from '../../src/pipeline/options.js';
-import { RunStats } from '../../src/pipeline/stats.js';
 import { documentSchema } from '../../src/schema/index.js';
 import { HTTP_OPTIONS } from '../../src/sinks/http/options.js';
 import { create } from '../../src/sinks/http/sink.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ConfigError, type OptionSpec, resolveOptions } from '../../src/config/options.js';
-import { RunStats } from '../../src/pipeline/stats.js';
-import type { Sink } from '../../src/pipeline/types.js';
+import { RunStats } from '../../src/core/stats.js';
+import type { Sink } from '../../src/core/types.js';
 import { ES_OPTIONS } from '../../src/sinks/elasticsearch/options.js';
 import { create as createEs } from '../../src/sinks/elasticsearch/sink.js';
 import { HTTP_OPTIONS } from '../../src/sinks/http/options.js';

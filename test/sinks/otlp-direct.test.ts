@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FlowBatch } from '../../src/batch/flow-batch.js';
+import { RunStats } from '../../src/core/stats.js';
+import type { SourceInput } from '../../src/core/types.js';
 import { decodeInput } from '../../src/decode/detect.js';
-import { RunStats } from '../../src/pipeline/stats.js';
-import type { SourceInput } from '../../src/pipeline/types.js';
 import { otelMapping } from '../../src/schema/otel.js';
 import type { OtelMapping } from '../../src/schema/types.js';
 import { ProtoRequestEncoder } from '../../src/sinks/otlp/proto-encoder.js';

@@ -1,12 +1,12 @@
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import { ConfigError, type ResolvedOptions } from '../../config/options.js';
+import type { Sink } from '../../core/types.js';
 import { DeliveryError, quote } from '../../delivery/errors.js';
 import { type HttpPoster, httpFailure } from '../../delivery/http.js';
 import { type DeliverySettings, deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
 import { type ProxyEnv, proxyEnv } from '../../delivery/proxy.js';
 import { Delivery, type DeliveryRequest, type Outcome } from '../../delivery/queue.js';
 import { UndiciClient } from '../../delivery/undici-client.js';
-import type { Sink } from '../../pipeline/types.js';
 import { documentSchema } from '../../schema/index.js';
 import type { DocumentSchema } from '../../schema/types.js';
 import { BufferedPostSink } from '../buffered-post-sink.js';

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import type { ResolvedOptions } from '../../config/options.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
+import type { Sink, SinkCheckpoint, SinkResult } from '../../core/types.js';
 import { documentSchema, schemaOptionsFrom } from '../../schema/index.js';
 import type { SchemaName } from '../../schema/types.js';
 import type { SinkContext } from '../registry.js';
@@ -79,6 +79,13 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
         await write(text);
         delivered += pending;
       }
+    },
+    async checkpoint(): Promise<SinkCheckpoint> {
+      // An empty write's callback runs once every earlier write reached the file descriptor.
+      if (!closed && !failure) await new Promise<void>((resolve) => out.write('', () => resolve()));
+      const errors =
+        failure && !(failure instanceof OutputClosedError) ? [`${label(path)}: ${failure.message}`] : [];
+      return { settled: Promise.resolve({ delivered, rejected: 0, failed: 0, errors }) };
     },
     async close(): Promise<SinkResult> {
       if (!closed) {

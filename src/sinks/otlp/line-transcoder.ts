@@ -1,6 +1,7 @@
 import {
   C_AREAS,
   C_BODY,
+  C_CHECKS,
   C_DST_KEY,
   C_F_ACCOUNT,
   C_F_ACTION,
@@ -17,18 +18,11 @@ import {
   C_GROUPS,
   C_HEADERS,
   C_KINDS,
-  C_NCHECKS,
-  C_CHECKS,
-  CK_BYTES,
-  CK_WORDS,
-  CK_NUMBER,
-  CK_TIME,
-  CK_ADDRESS,
-  CK_WORD,
   C_LAST_GROUP,
   C_LINENO,
   C_MAX_GROUPS,
   C_MAX_RECORDS,
+  C_NCHECKS,
   C_NFIELDS,
   C_NGROUPS,
   C_NOPS,
@@ -49,6 +43,12 @@ import {
   C_TIME_KEYS,
   C_TIME_WORDS,
   C_TOKENS,
+  CK_ADDRESS,
+  CK_BYTES,
+  CK_NUMBER,
+  CK_TIME,
+  CK_WORD,
+  CK_WORDS,
   G_ACCOUNT,
   G_BYTES,
   G_NODATA,
@@ -61,8 +61,8 @@ import {
   OP_STR,
 } from '../../../asm/lib/otlp-lines-layout.js';
 import type { EncodedRecords } from '../../batch/flow-batch.js';
+import type { LineTranscoder, TranscodedRun } from '../../core/types.js';
 import type { FieldDef } from '../../fields/catalog.js';
-import type { LineTranscoder, TranscodedRun } from '../../pipeline/types.js';
 import { type OtelLinePlan, otelLinePlan } from '../../schema/otel.js';
 import type { SchemaOptions } from '../../schema/types.js';
 import { WasmMemory, wasmInstance, wasmModule } from '../../wasm/modules.js';

@@ -1,8 +1,8 @@
 import type { EncodedRecords, FlowBatch } from '../../batch/flow-batch.js';
 import type { ResolvedOptions } from '../../config/options.js';
+import type { LineTranscoder, Sink, SinkCheckpoint, SinkResult } from '../../core/types.js';
 import { type DeliverySettings, deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
 import { Delivery } from '../../delivery/queue.js';
-import type { LineTranscoder, Sink, SinkResult } from '../../pipeline/types.js';
 import { schemaOptionsFrom } from '../../schema/options.js';
 import { hasPlanner, type OtelMapping, type SchemaOptions } from '../../schema/types.js';
 import type { SinkContext } from '../registry.js';
@@ -192,6 +192,12 @@ export class OtlpSink implements Sink {
     await this.settle();
   }
 
+  async checkpoint(): Promise<SinkCheckpoint> {
+    if (this.open) await this.flush();
+    await this.settle();
+    return { settled: this.delivery.settled().then(() => this.delivery.result(this.details())) };
+  }
+
   async close(): Promise<SinkResult> {
     try {
       if (this.open) await this.flush();
@@ -201,10 +207,12 @@ export class OtlpSink implements Sink {
     }
     await this.delivery.drain();
     this.transport.close();
-    return this.delivery.result({
-      protocol: this.config.protocol,
-      endpoint: `${this.config.url.origin}${this.config.protocol === 'grpc' ? '' : this.config.url.pathname}`,
-    });
+    return this.delivery.result(this.details());
+  }
+
+  private details(): Record<string, string> {
+    const path = this.config.protocol === 'grpc' ? '' : this.config.url.pathname;
+    return { protocol: this.config.protocol, endpoint: `${this.config.url.origin}${path}` };
   }
 
   private allocate(size: number): Buffer {

@@ -1,12 +1,12 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { FlowBatch } from '../../batch/flow-batch.js';
 import { ConfigError, type ResolvedOptions } from '../../config/options.js';
+import type { Sink, SinkCheckpoint, SinkResult } from '../../core/types.js';
 import { type HttpPoster, httpFailure } from '../../delivery/http.js';
 import { type DeliverySettings, deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
 import { type ProxyEnv, proxyEnv } from '../../delivery/proxy.js';
 import { Delivery } from '../../delivery/queue.js';
 import { UndiciClient } from '../../delivery/undici-client.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
 import type { SinkContext } from '../registry.js';
 import { PeerAggregator, type PeerBucket } from './aggregator.js';
 
@@ -162,6 +162,12 @@ class PeersSink implements Sink {
     this.output.delivery.check();
     this.aggregator.add(batch);
     for (const bucket of this.aggregator.ready()) await this.emit(bucket);
+  }
+
+  /** Buckets still open are counted when they close: a checkpoint reports the buckets sent. */
+  async checkpoint(): Promise<SinkCheckpoint> {
+    const delivery = this.output.delivery;
+    return { settled: delivery.settled().then(() => delivery.result()) };
   }
 
   async close(): Promise<SinkResult> {

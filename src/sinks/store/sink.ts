@@ -1,7 +1,7 @@
 import type { FlowBatch, SourceRef } from '../../batch/flow-batch.js';
 import type { ResolvedOptions } from '../../config/options.js';
-import type { Sink, SinkResult } from '../../pipeline/types.js';
-import { RemoteStore } from '../../store/remote.js';
+import { type Sink, type SinkCheckpoint, type SinkResult, settledCheckpoint } from '../../core/types.js';
+import { acquireStore } from '../../store/shared.js';
 import { DEFAULT_DB } from '../../store/store.js';
 import type { SinkContext } from '../registry.js';
 
@@ -13,7 +13,9 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
   const path = typeof options.db === 'string' ? options.db : DEFAULT_DB;
   // The store runs in a worker thread: DuckDB appends overlap with decoding.
   const memoryMb = typeof options['store-memory-mb'] === 'number' ? options['store-memory-mb'] : undefined;
-  const store = await RemoteStore.open(path, memoryMb === undefined ? {} : { memoryMb });
+  // Shared with every reader of the same file in this process (store/shared.ts).
+  const handle = await acquireStore(path, memoryMb === undefined ? {} : { memoryMb });
+  const store = handle.store;
   let delivered = 0;
   let duplicates = 0;
   let rolledBack = 0;
@@ -34,6 +36,8 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
     name: 'store',
     // The store computes each record's uid, and shows record_uid from it.
     derivesColumns: ['record_uid'],
+    // Each input is a transaction of the store's one connection.
+    oneInputAtATime: true,
     async write(batch: FlowBatch): Promise<void> {
       try {
         await store.append(batch);
@@ -61,16 +65,23 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
       pending.delete(source.id);
       await store.abort(source.id);
     },
+    async checkpoint(): Promise<SinkCheckpoint> {
+      // Committed by endInput: what is counted is in the file.
+      return settledCheckpoint({ delivered, rejected: 0, failed, errors: [...errors] });
+    },
     async close(): Promise<SinkResult> {
-      // Inputs never ended (the run stopped) are rolled back by close; after a store failure
-      // they are lost to it, so they count as failed.
-      for (const n of pending.values()) {
+      // Inputs never ended (the run stopped) are rolled back; after a store failure they are
+      // lost to it, so they count as failed.
+      for (const [id, n] of pending) {
         if (broken) failed += n;
-        else rolledBack += n;
+        else {
+          rolledBack += n;
+          await store.abort(id).catch(() => undefined);
+        }
       }
       pending.clear();
       try {
-        await store.close();
+        await handle.release();
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         if (!errors.includes(message)) errors.push(message);

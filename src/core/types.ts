@@ -148,12 +148,36 @@ export interface Sink {
    * lines (the pipeline uses it only when this sink is the only reader of the batches).
    */
   lineTranscoder?(): LineTranscoder | null;
+  /**
+   * True when the sink takes one input at a time (from its first batch to its `endInput` or
+   * `abortInput`): the store, whose inputs are transactions. A pipeline running several units
+   * at once then hands the sink one input's batches at a time.
+   */
+  readonly oneInputAtATime?: boolean;
   /** Resolves when the batch is accepted into the sink's bounded queue (backpressure). */
   write(batch: FlowBatch): Promise<void>;
   /** Called when one input is done: sinks that commit per input (the store) commit here. */
   endInput?(source: SourceRef): Promise<void>;
   /** Called when one input failed midway: sinks that can, roll back what they took from it. */
   abortInput?(source: SourceRef): Promise<void>;
+  /**
+   * Sends whatever the sink still buffers and returns a promise of its totals once every record
+   * written before the call has been delivered or has failed. Called between writes, never
+   * during one; the `settled` promise may be awaited while later writes go on. A long-lived
+   * pipeline acknowledges a unit (a Firehose request, an SQS message) only when the totals
+   * `settled` resolves with show no new failure.
+   */
+  checkpoint(): Promise<SinkCheckpoint>;
   /** Flushes, waits for everything in flight, releases resources. */
   close(): Promise<SinkResult>;
+}
+
+/** What `Sink.checkpoint` returns: the sink's running totals once what came before has settled. */
+export interface SinkCheckpoint {
+  readonly settled: Promise<SinkResult>;
+}
+
+/** A checkpoint already settled: for sinks that deliver within `write` and `endInput`. */
+export function settledCheckpoint(result: SinkResult): SinkCheckpoint {
+  return { settled: Promise.resolve(result) };
 }

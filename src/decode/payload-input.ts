@@ -1,5 +1,5 @@
 import type { SourceRef } from '../batch/flow-batch.js';
-import type { SourceInput } from '../pipeline/types.js';
+import type { SourceInput } from '../core/types.js';
 
 /** An in-memory payload (a Kinesis record, an awslogs event, a Firehose record) as a SourceInput. */
 export function payloadInput(bytes: Uint8Array, ref: SourceRef): SourceInput {

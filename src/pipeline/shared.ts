@@ -1,0 +1,273 @@
+import type { FlowBatch } from '../batch/flow-batch.js';
+import type { ResolvedOptions } from '../config/options.js';
+import { RunStats } from '../core/stats.js';
+import type { Decoder, SinkResult, SourceInput } from '../core/types.js';
+import type { StoreHandle } from '../store/shared.js';
+import { type BuildContext, buildSinks, buildStages, DEFAULT_SINK, type Stages } from './build.js';
+import { errorText, type RunReport } from './run.js';
+import { type SinkLease, SinkSlot } from './sink-slot.js';
+
+/**
+ * What a front hands the pipeline and gets a receipt for: a Firehose request, an SQS message,
+ * an S3 object, one CLI input. Its inputs are decoded, enriched and written to every sink.
+ */
+export interface Unit {
+  /** Names the unit in logs: `firehose:<requestId>`, `sqs:<messageId>`. */
+  readonly id: string;
+  readonly inputs: AsyncIterable<SourceInput> | Iterable<SourceInput>;
+  /** A decoder wrapping the pipeline's (the Lambda's time budget); default: the pipeline's. */
+  wrapDecoder?(decode: Decoder): Decoder;
+  /** Counts go here (default: a new RunStats). */
+  readonly stats?: RunStats;
+}
+
+/**
+ * The answer for one unit. `ok` means every record it decoded reached every sink and was
+ * acknowledged there (and every input was read to its end); each sink's `delivered` is this
+ * unit's records when it delivered them, else its `failed`.
+ */
+export interface Receipt extends RunReport {
+  readonly unit: string;
+  /** True when a sink failed (worth a retry); false when only the input was at fault. */
+  readonly sinkFailed: boolean;
+  /** The latest `end` (epoch seconds) among its records, when decoded into columns. */
+  readonly newestEnd?: number;
+}
+
+/** Hooks for metrics: called as work goes through (all optional). */
+export interface PipelineObserver {
+  batch?(batch: FlowBatch): void;
+  unit?(receipt: Receipt, seconds: number): void;
+}
+
+/**
+ * A pipeline built once and used by many units, concurrently: what `serve` and a warm Lambda
+ * container hold for their whole life. Every unit shares the same sinks (one connection pool,
+ * one store); a sink that fails is replaced for later units (SinkSlot).
+ */
+export class SharedPipeline {
+  private readonly slots: SinkSlot[];
+  private inFlight = 0;
+  private readonly idle: Array<() => void> = [];
+  private closed: Promise<RunReport> | undefined;
+  /** Totals over every unit, for the final report. */
+  readonly stats = new RunStats();
+
+  private constructor(
+    private readonly stages: Stages,
+    private readonly options: ResolvedOptions,
+    context: BuildContext,
+    private readonly observer: PipelineObserver,
+  ) {
+    this.slots = stages.sinks.map(
+      (sink, i) =>
+        new SinkSlot(
+          sink,
+          async () => {
+            const stats = context.stats ?? this.stats;
+            const built = await buildSinks(onlySink(options, i), {
+              env: context.env,
+              stats,
+              log: context.log,
+            });
+            return built[0]!;
+          },
+          context.log,
+        ),
+    );
+  }
+
+  /** Builds the stages (validating every option) once. */
+  static async open(
+    options: ResolvedOptions,
+    context: BuildContext,
+    observer: PipelineObserver = {},
+  ): Promise<SharedPipeline> {
+    const stages = await buildStages(options, context);
+    return new SharedPipeline(stages, options, context, observer);
+  }
+
+  /** Units being delivered now. */
+  get busy(): number {
+    return this.inFlight;
+  }
+
+  /** False while a sink has failed and no unit has been delivered through its replacement. */
+  get ready(): boolean {
+    return this.slots.every((s) => s.healthy);
+  }
+
+  /** Each sink's health and retries, in `--to` order (for metrics and /readyz). */
+  sinkStates(): Array<{ name: string; healthy: boolean; retries: number }> {
+    return this.slots.map((s) => ({ name: s.name, healthy: s.healthy, retries: s.retries }));
+  }
+
+  /** Decodes, enriches and writes a unit's inputs; resolves once every sink has acknowledged them. */
+  async deliver(unit: Unit): Promise<Receipt> {
+    if (this.closed) throw new Error('the pipeline is closed');
+    this.inFlight++;
+    const started = performance.now();
+    try {
+      const receipt = await this.run(unit);
+      this.observer.unit?.(receipt, (performance.now() - started) / 1000);
+      return receipt;
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) for (const wake of this.idle.splice(0)) wake();
+    }
+  }
+
+  /** Resolves when no unit is in flight. */
+  drained(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /**
+   * A reader of the store this pipeline writes, on the same DuckDB instance (`--to store`);
+   * undefined without a store sink. Release it when done.
+   */
+  async storeReader(): Promise<StoreHandle | undefined> {
+    if (!this.slots.some((s) => s.name === 'store')) return undefined;
+    // Loaded on use: fronts without a store (the Lambda bundle) never load DuckDB.
+    const [{ acquireStore }, { DEFAULT_DB }] = await Promise.all([
+      import('../store/shared.js'),
+      import('../store/store.js'),
+    ]);
+    return acquireStore(typeof this.options.db === 'string' ? this.options.db : DEFAULT_DB);
+  }
+
+  /** Waits for the units in flight, then closes every sink; the totals of the pipeline's life. */
+  close(): Promise<RunReport> {
+    this.closed ??= (async () => {
+      await this.drained();
+      const sinks: Array<{ name: string } & SinkResult> = [];
+      for (const slot of this.slots) {
+        try {
+          sinks.push({ name: slot.name, ...(await slot.close()) });
+        } catch (err) {
+          sinks.push({ name: slot.name, delivered: 0, rejected: 0, failed: 0, errors: [errorText(err)] });
+        }
+      }
+      const ok = sinks.every((s) => s.failed === 0 && s.rejected === 0 && s.errors.length === 0);
+      return { stats: this.stats, sinks, ok };
+    })();
+    return this.closed;
+  }
+
+  private async run(unit: Unit): Promise<Receipt> {
+    const stats = unit.stats ?? new RunStats();
+    const decode = unit.wrapDecoder ? unit.wrapDecoder(this.stages.decode) : this.stages.decode;
+    const decodeOptions = { ...this.stages.decodeOptions, stats };
+    const newest = { end: Number.NaN };
+    let leases: SinkLease[] = [];
+    let sinkError: string | undefined;
+    try {
+      leases = await Promise.all(this.slots.map((s) => s.lease()));
+    } catch (err) {
+      sinkError = `cannot start a sink: ${errorText(err)}`;
+    }
+    if (!sinkError) {
+      try {
+        for await (const input of unit.inputs) {
+          stats.files++;
+          const failed = await this.deliverInput(input, decode, decodeOptions, leases, stats, newest);
+          if (failed) {
+            sinkError = failed;
+            break;
+          }
+        }
+      } catch (err) {
+        stats.addError({ source: unit.id, message: errorText(err) });
+      }
+    }
+    const acknowledged = await Promise.all(leases.map((l) => l.settle()));
+    for (const l of leases) l.release();
+    const sinks = leases.map((l, i) => ({
+      name: l.name,
+      delivered: acknowledged[i] ? l.written : 0,
+      rejected: 0,
+      failed: acknowledged[i] ? 0 : l.written,
+      errors: l.failure ? [l.failure] : [],
+    }));
+    if (sinkError && !sinks.some((s) => s.errors.length))
+      stats.addError({ source: 'pipeline', message: sinkError });
+    const sinkFailed = sinkError !== undefined || acknowledged.some((a) => !a);
+    const ok = !sinkFailed && stats.errors.length === 0;
+    this.stats.merge(stats);
+    return {
+      unit: unit.id,
+      stats,
+      sinks,
+      ok,
+      sinkFailed,
+      ...(Number.isNaN(newest.end) ? {} : { newestEnd: newest.end }),
+    };
+  }
+
+  /** One input through every sink; a sink's failure text, or undefined (an input error is counted). */
+  private async deliverInput(
+    input: SourceInput,
+    decode: Decoder,
+    decodeOptions: Parameters<Decoder>[1],
+    leases: readonly SinkLease[],
+    stats: RunStats,
+    newest: { end: number },
+  ): Promise<string | undefined> {
+    try {
+      for await (const batch of decode(input, decodeOptions)) {
+        newest.end = newestEnd(batch, newest.end);
+        this.observer.batch?.(batch);
+        await writeAll(leases, input, batch);
+      }
+      await Promise.all(leases.map((l) => l.endInput(input.ref)));
+      return undefined;
+    } catch (err) {
+      await Promise.all(leases.map((l) => l.abortInput(input.ref)));
+      if (err instanceof LeaseError) return err.message;
+      stats.addError(inputError(input, err));
+      return undefined;
+    }
+  }
+}
+
+/** The largest `end` of the batch's records, or `floor` (NaN: none yet). */
+function newestEnd(batch: FlowBatch, floor: number): number {
+  const col = batch.column('end');
+  if (col?.kind !== 'num') return floor;
+  let m = floor;
+  for (let i = 0; i < batch.length; i++) {
+    const v = col.values[i]!;
+    if (!(v <= m)) m = Number.isNaN(v) ? m : v;
+  }
+  return m;
+}
+
+class LeaseError extends Error {
+  override name = 'LeaseError';
+}
+
+async function writeAll(leases: readonly SinkLease[], input: SourceInput, batch: FlowBatch): Promise<void> {
+  await Promise.all(
+    leases.map((l) =>
+      l.write(input.ref, batch).catch((err: unknown) => {
+        throw new LeaseError(`sink ${l.name}: ${errorText(err)}`);
+      }),
+    ),
+  );
+}
+
+function inputError(input: SourceInput, err: unknown): { source: string; offset?: number; message: string } {
+  const offset = (err as { offset?: unknown }).offset;
+  return {
+    source: input.ref.id,
+    ...(typeof offset === 'number' ? { offset } : {}),
+    message: errorText(err),
+  };
+}
+
+/** The options with `--to` narrowed to the i-th sink (to rebuild that one alone). */
+function onlySink(options: ResolvedOptions, i: number): ResolvedOptions {
+  const names = (options.to as string[] | undefined) ?? [DEFAULT_SINK];
+  return { ...options, to: [names[i]!] };
+}
