@@ -1,4 +1,4 @@
-import { type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
+import { type OptionSpec, optionHelp, parseCommandLine, type ResolvedOptions } from '../config/options.js';
 import { INGEST_OPTIONS } from '../pipeline/build.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { SERVE_OPTIONS } from '../server/options.js';
@@ -11,6 +11,8 @@ Runs the HTTP server:
   POST /firehose   Amazon Data Firehose HTTP endpoint delivery (protocol 1.0); records go to
                    the sinks named by --to, as for 'flowlens ingest'
   GET  /healthz    200 while serving, 503 while shutting down
+The detection engine (--to alerts, docs/alerts.md) runs on every request's records unless
+--no-alerts is given; with no alert destination configured, alerts go to stdout as NDJSON.
 SIGTERM or SIGINT stops accepting requests and exits once those in flight are answered.
 Firehose only calls HTTPS on port 443: put a TLS-terminating proxy or load balancer in front.
 
@@ -18,12 +20,27 @@ Options:
 ${optionHelp(specs)}
 `;
 
+/** The detection engine runs in serve unless turned off. */
+const NO_ALERTS: OptionSpec = {
+  name: 'no-alerts',
+  type: 'boolean',
+  default: false,
+  description: 'Do not run the detection engine (the alerts sink is on by default in serve)',
+};
+
 /** Serve's options: its own, then ingest's without the S3 listing ones (requests are its input). */
 export function serveOptionSpecs(): OptionSpec[] {
   const s3Only = new Set(SOURCE_OPTIONS.map((s) => s.name));
   const ingest = INGEST_OPTIONS().filter((s) => !s3Only.has(s.name));
   const names = new Set(ingest.map((s) => s.name));
-  return [...SERVE_OPTIONS.filter((s) => !names.has(s.name)), ...ingest];
+  return [...SERVE_OPTIONS.filter((s) => !names.has(s.name)), NO_ALERTS, ...ingest];
+}
+
+/** `--to` with the alerts sink added, unless `--no-alerts` or it is already there. */
+export function withAlerts(options: ResolvedOptions): ResolvedOptions {
+  const to = Array.isArray(options.to) ? options.to : ['store'];
+  if (options['no-alerts'] === true || to.includes('alerts')) return options;
+  return { ...options, to: [...to, 'alerts'] };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -33,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP(specs));
     return 0;
   }
-  const options = resolveWithConfig(specs, cli, process.env);
+  const options = withAlerts(resolveWithConfig(specs, cli, process.env));
   const quiet = options.quiet === true;
   const log = (m: string): void => {
     if (!quiet) process.stderr.write(`${new Date().toISOString()} ${m}\n`);
