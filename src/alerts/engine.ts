@@ -119,6 +119,13 @@ export class AlertEngine {
     return events;
   }
 
+  /** Adds a hit found outside the streaming rules (a SQL rule over the store). */
+  hit(h: Hit): AlertEvent[] {
+    const events: AlertEvent[] = [];
+    this.book.add(h, events);
+    return events;
+  }
+
   /** Closes every window and every open alert (end of a run, of an invocation, at shutdown). */
   flush(): AlertEvent[] {
     const events: AlertEvent[] = [];

@@ -2,6 +2,9 @@ import type { Column, FlowBatch, NumColumn } from '../batch/flow-batch.js';
 import { type AddressTable, addressTable } from '../enrich/addresses.js';
 import { NC } from '../enrich/network-class.js';
 
+/** A record's uid, or its source id, position and native id to make it from. */
+export type Sample = string | readonly [string, number, string | undefined];
+
 export const ACTION_NONE = 0;
 export const ACTION_ACCEPT = 1;
 export const ACTION_REJECT = 2;
@@ -108,8 +111,13 @@ export class BatchView {
     return s;
   }
 
-  /** What makes row i's record_uid (see enrich/record-uid.ts), kept for the few rows an alert samples. */
-  sample(i: number): readonly [string, number, string | undefined] {
+  /**
+   * Row i's record_uid when the batch carries it (read back from the store), else what makes it
+   * (see enrich/record-uid.ts): kept for the few rows an alert samples, made only for hits.
+   */
+  sample(i: number): Sample {
+    const uid = this.str('record_uid');
+    if (uid !== null && uid.codes[i] !== 0) return uid.dict[uid.codes[i]!]!;
     return [this.batch.source.id, this.batch.positions[i]!, this.batch.recordIds?.[i]];
   }
 }

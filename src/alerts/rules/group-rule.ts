@@ -1,7 +1,7 @@
 import { recordUid } from '../../enrich/record-uid.js';
 import { DistinctCounter } from '../distinct.js';
 import type { Hit, RuleInfo } from '../types.js';
-import type { BatchView } from '../view.js';
+import type { BatchView, Sample } from '../view.js';
 import type { DistinctPart, KeyPart } from './parts.js';
 import type { StreamRule } from './rule.js';
 
@@ -37,8 +37,8 @@ export class Group {
   first = Number.POSITIVE_INFINITY;
   last = Number.NEGATIVE_INFINITY;
   readonly distinct: DistinctCounter | null;
-  /** Where the first rows came from (source id, position, native id): uids are made only for hits. */
-  readonly samples: Array<readonly [string, number, string | undefined]> = [];
+  /** The first rows' uids, or what makes them: uids are made only for hits. */
+  readonly samples: Sample[] = [];
 
   constructor(
     readonly key: string,
@@ -180,7 +180,7 @@ export class GroupRule implements StreamRule {
           count: g.count,
           bytes: g.bytes,
           packets: g.packets,
-          sampleUids: g.samples.map(([source, position, id]) => recordUid(source, position, id)),
+          sampleUids: g.samples.map((s) => (typeof s === 'string' ? s : recordUid(s[0], s[1], s[2]))),
           measure: this.measureName(),
           value,
           threshold: this.spec.threshold,
