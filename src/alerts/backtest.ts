@@ -2,7 +2,8 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { type Column, FlowBatch, StrColumnBuilder } from '../batch/flow-batch.js';
 import { type FieldDef, findField } from '../fields/catalog.js';
 import type { AlertEvent } from './book.js';
-import type { AlertsConfig, RuleSet } from './config.js';
+import { storeBaselines } from './baseline.js';
+import { type AlertsConfig, buildRules } from './config.js';
 import { AlertEngine } from './engine.js';
 import type { CustomRuleConfig } from './rules/custom.js';
 import { customInfo } from './rules/custom.js';
@@ -88,12 +89,12 @@ function toBatch(names: readonly string[], columns: DuckDBValue[][], rows: numbe
 
 /**
  * Runs every rule over the records stored in `flows` (by `end`, oldest first) exactly as the
- * streaming engine runs them over a pipeline, then SQL rules window by window; `onEvents`
+ * streaming engine runs them over a pipeline, with baselines from the store for the rules that
+ * take one, then SQL rules window by window; `onEvents`
  * receives what happened. Memory: one batch of rows plus the engine's bounded state.
  */
 export async function backtest(
   con: DuckDBConnection,
-  rules: RuleSet,
   config: AlertsConfig,
   range: BacktestRange,
   onEvents: (events: readonly AlertEvent[]) => void,
@@ -104,6 +105,8 @@ export async function backtest(
   if (range.since !== undefined) where.push(`"end" >= ${Math.floor(range.since)}`);
   if (range.until !== undefined) where.push(`"end" < ${Math.floor(range.until)}`);
   const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  // Rules with a baseline compare each window with the same window of previous days.
+  const rules = buildRules(config, undefined, await storeBaselines(con, config, range.since, range.until));
   const engine = new AlertEngine(rules, config);
   let records = 0;
   let fired = 0;

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config/options.js';
 import { BUILTIN_RULES, type BuildContext, MALFORMED_RULE } from './rules/builtin.js';
 import { type CustomRuleConfig, compileCustomRule, customInfo, parseCustomRule } from './rules/custom.js';
+import type { BaselineSource } from './rules/group-rule.js';
 import type { StreamRule } from './rules/rule.js';
 import { mergeSettings, type Settings } from './rules/settings.js';
 import { RuleError, type RuleInfo, type Severity } from './types.js';
@@ -124,6 +125,14 @@ function settingsOf(
   return { settings, enabled: settings.enabled === true };
 }
 
+/** The effective settings of a built-in rule, or null when it is off. */
+export function builtinSettings(id: string, config: AlertsConfig): Settings | null {
+  const b = BUILTIN_RULES.find((r) => r.id === id);
+  if (!b) return null;
+  const { settings, enabled } = settingsOf(b, config);
+  return enabled ? settings : null;
+}
+
 /** Every rule with its effective settings, built-in first (for `alerts list`). */
 export function listRules(config: AlertsConfig): ListedRule[] {
   const out: ListedRule[] = [];
@@ -157,8 +166,12 @@ export interface RuleSet {
 }
 
 /** Builds every enabled rule; a bad setting throws a RuleError naming the rule. */
-export function buildRules(config: AlertsConfig, now: () => number = () => Date.now() / 1000): RuleSet {
-  const context: BuildContext = { maxGroups: config.maxGroups, now };
+export function buildRules(
+  config: AlertsConfig,
+  now: () => number = () => Date.now() / 1000,
+  baseline?: BaselineSource,
+): RuleSet {
+  const context: BuildContext = { maxGroups: config.maxGroups, now, ...(baseline ? { baseline } : {}) };
   const stream: StreamRule[] = [];
   for (const b of BUILTIN_RULES) {
     const { settings, enabled } = settingsOf(b, config);

@@ -11,24 +11,33 @@ const ALPHA = 0.7213 / (1 + 1.079 / M);
  * numbers (ports, IPv4 addresses as integers, hashes of other text).
  */
 export class DistinctCounter {
-  private exact: Set<number> | null = new Set();
+  /** The first value, kept without a set: most groups only ever see one. */
+  private first = Number.NaN;
+  private exact: Set<number> | null = null;
   private registers: Uint8Array | null = null;
 
   add(value: number): void {
-    if (this.exact) {
-      this.exact.add(value);
-      if (this.exact.size <= EXACT_LIMIT) return;
-      this.registers = new Uint8Array(M);
-      for (const v of this.exact) this.sketch(v);
-      this.exact = null;
+    if (this.registers) {
+      this.sketch(value);
       return;
     }
-    this.sketch(value);
+    if (this.exact === null) {
+      if (Number.isNaN(this.first) || this.first === value) {
+        this.first = value;
+        return;
+      }
+      this.exact = new Set([this.first]);
+    }
+    this.exact.add(value);
+    if (this.exact.size <= EXACT_LIMIT) return;
+    this.registers = new Uint8Array(M);
+    for (const v of this.exact) this.sketch(v);
+    this.exact = null;
   }
 
   get count(): number {
-    if (this.exact) return this.exact.size;
-    const r = this.registers!;
+    if (this.registers === null) return this.exact ? this.exact.size : Number.isNaN(this.first) ? 0 : 1;
+    const r = this.registers;
     let sum = 0;
     let zeros = 0;
     for (let j = 0; j < M; j++) {
@@ -43,7 +52,7 @@ export class DistinctCounter {
 
   /** True once the count is an estimate. */
   get approximate(): boolean {
-    return this.exact === null;
+    return this.registers !== null;
   }
 
   private sketch(value: number): void {

@@ -60,13 +60,17 @@ export class AlertEngine {
     const view = new BatchView(batch);
     this.records += view.n;
     let newest = this.newest;
+    let lo = this.inputFirst;
+    let hi = this.inputLast;
     const time = view.time;
     for (let i = 0; i < view.n; i++) {
       const t = time[i]!;
       if (t > newest) newest = t;
-      if (t < this.inputFirst) this.inputFirst = t;
-      if (t > this.inputLast) this.inputLast = t;
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
     }
+    this.inputFirst = lo;
+    this.inputLast = hi;
     for (const rule of this.rules) rule.observe(view);
     this.newest = newest;
     const watermark = newest - this.config.latenessSeconds;

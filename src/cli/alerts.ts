@@ -114,13 +114,12 @@ export async function run(argv: string[]): Promise<number> {
   if (sub !== 'run') throw new ConfigError(`unknown subcommand "${sub}" (list, run)`);
   const since = parseTime('since', options.since);
   const until = parseTime('until', options.until);
-  const rules = buildRules(config);
+  buildRules(config);
   const reader = await openStoreReader(options.db as string);
   const closed: Alert[] = [];
   try {
     const result = await backtest(
       reader.con,
-      rules,
       config,
       { ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) },
       (events: readonly AlertEvent[]) => {

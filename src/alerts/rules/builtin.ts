@@ -1,7 +1,14 @@
 import { type Cidr, cidrBasePlus, inCidr, parseCidr } from '../cidr.js';
 import { RuleError, type RuleInfo, type Severity } from '../types.js';
 import { ACTION_ACCEPT, ACTION_REJECT, type BatchView, STATUS_SKIPDATA } from '../view.js';
-import { type Group, GroupRule, type GroupRuleSpec, type Measure, type RowSelector } from './group-rule.js';
+import {
+  type BaselineSource,
+  type Group,
+  GroupRule,
+  type GroupRuleSpec,
+  type Measure,
+  type RowSelector,
+} from './group-rule.js';
 import { peerCountryRule } from './new-peer.js';
 import {
   DISTINCT_DST,
@@ -23,6 +30,8 @@ const UDP = 17;
 export interface BuildContext {
   /** Groups one window of one rule may hold. */
   readonly maxGroups: number;
+  /** Baselines from the store, where the rules run beside one (backtests). */
+  readonly baseline?: BaselineSource;
   /** Wall-clock now in Unix seconds (delivery lag). */
   now(): number;
 }
@@ -51,6 +60,7 @@ function group(
   measure: Measure,
   threshold: number,
   describe?: GroupRuleSpec['describe'],
+  baselineFactor?: number,
 ): StreamRule {
   return new GroupRule({
     info,
@@ -60,6 +70,9 @@ function group(
     threshold,
     maxGroups: context.maxGroups,
     ...(describe ? { describe } : {}),
+    ...(baselineFactor !== undefined && context.baseline
+      ? { baseline: { factor: baselineFactor, source: context.baseline } }
+      : {}),
   });
 }
 
@@ -318,7 +331,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     mitre: 'T1498',
     groupBy: ['interface'],
     enabled: true,
-    defaults: { window: 600, threshold: 500, baseline_factor: 5 },
+    defaults: { window: 600, threshold: 500, baseline_factor: 5, baseline_days: 7 },
     summary: 'Rejected records per interface above a threshold (and k × its baseline when the store has one)',
     build: (s, info, c) =>
       group(info, c, actionSelector(ACTION_REJECT), [INTERFACE], { kind: 'count' }, num(s, 'threshold')),
@@ -330,7 +343,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     mitre: 'T1498',
     groupBy: ['src'],
     enabled: true,
-    defaults: { window: 600, threshold: 200, baseline_factor: 5 },
+    defaults: { window: 600, threshold: 200, baseline_factor: 5, baseline_days: 7 },
     summary:
       'Rejected records per source address above a threshold (and k × its baseline when the store has one)',
     build: (s, info, c) =>
@@ -343,11 +356,20 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     mitre: 'T1048',
     groupBy: ['interface'],
     enabled: true,
-    defaults: { window: 3600, threshold: 1024 ** 3, baseline_factor: 5 },
+    defaults: { window: 3600, threshold: 1024 ** 3, baseline_factor: 5, baseline_days: 7 },
     summary:
       'Bytes to public addresses per interface above a threshold (and k × its baseline when the store has one)',
     build: (s, info, c) =>
-      group(info, c, egressSelector(null, true), [INTERFACE], { kind: 'bytes' }, num(s, 'threshold')),
+      group(
+        info,
+        c,
+        egressSelector(null, true),
+        [INTERFACE],
+        { kind: 'bytes' },
+        num(s, 'threshold'),
+        undefined,
+        num(s, 'baseline_factor'),
+      ),
   },
   {
     id: 'new-peer-country',

@@ -21,11 +21,21 @@ export interface GroupRuleSpec {
   readonly threshold: number;
   /** Groups one window may hold; rows of further groups are counted as dropped. */
   readonly maxGroups: number;
+  /**
+   * A baseline the value must also exceed `factor` times: the median of the same window on
+   * previous days (from the store). Without one for a key, the threshold alone decides.
+   */
+  readonly baseline?: { readonly factor: number; readonly source: BaselineSource };
   /** Extra facts for the alert from the group (e.g. how many rows were bare SYNs). */
   describe?(group: Group): Readonly<Record<string, unknown>>;
 }
 
 const SAMPLES = 3;
+
+/** Baselines by rule, key and window start (Unix seconds); undefined where none is known. */
+export interface BaselineSource {
+  lookup(rule: string, key: string, windowStart: number): number | undefined;
+}
 
 /** One key's totals in one window. */
 export class Group {
@@ -37,21 +47,18 @@ export class Group {
   first = Number.POSITIVE_INFINITY;
   last = Number.NEGATIVE_INFINITY;
   readonly distinct: DistinctCounter | null;
-  /** The first rows' uids, or what makes them: uids are made only for hits. */
-  readonly samples: Sample[] = [];
+  /** The first rows' uids, or what makes them: uids are made only for hits (made on first use). */
+  samples: Sample[] | null = null;
 
   constructor(
+    /** The key's parts joined by `|`. */
     readonly key: string,
-    readonly parts: Record<string, string>,
+    /** The window the group belongs to. */
+    readonly window: number,
     distinct: boolean,
   ) {
     this.distinct = distinct ? new DistinctCounter() : null;
   }
-}
-
-interface CacheEntry {
-  window: number;
-  group: Group | null;
 }
 
 /**
@@ -66,6 +73,8 @@ export class GroupRule implements StreamRule {
   /** Windows ending at or before this are closed. */
   private closedUpTo = Number.NEGATIVE_INFINITY;
   private rows = new Uint32Array(0);
+  /** Groups by per-batch key, cleared for every batch (null: the window was full). */
+  private readonly cache = new Map<number | string, Group | null>();
   private readonly numericKey: boolean;
   private readonly shifts: number[];
   private readonly windowSeconds: number;
@@ -93,7 +102,8 @@ export class GroupRule implements StreamRule {
     const spec = this.spec;
     const parts = spec.key;
     const w = this.windowSeconds;
-    const cache = new Map<number | string, CacheEntry>();
+    const cache = this.cache;
+    cache.clear();
     const measure = spec.measure;
     const distinct = measure.kind === 'distinct' ? measure.of : null;
     for (let k = 0; k < m; k++) {
@@ -113,12 +123,11 @@ export class GroupRule implements StreamRule {
         key = '';
         for (let p = 0; p < parts.length; p++) key += `${p ? '|' : ''}${parts[p]!.code(v, i)}`;
       }
-      let entry = cache.get(key);
-      if (entry === undefined || entry.window !== ws) {
-        entry = { window: ws, group: this.group(v, i, ws) };
-        cache.set(key, entry);
+      let g = cache.get(key);
+      if (g === undefined || (g !== null && g.window !== ws)) {
+        g = this.group(v, i, ws);
+        cache.set(key, g);
       }
-      const g = entry.group;
       if (g === null) {
         this.dropped++;
         continue;
@@ -133,7 +142,8 @@ export class GroupRule implements StreamRule {
       const first = Number.isNaN(s) ? t : s;
       if (first < g.first) g.first = first;
       if (t > g.last) g.last = t;
-      if (g.samples.length < SAMPLES) g.samples.push(v.sample(i));
+      if (g.samples === null) g.samples = [v.sample(i)];
+      else if (g.samples.length < SAMPLES) g.samples.push(v.sample(i));
       if (distinct) g.distinct!.add(distinct.value(v, i));
     }
   }
@@ -145,18 +155,16 @@ export class GroupRule implements StreamRule {
       window = new Map();
       this.windows.set(ws, window);
     }
-    const parts: Record<string, string> = {};
     let text = '';
     for (let p = 0; p < this.spec.key.length; p++) {
       const part = this.spec.key[p]!;
       const value = part.text(v, part.code(v, i));
-      parts[part.name] = value;
       text += p ? `|${value}` : value;
     }
     let g = window.get(text);
     if (!g) {
       if (window.size >= this.spec.maxGroups) return null;
-      g = new Group(text, parts, this.spec.measure.kind === 'distinct');
+      g = new Group(text, ws, this.spec.measure.kind === 'distinct');
       window.set(text, g);
     }
     return g;
@@ -171,28 +179,42 @@ export class GroupRule implements StreamRule {
       for (const g of window.values()) {
         const value = this.value(g);
         if (value < this.spec.threshold) continue;
+        const b = this.spec.baseline;
+        const base = b?.source.lookup(this.spec.info.id, g.key, ws);
+        if (b && base !== undefined && value < b.factor * base) continue;
         hit({
           rule: this.spec.info,
           key: g.key,
-          group: g.parts,
+          group: this.parts(g.key),
           first: g.first,
           last: g.last,
           count: g.count,
           bytes: g.bytes,
           packets: g.packets,
-          sampleUids: g.samples.map((s) => (typeof s === 'string' ? s : recordUid(s[0], s[1], s[2]))),
+          sampleUids: (g.samples ?? []).map((s) => (typeof s === 'string' ? s : recordUid(s[0], s[1], s[2]))),
           measure: this.measureName(),
           value,
           threshold: this.spec.threshold,
           extra: {
             window_start: new Date(ws * 1000).toISOString(),
             ...(g.distinct?.approximate ? { approximate: true } : {}),
+            ...(base !== undefined ? { baseline: base, baseline_factor: b!.factor } : {}),
             ...this.spec.describe?.(g),
           },
         });
       }
     }
     if (upTo > this.closedUpTo && Number.isFinite(upTo)) this.closedUpTo = upTo;
+  }
+
+  /** The key's parts by name (values never hold `|`: addresses, ports, ids, codes). */
+  private parts(key: string): Record<string, string> {
+    const values = key.split('|');
+    const out: Record<string, string> = {};
+    this.spec.key.forEach((p, k) => {
+      out[p.name] = values[k] ?? '-';
+    });
+    return out;
   }
 
   private value(g: Group): number {
