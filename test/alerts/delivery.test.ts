@@ -164,6 +164,17 @@ describe('alert delivery', () => {
     );
   });
 
+  it('refuses --alerts-db naming the store of --to store', async () => {
+    await assert.rejects(
+      runSink({
+        'alerts-db': join(dir, 'same.duckdb'),
+        db: join(dir, 'same.duckdb'),
+        to: ['store', 'alerts'],
+      }),
+      /--alerts-db .*same\.duckdb is the store of --to store/,
+    );
+  });
+
   it('sends OTLP log records with the severity of the rule', async () => {
     const receiver = await new OtlpHttpReceiver().start();
     try {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ConfigError, type OptionSpec, type ResolvedOptions } from '../../config/options.js';
 import { DELIVERY_OPTIONS, type DeliverySettings, deliverySettings } from '../../delivery/options.js';
 
@@ -103,6 +104,12 @@ export function parseAlertsSinkOptions(o: ResolvedOptions, env: NodeJS.ProcessEn
   const webhook = str('alerts-webhook');
   const slack = str('alerts-slack');
   const db = str('alerts-db');
+  const to = Array.isArray(o.to) ? o.to : [];
+  const storeDb = str('db') ?? './flowlens.duckdb';
+  if (db && to.includes('store') && resolve(db) === resolve(storeDb))
+    throw new ConfigError(
+      `--alerts-db ${db} is the store of --to store: one process must not open a DuckDB file twice; name another file`,
+    );
   const configPath = str('alerts-config');
   const snsEndpoint = str('alerts-sns-endpoint');
   const anyDestination = webhook || slack || snsTopic || otlpEndpoint || db;
