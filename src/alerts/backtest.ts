@@ -1,8 +1,8 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { type Column, FlowBatch, StrColumnBuilder } from '../batch/flow-batch.js';
 import { type FieldDef, findField } from '../fields/catalog.js';
-import type { AlertEvent } from './book.js';
 import { storeBaselines } from './baseline.js';
+import type { AlertEvent } from './book.js';
 import { type AlertsConfig, buildRules } from './config.js';
 import { AlertEngine } from './engine.js';
 import type { CustomRuleConfig } from './rules/custom.js';
