@@ -7,16 +7,23 @@ const LOCAL = "('private', 'shared', 'loopback', 'link-local', 'unspecified')";
 
 /** How each baseline rule's windows are measured in SQL over `flows`, mirroring its selector. */
 const MEASURES: Readonly<
-  Record<string, { key: string; value: string; filter: (have: Set<string>) => string | null }>
+  Record<
+    string,
+    { key: (have: Set<string>) => string; value: string; filter: (have: Set<string>) => string | null }
+  >
 > = {
-  'reject-spike-interface': { key: 'interface_id', value: 'count(*)', filter: () => "action = 'REJECT'" },
+  'reject-spike-interface': {
+    key: () => 'interface_id',
+    value: 'count(*)',
+    filter: () => "action = 'REJECT'",
+  },
   'reject-spike-source': {
-    key: 'coalesce(pkt_srcaddr, srcaddr)',
+    key: (have) => (have.has('pkt_srcaddr') ? 'coalesce(pkt_srcaddr, srcaddr)' : 'srcaddr'),
     value: 'count(*)',
     filter: () => "action = 'REJECT'",
   },
   'egress-volume': {
-    key: 'interface_id',
+    key: () => 'interface_id',
     value: 'sum(bytes)',
     filter: (have) =>
       have.has('src_network_class') && have.has('dst_network_class')
@@ -63,7 +70,7 @@ export async function storeBaselines(
     const lo = (since ?? first) - days * DAY;
     const hi = until ?? Number(span[1]) + 1;
     const sql = `WITH w AS (
-        SELECT ${m.key} AS k, CAST(floor("end" / ${w}) * ${w} AS BIGINT) AS ws, ${m.value} AS v
+        SELECT ${m.key(have)} AS k, CAST(floor("end" / ${w}) * ${w} AS BIGINT) AS ws, ${m.value} AS v
         FROM flows WHERE ${filter} AND "end" >= ${Math.floor(lo)} AND "end" < ${Math.floor(hi)} GROUP BY ALL)
       SELECT a.k, a.ws, list(b.v) FILTER (WHERE b.v IS NOT NULL)
       FROM w a LEFT JOIN w b ON b.k = a.k AND b.ws < a.ws AND b.ws >= a.ws - ${days * DAY} AND (a.ws - b.ws) % ${DAY} = 0

@@ -334,7 +334,16 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     defaults: { window: 600, threshold: 500, baseline_factor: 5, baseline_days: 7 },
     summary: 'Rejected records per interface above a threshold (and k × its baseline when the store has one)',
     build: (s, info, c) =>
-      group(info, c, actionSelector(ACTION_REJECT), [INTERFACE], { kind: 'count' }, num(s, 'threshold')),
+      group(
+        info,
+        c,
+        actionSelector(ACTION_REJECT),
+        [INTERFACE],
+        { kind: 'count' },
+        num(s, 'threshold'),
+        undefined,
+        num(s, 'baseline_factor'),
+      ),
   },
   {
     id: 'reject-spike-source',
@@ -347,7 +356,16 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     summary:
       'Rejected records per source address above a threshold (and k × its baseline when the store has one)',
     build: (s, info, c) =>
-      group(info, c, actionSelector(ACTION_REJECT), [SRC], { kind: 'count' }, num(s, 'threshold')),
+      group(
+        info,
+        c,
+        actionSelector(ACTION_REJECT),
+        [SRC],
+        { kind: 'count' },
+        num(s, 'threshold'),
+        undefined,
+        num(s, 'baseline_factor'),
+      ),
   },
   {
     id: 'egress-volume',
