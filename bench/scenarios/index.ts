@@ -1,3 +1,4 @@
+import { alerts, alertsIngest, alertsLarge } from './alerts.js';
 import { baseline } from './baseline.js';
 import { decode, decodeLarge } from './decode.js';
 import { enrich } from './enrich.js';
@@ -45,4 +46,7 @@ export const SCENARIOS: readonly Scenario[] = [
   storeSinkPlain,
   serveFirehose,
   serveFirehoseStore,
+  alertsIngest,
+  alerts,
+  alertsLarge,
 ];

@@ -37,5 +37,10 @@ export const COMMANDS: readonly Command[] = [
     summary: 'Generate a sample, ingest it into the store, show the headline reports',
     load: () => import('./demo.js'),
   },
+  {
+    name: 'alerts',
+    summary: 'Detection rules: list them, backtest them over the store',
+    load: () => import('./alerts.js'),
+  },
   { name: 'serve', summary: 'HTTP server: Firehose endpoint, health', load: () => import('./serve.js') },
 ];

@@ -1,4 +1,4 @@
-import { type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
+import { type OptionSpec, optionHelp, parseCommandLine, type ResolvedOptions } from '../config/options.js';
 import { INGEST_OPTIONS } from '../pipeline/build.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { createLogger } from '../server/log.js';
@@ -18,6 +18,8 @@ SIGTERM or SIGINT stops accepting requests, waits up to --shutdown-grace for tho
 then flushes every sink and closes the store.
 Firehose only calls HTTPS: give --tls-cert and --tls-key, or put a TLS-terminating load
 balancer in front. Without --firehose-access-key anyone who reaches the port may send records.
+The detection engine (--to alerts, docs/alerts.md) runs on the records unless --no-alerts is
+given; with no alert destination configured, alerts go to stdout as NDJSON.
 
 Options:
 ${optionHelp(specs)}
@@ -26,12 +28,27 @@ ${optionHelp(specs)}
 /** S3 options that also apply to the objects SQS notifications name. */
 const SQS_OBJECT_OPTIONS = new Set(['endpoint-url', 'region', 's3-retries']);
 
+/** The detection engine runs in serve unless turned off. */
+const NO_ALERTS: OptionSpec = {
+  name: 'no-alerts',
+  type: 'boolean',
+  default: false,
+  description: 'Do not run the detection engine (the alerts sink is on by default in serve)',
+};
+
 /** Serve's options: its own, then ingest's without the S3 listing ones (requests are its input). */
 export function serveOptionSpecs(): OptionSpec[] {
   const s3Only = new Set(SOURCE_OPTIONS.map((s) => s.name).filter((n) => !SQS_OBJECT_OPTIONS.has(n)));
   const ingest = INGEST_OPTIONS().filter((s) => !s3Only.has(s.name));
   const names = new Set(ingest.map((s) => s.name));
-  return [...SERVE_OPTIONS.filter((s) => !names.has(s.name)), ...ingest];
+  return [...SERVE_OPTIONS.filter((s) => !names.has(s.name)), NO_ALERTS, ...ingest];
+}
+
+/** `--to` with the alerts sink added, unless `--no-alerts` or it is already there. */
+export function withAlerts(options: ResolvedOptions): ResolvedOptions {
+  const to = Array.isArray(options.to) ? options.to : ['store'];
+  if (options['no-alerts'] === true || to.includes('alerts')) return options;
+  return { ...options, to: [...to, 'alerts'] };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -41,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP(specs));
     return 0;
   }
-  const options = resolveWithConfig(specs, cli, process.env);
+  const options = withAlerts(resolveWithConfig(specs, cli, process.env));
   const log = createLogger({
     format: options['log-format'] === 'json' ? 'json' : 'text',
     quiet: options.quiet === true,

@@ -115,6 +115,20 @@ export const GENERATE_OPTIONS: readonly OptionSpec[] = [
     description: 'Aggregation interval in seconds',
   },
   {
+    name: 'clean',
+    type: 'boolean',
+    env: env('CLEAN'),
+    description:
+      'Background without what the alert rules look for: no internet scanners, no SKIPDATA, DNS via the VPC resolver, SSH from private addresses',
+  },
+  {
+    name: 'attacks',
+    type: 'boolean',
+    env: env('ATTACKS'),
+    description:
+      'Inject labelled attacks (scans, exposed SSH/database, mining, rogue DNS, exfiltration, reject storm, new country…) into clean background; the truth lists rule, key and window of each',
+  },
+  {
     name: 'config',
     type: 'path',
     placeholder: 'file',
@@ -171,6 +185,8 @@ export function toGenerateOptions(o: ResolvedOptions): GenerateOptions {
     eventsPerPayload: o['events-per-payload'] as number,
     rowGroupSize: o['row-group-size'] as number,
     interval: Number(o.interval) as 60 | 600,
+    clean: o.clean === true,
+    attacks: o.attacks === true,
     ...(typeof o['start-time'] === 'string' ? { startTime: parseStartTime(o['start-time']) } : {}),
   };
 }

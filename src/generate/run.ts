@@ -1,4 +1,5 @@
 import { FIELDS, type FieldDef } from '../fields/catalog.js';
+import { AttackInjector } from './attacks.js';
 import { generateFields, versionValue } from './fieldsets.js';
 import { LineFormatter, malformLine } from './line.js';
 import { Rng } from './random.js';
@@ -27,6 +28,10 @@ export interface GenerateSettings {
   readonly startTime: number;
   readonly interval: 60 | 600;
   readonly rowGroupSize: number;
+  /** Background without what the detection rules look for. */
+  readonly clean: boolean;
+  /** Labelled attack scenarios injected (implies `clean`). */
+  readonly attacks: boolean;
 }
 
 export class GenerateError extends Error {
@@ -81,6 +86,8 @@ export function settingsOf(options: GenerateOptions): GenerateSettings {
     startTime: options.startTime ?? DEFAULT_START_TIME,
     interval,
     rowGroupSize,
+    clean: options.clean === true || options.attacks === true,
+    attacks: options.attacks === true,
   };
 }
 
@@ -97,6 +104,7 @@ export class GeneratorRun {
   /** Separate stream for malformation, so the traffic is the same at any malformed rate. */
   private readonly faults: Rng;
   private produced = 0;
+  private readonly attacks: AttackInjector | undefined;
 
   constructor(readonly settings: GenerateSettings) {
     const rng = new Rng(settings.seed);
@@ -106,6 +114,7 @@ export class GeneratorRun {
       interval: settings.interval,
       versionValue: settings.version,
       tgw: settings.tgw,
+      clean: settings.clean,
     });
     this.faults = new Rng(settings.seed ^ 0x5bd1e995);
     this.formatter = new LineFormatter(settings.fields);
@@ -115,6 +124,23 @@ export class GeneratorRun {
     this.counter = new TruthCounter(
       emptyTruth(settings.seed, settings.output, settings.fields, settings.version, settings.header),
     );
+    if (settings.attacks) {
+      if (settings.tgw)
+        throw new GenerateError('attacks: the scenarios are VPC records, not Transit Gateway ones');
+      try {
+        this.attacks = new AttackInjector(
+          this.model,
+          this.record,
+          rng,
+          this.topology,
+          settings.records,
+          settings.interval,
+        );
+      } catch (err) {
+        throw new GenerateError((err as Error).message);
+      }
+      this.counter.truth.scenarios = this.attacks.truth;
+    }
   }
 
   get truth(): GroundTruth {
@@ -129,7 +155,7 @@ export class GeneratorRun {
   nextRecord(): boolean {
     if (this.produced >= this.settings.records) return false;
     this.produced++;
-    this.model.next();
+    if (!this.attacks?.fill(this.produced - 1)) this.model.next();
     return true;
   }
 

@@ -40,6 +40,25 @@ const VPC_KINDS = new WeightedTable<Kind>([
   ['skipdata', 0.3],
 ]);
 
+/**
+ * The clean mix (`--attacks`, `--clean`): the same estate without what the detection rules are
+ * meant to find in it: no internet scanners, no skipped records, DNS through the VPC resolver
+ * and SSH only from the administrators' private (VPN) addresses.
+ */
+const CLEAN_KINDS = new WeightedTable<Kind>([
+  ['inbound-web', 24],
+  ['outbound', 9],
+  ['nat', 10],
+  ['east-west', 20],
+  ['aws-service', 8],
+  ['dns', 4],
+  ['ntp', 1],
+  ['ssh', 2],
+  ['icmp', 3],
+  ['endpoint', 2],
+  ['nodata', 1.5],
+]);
+
 /** Flags OR-ed over the interval as the initiator's packets show them (ACK/PSH alone log as 0). */
 const CLIENT_FLAGS = new WeightedTable<number>([
   [3, 40],
@@ -72,10 +91,12 @@ export interface TrafficOptions {
   readonly versionValue: number;
   /** Transit Gateway records instead of VPC records. */
   readonly tgw: boolean;
+  /** The clean mix (see CLEAN_KINDS). */
+  readonly clean?: boolean;
 }
 
 /** Records per aggregation window: the clock moves one interval every this many records. */
-const RECORDS_PER_WINDOW = 2000;
+export const RECORDS_PER_WINDOW = 2000;
 
 export class TrafficModel {
   private index = 0;
@@ -122,20 +143,31 @@ export class TrafficModel {
     }
   }
 
-  /** Fills the record with the next flow. */
-  next(): void {
-    const rec = this.rec;
+  /** Moves the clock one record on; returns the start of the record's aggregation window. */
+  tick(): number {
     if (this.index > 0 && this.index % RECORDS_PER_WINDOW === 0) this.windowStart += this.options.interval;
     this.index++;
+    return this.windowStart;
+  }
+
+  /** Clears the record for a new flow: OK, accepted, the run's version. */
+  reset(): void {
+    const rec = this.rec;
     rec.clear();
     rec.status = RecordStatus.Ok;
     rec.accept = true;
     rec.num[F.version] = this.options.versionValue;
+  }
+
+  /** Fills the record with the next flow. */
+  next(): void {
+    this.tick();
+    this.reset();
     if (this.options.tgw) {
       this.tgwFlow();
       return;
     }
-    switch (VPC_KINDS.draw(this.rng)) {
+    switch ((this.options.clean ? CLEAN_KINDS : VPC_KINDS).draw(this.rng)) {
       case 'inbound-web':
         this.inboundWeb();
         return;
@@ -328,7 +360,12 @@ export class TrafficModel {
   private udpOut(port: number): void {
     const rng = this.rng;
     const eni = rng.pick(this.withInstance);
-    const server = port === 53 ? rng.pick(this.topo.dnsServers) : this.publicPeer();
+    const server =
+      port !== 53
+        ? this.publicPeer()
+        : this.options.clean
+          ? `10.${eni.vpc.octet}.0.2`
+          : rng.pick(this.topo.dnsServers);
     const eph = this.ephemeral();
     const packets = rng.range(1, 6);
     this.onEni(eni);
@@ -348,7 +385,7 @@ export class TrafficModel {
     this.onEni(bastion);
     const eph = this.ephemeral();
     if (rng.chance(0.5)) {
-      const admin = rng.pick(this.topo.admins);
+      const admin = this.options.clean ? `172.20.0.${10 + rng.int(3)}` : rng.pick(this.topo.admins);
       this.tcp(
         admin,
         bastion.ipv4,
@@ -536,7 +573,7 @@ export class TrafficModel {
     return this.topo.publicPeers[this.peerZipf.draw(this.rng)]!;
   }
 
-  private ephemeral(): number {
+  ephemeral(): number {
     return this.rng.range(32768, 60999);
   }
 
@@ -546,7 +583,7 @@ export class TrafficModel {
   }
 
   /** The capturing ENI's metadata fields. */
-  private onEni(eni: Eni): void {
+  onEni(eni: Eni): void {
     const rec = this.rec;
     const s = rec.str;
     rec.stream = eni.id;
@@ -598,7 +635,7 @@ export class TrafficModel {
    * A TCP flow; `sizeClass` picks bytes per packet: 0 requests, 1 downloads, 2 queries,
    * 3 mixed, 60 bare SYNs.
    */
-  private tcp(
+  tcp(
     src: string,
     dst: string,
     sport: number,
@@ -622,7 +659,7 @@ export class TrafficModel {
     this.rec.num[F.tcpFlags] = flags;
   }
 
-  private flow(
+  flow(
     src: string,
     dst: string,
     sport: number,

@@ -1,3 +1,5 @@
+import type { ScenarioTruth } from './attacks.js';
+
 /** Public types of the flow-log generator (`flowlens generate` and its programmatic API). */
 
 /** Field sets AWS has published: every field of that version and the earlier ones; `tgw` = Transit Gateway. */
@@ -34,6 +36,13 @@ export interface GenerateOptions {
   readonly interval?: 60 | 600;
   /** Parquet: rows per row group. Default 65,536. */
   readonly rowGroupSize?: number;
+  /**
+   * Background traffic without what the detection rules look for (no internet scanners, no
+   * SKIPDATA, DNS through the VPC resolver, SSH from private addresses). Default false.
+   */
+  readonly clean?: boolean;
+  /** Inject labelled attack scenarios into clean background; the truth lists them. Default false. */
+  readonly attacks?: boolean;
 }
 
 /** A generated file's spec, as `writeSample` and the bench harness take it. */
@@ -81,4 +90,6 @@ export interface GroundTruth {
   /** Smallest `start` and largest `end` over the records, Unix seconds. */
   firstStart: number;
   lastEnd: number;
+  /** With `attacks`: each injected scenario with the rule and key that must fire, in run order. */
+  scenarios?: ScenarioTruth[];
 }

@@ -10,3 +10,4 @@ import './otlp/entry.js';
 import './http/entry.js';
 import './elasticsearch/entry.js';
 import './peers/entry.js';
+import './alerts/entry.js';

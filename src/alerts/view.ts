@@ -1,0 +1,139 @@
+import type { Column, FlowBatch, NumColumn } from '../batch/flow-batch.js';
+import { type AddressTable, addressTable } from '../enrich/addresses.js';
+import { NC } from '../enrich/network-class.js';
+
+/** A record's uid, or its source id, position and native id to make it from. */
+export type Sample = string | readonly [string, number, string | undefined];
+
+export const ACTION_NONE = 0;
+export const ACTION_ACCEPT = 1;
+export const ACTION_REJECT = 2;
+
+export const STATUS_OK = 0;
+export const STATUS_NODATA = 1;
+export const STATUS_SKIPDATA = 2;
+
+/** Address classes on the near side of a VPC boundary (as the network enricher counts them). */
+const LOCAL_CLASS = new Uint8Array(16);
+for (const c of [NC.private, NC.shared, NC.loopback, NC.linkLocal, NC.unspecified]) LOCAL_CLASS[c] = 1;
+
+/**
+ * What every rule reads of one batch, computed once per batch for all of them: typed arrays per
+ * row (time, ports, action, direction hints) and address ids into the batch's address table, so
+ * rules test bytes and numbers, never build per-record objects. Addresses are the original
+ * endpoints (pkt-srcaddr/pkt-dstaddr where present), as the network enricher uses them.
+ */
+export class BatchView {
+  readonly n: number;
+  /** Record time: `end`, else `start`; NaN when neither. */
+  readonly time: Float64Array;
+  readonly start: Float64Array;
+  readonly proto: Float64Array;
+  readonly sport: Float64Array;
+  readonly dport: Float64Array;
+  readonly bytes: Float64Array;
+  readonly packets: Float64Array;
+  readonly flags: Float64Array;
+  readonly action: Uint8Array;
+  readonly status: Uint8Array;
+  /**
+   * 1 when the row looks like the initiator's side of a flow (client → server): SYN without ACK,
+   * else the destination port below the source port. Responses and SYN-ACKs are 0.
+   */
+  readonly forward: Uint8Array;
+  /** 1 for a bare SYN (SYN without ACK): a connection attempt. */
+  readonly synOnly: Uint8Array;
+  readonly table: AddressTable;
+  readonly srcId: Uint32Array;
+  readonly dstId: Uint32Array;
+  /** 1 when the address id is local (private, shared, link-local …), per id. */
+  readonly localId: Uint8Array;
+  /** 1 when the address id is public, per id. */
+  readonly publicId: Uint8Array;
+  private readonly strings = new Map<string, { codes: Uint32Array; dict: readonly string[] } | null>();
+
+  constructor(readonly batch: FlowBatch) {
+    const n = batch.length;
+    this.n = n;
+    const end = numbers(batch.column('end'), n);
+    this.start = numbers(batch.column('start'), n);
+    const time = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = end[i]!;
+      time[i] = Number.isNaN(e) ? this.start[i]! : e;
+    }
+    this.time = time;
+    this.proto = numbers(batch.column('protocol'), n);
+    this.sport = numbers(batch.column('srcport'), n);
+    this.dport = numbers(batch.column('dstport'), n);
+    this.bytes = numbers(batch.column('bytes'), n);
+    this.packets = numbers(batch.column('packets'), n);
+    this.flags = numbers(batch.column('tcp_flags'), n);
+    this.action = coded(batch.column('action'), n, { ACCEPT: ACTION_ACCEPT, REJECT: ACTION_REJECT });
+    this.status = coded(batch.column('log_status'), n, { NODATA: STATUS_NODATA, SKIPDATA: STATUS_SKIPDATA });
+    const forward = new Uint8Array(n);
+    const synOnly = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const f = this.flags[i]!;
+      if (!Number.isNaN(f) && (f & 2) !== 0) {
+        const bare = (f & 16) === 0;
+        synOnly[i] = bare ? 1 : 0;
+        forward[i] = bare ? 1 : 0;
+        continue;
+      }
+      const dp = this.dport[i]!;
+      const sp = this.sport[i]!;
+      forward[i] = dp <= sp ? 1 : 0;
+    }
+    this.forward = forward;
+    this.synOnly = synOnly;
+    this.table = addressTable(batch);
+    this.srcId = this.table.srcIds;
+    this.dstId = this.table.dstIds;
+    const ids = this.table.values.length;
+    this.localId = new Uint8Array(ids);
+    this.publicId = new Uint8Array(ids);
+    for (let id = 1; id < ids; id++) {
+      const c = this.table.classes[id]!;
+      this.localId[id] = LOCAL_CLASS[c]!;
+      this.publicId[id] = c === NC.public ? 1 : 0;
+    }
+  }
+
+  /** A string column's codes and dictionary, or null when the batch lacks it. */
+  str(name: string): { codes: Uint32Array; dict: readonly string[] } | null {
+    let s = this.strings.get(name);
+    if (s === undefined) {
+      const col = this.batch.column(name);
+      s = col && col.kind === 'str' ? { codes: col.codes, dict: col.dict } : null;
+      this.strings.set(name, s);
+    }
+    return s;
+  }
+
+  /**
+   * Row i's record_uid when the batch carries it (read back from the store), else what makes it
+   * (see enrich/record-uid.ts): kept for the few rows an alert samples, made only for hits.
+   */
+  sample(i: number): Sample {
+    const uid = this.str('record_uid');
+    if (uid !== null && uid.codes[i] !== 0) return uid.dict[uid.codes[i]!]!;
+    return [this.batch.source.id, this.batch.positions[i]!, this.batch.recordIds?.[i]];
+  }
+}
+
+function numbers(col: Column | undefined, n: number): Float64Array {
+  if (col && col.kind === 'num') return (col as NumColumn).values;
+  return new Float64Array(n).fill(Number.NaN);
+}
+
+/** Per row, the code `map` gives the row's text (0 for anything else), looked up once per dictionary entry. */
+function coded(col: Column | undefined, n: number, map: Readonly<Record<string, number>>): Uint8Array {
+  const out = new Uint8Array(n);
+  if (col?.kind !== 'str') return out;
+  const byCode = new Uint8Array(col.dict.length);
+  for (let c = 1; c < col.dict.length; c++) byCode[c] = map[col.dict[c]!] ?? 0;
+  const codes = col.codes;
+  for (let i = 0; i < n; i++) out[i] = byCode[codes[i]!]!;
+  return out;
+}
