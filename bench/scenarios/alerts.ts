@@ -23,6 +23,9 @@ async function ingest(data: DataFile, withAlerts: boolean): Promise<ScenarioResu
     async take(events: readonly { kind: string }[]) {
       for (const e of events) if (e.kind === 'fired') alerts++;
     },
+    async settle(): Promise<SinkResult> {
+      return { delivered: alerts, rejected: 0, failed: 0, errors: [] };
+    },
     async close(): Promise<SinkResult> {
       return { delivered: alerts, rejected: 0, failed: 0, errors: [] };
     },

@@ -40,7 +40,14 @@ export const LAMBDA_OPTIONS: readonly OptionSpec[] = [
 
 /** The handler's option specs: every ingest option (sinks default to otlp here), plus the above. */
 export function lambdaOptionSpecs(): OptionSpec[] {
-  const specs = INGEST_OPTIONS().map((s) => (s.name === 'to' ? { ...s, default: ['otlp'] } : s));
+  // Sinks default to otlp; alert windows close with each invocation (the container may not get another).
+  const lambdaDefaults: Readonly<Record<string, string | string[]>> = {
+    to: ['otlp'],
+    'alerts-windows': 'unit',
+  };
+  const specs = INGEST_OPTIONS().map((s) =>
+    s.name in lambdaDefaults ? { ...s, default: lambdaDefaults[s.name] } : s,
+  );
   const names = new Set(specs.map((s) => s.name));
   return [...specs, ...LAMBDA_OPTIONS.filter((s) => !names.has(s.name))];
 }

@@ -151,7 +151,8 @@ async function wrapSink(sink: Sink, batch: FlowBatch): Promise<void> {
   }
 }
 
-function allMalformed(
+/** The error of an input in which every line was malformed. */
+export function allMalformed(
   input: SourceInput,
   stats: RunStats,
   malformed: number,
@@ -162,7 +163,10 @@ function allMalformed(
   return { source: input.ref.id, message: `no usable record: ${lines} malformed${example}` };
 }
 
-function inputError(input: SourceInput, err: unknown): { source: string; offset?: number; message: string } {
+export function inputError(
+  input: SourceInput,
+  err: unknown,
+): { source: string; offset?: number; message: string } {
   const offset = (err as { offset?: unknown }).offset;
   return {
     source: input.ref.id,

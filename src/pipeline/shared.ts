@@ -4,7 +4,7 @@ import { RunStats } from '../core/stats.js';
 import type { Decoder, SinkResult, SourceInput } from '../core/types.js';
 import type { StoreHandle } from '../store/shared.js';
 import { type BuildContext, buildSinks, buildStages, DEFAULT_SINK, type Stages } from './build.js';
-import { errorText, type RunReport } from './run.js';
+import { allMalformed, errorText, inputError, type RunReport } from './run.js';
 import { type SinkLease, SinkSlot } from './sink-slot.js';
 
 /**
@@ -214,6 +214,7 @@ export class SharedPipeline {
     stats: RunStats,
     newest: { end: number },
   ): Promise<string | undefined> {
+    const before = { records: stats.records, malformed: stats.malformed };
     try {
       for await (const batch of decode(input, decodeOptions)) {
         newest.end = newestEnd(batch, newest.end);
@@ -221,6 +222,10 @@ export class SharedPipeline {
         await writeAll(leases, input, batch);
       }
       await Promise.all(leases.map((l) => l.endInput(input.ref)));
+      const malformed = stats.malformed - before.malformed;
+      // Lines but not one record: a wrong format or an unreadable input, not a success.
+      if (stats.records === before.records && malformed > 0)
+        stats.addError(allMalformed(input, stats, malformed));
       return undefined;
     } catch (err) {
       await Promise.all(leases.map((l) => l.abortInput(input.ref)));
@@ -255,15 +260,6 @@ async function writeAll(leases: readonly SinkLease[], input: SourceInput, batch:
       }),
     ),
   );
-}
-
-function inputError(input: SourceInput, err: unknown): { source: string; offset?: number; message: string } {
-  const offset = (err as { offset?: unknown }).offset;
-  return {
-    source: input.ref.id,
-    ...(typeof offset === 'number' ? { offset } : {}),
-    message: errorText(err),
-  };
 }
 
 /** The options with `--to` narrowed to the i-th sink (to rebuild that one alone). */

@@ -18,7 +18,7 @@ import { ExportLogsServiceRequest } from '../receivers/otlp-proto.js';
  * The OTLP sink's fast record writer against the reference writer (the mapping's visitor, row
  * by row): generated records of every version, decoded and run through every enricher (so list
  * attributes, doubles and 64-bit values are there), plus edge rows (all nulls, non-ASCII text,
- * integers past 2^53), several accounts (resource groups) and request limits from one record to
+ * the largest integers a count's domain takes), several accounts (resource groups) and request limits from one record to
  * a megabyte. Both writers' requests must be the same bytes, and decode with protobufjs from the
  * OTLP protocol definitions to the same messages.
  */
@@ -41,8 +41,9 @@ function edgeLines(header: string, sample: string): string[] {
   const nulls = names.map((n) => (n === 'version' ? sample.split(' ')[0]! : '-')).join(' ');
   const odd = sample.split(' ');
   if (at('interface-id') >= 0) odd[at('interface-id')] = 'eni-ünïcødé-€-😀';
-  if (at('bytes') >= 0) odd[at('bytes')] = '18446744073709551615';
-  if (at('packets') >= 0) odd[at('packets')] = '9007199254740993';
+  // the largest counts a field's domain takes (2^53 - 1), and one past 32 bits
+  if (at('bytes') >= 0) odd[at('bytes')] = '9007199254740991';
+  if (at('packets') >= 0) odd[at('packets')] = '4294967297';
   if (at('account-id') >= 0) odd[at('account-id')] = '999999999999';
   const other = sample.split(' ');
   if (at('account-id') >= 0) other[at('account-id')] = '888888888888';
@@ -155,14 +156,16 @@ describe('otlp protobuf: the fast writer against the reference writer on generat
           assert.equal(records.length, rows);
           if (limit === 1) assert.equal(fast.length, rows);
           if (limit !== 1 << 20 || options.body !== undefined) continue;
-          // the edge rows: first of the file, unicode and 64-bit values as written
+          // the edge rows: first of the file, unicode and large values as written
           const header = batches[0]!;
           if (header.has('interface_id')) {
             assert.equal(attribute(records[1]!, 'network.interface.name')?.stringValue, 'eni-ünïcødé-€-😀');
             assert.equal(records[1]!.body?.stringValue, header.line(1));
           }
           if (header.has('packets'))
-            assert.equal(attribute(records[1]!, 'aws.vpc.flow.packets')?.intValue, '9007199254740992');
+            assert.equal(attribute(records[1]!, 'aws.vpc.flow.packets')?.intValue, '4294967297');
+          if (header.has('bytes'))
+            assert.equal(attribute(records[1]!, 'aws.vpc.flow.bytes')?.intValue, '9007199254740991');
           assert.equal(attribute(records[0]!, 'source.address'), undefined);
           const groups = decoded.flatMap((d) => d.resourceLogs);
           if (header.has('account_id')) assert.ok(groups.length >= 3, `${groups.length} resource groups`);

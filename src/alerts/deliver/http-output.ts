@@ -54,6 +54,11 @@ export class HttpAlertOutput implements AlertOutput {
     }
   }
 
+  async settle(): Promise<SinkResult> {
+    await this.delivery.settled();
+    return this.delivery.result({ url: this.where.slice(5) });
+  }
+
   async close(): Promise<SinkResult> {
     await this.delivery.drain();
     this.client.close();

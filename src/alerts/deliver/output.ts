@@ -10,6 +10,8 @@ import type { Alert } from '../types.js';
 export interface AlertOutput {
   readonly name: string;
   take(events: readonly AlertEvent[]): Promise<void>;
+  /** Waits for the alerts taken so far to be delivered or fail; the running totals. */
+  settle(): Promise<SinkResult>;
   close(): Promise<SinkResult>;
 }
 

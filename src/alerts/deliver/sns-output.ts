@@ -88,6 +88,11 @@ export class SnsAlertOutput implements AlertOutput {
     }
   }
 
+  async settle(): Promise<SinkResult> {
+    await this.delivery.settled();
+    return this.delivery.result({ topic: this.topic });
+  }
+
   async close(): Promise<SinkResult> {
     await this.delivery.drain();
     this.client.destroy();

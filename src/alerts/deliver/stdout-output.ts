@@ -35,6 +35,11 @@ export class StreamAlertOutput implements AlertOutput {
     });
   }
 
+  async settle(): Promise<SinkResult> {
+    await this.delivery.settled();
+    return this.delivery.result();
+  }
+
   async close(): Promise<SinkResult> {
     await this.delivery.drain();
     return this.delivery.result();

@@ -92,6 +92,11 @@ export class StoreAlertOutput implements AlertOutput {
     });
   }
 
+  async settle(): Promise<SinkResult> {
+    await this.delivery.settled();
+    return this.delivery.result();
+  }
+
   async close(): Promise<SinkResult> {
     await this.delivery.drain();
     this.con.closeSync();

@@ -60,6 +60,14 @@ export const ALERTS_OPTIONS: readonly OptionSpec[] = [
     description: 'alerts: time limit of one webhook, Slack or OTLP request in ms (0: none)',
     placeholder: 'ms',
   },
+  {
+    name: 'alerts-windows',
+    type: 'enum',
+    choices: ['stream', 'unit'],
+    default: 'stream',
+    description:
+      'alerts: stream = windows span every unit of the process (serve, CLI); unit = each unit (a Lambda invocation) closes its windows and delivers its alerts before it is acknowledged (the Lambda default)',
+  },
   ...DELIVERY_OPTIONS,
 ];
 
@@ -73,6 +81,8 @@ export interface AlertsSinkOptions {
   readonly otlpEndpoint?: string;
   readonly db?: string;
   readonly stdout: boolean;
+  /** Close every window at each unit's checkpoint (Lambda invocations) instead of by record time. */
+  readonly windowsPerUnit: boolean;
   readonly timeoutMs: number;
   readonly delivery: DeliverySettings;
 }
@@ -122,6 +132,7 @@ export function parseAlertsSinkOptions(o: ResolvedOptions, env: NodeJS.ProcessEn
     ...(otlpEndpoint ? { otlpEndpoint } : {}),
     ...(db ? { db } : {}),
     stdout: o['alerts-stdout'] === true || !anyDestination,
+    windowsPerUnit: o['alerts-windows'] === 'unit',
     timeoutMs: typeof o['alerts-timeout'] === 'number' ? o['alerts-timeout'] : 10000,
     delivery: deliverySettings(o),
   };

@@ -14,7 +14,7 @@ export async function create(options: ResolvedOptions, context: SinkContext): Pr
   const config = parsed.configPath ? readAlertsConfig(parsed.configPath) : DEFAULT_ALERTS_CONFIG;
   const rules = buildRules(config);
   const outputs = await buildOutputs(parsed, context.log);
-  return new AlertsSink(new AlertEngine(rules, config), outputs, context);
+  return new AlertsSink(new AlertEngine(rules, config), outputs, context, parsed.windowsPerUnit);
 }
 
 /**
@@ -30,6 +30,7 @@ export class AlertsSink implements Sink {
     private readonly engine: AlertEngine,
     private readonly outputs: readonly AlertOutput[],
     private readonly context: Pick<SinkContext, 'stats'>,
+    private readonly windowsPerUnit = false,
   ) {}
 
   async write(batch: FlowBatch): Promise<void> {
@@ -44,12 +45,28 @@ export class AlertsSink implements Sink {
   }
 
   /**
-   * The records are taken once the engine has counted them into its windows: alerts are derived
-   * data, so a unit's acknowledgement does not wait for a window to close. Failed alert
-   * deliveries are counted by the outputs and reported at close.
+   * Streaming (serve, CLI): the records are taken once the engine has counted them into its
+   * windows; alerts are derived data, so a unit's acknowledgement does not wait for a window to
+   * close, and failed alert deliveries are reported at close. Per unit (a Lambda invocation,
+   * which may be the container's last): every window closes now and the unit is acknowledged
+   * only once its alerts are delivered.
    */
   async checkpoint(): Promise<SinkCheckpoint> {
-    return settledCheckpoint({ delivered: this.engine.records, rejected: 0, failed: 0, errors: [] });
+    if (!this.windowsPerUnit) {
+      return settledCheckpoint({ delivered: this.engine.records, rejected: 0, failed: 0, errors: [] });
+    }
+    const flushed = this.deliver(this.engine.flush());
+    return {
+      settled: flushed.then(async () => {
+        const results = await Promise.all(this.outputs.map((o) => o.settle()));
+        return {
+          delivered: this.engine.records,
+          rejected: 0,
+          failed: results.reduce((n, r) => n + r.failed, 0),
+          errors: results.flatMap((r) => r.errors),
+        };
+      }),
+    };
   }
 
   async close(): Promise<SinkResult> {
