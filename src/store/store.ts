@@ -64,6 +64,7 @@ import {
   Staging,
 } from './staging.js';
 import { StoreError } from './store-error.js';
+import { createRollupSql, refreshRollupSql, ROLLUPS } from './rollups.js';
 import { uidHighWords, uidRange, uidSql } from './uid.js';
 
 export const DEFAULT_DB = './flowlens.duckdb';
@@ -176,6 +177,7 @@ export class FlowStore {
       await store.loadColumns();
       await store.loadDims();
       await con.run(flowsViewSql(store.types));
+      await store.createRollups();
       return store;
     } catch (err) {
       con?.closeSync();
@@ -295,6 +297,7 @@ export class FlowStore {
         input.staging = undefined;
       }
       if (input.began) {
+        await this.refreshRollups(sourceId);
         await this.con.run('COMMIT');
         input.began = false;
         this.release(input);
@@ -322,6 +325,57 @@ export class FlowStore {
   private async sourceCode(sourceId: string): Promise<number | undefined> {
     if (!this.types.has(SOURCE_CODE_COLUMN)) return undefined;
     return this.dims.get(SOURCES.table)!.codeOf(this.con, sourceId);
+  }
+
+  /** The columns of the `flows` view with their types. */
+  private async flowsColumns(): Promise<Map<string, string>> {
+    const r = await this.con.runAndReadAll(
+      `SELECT column_name, data_type FROM information_schema.columns
+       WHERE table_name = 'flows' AND table_schema = 'main' AND table_catalog = current_database()`,
+    );
+    return new Map(r.getRowsJS().map((row) => [String(row[0]), String(row[1])]));
+  }
+
+  /** Creates the rollup tables (rollups.ts); a store that has records but no rollups gets them built. */
+  private async createRollups(): Promise<void> {
+    const r = await this.con.runAndReadAll(
+      `SELECT count(*) FROM information_schema.tables WHERE table_name IN (${ROLLUPS.map((d) => quoteText(d.table)).join(', ')})
+       AND table_schema = 'main' AND table_catalog = current_database()`,
+    );
+    const existing = Number(r.getRowsJS()[0]![0]);
+    if (existing === ROLLUPS.length) return;
+    const columns = await this.flowsColumns();
+    await this.con.run('BEGIN TRANSACTION');
+    try {
+      for (const def of ROLLUPS) await this.con.run(createRollupSql(def, columns));
+      await this.refreshRollupRange(`SELECT min("end"), max("end"), count(*) - count("end") FROM flows`);
+      await this.con.run('COMMIT');
+    } catch (err) {
+      await this.con.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Recomputes the rollup buckets an input's records fall in, inside its transaction. */
+  private async refreshRollups(sourceId: string): Promise<void> {
+    const [lo, hi] = uidRange(sourceId);
+    await this.refreshRollupRange(
+      `SELECT min("end"), max("end"), count(*) - count("end") FROM flows WHERE uid BETWEEN ${lo} AND ${hi}`,
+    );
+  }
+
+  /** Recomputes the rollups over the `end` range (and NULL count) `rangeSql` returns. */
+  private async refreshRollupRange(rangeSql: string): Promise<void> {
+    const [lo, hi, nulls] = (await this.con.runAndReadAll(rangeSql)).getRowsJS()[0]!;
+    if (lo === null && Number(nulls) === 0) return;
+    const range = {
+      lo: lo === null ? 0 : Number(lo),
+      hi: hi === null ? 0 : Number(hi),
+      nulls: Number(nulls) > 0,
+    };
+    const columns = new Set((await this.flowsColumns()).keys());
+    // Hourly tables first: the daily ones are computed from them.
+    for (const def of ROLLUPS) for (const sql of refreshRollupSql(def, range, columns)) await this.con.run(sql);
   }
 
   /** Reloads the dictionaries the worker keeps in memory (the source one is looked up per input). */
