@@ -37,5 +37,10 @@ export const COMMANDS: readonly Command[] = [
     summary: 'Generate a sample, ingest it into the store, show the headline reports',
     load: () => import('./demo.js'),
   },
+  {
+    name: 'dashboard',
+    summary: 'Web dashboard over the store or a lake (read-only, 127.0.0.1)',
+    load: () => import('./dashboard.js'),
+  },
   { name: 'serve', summary: 'HTTP server: Firehose endpoint, health', load: () => import('./serve.js') },
 ];

@@ -11,6 +11,8 @@ Runs the HTTP server:
   POST /firehose   Amazon Data Firehose HTTP endpoint delivery (protocol 1.0); records go to
                    the sinks named by --to, as for 'flowlens ingest'
   GET  /healthz    200 while serving, 503 while shutting down
+  GET  /           the dashboard over the store, with --to store (see 'flowlens dashboard';
+                   off 127.0.0.1 it needs --dashboard-token)
 SIGTERM or SIGINT stops accepting requests and exits once those in flight are answered.
 Firehose only calls HTTPS on port 443: put a TLS-terminating proxy or load balancer in front.
 

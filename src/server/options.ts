@@ -1,4 +1,5 @@
 import type { OptionSpec } from '../config/options.js';
+import { DASHBOARD_TOKEN_OPTION } from '../dashboard/options.js';
 
 /** Options of `flowlens serve` on top of the ingest options (sinks, schema, format…). */
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
@@ -43,4 +44,5 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     description: 'Recent Firehose request ids remembered, so a retried request is not ingested twice',
     placeholder: 'n',
   },
+  DASHBOARD_TOKEN_OPTION,
 ];

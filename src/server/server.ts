@@ -5,6 +5,7 @@ import { buildEnrichers } from '../enrich/index.js';
 import { parseFormat } from '../fields/format.js';
 import { buildSinks } from '../pipeline/build.js';
 import { RunStats } from '../pipeline/stats.js';
+import { mountDashboard } from './dashboard.js';
 import { firehoseEndpoint, respond } from './firehose.js';
 
 export interface FlowlensServer {
@@ -38,6 +39,9 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
     rememberRequests: (options['remember-requests'] as number | undefined) ?? 10_000,
     log: context.log,
   });
+  const port = (options.port as number | undefined) ?? 8080;
+  const host = (options.host as string | undefined) ?? '0.0.0.0';
+  const dashboard = await mountDashboard(options, host, context.log);
   let closing = false;
   let inFlight = 0;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -52,6 +56,7 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
       }
       return firehose(req, res);
     }
+    if (dashboard && (req.method === 'GET' || req.method === 'HEAD')) return dashboard(req, res);
     respond(res, 404, { error: `no route ${req.method} ${path}` });
   };
   const server = createServer((req, res) => {
@@ -67,8 +72,6 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
   // Firehose allows 3 minutes for a response; keep sockets alive for its connection reuse.
   server.requestTimeout = 180_000;
   server.keepAliveTimeout = 65_000;
-  const port = (options.port as number | undefined) ?? 8080;
-  const host = (options.host as string | undefined) ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

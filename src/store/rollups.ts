@@ -19,15 +19,20 @@ export interface RollupDef {
 }
 
 /** The columns an interface determines: free to add to every rollup (they rarely split a group). */
-const INTERFACE_DIMS = ['account_id', 'region', 'az_id', 'vpc_id', 'subnet_id', 'interface_id', 'instance_id'];
+const INTERFACE_DIMS = [
+  'account_id',
+  'region',
+  'az_id',
+  'vpc_id',
+  'subnet_id',
+  'interface_id',
+  'instance_id',
+];
 
 /** Rollup columns computed from several `flows` columns. */
 export const DERIVED_DIMS: ReadonlyMap<string, string> = new Map([
   // The packet's address differs from the interface's: NAT or a middlebox (AWS docs, pkt-srcaddr).
-  [
-    'natted',
-    '(coalesce(pkt_srcaddr <> srcaddr, false) OR coalesce(pkt_dstaddr <> dstaddr, false))',
-  ],
+  ['natted', '(coalesce(pkt_srcaddr <> srcaddr, false) OR coalesce(pkt_dstaddr <> dstaddr, false))'],
 ]);
 
 const SETS: ReadonlyArray<{ readonly name: string; readonly dims: readonly string[] }> = [
@@ -64,10 +69,26 @@ const SETS: ReadonlyArray<{ readonly name: string; readonly dims: readonly strin
       'dst_network_class',
     ],
   },
-  { name: 'ports', dims: [...INTERFACE_DIMS, 'action', 'protocol', 'flow_direction', 'dstport', 'tcp_flags'] },
+  {
+    name: 'ports',
+    dims: [...INTERFACE_DIMS, 'action', 'protocol', 'flow_direction', 'dstport', 'tcp_flags'],
+  },
   {
     name: 'addrs',
-    dims: [...INTERFACE_DIMS, 'action', 'protocol', 'flow_direction', 'srcaddr', 'dstaddr', 'tcp_flags'],
+    // flow_class, traffic_path and the AWS service follow from the addresses: free here, and they
+    // let the cost panel rank internet egress by destination.
+    dims: [
+      ...INTERFACE_DIMS,
+      'action',
+      'protocol',
+      'flow_direction',
+      'srcaddr',
+      'dstaddr',
+      'tcp_flags',
+      'flow_class',
+      'traffic_path',
+      'pkt_dst_aws_service',
+    ],
   },
 ];
 
@@ -83,8 +104,15 @@ export const ROLLUPS: readonly RollupDef[] = SETS.flatMap((s) => [
 /** The bucket column (Unix seconds of the bucket's start; NULL for records without `end`). */
 export const BUCKET_COLUMN = 'bucket';
 
+/** A rollup table's columns, in order. */
+export function rollupColumns(def: RollupDef): string[] {
+  return [BUCKET_COLUMN, ...def.dims, 'records', 'bytes', 'packets'];
+}
+
 export function createRollupSql(def: RollupDef, types: ReadonlyMap<string, string>): string {
-  const cols = def.dims.map((d) => `${quoteIdent(d)} ${DERIVED_DIMS.has(d) ? 'BOOLEAN' : (types.get(d) ?? 'VARCHAR')}`);
+  const cols = def.dims.map(
+    (d) => `${quoteIdent(d)} ${DERIVED_DIMS.has(d) ? 'BOOLEAN' : (types.get(d) ?? 'VARCHAR')}`,
+  );
   return `CREATE TABLE IF NOT EXISTS ${def.table} (${BUCKET_COLUMN} BIGINT, ${cols.join(', ')},
   records BIGINT, bytes HUGEINT, packets HUGEINT)`;
 }

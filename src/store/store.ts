@@ -35,6 +35,7 @@ import {
   packedIndex,
   packedKey,
 } from './packed.js';
+import { createRollupSql, ROLLUPS, refreshRollupSql, rollupColumns } from './rollups.js';
 import {
   ADDR_PAIR_COLUMN,
   ADDR_PAIR_TYPE,
@@ -64,7 +65,6 @@ import {
   Staging,
 } from './staging.js';
 import { StoreError } from './store-error.js';
-import { createRollupSql, refreshRollupSql, ROLLUPS } from './rollups.js';
 import { uidHighWords, uidRange, uidSql } from './uid.js';
 
 export const DEFAULT_DB = './flowlens.duckdb';
@@ -336,18 +336,26 @@ export class FlowStore {
     return new Map(r.getRowsJS().map((row) => [String(row[0]), String(row[1])]));
   }
 
-  /** Creates the rollup tables (rollups.ts); a store that has records but no rollups gets them built. */
+  /**
+   * Creates the rollup tables (rollups.ts). A store that has records but not the rollups of
+   * this version (missing, or with other columns) gets them built from `flows` once.
+   */
   private async createRollups(): Promise<void> {
     const r = await this.con.runAndReadAll(
-      `SELECT count(*) FROM information_schema.tables WHERE table_name IN (${ROLLUPS.map((d) => quoteText(d.table)).join(', ')})
-       AND table_schema = 'main' AND table_catalog = current_database()`,
+      `SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns
+       WHERE table_name IN (${ROLLUPS.map((d) => quoteText(d.table)).join(', ')})
+       AND table_schema = 'main' AND table_catalog = current_database() GROUP BY 1`,
     );
-    const existing = Number(r.getRowsJS()[0]![0]);
-    if (existing === ROLLUPS.length) return;
+    const existing = new Map(r.getRowsJS().map((row) => [String(row[0]), (row[1] as unknown[]).map(String)]));
+    const stale = ROLLUPS.filter((d) => existing.get(d.table)?.join(',') !== rollupColumns(d).join(','));
+    if (stale.length === 0) return;
     const columns = await this.flowsColumns();
     await this.con.run('BEGIN TRANSACTION');
     try {
-      for (const def of ROLLUPS) await this.con.run(createRollupSql(def, columns));
+      for (const def of ROLLUPS) {
+        await this.con.run(`DROP TABLE IF EXISTS ${def.table}`);
+        await this.con.run(createRollupSql(def, columns));
+      }
       await this.refreshRollupRange(`SELECT min("end"), max("end"), count(*) - count("end") FROM flows`);
       await this.con.run('COMMIT');
     } catch (err) {
@@ -375,7 +383,8 @@ export class FlowStore {
     };
     const columns = new Set((await this.flowsColumns()).keys());
     // Hourly tables first: the daily ones are computed from them.
-    for (const def of ROLLUPS) for (const sql of refreshRollupSql(def, range, columns)) await this.con.run(sql);
+    for (const def of ROLLUPS)
+      for (const sql of refreshRollupSql(def, range, columns)) await this.con.run(sql);
   }
 
   /** Reloads the dictionaries the worker keeps in memory (the source one is looked up per input). */
