@@ -80,7 +80,7 @@ export async function loadStoreInfo(reader: StoreReader, previous?: StoreInfo): 
     });
   }
   const rollupCols = await reader.query(
-    `SELECT table_name AS t, list(column_name ORDER BY ordinal_position) AS c FROM information_schema.columns
+    `SELECT table_name AS t, list(column_name || ' ' || data_type ORDER BY ordinal_position) AS c FROM information_schema.columns
      WHERE table_name LIKE 'flow_rollup_%' AND table_schema = 'main' GROUP BY 1`,
     [],
   );

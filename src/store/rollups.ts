@@ -1,4 +1,4 @@
-import { quoteIdent } from './schema.js';
+import { ENRICHMENT_TYPES, FIELD_COLUMNS, quoteIdent } from './schema.js';
 
 /**
  * Rollups: traffic totals per time bucket by the dimensions the dashboard groups and filters
@@ -104,17 +104,25 @@ export const ROLLUPS: readonly RollupDef[] = SETS.flatMap((s) => [
 /** The bucket column (Unix seconds of the bucket's start; NULL for records without `end`). */
 export const BUCKET_COLUMN = 'bucket';
 
-/** A rollup table's columns, in order. */
+const COLUMN_TYPES: ReadonlyMap<string, string> = new Map<string, string>([
+  ...FIELD_COLUMNS.map((c): [string, string] => [c.name, c.type]),
+  ...Object.entries(ENRICHMENT_TYPES),
+]);
+
+/** A rollup table's columns with their types, in order (as information_schema shows them). */
 export function rollupColumns(def: RollupDef): string[] {
-  return [BUCKET_COLUMN, ...def.dims, 'records', 'bytes', 'packets'];
+  const dims = def.dims.map(
+    (d) => `${d} ${DERIVED_DIMS.has(d) ? 'BOOLEAN' : (COLUMN_TYPES.get(d) ?? 'VARCHAR')}`,
+  );
+  return [`${BUCKET_COLUMN} BIGINT`, ...dims, 'records BIGINT', 'bytes HUGEINT', 'packets HUGEINT'];
 }
 
-export function createRollupSql(def: RollupDef, types: ReadonlyMap<string, string>): string {
-  const cols = def.dims.map(
-    (d) => `${quoteIdent(d)} ${DERIVED_DIMS.has(d) ? 'BOOLEAN' : (types.get(d) ?? 'VARCHAR')}`,
-  );
-  return `CREATE TABLE IF NOT EXISTS ${def.table} (${BUCKET_COLUMN} BIGINT, ${cols.join(', ')},
-  records BIGINT, bytes HUGEINT, packets HUGEINT)`;
+export function createRollupSql(def: RollupDef): string {
+  const cols = rollupColumns(def).map((c) => {
+    const [name, type] = c.split(' ');
+    return `${quoteIdent(name!)} ${type}`;
+  });
+  return `CREATE TABLE IF NOT EXISTS ${def.table} (${cols.join(', ')})`;
 }
 
 /**

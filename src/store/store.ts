@@ -342,19 +342,18 @@ export class FlowStore {
    */
   private async createRollups(): Promise<void> {
     const r = await this.con.runAndReadAll(
-      `SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns
+      `SELECT table_name, list(column_name || ' ' || data_type ORDER BY ordinal_position) FROM information_schema.columns
        WHERE table_name IN (${ROLLUPS.map((d) => quoteText(d.table)).join(', ')})
        AND table_schema = 'main' AND table_catalog = current_database() GROUP BY 1`,
     );
     const existing = new Map(r.getRowsJS().map((row) => [String(row[0]), (row[1] as unknown[]).map(String)]));
     const stale = ROLLUPS.filter((d) => existing.get(d.table)?.join(',') !== rollupColumns(d).join(','));
     if (stale.length === 0) return;
-    const columns = await this.flowsColumns();
     await this.con.run('BEGIN TRANSACTION');
     try {
       for (const def of ROLLUPS) {
         await this.con.run(`DROP TABLE IF EXISTS ${def.table}`);
-        await this.con.run(createRollupSql(def, columns));
+        await this.con.run(createRollupSql(def));
       }
       await this.refreshRollupRange(`SELECT min("end"), max("end"), count(*) - count("end") FROM flows`);
       await this.con.run('COMMIT');

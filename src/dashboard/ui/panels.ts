@@ -33,30 +33,35 @@ export async function overview(root: HTMLElement): Promise<void> {
   const t = d.totals as Row;
   const n = (k: string) => Number(t[k] ?? 0);
   const dist = d.distinct as Row;
-  const kpi = (label: string, value: string, sub = '') =>
+  // data-kpi/data-value carry the exact number behind the formatted one (tests read them).
+  const kpi = (id: string, label: string, value: unknown, shown: string, sub = '') =>
     el(
       'div',
-      { class: 'kpi' },
-      el('div', { class: 'kpi-value' }, value),
+      { class: 'kpi', 'data-kpi': id, 'data-value': String(value ?? '') },
+      el('div', { class: 'kpi-value' }, shown),
       el('div', { class: 'kpi-label' }, label),
       el('div', { class: 'kpi-sub' }, sub),
     );
+  const flowsAll = n('accepted') + n('rejected');
   root.append(
     el(
       'div',
       { class: 'kpis' },
-      kpi('Records', fmt.count(n('records'))),
-      kpi('Bytes', fmt.bytes(n('bytes'))),
-      kpi('Packets', fmt.count(n('packets'))),
-      kpi('Accepted', fmt.count(n('accepted'))),
+      kpi('records', 'Records', n('records'), fmt.count(n('records'))),
+      kpi('bytes', 'Bytes', n('bytes'), fmt.bytes(n('bytes'))),
+      kpi('packets', 'Packets', n('packets'), fmt.count(n('packets'))),
+      kpi('accepted', 'Accepted flows', n('accepted'), fmt.count(n('accepted'))),
       kpi(
-        'Rejected',
+        'rejected',
+        'Rejected flows',
+        n('rejected'),
         fmt.count(n('rejected')),
-        `${fmt.percent(n('rejected'), n('accepted') + n('rejected'))} of flows`,
+        `${fmt.percent(n('rejected'), flowsAll)} of flows`,
       ),
-      kpi('Sources', fmt.count(dist.sources)),
-      kpi('Destinations', fmt.count(dist.destinations)),
-      kpi('Interfaces', fmt.count(dist.interfaces)),
+      kpi('rejected_bytes', 'Rejected bytes', n('rejected_bytes'), fmt.bytes(n('rejected_bytes'))),
+      kpi('sources', 'Sources', dist.sources, fmt.count(dist.sources)),
+      kpi('destinations', 'Destinations', dist.destinations, fmt.count(dist.destinations)),
+      kpi('interfaces', 'Interfaces', dist.interfaces, fmt.count(dist.interfaces)),
     ),
   );
   const series = sec(d, 'series');
