@@ -56,17 +56,28 @@ export function disposeIn(root: HTMLElement): void {
   }
 }
 
+/** Charts waiting for their box to be in the page (ECharts needs its size). */
+const pending: Array<() => void> = [];
+
+/** Draws the charts whose boxes the caller has just put in the page. */
+export function drawPending(): void {
+  for (const draw of pending.splice(0)) draw();
+}
+
 function mount(
   option: echarts.EChartsCoreOption,
   height = 240,
-): { box: HTMLElement; chart: echarts.ECharts } {
+  onClick?: (p: echarts.ECElementEvent) => void,
+): HTMLElement {
   const box = el('div', { class: 'chart', style: `height:${height}px` });
-  // Rendered once the box is in the page (it needs a size).
-  const chart = echarts.init(box, undefined, { renderer: 'canvas' });
-  chart.setOption({ color: COLORS, animation: false, textStyle: { fontFamily: 'inherit' }, ...option });
-  charts.push(chart);
-  requestAnimationFrame(() => chart.resize());
-  return { box, chart };
+  pending.push(() => {
+    if (!box.isConnected) return;
+    const chart = echarts.init(box, undefined, { renderer: 'canvas' });
+    chart.setOption({ color: COLORS, animation: false, textStyle: { fontFamily: 'inherit' }, ...option });
+    if (onClick) chart.on('click', onClick);
+    charts.push(chart);
+  });
+  return box;
 }
 
 export type Measure = 'bytes' | 'packets' | 'records';
@@ -86,9 +97,9 @@ export function bars(
   const data = [...rows].reverse();
   const labels = data.map((r) => (label ? label(r) : fmt.value(field, r[field])));
   const f = measureFormat(measure);
-  const { box, chart } = mount(
+  return mount(
     {
-      grid: { left: 8, right: 64, top: 8, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 64, top: 8, bottom: 8 },
       tooltip: {
         trigger: 'item',
         formatter: (p: { name: string; value: number }) => `${p.name}<br>${f(p.value)}`,
@@ -105,39 +116,40 @@ export function bars(
       ],
     },
     Math.max(120, 26 * data.length + 30),
+    (p) => {
+      const row = data[p.dataIndex];
+      if (row) addFilter(field, row[field]);
+    },
   );
-  chart.on('click', (p) => {
-    const row = data[p.dataIndex];
-    if (row) addFilter(field, row[field]);
-  });
-  return box;
 }
 
 /** A pie of a measure by `field`; a click filters. */
 export function pie(rows: readonly Row[], field: string, measure: Measure): HTMLElement {
   const f = measureFormat(measure);
-  const { box, chart } = mount({
-    tooltip: {
-      trigger: 'item',
-      formatter: (p: { name: string; value: number; percent: number }) =>
-        `${p.name}<br>${f(p.value)} (${p.percent} %)`,
-    },
-    legend: { type: 'scroll', orient: 'vertical', right: 0, top: 'middle' },
-    series: [
-      {
-        type: 'pie',
-        radius: ['40%', '70%'],
-        center: ['35%', '50%'],
-        label: { show: false },
-        data: rows.map((r) => ({ name: fmt.value(field, r[field]), value: Number(r[measure] ?? 0) })),
+  return mount(
+    {
+      tooltip: {
+        trigger: 'item',
+        formatter: (p: { name: string; value: number; percent: number }) =>
+          `${p.name}<br>${f(p.value)} (${p.percent} %)`,
       },
-    ],
-  });
-  chart.on('click', (p) => {
-    const row = rows[p.dataIndex];
-    if (row) addFilter(field, row[field]);
-  });
-  return box;
+      legend: { type: 'scroll', orient: 'vertical', right: 0, top: 'middle' },
+      series: [
+        {
+          type: 'pie',
+          radius: ['40%', '70%'],
+          center: ['35%', '50%'],
+          label: { show: false },
+          data: rows.map((r) => ({ name: fmt.value(field, r[field]), value: Number(r[measure] ?? 0) })),
+        },
+      ],
+    },
+    undefined,
+    (p) => {
+      const row = rows[p.dataIndex];
+      if (row) addFilter(field, row[field]);
+    },
+  );
 }
 
 export interface Marker {
@@ -185,18 +197,20 @@ export function actionSeries(
       },
     });
   }
-  const { box, chart } = mount({
-    grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
-    legend: { top: 0 },
-    tooltip: { trigger: 'axis', valueFormatter: (v: number) => format(v) },
-    xAxis: { type: 'time' },
-    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => format(v) } },
-    series,
-  });
-  chart.on('click', (p) => {
-    if (p.seriesName && p.seriesName !== '(none)') addFilter('action', p.seriesName);
-  });
-  return box;
+  return mount(
+    {
+      grid: { left: 8, right: 16, top: 32, bottom: 8 },
+      legend: { top: 0 },
+      tooltip: { trigger: 'axis', valueFormatter: (v: number) => format(v) },
+      xAxis: { type: 'time' },
+      yAxis: { type: 'value', axisLabel: { formatter: (v: number) => format(v) } },
+      series,
+    },
+    undefined,
+    (p) => {
+      if (p.seriesName && p.seriesName !== '(none)') addFilter('action', p.seriesName);
+    },
+  );
 }
 
 function countryName(code: string): string | undefined {
@@ -216,7 +230,7 @@ export function worldMap(rows: readonly Row[], field: 'src_country' | 'dst_count
     return [{ name, value: Number(r.bytes ?? 0), rejected: Number(r.rejected ?? 0) }];
   });
   const max = Math.max(1, ...data.map((d) => d.value));
-  const { box, chart } = mount(
+  return mount(
     {
       tooltip: {
         trigger: 'item',
@@ -246,10 +260,9 @@ export function worldMap(rows: readonly Row[], field: 'src_country' | 'dst_count
       ],
     },
     340,
+    (p) => {
+      const row = byName.get(p.name);
+      if (row) addFilter(field, row.country);
+    },
   );
-  chart.on('click', (p) => {
-    const row = byName.get(p.name);
-    if (row) addFilter(field, row.country);
-  });
-  return box;
 }

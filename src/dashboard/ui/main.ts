@@ -1,5 +1,5 @@
 /** The dashboard page: filter bar, panels, each loaded on its own from the API. */
-import { disposeIn } from './charts.js';
+import { disposeIn, drawPending } from './charts.js';
 import { el } from './dom.js';
 import { flows, installProfile } from './flows.js';
 import * as fmt from './format.js';
@@ -203,6 +203,7 @@ async function main(): Promise<void> {
       try {
         await def.render(fresh, meta);
         root.replaceChildren(...fresh.childNodes);
+        drawPending();
       } catch (err) {
         root.replaceChildren(el('p', { class: 'note error' }, `Could not load: ${(err as Error).message}`));
       }

@@ -104,7 +104,11 @@ export async function talkers(root: HTMLElement): Promise<void> {
     el(
       'div',
       { class: 'cards' },
-      card('Top sources', sectionBody(sec(d, 'sources'), addr('srcaddr'))),
+      withFirst(
+        card('Top sources', sectionBody(sec(d, 'sources'), addr('srcaddr'))),
+        sec(d, 'sources'),
+        'srcaddr',
+      ),
       card('Top destinations', sectionBody(sec(d, 'destinations'), addr('dstaddr'))),
       card(
         'Top destination ports',
@@ -163,6 +167,13 @@ export async function talkers(root: HTMLElement): Promise<void> {
       ),
     ),
   );
+}
+
+/** Marks a card with its first row's value (what a user reads first; tests read it too). */
+function withFirst(c: HTMLElement, s: Section, field: string): HTMLElement {
+  const first = rowsOf(s)[0]?.[field];
+  if (first !== undefined && first !== null) c.dataset.first = String(first);
+  return c;
 }
 
 export async function rejected(root: HTMLElement): Promise<void> {
