@@ -1,4 +1,5 @@
 import { baseline } from './baseline.js';
+import { dashboard10m } from './dashboard.js';
 import { decode, decodeLarge } from './decode.js';
 import { enrich } from './enrich.js';
 import { generate } from './generate.js';
@@ -33,4 +34,5 @@ export const SCENARIOS: readonly Scenario[] = [
   storeTopTalkers,
   storeSink,
   storeSinkPlain,
+  dashboard10m,
 ];

@@ -107,6 +107,8 @@ describe('dashboard page in Chromium', () => {
       assert.equal(label, topSource![0]);
       assert.deepEqual(errors, []);
       mkdirSync(DOCS, { recursive: true });
+      // The header stays at the top while scrolling; for one picture per panel it must not cover them.
+      await page.addStyleTag({ content: 'header { position: static; }' });
       await page.screenshot({ path: join(DOCS, 'dashboard.png') });
       for (const id of [
         'overview',
@@ -151,7 +153,7 @@ describe('dashboard page in Chromium', () => {
       assert.equal(await kpi(page, 'records'), file.recordsBySource.get(topSource));
       assert.equal(await kpi(page, 'bytes'), bytes);
       // Every panel re-read with the filter: the flow table only has that source, the chips show it.
-      const sources = await page.$$eval('#flows tbody tr td:nth-child(4)', (tds) => [
+      const sources = await page.$$eval('#flows tbody tr td:nth-child(5)', (tds) => [
         ...new Set(tds.map((t) => t.textContent)),
       ]);
       assert.deepEqual(sources, [topSource]);
@@ -187,7 +189,7 @@ describe('dashboard page in Chromium', () => {
   it('opens an address profile from the flow table', async () => {
     const { page, errors } = await open('/?action=REJECT');
     try {
-      await page.locator('#flows tbody tr td:nth-child(4) a').first().click();
+      await page.locator('#flows tbody tr td:nth-child(5) a').first().click();
       await page.waitForSelector('#drawer:not([hidden]) .drawer-head');
       const text = (await page.textContent('#drawer')) ?? '';
       assert.match(text, /Talks with/);

@@ -7,6 +7,7 @@ export const FLOW_COLUMNS: readonly string[] = [
   'start_time',
   'end_time',
   'action',
+  'log_status',
   'srcaddr',
   'srcport',
   'dstaddr',
@@ -27,7 +28,6 @@ export const FLOW_COLUMNS: readonly string[] = [
   'src_country',
   'dst_country',
   'pkt_dst_aws_service',
-  'log_status',
 ];
 
 export const MAX_PAGE = 1000;

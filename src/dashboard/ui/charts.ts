@@ -36,8 +36,14 @@ echarts.registerMap(
   feature(topo, topo.objects.countries) as unknown as Parameters<typeof echarts.registerMap>[1],
 );
 
+/** Records without an action: NODATA and SKIPDATA ones. */
+const NO_ACTION = 'NODATA/SKIPDATA';
 const COLORS = ['#2f6fdf', '#d9534f', '#3a9d5d', '#e0a526', '#7b5bd6', '#1aa3b8', '#c75b9b', '#6b7785'];
-const ACTION_COLORS: Record<string, string> = { ACCEPT: '#3a9d5d', REJECT: '#d9534f' };
+const ACTION_COLORS: Record<string, string> = {
+  ACCEPT: '#3a9d5d',
+  REJECT: '#d9534f',
+  [NO_ACTION]: '#9aa3af',
+};
 
 const charts: echarts.ECharts[] = [];
 
@@ -99,7 +105,7 @@ export function bars(
   const f = measureFormat(measure);
   return mount(
     {
-      grid: { left: 8, right: 64, top: 8, bottom: 8 },
+      grid: { left: 8, right: 64, top: 8, bottom: 24 },
       tooltip: {
         trigger: 'item',
         formatter: (p: { name: string; value: number }) => `${p.name}<br>${f(p.value)}`,
@@ -169,12 +175,12 @@ export function actionSeries(
   format: (v: number) => string = measureFormat(measure),
 ): HTMLElement {
   const times = [...new Set(rows.map((r) => Number(r.t)))].sort((a, b) => a - b);
-  const actions = [...new Set(rows.map((r) => String(r.action ?? '(none)')))].sort();
+  const actions = [...new Set(rows.map((r) => String(r.action ?? NO_ACTION)))].sort();
   const index = new Map(times.map((t, i) => [t, i]));
   const series = actions.map((a) => {
     const data = times.map((t) => [t * 1000, 0] as [number, number]);
     for (const r of rows)
-      if (String(r.action ?? '(none)') === a) data[index.get(Number(r.t))!]![1] = value(r);
+      if (String(r.action ?? NO_ACTION) === a) data[index.get(Number(r.t))!]![1] = value(r);
     return {
       name: a,
       type: 'line',
@@ -199,7 +205,7 @@ export function actionSeries(
   }
   return mount(
     {
-      grid: { left: 8, right: 16, top: 32, bottom: 8 },
+      grid: { left: 8, right: 16, top: 32, bottom: 24 },
       legend: { top: 0 },
       tooltip: { trigger: 'axis', valueFormatter: (v: number) => format(v) },
       xAxis: { type: 'time' },
@@ -208,7 +214,7 @@ export function actionSeries(
     },
     undefined,
     (p) => {
-      if (p.seriesName && p.seriesName !== '(none)') addFilter('action', p.seriesName);
+      if (p.seriesName && p.seriesName !== NO_ACTION) addFilter('action', p.seriesName);
     },
   );
 }
@@ -245,6 +251,7 @@ export function worldMap(rows: readonly Row[], field: 'src_country' | 'dst_count
         left: 8,
         bottom: 8,
         calculable: false,
+        text: ['more bytes', 'fewer'],
         inRange: { color: ['#dbe7fb', '#2f6fdf', '#102d66'] },
         formatter: (v: number) => fmt.bytes(v),
       },

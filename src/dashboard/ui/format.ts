@@ -30,6 +30,8 @@ export function percent(part: number, whole: number): string {
 }
 
 export function usd(n: number): string {
+  if (n === 0) return '$0';
+  if (n < 1) return `$${n.toPrecision(2)}`;
   return n < 100 ? `$${n.toFixed(2)}` : `$${nf.format(Math.round(n))}`;
 }
 
@@ -42,7 +44,8 @@ export function duration(secs: unknown): string {
   if (typeof secs !== 'number') return '–';
   if (secs < 120) return `${secs.toFixed(0)} s`;
   if (secs < 7200) return `${(secs / 60).toFixed(0)} min`;
-  return `${(secs / 3600).toFixed(1)} h`;
+  if (secs < 172800) return `${(secs / 3600).toFixed(1)} h`;
+  return `${nf.format(Math.round(secs / 86400))} d`;
 }
 
 const PROTOCOLS: Record<number, string> = {
