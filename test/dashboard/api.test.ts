@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { ConfigError, resolveOptions } from '../../src/config/options.js';
 import { createDashboardApp, type FetchHandler } from '../../src/dashboard/app.js';
 import { parseFilters } from '../../src/dashboard/filters.js';
@@ -43,9 +44,24 @@ before(async () => {
   const v2 = join(dir, 'v2.log.gz');
   await writeSample(v2, { records: 1000, version: '2', seed: 22 });
   await ingest(v2db, [v2]);
+  await writeAlerts(db);
   store = await openDashboardStore({ db });
   app = await createDashboardApp({ reader: store.reader, label: 'test' });
 });
+
+/** One alert as the alert engine writes it (its table's columns), two hours into the sample. */
+async function writeAlerts(path: string): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  const con = await instance.connect();
+  await con.run(`CREATE TABLE alerts (id VARCHAR, rule VARCHAR, title VARCHAR, severity VARCHAR, mitre VARCHAR,
+    "key" VARCHAR, first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ, count BIGINT, bytes BIGINT, packets BIGINT,
+    sample_uids VARCHAR[], details JSON)`);
+  await con.run(`INSERT INTO alerts VALUES ('a1', 'port-scan', 'Port scan from 198.51.100.7', 'high', 'T1046',
+    '198.51.100.7', to_timestamp(${truth.firstStart + 600}), to_timestamp(${truth.firstStart + 900}), 120, 7200, 120,
+    ['u1', 'u2'], '{"ports": 120}')`);
+  con.closeSync();
+  instance.closeSync();
+}
 
 after(() => {
   store?.close();
@@ -144,6 +160,18 @@ describe('dashboard API', () => {
     }
   });
 
+  it('lists alerts overlapping the time range', async () => {
+    const all = await get('/api/panel/alerts');
+    assert.equal(all.body.available, true);
+    const rows = all.body.rows as Array<Record<string, unknown>>;
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.title, 'Port scan from 198.51.100.7');
+    assert.equal(rows[0]!.first_seen, truth.firstStart + 600);
+    assert.deepEqual(rows[0]!.sample_uids, ['u1', 'u2']);
+    const later = await get(`/api/panel/alerts?from=${truth.firstStart + 3600}`);
+    assert.deepEqual(later.body.rows, []);
+  });
+
   it('serves the flow table as JSON and CSV, and an address profile', async () => {
     const page = await get('/api/flows?action=REJECT&limit=5&sort=bytes&dir=desc');
     const rows = page.body.rows as Array<Record<string, unknown>>;
@@ -154,7 +182,7 @@ describe('dashboard API', () => {
     assert.equal(csv.headers.get('content-type'), 'text/csv; charset=utf-8');
     const lines = (await csv.text()).trim().split('\r\n');
     assert.equal(lines.length, 4);
-    assert.match(lines[0]!, /^start_time,end_time,action,srcaddr/);
+    assert.match(lines[0]!, /^start_time,end_time,action,log_status,srcaddr,/);
     const [top] = [...file.bytesBySource].sort((x, y) => y[1] - x[1]);
     const prof = await get(`/api/profile?addr=${encodeURIComponent(top![0])}`);
     const totals = prof.body.totals as Record<string, number>;
