@@ -57,21 +57,26 @@ export const DASHBOARD_COLUMNS: readonly string[] = [
 ];
 
 export async function loadStoreInfo(reader: StoreReader, previous?: StoreInfo): Promise<StoreInfo> {
-  const count = await reader.query('SELECT count(*) AS n FROM flows', []);
-  const records = Number(count[0]?.n ?? 0);
-  if (previous && previous.records === records) return previous;
   const tables = await reader.query(
     `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'main'`,
     [],
   );
   const names = new Set(tables.map((r) => String(r.t)));
+  // The physical table counts from its metadata; the view would compute every column first.
+  const count = await reader.query(
+    `SELECT count(*) AS n FROM ${names.has('flow_records') ? 'flow_records' : 'flows'}`,
+    [],
+  );
+  const records = Number(count[0]?.n ?? 0);
+  if (previous && previous.records === records) return previous;
   const cols = await reader.query(
     `SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'flows' AND table_schema = 'main'`,
     [],
   );
   const existing = new Set(cols.map((r) => String(r.c)));
-  const candidates = DASHBOARD_COLUMNS.filter((c) => existing.has(c));
-  const present = new Set<string>();
+  // Records are only ever added: a column with values keeps them, only the others are probed again.
+  const present = new Set<string>([...(previous?.present ?? [])].filter((c) => existing.has(c)));
+  const candidates = DASHBOARD_COLUMNS.filter((c) => existing.has(c) && !present.has(c));
   if (candidates.length > 0 && records > 0) {
     const probes = candidates.map((c, i) => `EXISTS (SELECT 1 FROM flows WHERE "${c}" IS NOT NULL) AS p${i}`);
     const row = (await reader.query(`SELECT ${probes.join(', ')}`, []))[0] ?? {};
