@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ import { resolveWithConfig } from '../../src/pipeline/options.js';
 import { type FlowlensServer, startServer } from '../../src/server/server.js';
 import { ingest } from './helpers.js';
 
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'flowlens.js');
 const dir = mkdtempSync(join(tmpdir(), 'flowlens-dashboard-serve-'));
 const servers: FlowlensServer[] = [];
 after(async () => {
@@ -53,5 +56,38 @@ describe('flowlens serve mounts the dashboard', () => {
     const server = await serve({ host: '0.0.0.0', to: ['store'], db: join(dir, 'other.duckdb') }, log);
     assert.ok(log.some((m) => /dashboard off: .*--dashboard-token/.test(m)));
     assert.equal((await fetch(`${server.url.replace('0.0.0.0', '127.0.0.1')}/api/summary`)).status, 404);
+  });
+});
+
+describe('flowlens dashboard (the command; runs the compiled dist/)', () => {
+  it('prints the URL, serves the store read-only, stops on SIGTERM', async () => {
+    const db = join(dir, 'cli.duckdb');
+    const sample = join(dir, 'cli.log.gz');
+    const truth = await writeSample(sample, { records: 1000, version: '5', seed: 6 });
+    await ingest(db, [sample]);
+    const child = spawn(process.execPath, [BIN, 'dashboard', '--db', db, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const [line] = (await once(child.stdout, 'data')) as [Buffer];
+    const url = line.toString().trim();
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const summary = (await (await fetch(`${url}api/summary`)).json()) as Record<string, number>;
+    assert.equal(summary.accepted, truth.accept.records);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0);
+  });
+
+  it('refuses a public address without a token', () => {
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'dashboard', '--db', join(dir, 'none.duckdb'), '--host', '0.0.0.0'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, FLOWLENS_DASHBOARD_TOKEN: '' },
+      },
+    );
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--host 0\.0\.0\.0: the dashboard answers off this machine only with a token/);
   });
 });
