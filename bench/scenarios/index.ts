@@ -1,5 +1,6 @@
 import { alerts, alertsIngest, alertsLarge } from './alerts.js';
 import { baseline } from './baseline.js';
+import { dashboard10m } from './dashboard.js';
 import { decode, decodeLarge } from './decode.js';
 import { enrich } from './enrich.js';
 import { generate } from './generate.js';
@@ -49,4 +50,5 @@ export const SCENARIOS: readonly Scenario[] = [
   alertsIngest,
   alerts,
   alertsLarge,
+  dashboard10m,
 ];

@@ -42,5 +42,10 @@ export const COMMANDS: readonly Command[] = [
     summary: 'Detection rules: list them, backtest them over the store',
     load: () => import('./alerts.js'),
   },
+  {
+    name: 'dashboard',
+    summary: 'Web dashboard over the store or a lake (read-only, 127.0.0.1)',
+    load: () => import('./dashboard.js'),
+  },
   { name: 'serve', summary: 'HTTP server: Firehose endpoint, health', load: () => import('./serve.js') },
 ];

@@ -135,6 +135,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const dbArg = db === './flowlens.duckdb' ? '' : ` --db ${db}`;
     const hints: Array<[string, string]> = [
+      [`npx flowlens dashboard${dbArg}`, 'open the web dashboard on this store (prints its URL)'],
       [`npx flowlens report${dbArg}`, 'every report'],
       [`npx flowlens report timeline${dbArg}`, 'traffic over time, accepted vs rejected'],
       [`npx flowlens report egress${dbArg} --json`, 'bytes leaving for the internet, as JSON'],

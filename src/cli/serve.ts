@@ -12,6 +12,8 @@ Runs the service: one pipeline (sinks, store) for the life of the process.
   POST /firehose   Amazon Data Firehose HTTP endpoint delivery (protocol 1.0); records go to
                    the sinks named by --to, as for 'flowlens ingest'; 200 once every sink has them
   GET  /healthz    200 while serving, 503 while shutting down
+  GET  /           the dashboard over the store, with --to store (see 'flowlens dashboard';
+                   off 127.0.0.1 it needs --dashboard-token)
   GET  /readyz     200 while every sink delivers, 503 after a sink failure or while shutting down
   GET  /metrics    Prometheus text format (docs/serve.md lists the metrics)
 SIGTERM or SIGINT stops accepting requests, waits up to --shutdown-grace for those in flight,

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RunStats } from '../core/stats.js';
+import type { HealthSnapshot } from '../dashboard/reader.js';
 import type { Receipt, SharedPipeline } from '../pipeline/shared.js';
 import type { ByteBudget } from './budget.js';
 
@@ -112,12 +114,31 @@ export class ServiceMetrics {
   }
 
   /** Counts a unit's receipt. */
+  /** Per-sink totals for the dashboard's health panel (prom-client reads its values asynchronously). */
+  private readonly sinkTotals = new Map<string, { delivered: number; failed: number }>();
+
+  /** The dashboard's live health panel: the service's totals since it started. */
+  health(stats: RunStats): HealthSnapshot {
+    return {
+      at: Date.now(),
+      records: stats.records,
+      malformed: stats.malformed,
+      nodata: stats.nodata,
+      skipdata: stats.skipdata,
+      sinks: [...this.sinkTotals].map(([name, t]) => ({ name, ...t })),
+    };
+  }
+
   observe(kind: string, receipt: Receipt, seconds: number): void {
     this.recordsDecoded.inc(receipt.stats.records);
     this.recordsMalformed.inc(receipt.stats.malformed);
     for (const s of receipt.sinks) {
       if (s.delivered) this.recordsDelivered.inc({ sink: s.name }, s.delivered);
       if (s.failed) this.recordsFailed.inc({ sink: s.name }, s.failed);
+      const total = this.sinkTotals.get(s.name) ?? { delivered: 0, failed: 0 };
+      total.delivered += s.delivered;
+      total.failed += s.failed;
+      this.sinkTotals.set(s.name, total);
     }
     this.units.inc({ kind, result: receipt.ok ? 'delivered' : 'failed' });
     this.unitSeconds.observe({ kind }, seconds);

@@ -1,4 +1,5 @@
 import type { OptionSpec } from '../config/options.js';
+import { DASHBOARD_TOKEN_OPTION } from '../dashboard/options.js';
 
 /** Options of `flowlens serve` on top of the ingest options (sinks, schema, format…). */
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
@@ -135,4 +136,5 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
       "Seconds before a message that failed is offered again (the queue's redrive policy counts its receives)",
     placeholder: 's',
   },
+  DASHBOARD_TOKEN_OPTION,
 ];

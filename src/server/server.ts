@@ -11,6 +11,7 @@ import { ConfigError, type ResolvedOptions } from '../config/options.js';
 import type { RunReport } from '../pipeline/run.js';
 import { SharedPipeline } from '../pipeline/shared.js';
 import { ByteBudget } from './budget.js';
+import { mountDashboard } from './dashboard.js';
 import { firehoseEndpoint, respond } from './firehose.js';
 import type { Logger } from './log.js';
 import { ServiceMetrics } from './metrics.js';
@@ -64,6 +65,16 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
     log,
     metrics,
   });
+  const port = (options.port as number | undefined) ?? 8080;
+  const host = (options.host as string | undefined) ?? '0.0.0.0';
+  const storeHandle = await pipeline.storeReader();
+  const dashboard = await mountDashboard(
+    options,
+    host,
+    (m) => log.notice(m),
+    storeHandle,
+    () => metrics.health(pipeline.stats),
+  );
   let closing = false;
   let inFlight = 0;
   const idle: Array<() => void> = [];
@@ -94,6 +105,7 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
       }
       return firehose(req, res);
     }
+    if (dashboard && (req.method === 'GET' || req.method === 'HEAD')) return dashboard(req, res);
     respond(res, 404, { error: `no route ${req.method} ${path}` });
   };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -113,8 +125,6 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
   // Firehose allows 3 minutes for a response; keep sockets alive for its connection reuse.
   server.requestTimeout = 180_000;
   server.keepAliveTimeout = 65_000;
-  const port = (options.port as number | undefined) ?? 8080;
-  const host = (options.host as string | undefined) ?? '0.0.0.0';
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -169,6 +179,7 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
         await stopped;
         await sqsStopped;
         const report = await pipeline.close();
+        await storeHandle?.release();
         return report;
       })();
       return closed;

@@ -7,6 +7,8 @@ import { openDatabase, StoreError } from './store.js';
 /** A read connection over the store file, or over a Parquet lake as a view named `flows`. */
 export interface Reader {
   readonly con: DuckDBConnection;
+  /** The instance `con` belongs to (more connections for readers running side by side). */
+  readonly instance: DuckDBInstance;
   close(): void;
 }
 
@@ -16,6 +18,7 @@ export async function openStoreReader(path: string): Promise<Reader> {
   const con = await instance.connect();
   const reader = {
     con,
+    instance,
     close: () => {
       con.closeSync();
       instance.closeSync();
@@ -50,6 +53,7 @@ export async function openLakeReader(dir: string): Promise<Reader> {
   const con = await instance.connect();
   const reader = {
     con,
+    instance,
     close: () => {
       con.closeSync();
       instance.closeSync();

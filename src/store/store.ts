@@ -29,6 +29,8 @@ import {
   packedIndex,
   packedKey,
 } from './packed.js';
+import { plainRow } from './plain-rows.js';
+import { createRollupSql, ROLLUPS, refreshRollupSql, rollupColumns } from './rollups.js';
 import {
   ADDR_PAIR_COLUMN,
   ADDR_PAIR_TYPE,
@@ -169,6 +171,7 @@ export class FlowStore {
       await store.loadColumns();
       await store.loadDims();
       await con.run(flowsViewSql(store.types));
+      await store.createRollups();
       return store;
     } catch (err) {
       con?.closeSync();
@@ -288,6 +291,7 @@ export class FlowStore {
         input.staging = undefined;
       }
       if (input.began) {
+        await this.refreshRollups(sourceId);
         await this.con.run('COMMIT');
         input.began = false;
         this.release(input);
@@ -317,6 +321,65 @@ export class FlowStore {
     return this.dims.get(SOURCES.table)!.codeOf(this.con, sourceId);
   }
 
+  /** The columns of the `flows` view with their types. */
+  private async flowsColumns(): Promise<Map<string, string>> {
+    const r = await this.con.runAndReadAll(
+      `SELECT column_name, data_type FROM information_schema.columns
+       WHERE table_name = 'flows' AND table_schema = 'main' AND table_catalog = current_database()`,
+    );
+    return new Map(r.getRowsJS().map((row) => [String(row[0]), String(row[1])]));
+  }
+
+  /**
+   * Creates the rollup tables (rollups.ts). A store that has records but not the rollups of
+   * this version (missing, or with other columns) gets them built from `flows` once.
+   */
+  private async createRollups(): Promise<void> {
+    const r = await this.con.runAndReadAll(
+      `SELECT table_name, list(column_name || ' ' || data_type ORDER BY ordinal_position) FROM information_schema.columns
+       WHERE table_name IN (${ROLLUPS.map((d) => quoteText(d.table)).join(', ')})
+       AND table_schema = 'main' AND table_catalog = current_database() GROUP BY 1`,
+    );
+    const existing = new Map(r.getRowsJS().map((row) => [String(row[0]), (row[1] as unknown[]).map(String)]));
+    const stale = ROLLUPS.filter((d) => existing.get(d.table)?.join(',') !== rollupColumns(d).join(','));
+    if (stale.length === 0) return;
+    await this.con.run('BEGIN TRANSACTION');
+    try {
+      for (const def of ROLLUPS) {
+        await this.con.run(`DROP TABLE IF EXISTS ${def.table}`);
+        await this.con.run(createRollupSql(def));
+      }
+      await this.refreshRollupRange(`SELECT min("end"), max("end"), count(*) - count("end") FROM flows`);
+      await this.con.run('COMMIT');
+    } catch (err) {
+      await this.con.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Recomputes the rollup buckets an input's records fall in, inside its transaction. */
+  private async refreshRollups(sourceId: string): Promise<void> {
+    const [lo, hi] = uidRange(sourceId);
+    await this.refreshRollupRange(
+      `SELECT min("end"), max("end"), count(*) - count("end") FROM flows WHERE uid BETWEEN ${lo} AND ${hi}`,
+    );
+  }
+
+  /** Recomputes the rollups over the `end` range (and NULL count) `rangeSql` returns. */
+  private async refreshRollupRange(rangeSql: string): Promise<void> {
+    const [lo, hi, nulls] = (await this.con.runAndReadAll(rangeSql)).getRowsJS()[0]!;
+    if (lo === null && Number(nulls) === 0) return;
+    const range = {
+      lo: lo === null ? 0 : Number(lo),
+      hi: hi === null ? 0 : Number(hi),
+      nulls: Number(nulls) > 0,
+    };
+    const columns = new Set((await this.flowsColumns()).keys());
+    // Hourly tables first: the daily ones are computed from them.
+    for (const def of ROLLUPS)
+      for (const sql of refreshRollupSql(def, range, columns)) await this.con.run(sql);
+  }
+
   /** Reloads the dictionaries the worker keeps in memory (the source one is looked up per input). */
   private async loadDims(): Promise<void> {
     for (const d of this.dims.values()) if (d.dim !== SOURCES) await d.load(this.con);
@@ -338,12 +401,12 @@ export class FlowStore {
 
   /**
    * A read query on a connection of its own: it sees committed inputs only, never the one
-   * being appended. Rows come JSON-safe (DuckDB's JSON row form).
+   * being appended. Rows come as plain values (store/plain-rows.ts), the form the dashboard reads.
    */
   async query(sql: string, params: readonly QueryParam[] = []): Promise<QueryRow[]> {
     this.reader ??= await this.instance.connect();
     const r = await this.reader.runAndReadAll(sql, params.length ? [...params] : undefined);
-    return r.getRowObjectsJson() as QueryRow[];
+    return r.getRowObjectsJS().map(plainRow);
   }
 
   async close(): Promise<void> {

@@ -31,7 +31,7 @@ export type StoreRequest =
 /** A value bound to a `?` of a reader's query. */
 export type QueryParam = string | number | boolean | null;
 
-/** One row of a reader's query, JSON-safe (64-bit integers and decimals come as strings). */
+/** One row of a reader's query: integers as numbers, times as Unix seconds (store/plain-rows.ts). */
 export type QueryRow = Record<string, unknown>;
 
 export type StoreReply =

@@ -1,0 +1,111 @@
+import { ROLLUPS, type RollupDef, rollupColumns } from '../store/rollups.js';
+import type { StoreReader } from './reader.js';
+
+/** What the dashboard knows about the store it reads, refreshed when the record count changes. */
+export interface StoreInfo {
+  readonly records: number;
+  /** Columns of `flows` that hold at least one value. */
+  readonly present: ReadonlySet<string>;
+  /** Rollups that exist and hold every record of `flows` (see rollups.ts). */
+  readonly rollups: readonly RollupDef[];
+  /** Oldest and newest `end` in the store, Unix seconds (null when empty). */
+  readonly extent: { readonly min: number; readonly max: number } | null;
+  readonly alerts: boolean;
+  /** A store file (with provenance columns), not a lake. */
+  readonly store: boolean;
+}
+
+/** Columns the panels read, probed once for values. */
+export const DASHBOARD_COLUMNS: readonly string[] = [
+  'account_id',
+  'region',
+  'az_id',
+  'vpc_id',
+  'subnet_id',
+  'interface_id',
+  'instance_id',
+  'action',
+  'log_status',
+  'protocol',
+  'srcaddr',
+  'dstaddr',
+  'srcport',
+  'dstport',
+  'packets',
+  'bytes',
+  'start',
+  'end',
+  'tcp_flags',
+  'flow_direction',
+  'traffic_path',
+  'pkt_srcaddr',
+  'pkt_dstaddr',
+  'pkt_src_aws_service',
+  'pkt_dst_aws_service',
+  'reject_reason',
+  'src_country',
+  'dst_country',
+  'src_asn',
+  'dst_asn',
+  'src_as_org',
+  'dst_as_org',
+  'src_network_class',
+  'dst_network_class',
+  'flow_class',
+  'ingested_at',
+  'source',
+];
+
+export async function loadStoreInfo(reader: StoreReader, previous?: StoreInfo): Promise<StoreInfo> {
+  const tables = await reader.query(
+    `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'main'`,
+    [],
+  );
+  const names = new Set(tables.map((r) => String(r.t)));
+  // The physical table counts from its metadata; the view would compute every column first.
+  const count = await reader.query(
+    `SELECT count(*) AS n FROM ${names.has('flow_records') ? 'flow_records' : 'flows'}`,
+    [],
+  );
+  const records = Number(count[0]?.n ?? 0);
+  if (previous && previous.records === records) return previous;
+  const cols = await reader.query(
+    `SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'flows' AND table_schema = 'main'`,
+    [],
+  );
+  const existing = new Set(cols.map((r) => String(r.c)));
+  // Records are only ever added: a column with values keeps them, only the others are probed again.
+  const present = new Set<string>([...(previous?.present ?? [])].filter((c) => existing.has(c)));
+  const candidates = DASHBOARD_COLUMNS.filter((c) => existing.has(c) && !present.has(c));
+  if (candidates.length > 0 && records > 0) {
+    const probes = candidates.map((c, i) => `EXISTS (SELECT 1 FROM flows WHERE "${c}" IS NOT NULL) AS p${i}`);
+    const row = (await reader.query(`SELECT ${probes.join(', ')}`, []))[0] ?? {};
+    candidates.forEach((c, i) => {
+      if (row[`p${i}`] === true) present.add(c);
+    });
+  }
+  const rollupCols = await reader.query(
+    `SELECT table_name AS t, list(column_name || ' ' || data_type ORDER BY ordinal_position) AS c FROM information_schema.columns
+     WHERE table_name LIKE 'flow_rollup_%' AND table_schema = 'main' GROUP BY 1`,
+    [],
+  );
+  const shapes = new Map(rollupCols.map((r) => [String(r.t), (r.c as unknown[]).map(String).join(',')]));
+  const rollups: RollupDef[] = [];
+  for (const def of ROLLUPS) {
+    // A rollup of another flowlens version (other columns) is not used.
+    if (shapes.get(def.table) !== rollupColumns(def).join(',')) continue;
+    const r = await reader.query(`SELECT coalesce(sum(records), 0) AS n FROM ${def.table}`, []);
+    if (Number(r[0]?.n ?? -1) === records) rollups.push(def);
+  }
+  const ext = present.has('end')
+    ? (await reader.query('SELECT min("end") AS lo, max("end") AS hi FROM flows', []))[0]
+    : undefined;
+  return {
+    records,
+    present,
+    rollups,
+    extent: ext && ext.lo !== null && ext.hi !== null ? { min: Number(ext.lo), max: Number(ext.hi) } : null,
+    alerts: names.has('alerts'),
+    store: names.has('flow_records'),
+  };
+}
