@@ -24,7 +24,7 @@ const LOGS_PATH = 'v1/logs';
 
 /**
  * zlib level 1: three times faster than zlib's default 6 on OTLP requests, about 25% larger
- * (docs/otlp-performance.md); compression, not encoding, bounds gzip throughput.
+ * (docs/internals/otlp-encoding.md); compression, not encoding, bounds gzip throughput.
  */
 export const GZIP_LEVEL = 1;
 
