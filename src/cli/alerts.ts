@@ -11,6 +11,7 @@ import type { Alert } from '../alerts/types.js';
 import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { openStoreReader } from '../store/open.js';
+import { exitQuietlyOnClosedStdout } from './stdout.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   {
@@ -87,6 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (extra.length > 0) throw new ConfigError(`unexpected argument "${extra[0]}"`);
   const options = resolveWithConfig(OPTIONS, cli, process.env);
+  exitQuietlyOnClosedStdout('alerts');
   const path = typeof options['alerts-config'] === 'string' ? options['alerts-config'] : undefined;
   const config: AlertsConfig = path ? readAlertsConfig(path) : DEFAULT_ALERTS_CONFIG;
   const json = options.json === true;

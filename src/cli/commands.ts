@@ -47,5 +47,9 @@ export const COMMANDS: readonly Command[] = [
     summary: 'Web dashboard over the store or a lake (read-only, 127.0.0.1)',
     load: () => import('./dashboard.js'),
   },
-  { name: 'serve', summary: 'HTTP server: Firehose endpoint, health', load: () => import('./serve.js') },
+  {
+    name: 'serve',
+    summary: 'The service: Firehose endpoint, SQS notifications, dashboard, alerts, /metrics',
+    load: () => import('./serve.js'),
+  },
 ];

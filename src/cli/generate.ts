@@ -6,6 +6,7 @@ import { FormatError } from '../fields/format.js';
 import { GenerateError, type GroundTruth, generateFlowLogs } from '../generate/index.js';
 import { GENERATE_OPTIONS, toGenerateOptions } from '../generate/options.js';
 import { resolveWithConfig } from '../pipeline/options.js';
+import { exitQuietlyOnClosedStdout } from './stdout.js';
 
 const HELP = (specs: readonly OptionSpec[]) => `Usage: flowlens generate [options]
 
@@ -53,11 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     truth = generator.truth;
   } else {
-    // a closed pipe (`| head`) ends the run quietly, as other Unix tools do
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') process.stderr.write(`flowlens generate: stdout: ${err.message}\n`);
-      process.exit(err.code === 'EPIPE' ? 0 : 1);
-    });
+    exitQuietlyOnClosedStdout('generate');
     truth = await generator.writeTo(process.stdout);
   }
   if (options.quiet !== true) process.stderr.write(JSON.stringify(truth) + '\n');
