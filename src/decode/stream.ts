@@ -40,9 +40,14 @@ export async function peek(
     seen.push(r.value);
     head = seen.length === 1 ? r.value : Buffer.concat(seen);
   }
+  return replayed(head, seen, it, done);
+}
+
+/** The Peeked of a stream read ahead: `prefix` (what was read), then the rest of `it`. */
+function replayed(head: Buffer, prefix: Iterable<Buffer>, it: AsyncIterator<Buffer>, done: boolean): Peeked {
   async function* replay(): AsyncGenerator<Buffer> {
     try {
-      yield* seen;
+      yield* prefix;
       if (done) return;
       for (;;) {
         const r = await it.next();
@@ -125,25 +130,12 @@ export async function peekContent(source: AsyncIterable<Buffer>): Promise<Peeked
     held += chunk.length;
   }
   const head = seen.length === 1 ? seen[0]! : Buffer.concat(seen);
-  async function* replay(): AsyncGenerator<Buffer> {
-    try {
-      for (let left = newlines; left > 0; left -= NEWLINES.length)
-        yield NEWLINES.subarray(0, Math.min(left, NEWLINES.length));
-      yield* seen;
-      if (done) return;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) return;
-        yield r.value;
-      }
-    } finally {
-      if (!done) await it.return?.();
-    }
+  function* prefix(): Generator<Buffer> {
+    for (let left = newlines; left > 0; left -= NEWLINES.length)
+      yield NEWLINES.subarray(0, Math.min(left, NEWLINES.length));
+    yield* seen;
   }
-  const close = async (): Promise<void> => {
-    if (!done) await it.return?.();
-  };
-  return { head, stream: replay(), close };
+  return replayed(head, prefix(), it, done);
 }
 
 function countNewlines(buf: Buffer): number {
