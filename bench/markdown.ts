@@ -70,7 +70,12 @@ export function benchPage(report: Report): string {
     `Run of ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${int(report.records)} records${report.quick ? ' (quick: not meaningful)' : ''}, Node ${report.node},`,
     `${report.cpus} × ${report.machine?.cpuModel ?? 'unknown CPU'}, ${report.machine?.memoryGb ?? '?'} GB, ${report.machine?.os ?? ''}.`,
     load
-      ? `Load average (1, 5, 15 min) ${load.start.map((x) => x.toFixed(1)).join(', ')} at the start, ${load.end.map((x) => x.toFixed(1)).join(', ')} at the end: the machine was shared, so wall-clock figures are depressed and ratios are what to compare.`
+      ? `Load average (1, 5, 15 min) ${load.start.map((x) => x.toFixed(1)).join(', ')} at the start, ${load.end.map((x) => x.toFixed(1)).join(', ')} at the end${
+          // more runnable work than cores: other work shared the machine
+          Math.max(load.start[0] ?? 0, load.end[0] ?? 0) > report.cpus
+            ? ': the machine was shared, so wall-clock figures are depressed and ratios are what to compare'
+            : ''
+        }. Scenarios not in this table were not part of the run.`
       : '',
     '',
     '| Scenario | Records | Seconds | Records/s | Ratio | Peak RSS MB | Targets | Notes |',
