@@ -2,38 +2,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { spawnServe } from './helpers.js';
 
 const root = join(import.meta.dirname, '../..');
 
 /** `flowlens serve` as a user runs it: listens, answers, and exits 0 on SIGTERM. */
 describe('flowlens serve', () => {
   it('serves until SIGTERM, then exits cleanly', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '-e',
-        "import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })",
-        'serve',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--to',
-        'null',
-      ],
-      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (c) => {
-        stderr += c;
-        const m = /listening on (http:\/\/\S+)/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', () => reject(new Error(`serve exited early: ${stderr}`)));
-    });
+    const { url, child, out, exited } = await spawnServe(['--to', 'null']);
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
     const res = await fetch(`${url}/firehose`, {
@@ -53,10 +29,9 @@ describe('flowlens serve', () => {
     });
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { requestId: string }).requestId, 'cli-1');
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
-    assert.match(stderr, /SIGTERM, finishing requests in flight/);
+    assert.match(out.stderr, /SIGTERM, finishing requests in flight/);
   });
 
   it('fails at start with a bad setting named', async () => {
