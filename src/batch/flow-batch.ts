@@ -13,6 +13,8 @@ import type { FieldDef } from '../fields/catalog.js';
 export interface NumColumn {
   readonly kind: 'num';
   readonly values: Float64Array;
+  /** How the values were spread over the rows from per-address values (the geo enricher). */
+  readonly spread?: ColumnSpread;
 }
 
 export interface StrColumn {
@@ -20,6 +22,39 @@ export interface StrColumn {
   readonly codes: Uint32Array;
   /** dict[0] is an unused placeholder for null. */
   readonly dict: readonly string[];
+  /** The decoder's stable numbers for the dictionary's strings (text decoded by the line scanner). */
+  readonly keys?: DictKeys;
+  /**
+   * Five big-endian SHA-1 words per dictionary code d, at 5d (the community-id enricher's
+   * column): consumers that keep ids as numbers (the store) read them instead of the base64.
+   */
+  readonly digests?: Uint32Array;
+  /** How the codes were spread over the rows from per-address codes (the geo enricher). */
+  readonly spread?: ColumnSpread;
+}
+
+/**
+ * Stable numbers for the strings of a decoded dictionary. The WebAssembly line scanner interns
+ * each string column's values in a table that lives across batches (and streams), so the same
+ * value comes back as the same table entry batch after batch: `keys[code]` is 1 + that entry
+ * (0 when the value did not come from the table, e.g. a line the JavaScript decoder parsed),
+ * and `space` names the table's contents: while `space` is the same object, the same key is the
+ * same string. A consumer that keeps per-value work by key (the enrichers' address table) finds
+ * a value with an array read instead of hashing its text. After a thread hop `space` is a copy,
+ * new with every message: the keys stay right, only less is found again.
+ */
+export interface DictKeys {
+  readonly space: object;
+  readonly keys: Uint32Array;
+}
+
+/**
+ * A column whose row i holds `of[rowIds[i]]`: values per distinct address spread over the rows.
+ * Columns spread over the same rows share one `rowIds`; the store codes such columns per address.
+ */
+export interface ColumnSpread {
+  readonly rowIds: Uint32Array;
+  readonly of: Uint32Array | Float64Array;
 }
 
 export interface ListColumn {

@@ -82,7 +82,7 @@ export interface ScanTable {
   readonly id: number;
   readonly ptr: number;
   strings: (string | undefined)[];
-  /** Replaced whenever the table is emptied: entry numbers of another space name other strings (see DictKeys). */
+  /** Replaced whenever the table is emptied: entry numbers of another space name other strings (see DictKeys in batch/flow-batch.ts). */
   space: object;
 }
 

@@ -77,8 +77,18 @@ export function transferables(result: SegmentResult): ArrayBuffer[] {
   for (const b of result.batches) {
     add(b.positions);
     for (const c of [...b.columns, ...b.extra.map(([, col]) => col)]) {
+      if (c.kind === 'list') continue;
       if (c.kind === 'num') add(c.values);
-      else if (c.kind === 'str') add(c.codes);
+      else {
+        add(c.codes);
+        // what the column carries for later stages moves with it (see StrColumn)
+        if (c.keys) add(c.keys.keys);
+        if (c.digests) add(c.digests);
+      }
+      if (c.spread) {
+        add(c.spread.rowIds);
+        add(c.spread.of);
+      }
     }
     if (b.text) {
       add(b.text.bytes);

@@ -1,4 +1,11 @@
-import { type Column, FlowBatch, type LineText, type SourceRef } from '../batch/flow-batch.js';
+import {
+  type Column,
+  type DictKeys,
+  FlowBatch,
+  type LineText,
+  type SourceRef,
+  type StrColumn,
+} from '../batch/flow-batch.js';
 import { grown } from '../batch/grown.js';
 import type { RunStats } from '../core/stats.js';
 import { type LineTranscoder, TRANSCODE_DONE, TRANSCODE_SLOW } from '../core/types.js';
@@ -14,7 +21,6 @@ import {
   parseFormat,
   unknownFieldWarnings,
 } from '../fields/format.js';
-import { DICT_KEYS } from './dict-keys.js';
 import { DecodeError, MAX_LINE_BYTES, SAMPLE_BYTES, sampleOf } from './errors.js';
 import { ByteInterner } from './interner.js';
 import { type BatchArea, LineScanner, SCAN_SLOW, SCAN_TABLE_FULL, type ScanTable } from './line-scanner.js';
@@ -140,7 +146,7 @@ export class TextBatcher {
   private viewsVersion = -1;
   /**
    * Per scanner table, for the current batch: 1 + the table entry of each dictionary code the
-   * scanner gave (0 for codes the JavaScript decoder gave), published with the batch as DictKeys.
+   * scanner gave (0 for codes the JavaScript decoder gave), published with the column (StrColumn.keys).
    */
   private readonly tableKeys: Uint32Array[] = [];
   private readonly pushCode = (table: ScanTable, value: string, entry: number): void => {
@@ -739,9 +745,11 @@ export class TextBatcher {
     const columns = this.fields.map((_def, f) => {
       if (this.kinds[f] === NUM) return { kind: 'num' as const, values: own(this.nums[f]!, n) };
       const interner = this.interners[f]!;
-      const col = { kind: 'str' as const, codes: own(this.codes[f]!, n), dict: interner.dict };
+      const dict = interner.dict;
       const table = this.scanning ? this.scanTables[f] : null;
-      if (table) this.publishKeys(table, interner.dict);
+      const col: StrColumn = table
+        ? { kind: 'str', codes: own(this.codes[f]!, n), dict, keys: this.keysOf(table, dict) }
+        : { kind: 'str', codes: own(this.codes[f]!, n), dict };
       interner.newBatch();
       return col;
     });
@@ -765,12 +773,12 @@ export class TextBatcher {
     this.capacity = 0;
   }
 
-  /** Hands the keys of a column's dictionary to consumers (DICT_KEYS). */
-  private publishKeys(table: ScanTable, dict: readonly string[]): void {
+  /** The keys of a column's dictionary, for consumers (StrColumn.keys). */
+  private keysOf(table: ScanTable, dict: readonly string[]): DictKeys {
     const scratch = this.tableKeys[table.id]!;
     const keys = new Uint32Array(dict.length);
     keys.set(scratch.subarray(0, Math.min(dict.length, scratch.length)));
-    DICT_KEYS.set(dict, { space: table.space, keys });
+    return { space: table.space, keys };
   }
 
   private growKeys(table: number, length: number): Uint32Array {

@@ -1,6 +1,5 @@
 import { type Column, type FlowBatch, type StrColumn, strAt } from '../batch/flow-batch.js';
 import { grown } from '../batch/grown.js';
-import { DICT_KEYS } from '../decode/dict-keys.js';
 import { WasmMemory, wasmInstance } from '../wasm/modules.js';
 import { ADDRESS_BOOK } from './address-book.js';
 
@@ -230,7 +229,7 @@ class TableBuilder {
 
   /** A string column's codes, ids and decoder keys for the table being built. */
   private codeIds(col: StrColumn): CodeIds {
-    const keyed = DICT_KEYS.get(col.dict);
+    const keyed = col.keys;
     if (!keyed) return new CodeIds(col, NO_KEYS, null);
     let byKey = this.bySpace.get(keyed.space);
     if (!byKey || byKey.epoch !== ADDRESS_BOOK.epoch) {

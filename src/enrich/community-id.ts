@@ -1,4 +1,4 @@
-import type { Column, FlowBatch } from '../batch/flow-batch.js';
+import type { FlowBatch } from '../batch/flow-batch.js';
 import type { Enricher } from '../core/types.js';
 import { addressTable } from './addresses.js';
 import { CommunityIdKernel } from './community-id-wasm.js';
@@ -202,14 +202,6 @@ export class CommunityId {
   }
 }
 
-/**
- * The digests behind a `community_id` column this enricher made: for dictionary code d, words
- * 5d..5d+5 (big-endian SHA-1 words). Consumers that store ids as numbers (the store) read them
- * here instead of decoding the base64 again; keyed by the column object, so a column made or
- * replaced elsewhere simply has none.
- */
-export const COMMUNITY_ID_DIGESTS = new WeakMap<Column, Uint32Array>();
-
 /** `community_id` over the original endpoints (pkt-srcaddr/pkt-dstaddr when present). */
 export function communityIdEnricher(seed: number): Enricher {
   const cid = new CommunityId(seed);
@@ -268,9 +260,8 @@ export function communityIdEnricher(seed: number): Enricher {
         fixedWidthStrings(bytes, count, COMMUNITY_ID_LENGTH, dict, 1);
       }
       dict[0] = '';
-      const column: Column = { kind: 'str', codes, dict };
-      COMMUNITY_ID_DIGESTS.set(column, digests);
-      batch.extra.set('community_id', column);
+      // the digests travel with the column (StrColumn.digests): the store keeps ids as numbers
+      batch.extra.set('community_id', { kind: 'str', codes, dict, digests });
     },
   };
 }

@@ -3,18 +3,9 @@ import type { RowSpread } from './row-spread.js';
 
 /**
  * A batch's per-address geo results spread over its rows by the row spreader, a group of
- * columns at a time (places: country, city, coordinates; AS: number and organisation); each
- * column remembers the per-address values it was spread from.
+ * columns at a time (places: country, city, coordinates; AS: number and organisation). The
+ * enricher records in each column the per-address values it was spread from (ColumnSpread).
  */
-
-/**
- * How each output column's codes or values were spread over the rows: row i holds
- * `of[rowIds[i]]` (per distinct address). The store codes places and ASes per address, not per row.
- */
-export const GEO_ADDRESS_VALUES = new WeakMap<
-  Uint32Array | Float64Array,
-  { readonly rowIds: Uint32Array; readonly of: Uint32Array | Float64Array }
->();
 
 /** Per address table id: dictionary codes (0 = null) and numbers (NaN = null). */
 export interface PlacesOf {
@@ -49,7 +40,6 @@ export interface AsRows {
 
 /** The place columns of both endpoints, from one spread. */
 export function spreadPlaces(spreader: RowSpread, of: PlacesOf, table: AddressTable, n: number): PlaceRows {
-  const { srcIds: src, dstIds: dst } = table;
   const { numbers, codes } = spreader.spread(
     table,
     { numbers: [of.lat, of.lon], codes: [of.country, of.city] },
@@ -67,30 +57,13 @@ export function spreadPlaces(spreader: RowSpread, of: PlacesOf, table: AddressTa
     Uint32Array,
     Uint32Array,
   ];
-  record(srcCountry, src, of.country);
-  record(dstCountry, dst, of.country);
-  record(srcCity, src, of.city);
-  record(dstCity, dst, of.city);
-  record(srcLat, src, of.lat);
-  record(srcLon, src, of.lon);
-  record(dstLat, dst, of.lat);
-  record(dstLon, dst, of.lon);
   return { srcCountry, dstCountry, srcCity, dstCity, srcLat, srcLon, dstLat, dstLon };
 }
 
 /** The AS columns of both endpoints, from one spread. */
 export function spreadAs(spreader: RowSpread, of: AsOf, table: AddressTable, n: number): AsRows {
-  const { srcIds: src, dstIds: dst } = table;
   const { numbers, codes } = spreader.spread(table, { numbers: [of.asn], codes: [of.org] }, n);
   const [srcAsn, dstAsn] = numbers as [Float64Array, Float64Array];
   const [srcOrg, dstOrg] = codes as [Uint32Array, Uint32Array];
-  record(srcAsn, src, of.asn);
-  record(dstAsn, dst, of.asn);
-  record(srcOrg, src, of.org);
-  record(dstOrg, dst, of.org);
   return { srcAsn, dstAsn, srcOrg, dstOrg };
-}
-
-function record(rows: Uint32Array | Float64Array, rowIds: Uint32Array, of: Uint32Array | Float64Array): void {
-  GEO_ADDRESS_VALUES.set(rows, { rowIds, of });
 }

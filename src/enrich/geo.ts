@@ -21,7 +21,6 @@ export const GEO_COLUMNS = [
 export const ASN_COLUMNS = ['src_asn', 'dst_asn', 'src_as_org', 'dst_as_org'] as const;
 
 /** Read by the store, which codes places and ASes per address (see geo-spread.ts). */
-export { GEO_ADDRESS_VALUES } from './geo-spread.js';
 
 /**
  * Every text value a lookup produced (countries, cities, AS organisations) with a number, so
@@ -248,27 +247,43 @@ export function geoEnricher(options: GeoOptions): Enricher {
       const n = batch.length;
       const extra = batch.extra;
       // in GEO_COLUMNS then ASN_COLUMNS order
+      // each column carries the per-address values it was spread from (ColumnSpread)
+      const { srcIds: src, dstIds: dst } = table;
       if (withCity) {
         const r = spreadPlaces(spreader, places, table, n);
-        extra.set('src_country', strColumn(r.srcCountry, countries.dict));
-        extra.set('dst_country', strColumn(r.dstCountry, countries.dict));
-        extra.set('src_city', strColumn(r.srcCity, cities.dict));
-        extra.set('dst_city', strColumn(r.dstCity, cities.dict));
-        extra.set('src_lat', numColumn(r.srcLat));
-        extra.set('src_lon', numColumn(r.srcLon));
-        extra.set('dst_lat', numColumn(r.dstLat));
-        extra.set('dst_lon', numColumn(r.dstLon));
+        extra.set('src_country', strColumn(r.srcCountry, countries.dict, src, places.country));
+        extra.set('dst_country', strColumn(r.dstCountry, countries.dict, dst, places.country));
+        extra.set('src_city', strColumn(r.srcCity, cities.dict, src, places.city));
+        extra.set('dst_city', strColumn(r.dstCity, cities.dict, dst, places.city));
+        extra.set('src_lat', numColumn(r.srcLat, src, places.lat));
+        extra.set('src_lon', numColumn(r.srcLon, src, places.lon));
+        extra.set('dst_lat', numColumn(r.dstLat, dst, places.lat));
+        extra.set('dst_lon', numColumn(r.dstLon, dst, places.lon));
       }
       if (withAsn) {
         const r = spreadAs(spreader, as, table, n);
-        extra.set('src_asn', numColumn(r.srcAsn));
-        extra.set('dst_asn', numColumn(r.dstAsn));
-        extra.set('src_as_org', strColumn(r.srcOrg, orgs.dict));
-        extra.set('dst_as_org', strColumn(r.dstOrg, orgs.dict));
+        extra.set('src_asn', numColumn(r.srcAsn, src, as.asn));
+        extra.set('dst_asn', numColumn(r.dstAsn, dst, as.asn));
+        extra.set('src_as_org', strColumn(r.srcOrg, orgs.dict, src, as.org));
+        extra.set('dst_as_org', strColumn(r.dstOrg, orgs.dict, dst, as.org));
       }
     },
   };
 }
 
-const strColumn = (codes: Uint32Array, dict: readonly string[]): StrColumn => ({ kind: 'str', codes, dict });
-const numColumn = (values: Float64Array): NumColumn => ({ kind: 'num', values });
+const strColumn = (
+  codes: Uint32Array,
+  dict: readonly string[],
+  rowIds: Uint32Array,
+  of: Uint32Array,
+): StrColumn => ({
+  kind: 'str',
+  codes,
+  dict,
+  spread: { rowIds, of },
+});
+const numColumn = (values: Float64Array, rowIds: Uint32Array, of: Float64Array): NumColumn => ({
+  kind: 'num',
+  values,
+  spread: { rowIds, of },
+});

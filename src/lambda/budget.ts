@@ -1,4 +1,5 @@
-import { type Column, FlowBatch } from '../batch/flow-batch.js';
+import type { FlowBatch } from '../batch/flow-batch.js';
+import { sliceBatch } from '../batch/slice.js';
 import { type Problem, RunStats } from '../core/stats.js';
 import type { Decoder, SourceInput } from '../core/types.js';
 import { setDeliveryDeadline } from '../delivery/deadline.js';
@@ -157,28 +158,4 @@ export function dropThrough(batch: FlowBatch, after: number): FlowBatch | undefi
   if (start === 0) return batch;
   if (start === batch.length) return undefined;
   return sliceBatch(batch, start, batch.length);
-}
-
-export function sliceBatch(batch: FlowBatch, from: number, to: number): FlowBatch {
-  const cut = (c: Column): Column => {
-    if (c.kind === 'num') return { kind: 'num', values: c.values.subarray(from, to) };
-    if (c.kind === 'str') return { kind: 'str', codes: c.codes.subarray(from, to), dict: c.dict };
-    return { kind: 'list', values: c.values.slice(from, to) };
-  };
-  const out = new FlowBatch(
-    batch.fields,
-    batch.columns.map(cut),
-    to - from,
-    batch.source,
-    batch.positions.subarray(from, to),
-    batch.recordIds?.slice(from, to),
-    // the rows' offsets still point into the same bytes
-    batch.text && {
-      bytes: batch.text.bytes,
-      starts: batch.text.starts.subarray(from, to),
-      ends: batch.text.ends.subarray(from, to),
-    },
-  );
-  for (const [name, col] of batch.extra) out.extra.set(name, cut(col));
-  return out;
 }

@@ -1,5 +1,4 @@
 import type { Column } from '../batch/flow-batch.js';
-import { COMMUNITY_ID_DIGESTS } from '../enrich/community-id.js';
 import type { EncodedColumn } from './encode.js';
 
 /**
@@ -94,7 +93,7 @@ export function encodeCommunityId(
   const dict = col.dict;
   // Per dictionary value: five words, or flagged as not canonical. The enricher's own columns
   // come with their digests; others are decoded.
-  const digests = COMMUNITY_ID_DIGESTS.get(col);
+  const digests = col.digests;
   const words = digests && digests.length >= dict.length * 5 ? digests : new Uint32Array(dict.length * 5);
   const canonical = new Uint8Array(dict.length);
   let odd = false;

@@ -1,6 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Column } from '../batch/flow-batch.js';
-import { GEO_ADDRESS_VALUES } from '../enrich/geo.js';
 import { type DimColumn, type DimMember, type DimTable, quoteId } from './dim-tables.js';
 import type { EncodedColumn } from './encode.js';
 
@@ -83,7 +82,7 @@ export function encodeDim(
 }
 
 /**
- * The member columns as the geo enricher made them (geo.ts GEO_ADDRESS_VALUES): per-address
+ * The member columns as the geo enricher made them (their ColumnSpread): per-address
  * columns and the rows' address ids, when every present member was spread over the same rows
  * from arrays of one length; else undefined (columns from elsewhere are coded per row).
  */
@@ -99,7 +98,7 @@ function perAddress(
       out.push(undefined);
       continue;
     }
-    const spread = GEO_ADDRESS_VALUES.get(c.kind === 'str' ? c.codes : c.kind === 'num' ? c.values : EMPTY);
+    const spread = c.kind === 'list' ? undefined : c.spread;
     if (!spread || (rowIds && spread.rowIds !== rowIds) || (count >= 0 && spread.of.length !== count))
       return undefined;
     rowIds = spread.rowIds;
@@ -113,8 +112,6 @@ function perAddress(
   }
   return rowIds && key ? { key, rowIds, count, cols: out } : undefined;
 }
-
-const EMPTY = new Uint32Array(0);
 
 const quoteText = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 

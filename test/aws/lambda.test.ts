@@ -491,28 +491,3 @@ describe('configuration', () => {
     await assert.rejects(handler({ hello: 'world' }, {}), /unrecognised event \(keys: hello\)/);
   });
 });
-
-describe('slicing a batch at a continuation point', () => {
-  it('keeps each row with its original line', async () => {
-    const { sliceBatch } = await import('../../src/lambda/budget.js');
-    const { decodeInput } = await import('../../src/decode/detect.js');
-    const { RunStats } = await import('../../src/core/stats.js');
-    const lines = [
-      '2 123456789012 eni-aaaa 10.0.0.1 10.0.0.2 443 50000 6 10 840 1700000000 1700000060 ACCEPT OK',
-      '2 123456789012 eni-bbbb 10.0.0.3  10.0.0.4 53 50001 17 1 80 1700000000 1700000060 ACCEPT OK',
-      '2 123456789012 eni-cccc 10.0.0.5 10.0.0.6 22 50002 6 3 180 1700000000 1700000060 REJECT OK',
-    ];
-    const input = {
-      ref: { id: 'slice.log' },
-      async *open() {
-        yield Buffer.from(`${lines.join('\n')}\n`);
-      },
-    };
-    const batches = [];
-    for await (const b of decodeInput(input, { stats: new RunStats() })) batches.push(b);
-    const slice = sliceBatch(batches[0]!, 1, 3);
-    assert.ok(slice.text, 'the slice keeps the original lines');
-    assert.deepEqual([slice.line(0), slice.line(1)], lines.slice(1));
-    assert.equal(slice.row(1).interface_id, 'eni-cccc');
-  });
-});

@@ -1,13 +1,12 @@
 /**
  * The text decoder publishes, for each string column the WebAssembly scanner filled, a stable key
- * per dictionary code (DictKeys): within one key space the same key is always the same string,
+ * per dictionary code (StrColumn.keys): within one key space the same key is always the same string,
  * across batches and streams; values the JavaScript decoder parsed have no key.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FlowBatch, StrColumn } from '../../src/batch/flow-batch.js';
 import { RunStats } from '../../src/core/stats.js';
-import { DICT_KEYS } from '../../src/decode/dict-keys.js';
 import { TextBatcher } from '../../src/decode/text.js';
 
 const v2 = (src: string): string =>
@@ -43,7 +42,7 @@ function checkKeys(batches: readonly FlowBatch[], allKeyed: boolean): Set<object
   const named = new Map<object, Map<number, string>>();
   for (const b of batches) {
     const col = srcOf(b);
-    const keyed = DICT_KEYS.get(col.dict);
+    const keyed = col.keys;
     assert.ok(keyed, 'every scanned dictionary has keys');
     assert.equal(keyed.keys.length, col.dict.length);
     assert.equal(keyed.keys[0], 0, 'code 0 (null) has no key');
@@ -70,8 +69,8 @@ describe('dictionary keys of the text decoder', () => {
     const batches = decode(lines, 500);
     assert.equal(batches.length, 6);
     assert.equal(checkKeys(batches, true).size, 1, 'one key space while the table holds every value');
-    const first = DICT_KEYS.get(srcOf(batches[0]!).dict)!;
-    const last = DICT_KEYS.get(srcOf(batches[5]!).dict)!;
+    const first = srcOf(batches[0]!).keys!;
+    const last = srcOf(batches[5]!).keys!;
     const keyOf = (col: StrColumn, keys: Uint32Array, value: string) => keys[col.dict.indexOf(value)];
     assert.equal(
       keyOf(srcOf(batches[5]!), last.keys, '10.0.1.1'),
@@ -86,7 +85,7 @@ describe('dictionary keys of the text decoder', () => {
     assert.equal(batches.length, 1);
     assert.equal(batches[0]!.length, 3);
     const col = srcOf(batches[0]!);
-    const keys = DICT_KEYS.get(col.dict)!.keys;
+    const keys = col.keys!.keys;
     assert.equal(keys[col.dict.indexOf('10.0.0.99')], 0);
     assert.ok(keys[col.dict.indexOf('10.0.0.1')]! > 0);
     assert.ok(keys[col.dict.indexOf('10.0.0.2')]! > 0);
@@ -104,6 +103,6 @@ describe('dictionary keys of the text decoder', () => {
 
   it('are not given by the JavaScript decoder alone', () => {
     const batches = decode([v2('10.0.0.1'), v2('10.0.0.2')], 100, false);
-    assert.equal(DICT_KEYS.get(srcOf(batches[0]!).dict), undefined);
+    assert.equal(srcOf(batches[0]!).keys, undefined);
   });
 });

@@ -123,4 +123,36 @@ describe('decode threads', () => {
     for (const name of names) assert.ok(name in out.rows[0]!, `column ${name}`);
     assert.equal(new Set(out.rows.map((r) => r.record_uid)).size, out.rows.length, 'uids are unique');
   });
+
+  it('hand back what the columns carry for later stages: keys, digests and spreads', async () => {
+    const options = { enrich: ['all'], 'community-id-seed': 3 };
+    const enrichers = await buildEnrichers(options);
+    const onThreads = ['protocol', 'tcp-flags', 'network', 'geo', 'community-id'];
+    const stats = new RunStats();
+    const batches: FlowBatch[] = [];
+    const jobs = decodeThreadJobs();
+    const input = bytesInput('input.log', Buffer.from(`${v5.lines.join('\n')}\n`), 4096);
+    const decodeOptions = { stats, batchSize: 200, threads: 2, enrich: { enrichers, options, onThreads } };
+    for await (const b of decodeInput(input, decodeOptions)) batches.push(b);
+    assert.ok(decodeThreadJobs() > jobs, 'segments went to a decode thread');
+    let spreadRows = 0;
+    for (const b of batches) {
+      const src = b.column('srcaddr');
+      assert.ok(src?.kind === 'str' && src.keys, 'the scanner keys of srcaddr');
+      assert.equal(src.keys.keys.length, src.dict.length);
+      const cid = b.column('community_id');
+      assert.ok(cid?.kind === 'str' && cid.digests, 'the community id digests');
+      assert.ok(cid.digests.length >= 5 * cid.dict.length);
+      const country = b.column('dst_country');
+      const lat = b.column('dst_lat');
+      assert.ok(country?.kind === 'str' && country.spread && lat?.kind === 'num' && lat.spread);
+      assert.equal(country.spread.rowIds, lat.spread.rowIds, 'columns of one endpoint share their row ids');
+      for (let i = 0; i < b.length; i++) {
+        assert.equal(country.codes[i], country.spread.of[country.spread.rowIds[i]!]);
+        assert.ok(Object.is(lat.values[i], lat.spread.of[lat.spread.rowIds[i]!]));
+      }
+      spreadRows += b.length;
+    }
+    assert.equal(spreadRows, v5.truth.records - v5.truth.malformed);
+  });
 });

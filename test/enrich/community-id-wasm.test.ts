@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
-import { COMMUNITY_ID_DIGESTS, communityIdEnricher } from '../../src/enrich/community-id.js';
+import { communityIdEnricher } from '../../src/enrich/community-id.js';
 import { CommunityIdKernel } from '../../src/enrich/community-id-wasm.js';
 import { makeBatch } from './make-batch.js';
 
@@ -78,7 +78,7 @@ function flowLines(count: number, seed: number): string[] {
 function idsAndDigests(batch: FlowBatch): (string | null)[] {
   const col = batch.extra.get('community_id');
   assert.ok(col?.kind === 'str');
-  const digests = COMMUNITY_ID_DIGESTS.get(col);
+  const digests = col.digests;
   assert.ok(digests, 'the column carries its digests');
   const out: (string | null)[] = [];
   for (let i = 0; i < batch.length; i++) {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../../src/config/options.js';
-import { ASN_COLUMNS, GEO_ADDRESS_VALUES, GEO_COLUMNS } from '../../src/enrich/geo.js';
+import { ASN_COLUMNS, GEO_COLUMNS } from '../../src/enrich/geo.js';
 import { buildEnrichers, selectedEnrichers } from '../../src/enrich/index.js';
 import { makeBatch } from './make-batch.js';
 import { writeTestDbs } from './test-dbs.js';
@@ -141,7 +141,7 @@ test('every geo column records how it was spread from per-address values (read b
     const col = b.column(name);
     assert.ok(col && col.kind !== 'list', name);
     const rows = col.kind === 'str' ? col.codes : col.values;
-    const spread = GEO_ADDRESS_VALUES.get(rows);
+    const spread = col.spread;
     assert.ok(spread, `${name} has its per-address values`);
     assert.equal(rows.length, b.length);
     for (let i = 0; i < b.length; i++)
