@@ -9,14 +9,15 @@ import type { DataFile, Scenario, ScenarioResult } from './types.js';
  */
 async function ingest(data: DataFile, withAlerts: boolean): Promise<ScenarioResult> {
   const { resolveOptions } = await import('../../src/config/options.js');
-  const { buildPipeline, INGEST_OPTIONS } = await import('../../src/pipeline/build.js');
-  const { runPipeline } = await import('../../src/pipeline/run.js');
+  const { buildStages, INGEST_OPTIONS } = await import('../../src/pipeline/build.js');
+  const { SharedPipeline } = await import('../../src/pipeline/shared.js');
+  const { runToEnd } = await import('../../src/pipeline/once.js');
   const { fileInput } = await import('../../src/sources/files.js');
   const { AlertsSink } = await import('../../src/sinks/alerts/sink.js');
   const { AlertEngine } = await import('../../src/alerts/engine.js');
   const { buildRules, DEFAULT_ALERTS_CONFIG } = await import('../../src/alerts/config.js');
   const options = resolveOptions(INGEST_OPTIONS(), { flags: { to: ['null'] }, env: {} });
-  const plan = await buildPipeline([fileInput(data.path)], options, { env: {}, log: () => undefined });
+  const plan = await buildStages(options, { env: {}, log: () => undefined });
   let alerts = 0;
   const counting = {
     name: 'count',
@@ -42,9 +43,8 @@ async function ingest(data: DataFile, withAlerts: boolean): Promise<ScenarioResu
     : plan.sinks;
   let peakHeap = 0;
   const started = performance.now();
-  const report = await runPipeline({
-    ...plan,
-    sinks,
+  const pipeline = SharedPipeline.of({ ...plan, sinks }, () => undefined);
+  const report = await runToEnd(pipeline, [fileInput(data.path)], plan.stats, {
     onBatch() {
       const h = process.memoryUsage().heapUsed;
       if (h > peakHeap) peakHeap = h;

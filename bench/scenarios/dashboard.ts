@@ -41,12 +41,11 @@ export const dashboard10m: Scenario = {
     const data = await ctx.dataFile(v5File(ctx));
     const db = join(await ctx.scratchDir(), 'dashboard.duckdb');
     const { resolveOptions } = await import('../../src/config/options.js');
-    const { buildPipeline, INGEST_OPTIONS } = await import('../../src/pipeline/build.js');
-    const { runPipeline } = await import('../../src/pipeline/run.js');
+    const { INGEST_OPTIONS } = await import('../../src/pipeline/build.js');
+    const { runOnce } = await import('../../src/pipeline/once.js');
     const { fileInput } = await import('../../src/sources/files.js');
     const options = resolveOptions(INGEST_OPTIONS(), { flags: { db }, env: {} });
-    const plan = await buildPipeline([fileInput(data.path)], options, { env: {}, log: () => undefined });
-    const ingested = await runPipeline(plan);
+    const ingested = await runOnce([fileInput(data.path)], options, { env: {}, log: () => undefined });
     if (!ingested.ok) throw new Error('ingest of the v5 sample failed');
     const copies = Math.max(1, Math.round(ctx.largeRecords / data.truth.records));
     const span = data.truth.lastEnd - data.truth.firstStart + 1;

@@ -14,8 +14,10 @@ async function pipelineRun(
   enrich: readonly string[] | undefined,
 ): Promise<ScenarioResult> {
   const { resolveOptions } = await import('../../src/config/options.js');
-  const { buildPipeline, INGEST_OPTIONS } = await import('../../src/pipeline/build.js');
-  const { runPipeline } = await import('../../src/pipeline/run.js');
+  const { INGEST_OPTIONS } = await import('../../src/pipeline/build.js');
+  const { SharedPipeline } = await import('../../src/pipeline/shared.js');
+  const { runToEnd } = await import('../../src/pipeline/once.js');
+  const { RunStats } = await import('../../src/core/stats.js');
   const { fileInput } = await import('../../src/sources/files.js');
   const receiver = await startCountingReceiver();
   try {
@@ -28,11 +30,12 @@ async function pipelineRun(
     const flags = { to: [sink], ...target, ...(enrich ? { enrich: [...enrich] } : {}), quiet: true };
     const options = resolveOptions(INGEST_OPTIONS(), { flags, env: {} });
     const building = performance.now();
-    const plan = await buildPipeline([fileInput(data.path)], options, { env: {}, log: () => undefined });
+    const stats = new RunStats();
+    const pipeline = await SharedPipeline.open(options, { env: {}, log: () => undefined, stats });
     const before = await receiver.counts();
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const report = await runPipeline(plan);
+    const report = await runToEnd(pipeline, [fileInput(data.path)], stats);
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
     const delivered = report.sinks.find((s) => s.name === sink)?.delivered;

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
 import type { SourceInput } from '../core/types.js';
 import { writeSample } from '../generate/index.js';
-import { buildPipeline, INGEST_OPTIONS } from '../pipeline/build.js';
+import { INGEST_OPTIONS } from '../pipeline/build.js';
+import { runOnce } from '../pipeline/once.js';
 import { resolveWithConfig } from '../pipeline/options.js';
-import { runPipeline } from '../pipeline/run.js';
 import { fileInput } from '../sources/files.js';
 import { openStoreReader } from '../store/open.js';
 import { runReport } from '../store/report-run.js';
@@ -102,12 +102,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     err.write(`Ingesting into ${db}…\n`);
     const started = performance.now();
-    const pipeline = await buildPipeline(sources, options, {
-      env: process.env,
-      log: (m) => err.write(`${m}\n`),
-    });
     const progress = options.quiet === true ? undefined : progressReporter(err);
-    const report = await runPipeline({ ...pipeline, ...(progress ? progress.hooks : {}) });
+    const report = await runOnce(
+      sources,
+      options,
+      { env: process.env, log: (m) => err.write(`${m}\n`) },
+      progress ? progress.hooks : {},
+    );
     progress?.done();
     const secs = (performance.now() - started) / 1000;
     const store = report.sinks.find((s) => s.name === 'store');

@@ -1,8 +1,8 @@
 import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
-import type { RunStats } from '../core/stats.js';
-import { buildPipeline, INGEST_OPTIONS } from '../pipeline/build.js';
+import { RunStats } from '../core/stats.js';
+import { INGEST_OPTIONS } from '../pipeline/build.js';
+import { runOnce } from '../pipeline/once.js';
 import { resolveWithConfig } from '../pipeline/options.js';
-import { runPipeline } from '../pipeline/run.js';
 import { printSummary, progressReporter, runSucceeded } from './report.js';
 
 const HELP = (specs: readonly OptionSpec[]) => `Usage: flowlens ingest <input...> [--to <sink>]... [options]
@@ -28,20 +28,19 @@ export async function run(argv: string[]): Promise<number> {
     throw new ConfigError('no input given (a file, directory, s3:// prefix or -)');
   const options = resolveWithConfig(specs, cli, process.env);
   const quiet = options.quiet === true;
-  const pipeline = await buildPipeline(cli.positionals, options, {
-    env: process.env,
-    log: (m) => {
-      if (!quiet) process.stderr.write(m + '\n');
-    },
-  });
+  const stats = new RunStats();
   const progress = quiet ? undefined : progressReporter(process.stderr);
-  const interrupt = onInterrupt(pipeline.stats);
+  const interrupt = onInterrupt(stats);
   try {
-    const report = await runPipeline({
-      ...pipeline,
-      ...(progress ? progress.hooks : {}),
-      stop: interrupt.stop,
-    });
+    const log = (m: string): void => {
+      if (!quiet) process.stderr.write(m + '\n');
+    };
+    const report = await runOnce(
+      cli.positionals,
+      options,
+      { env: process.env, log, stats },
+      { ...(progress ? progress.hooks : {}), stop: interrupt.stop },
+    );
     progress?.done();
     printSummary(report, process.stderr, options.strict === true);
     if (interrupt.code !== undefined) {

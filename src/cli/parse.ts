@@ -1,8 +1,7 @@
 import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
 import { ENRICH_OPTIONS } from '../enrich/index.js';
-import { buildPipeline } from '../pipeline/build.js';
+import { runOnce } from '../pipeline/once.js';
 import { PIPELINE_OPTIONS, resolveWithConfig } from '../pipeline/options.js';
-import { runPipeline } from '../pipeline/run.js';
 import { SOURCE_OPTIONS } from '../sources/options.js';
 import { printSummary, runSucceeded } from './report.js';
 
@@ -45,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const options = resolveWithConfig(specs, cli, process.env);
   const quiet = options.quiet === true;
-  const pipeline = await buildPipeline(
+  const report = await runOnce(
     cli.positionals,
     { ...options, to: ['ndjson'], 'ndjson-path': '-' },
     {
@@ -55,7 +54,6 @@ export async function run(argv: string[]): Promise<number> {
       },
     },
   );
-  const report = await runPipeline(pipeline);
   if (report.sinks.some((s) => s.details?.outputClosed)) return 0; // `parse … | head`: not an error
   const { stats } = report;
   if (stats.errors.length > 0) {

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { FlowBatch } from '../batch/flow-batch.js';
 import type { RunStats } from '../core/stats.js';
 import type { SourceInput } from '../core/types.js';
-import type { RunReport } from '../pipeline/run.js';
+import type { RunReport } from '../pipeline/report.js';
 
 /** True when the run succeeded; with --strict (`strict`), only without malformed lines. */
 export function runSucceeded(report: RunReport, strict: boolean): boolean {

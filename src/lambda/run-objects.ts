@@ -1,6 +1,6 @@
 import { RunStats } from '../core/stats.js';
 import type { Decoder, SourceInput } from '../core/types.js';
-import type { RunReport } from '../pipeline/run.js';
+import type { RunReport } from '../pipeline/report.js';
 import type { Continuation, ObjectRef } from '../sources/s3-events.js';
 import { S3ObjectInput } from '../sources/s3-object.js';
 import { BudgetState, budgetedDecoder, type TimeBudget } from './budget.js';

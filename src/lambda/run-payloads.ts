@@ -1,6 +1,6 @@
 import type { RunStats } from '../core/stats.js';
 import type { SourceInput } from '../core/types.js';
-import type { RunReport } from '../pipeline/run.js';
+import type { RunReport } from '../pipeline/report.js';
 import type { LambdaRuntime } from './runtime.js';
 
 /** Runs in-memory payloads (Kinesis records, an awslogs event) through the container's pipeline. */

@@ -5,7 +5,7 @@ import { buildEnrichers, ENRICH_OPTIONS } from '../enrich/index.js';
 import { FormatError, type ParsedFormat, parseFormat, unknownFieldWarnings } from '../fields/format.js';
 import '../sinks/index.js';
 import { RunStats } from '../core/stats.js';
-import type { DecodeOptions, Decoder, Enricher, Sink, SourceInput } from '../core/types.js';
+import type { DecodeOptions, Decoder, Enricher, Sink } from '../core/types.js';
 import {
   allSinkOptions,
   findSink,
@@ -14,9 +14,7 @@ import {
   sinkEntries,
 } from '../sinks/registry.js';
 import { SOURCE_OPTIONS, validateSourceOptions } from '../sources/options.js';
-import { resolveInputs } from '../sources/resolve.js';
 import { PIPELINE_OPTIONS } from './options.js';
-import type { RunPlan } from './run.js';
 
 export const DEFAULT_SINK = 'store';
 
@@ -107,8 +105,8 @@ export interface Stages {
 /**
  * The one pipeline builder: validates the options, builds the enrichers and the sinks named by
  * `--to` (side by side: the store opens DuckDB on its thread while the geo tables load here)
- * and the decode settings. The CLI runs the stages once over its inputs (buildPipeline); the
- * server and the Lambda keep them for the life of the process (SharedPipeline).
+ * and the decode settings. Every front runs them through SharedPipeline: the CLI for one run
+ * (runOnce), the server and the Lambda for the life of the process.
  */
 export async function buildStages(options: ResolvedOptions, context: BuildContext): Promise<Stages> {
   const stats = context.stats ?? new RunStats();
@@ -145,20 +143,6 @@ export async function buildStages(options: ResolvedOptions, context: BuildContex
   };
 }
 
-/** A RunPlan over the given inputs: the CLI's one run from the stages (see buildStages). */
-export async function buildPipeline(
-  inputs: readonly string[] | AsyncIterable<SourceInput> | Iterable<SourceInput>,
-  options: ResolvedOptions,
-  context: BuildContext,
-): Promise<RunPlan & { stats: RunStats }> {
-  validateSourceOptions(options);
-  const stages = await buildStages(options, context);
-  const sourceList = isStringArray(inputs)
-    ? resolveInputs(inputs, options, { stats: stages.stats, log: context.log })
-    : inputs;
-  return { ...stages, inputs: sourceList };
-}
-
 /** True when every sink computes the enricher's columns itself: its work would be thrown away. */
 function derivedByEverySink(enricher: Enricher, sinks: readonly Sink[]): boolean {
   return (
@@ -166,10 +150,6 @@ function derivedByEverySink(enricher: Enricher, sinks: readonly Sink[]): boolean
     enricher.columns.length > 0 &&
     sinks.every((s) => enricher.columns.every((c) => s.derivesColumns?.includes(c) === true))
   );
-}
-
-function isStringArray(x: unknown): x is readonly string[] {
-  return Array.isArray(x) && x.every((v) => typeof v === 'string');
 }
 
 /** --format parsed; a bad one is a bad option (ConfigError), like any other. */

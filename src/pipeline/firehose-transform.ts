@@ -3,11 +3,12 @@ import type { RunStats } from '../core/stats.js';
 import type { Decoder, Enricher, SourceInput } from '../core/types.js';
 import { decodeFirehoseRecord } from '../decode/memory.js';
 import { decodeBase64, payloadInput } from '../decode/payload-input.js';
+import { enriched } from '../decode/pump.js';
 import type { ParsedFormat } from '../fields/format.js';
 import { documentSchema, schemaOptionsFrom } from '../schema/index.js';
 import type { SchemaName } from '../schema/types.js';
 import { FirehoseResponseSink } from '../sinks/firehose-response/sink.js';
-import { runPipeline } from './run.js';
+import { SharedPipeline } from './shared.js';
 
 /** Lambda's synchronous response limit is 6 MB; keep room for the JSON around the records. */
 const MAX_RESPONSE_BYTES = 5_900_000;
@@ -32,7 +33,7 @@ export interface TransformSettings {
 
 /**
  * Firehose data transformation: each record (a `{"message"}` wrapper, bare lines, or a
- * CloudWatch Logs payload, as firehoseRecordContent classifies it) goes through the run loop
+ * CloudWatch Logs payload, as firehoseRecordContent classifies it) goes through a pipeline of its own
  * as one input into a FirehoseResponseSink, and becomes JSON lines in the configured schema
  * (base64); `Dropped` for CloudWatch control messages and empty records; `ProcessingFailed`
  * (the input passed back unchanged) for a record that cannot be decoded.
@@ -57,14 +58,23 @@ export async function transformFirehose(
     if (bytes) inputs.push(payloadInput(bytes, ref));
     else notBase64.add(r.recordId);
   }
-  await runPipeline({
-    inputs,
-    decode: firehoseRecordDecoder,
-    decodeOptions: { ...(settings.format ? { format: settings.format } : {}), batchSize: settings.batchSize },
-    enrichers: settings.enrichers,
-    sinks: [response],
-    stats,
-  });
+  // the response sink belongs to this invocation: a pipeline of one unit around it
+  const pipeline = SharedPipeline.of(
+    {
+      decode: firehoseRecordDecoder,
+      decodeOptions: {
+        ...(settings.format ? { format: settings.format } : {}),
+        batchSize: settings.batchSize,
+        enrich: { enrichers: settings.enrichers, options: settings.options, onThreads: [] },
+      },
+      enrichers: settings.enrichers,
+      sinks: [response],
+      stats,
+    },
+    () => undefined,
+  );
+  await pipeline.deliver({ id: `firehose:${invocationId}`, inputs, stats });
+  await pipeline.close();
   const errors = new Map(stats.errors.map((e) => [e.source, e.message]));
   const out: TransformedRecord[] = [];
   let responseBytes = 0;
@@ -105,9 +115,9 @@ export async function transformFirehose(
   return out;
 }
 
-/** One Firehose record's bytes, decoded as firehoseRecordContent classifies them. */
+/** One Firehose record's bytes, decoded as firehoseRecordContent classifies them, and enriched. */
 const firehoseRecordDecoder: Decoder = async function* (input, options) {
   const chunks: Uint8Array[] = [];
   for await (const c of input.open()) chunks.push(c);
-  yield* decodeFirehoseRecord(Buffer.concat(chunks), { ...options, source: input.ref });
+  yield* enriched(decodeFirehoseRecord(Buffer.concat(chunks), { ...options, source: input.ref }), options);
 };

@@ -1,11 +1,12 @@
 import type { FlowBatch } from '../batch/flow-batch.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { RunStats } from '../core/stats.js';
-import type { Decoder, SinkResult, SourceInput } from '../core/types.js';
+import type { Decoder, Sink, SinkResult, SourceInput } from '../core/types.js';
 import type { StoreHandle } from '../store/shared.js';
 import { type BuildContext, buildSinks, buildStages, DEFAULT_SINK, type Stages } from './build.js';
-import { allMalformed, errorText, inputError, type RunReport } from './run.js';
+import { allMalformed, errorText, inputError, type RunReport } from './report.js';
 import { type SinkLease, SinkSlot } from './sink-slot.js';
+import { StopRequest, stoppable } from './stop.js';
 
 /**
  * What a front hands the pipeline and gets a receipt for: a Firehose request, an SQS message,
@@ -19,6 +20,15 @@ export interface Unit {
   wrapDecoder?(decode: Decoder): Decoder;
   /** Counts go here (default: a new RunStats). */
   readonly stats?: RunStats;
+  /** Called when an input starts (progress). */
+  onInput?(input: SourceInput, stats: RunStats): void;
+  /** Called after every batch that reached the sinks (progress). */
+  onBatch?(batch: FlowBatch, stats: RunStats): void;
+  /**
+   * Stops reading when aborted: the input being read is abandoned like a failed one (the sinks
+   * roll back what they can), later inputs are not read, and the reason is recorded as an error.
+   */
+  readonly stop?: AbortSignal;
 }
 
 /**
@@ -55,26 +65,13 @@ export class SharedPipeline {
 
   private constructor(
     private readonly stages: Stages,
-    private readonly options: ResolvedOptions,
-    context: BuildContext,
+    rebuild: (index: number) => Promise<Sink>,
+    log: (message: string) => void,
     private readonly observer: PipelineObserver,
+    /** The store's file when a sink writes one (`--db`); undefined: the default. */
+    private readonly db: string | undefined,
   ) {
-    this.slots = stages.sinks.map(
-      (sink, i) =>
-        new SinkSlot(
-          sink,
-          async () => {
-            const stats = context.stats ?? this.stats;
-            const built = await buildSinks(onlySink(options, i), {
-              env: context.env,
-              stats,
-              log: context.log,
-            });
-            return built[0]!;
-          },
-          context.log,
-        ),
-    );
+    this.slots = stages.sinks.map((sink, i) => new SinkSlot(sink, () => rebuild(i), log));
   }
 
   /** Builds the stages (validating every option) once. */
@@ -84,7 +81,28 @@ export class SharedPipeline {
     observer: PipelineObserver = {},
   ): Promise<SharedPipeline> {
     const stages = await buildStages(options, context);
-    return new SharedPipeline(stages, options, context, observer);
+    const pipeline: SharedPipeline = new SharedPipeline(
+      stages,
+      async (i) => {
+        const stats = context.stats ?? pipeline.stats;
+        const built = await buildSinks(onlySink(options, i), { env: context.env, stats, log: context.log });
+        return built[0]!;
+      },
+      context.log,
+      observer,
+      typeof options.db === 'string' ? options.db : undefined,
+    );
+    return pipeline;
+  }
+
+  /**
+   * A pipeline over stages put together by the caller (the Firehose transformation, whose
+   * response sink belongs to one invocation). A sink that fails is not rebuilt: later units fail.
+   */
+  static of(stages: Stages, log: (message: string) => void): SharedPipeline {
+    const rebuild = (i: number): Promise<Sink> =>
+      Promise.reject(new Error(`sink ${stages.sinks[i]!.name} failed and is not rebuilt`));
+    return new SharedPipeline(stages, rebuild, log, {}, undefined);
   }
 
   /** Units being delivered now. */
@@ -134,7 +152,7 @@ export class SharedPipeline {
       import('../store/shared.js'),
       import('../store/store.js'),
     ]);
-    return acquireStore(typeof this.options.db === 'string' ? this.options.db : DEFAULT_DB);
+    return acquireStore(this.db ?? DEFAULT_DB);
   }
 
   /** Waits for the units in flight, then closes every sink; the totals of the pipeline's life. */
@@ -170,16 +188,23 @@ export class SharedPipeline {
     if (!sinkError) {
       try {
         for await (const input of unit.inputs) {
+          if (unit.stop?.aborted) break;
           stats.files++;
-          const failed = await this.deliverInput(input, decode, decodeOptions, leases, stats, newest);
+          unit.onInput?.(input, stats);
+          const failed = await this.deliverInput(unit, input, decode, decodeOptions, leases, stats, newest);
           if (failed) {
             sinkError = failed;
             break;
           }
         }
       } catch (err) {
-        stats.addError({ source: unit.id, message: errorText(err) });
+        if (!(err instanceof StopRequest)) stats.addError({ source: unit.id, message: errorText(err) });
       }
+    }
+    if (unit.stop?.aborted) {
+      const reason = unit.stop.reason;
+      const why = typeof reason === 'string' ? reason : 'stopped';
+      stats.addError({ source: 'run', message: `${why}: inputs not read to the end` });
     }
     const acknowledged = await Promise.all(leases.map((l) => l.settle()));
     for (const l of leases) l.release();
@@ -207,6 +232,7 @@ export class SharedPipeline {
 
   /** One input through every sink; a sink's failure text, or undefined (an input error is counted). */
   private async deliverInput(
+    unit: Unit,
     input: SourceInput,
     decode: Decoder,
     decodeOptions: Parameters<Decoder>[1],
@@ -216,10 +242,12 @@ export class SharedPipeline {
   ): Promise<string | undefined> {
     const before = { records: stats.records, malformed: stats.malformed };
     try {
-      for await (const batch of decode(input, decodeOptions)) {
+      for await (const batch of stoppable(decode(input, decodeOptions), unit.stop)) {
         newest.end = newestEnd(batch, newest.end);
         this.observer.batch?.(batch);
         await writeAll(leases, input, batch);
+        unit.onBatch?.(batch, stats);
+        if (unit.stop?.aborted) throw new StopRequest(unit.stop);
       }
       await Promise.all(leases.map((l) => l.endInput(input.ref)));
       const malformed = stats.malformed - before.malformed;
@@ -230,6 +258,7 @@ export class SharedPipeline {
     } catch (err) {
       await Promise.all(leases.map((l) => l.abortInput(input.ref)));
       if (err instanceof LeaseError) return err.message;
+      if (err instanceof StopRequest) throw err;
       stats.addError(inputError(input, err));
       return undefined;
     }

@@ -8,7 +8,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, type ResolvedOptions } from '../config/options.js';
-import type { RunReport } from '../pipeline/run.js';
+import type { RunReport } from '../pipeline/report.js';
 import { SharedPipeline } from '../pipeline/shared.js';
 import { ByteBudget } from './budget.js';
 import { mountDashboard } from './dashboard.js';

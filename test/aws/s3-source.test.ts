@@ -4,9 +4,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/options.js';
 import { RunStats } from '../../src/core/stats.js';
 import type { SourceInput } from '../../src/core/types.js';
-import { buildPipeline, INGEST_OPTIONS } from '../../src/pipeline/build.js';
+import { INGEST_OPTIONS } from '../../src/pipeline/build.js';
+import { runOnce } from '../../src/pipeline/once.js';
 import { resolveWithConfig } from '../../src/pipeline/options.js';
-import { runPipeline } from '../../src/pipeline/run.js';
 import { listKeys, parseS3Uri, s3Inputs } from '../../src/sources/s3.js';
 import { createS3Client } from '../../src/sources/s3-client.js';
 import { S3ObjectInput } from '../../src/sources/s3-object.js';
@@ -77,11 +77,7 @@ describe('s3:// inputs', () => {
 
   it('ingests every object of a prefix through the pipeline', async () => {
     const opts = options();
-    const pipeline = await buildPipeline([`s3://${BUCKET}/${PLAIN}`], opts, {
-      env: {},
-      log: () => undefined,
-    });
-    const report = await runPipeline(pipeline);
+    const report = await runOnce([`s3://${BUCKET}/${PLAIN}`], opts, { env: {}, log: () => undefined });
     assert.equal(report.ok, true);
     assert.equal(report.stats.files, 4);
     assert.equal(report.stats.records, 12);

@@ -6,14 +6,13 @@ import { createGunzip } from 'node:zlib';
 import { resolveOptions } from '../../src/config/options.js';
 import { createDashboardApp, type DashboardOptions } from '../../src/dashboard/app.js';
 import { toNodeHandler } from '../../src/dashboard/node-handler.js';
-import { buildPipeline, INGEST_OPTIONS } from '../../src/pipeline/build.js';
-import { runPipeline } from '../../src/pipeline/run.js';
+import { INGEST_OPTIONS } from '../../src/pipeline/build.js';
+import { runOnce } from '../../src/pipeline/once.js';
 import { fileInput } from '../../src/sources/files.js';
 
 export async function ingest(db: string, files: string[]): Promise<void> {
   const options = resolveOptions(INGEST_OPTIONS(), { flags: { db }, env: {} });
-  const plan = await buildPipeline(files.map(fileInput), options, { env: {}, log: () => undefined });
-  const report = await runPipeline(plan);
+  const report = await runOnce(files.map(fileInput), options, { env: {}, log: () => undefined });
   if (!report.ok) throw new Error(`ingest of ${files.join(', ')} failed`);
 }
 

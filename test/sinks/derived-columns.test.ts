@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { resolveOptions } from '../../src/config/options.js';
 import { writeSample } from '../../src/generate/index.js';
-import { buildPipeline, INGEST_OPTIONS } from '../../src/pipeline/build.js';
-import { runPipeline } from '../../src/pipeline/run.js';
+import { buildStages, INGEST_OPTIONS } from '../../src/pipeline/build.js';
+import { runOnce } from '../../src/pipeline/once.js';
 import { fileInput } from '../../src/sources/files.js';
 import { openStoreReader } from '../../src/store/open.js';
 
@@ -15,9 +15,14 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 type Flags = NonNullable<Parameters<typeof resolveOptions>[1]['flags']>;
 
-async function plan(flags: Flags, inputs: string[] = []) {
+async function plan(flags: Flags) {
   const options = resolveOptions(INGEST_OPTIONS(), { flags, env: {} });
-  return buildPipeline(inputs.map(fileInput), options, { env: {}, log: () => undefined });
+  return buildStages(options, { env: {}, log: () => undefined });
+}
+
+async function run(flags: Flags, inputs: string[]) {
+  const options = resolveOptions(INGEST_OPTIONS(), { flags, env: {} });
+  return runOnce(inputs.map(fileInput), options, { env: {}, log: () => undefined });
 }
 
 describe('enrichers whose columns every sink derives itself', () => {
@@ -51,13 +56,11 @@ describe('enrichers whose columns every sink derives itself', () => {
       }
     };
     const alone = join(dir, 'alone.duckdb');
-    const report = await runPipeline(await plan({ db: alone }, [sample]));
+    const report = await run({ db: alone }, [sample]);
     assert.ok(report.ok);
     const withOut = join(dir, 'with.duckdb');
     const out = join(dir, 'with.ndjson');
-    const report2 = await runPipeline(
-      await plan({ db: withOut, to: ['store', 'ndjson'], 'ndjson-path': out }, [sample]),
-    );
+    const report2 = await run({ db: withOut, to: ['store', 'ndjson'], 'ndjson-path': out }, [sample]);
     assert.ok(report2.ok);
     const a = await uids(alone);
     const b = await uids(withOut);

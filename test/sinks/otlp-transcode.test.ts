@@ -9,8 +9,10 @@ import { RunStats } from '../../src/core/stats.js';
 import type { LineTranscoder, SourceInput } from '../../src/core/types.js';
 import { decodeInput } from '../../src/decode/detect.js';
 import { TextBatcher } from '../../src/decode/text.js';
-import { buildPipeline, INGEST_OPTIONS } from '../../src/pipeline/build.js';
-import { type RunReport, runPipeline } from '../../src/pipeline/run.js';
+import { buildStages, INGEST_OPTIONS } from '../../src/pipeline/build.js';
+import { runToEnd } from '../../src/pipeline/once.js';
+import type { RunReport } from '../../src/pipeline/report.js';
+import { SharedPipeline } from '../../src/pipeline/shared.js';
 import { otelMapping } from '../../src/schema/otel.js';
 import type { OtelMapping, SchemaOptions } from '../../src/schema/types.js';
 import { LOG_RECORDS, OtlpLineTranscoder } from '../../src/sinks/otlp/line-transcoder.js';
@@ -910,7 +912,7 @@ describe('otlp line transcoder: end to end to an OTLP/HTTP receiver', () => {
     const records = lines.filter((_, i) => (i + 1) % 500 !== 250).length;
     const maxRequestBytes = 65536;
 
-    const runOnce = async (
+    const runBoth = async (
       transcode: boolean,
     ): Promise<{
       rx: OtlpHttpReceiver;
@@ -930,18 +932,20 @@ describe('otlp line transcoder: end to end to an OTLP/HTTP receiver', () => {
         },
         env: {},
       });
-      const plan = await buildPipeline([fileInput(path)], options, { env: {}, log: () => undefined });
+      const plan = await buildStages(options, { env: {}, log: () => undefined });
       assert.equal(plan.enrichers.length, 0);
-      const decodeOptions = plan.decodeOptions!;
+      const decodeOptions = plan.decodeOptions;
       assert.ok(decodeOptions.lineTranscoder, 'one sink, no enrichers: the sink transcodes');
       // the same plan without the transcoder: what the pipeline does with enrichers or two sinks
       const { lineTranscoder: _off, ...columnsOnly } = decodeOptions;
       let encoded = 0;
       let parts = 0;
       let batches = 0;
-      const report = await runPipeline({
-        ...plan,
-        decodeOptions: transcode ? decodeOptions : columnsOnly,
+      const pipeline = SharedPipeline.of(
+        { ...plan, decodeOptions: transcode ? decodeOptions : columnsOnly },
+        () => undefined,
+      );
+      const report = await runToEnd(pipeline, [fileInput(path)], plan.stats, {
         onBatch: (b) => {
           if (!b.encoded) return;
           encoded += b.length;
@@ -952,8 +956,8 @@ describe('otlp line transcoder: end to end to an OTLP/HTTP receiver', () => {
       return { rx, report, encoded, parts, batches };
     };
 
-    const fast = await runOnce(true);
-    const slow = await runOnce(false);
+    const fast = await runBoth(true);
+    const slow = await runBoth(false);
     assert.ok(fast.encoded > records * 0.9, `${fast.encoded} of ${records} records transcoded`);
     assert.equal(slow.encoded, 0);
     // the accounts take turns line by line: a transcoded batch holds several resources
@@ -1005,18 +1009,22 @@ describe('otlp line transcoder: end to end to an OTLP/HTTP receiver', () => {
       flags: { to: ['otlp'], enrich: ['none'], 'otlp-endpoint': rx.url, 'max-request-bytes': '65536' },
       env: {},
     });
-    const plan = await buildPipeline([fileInput(path)], options, { env: {}, log: () => undefined });
-    assert.ok(plan.decodeOptions?.lineTranscoder, 'the sink transcodes');
+    const plan = await buildStages(options, { env: {}, log: () => undefined });
+    assert.ok(plan.decodeOptions.lineTranscoder, 'the sink transcodes');
     let parts = 0;
     let batches = 0;
-    const report = await runPipeline({
-      ...plan,
-      onBatch: (b) => {
-        if (!b.encoded) return;
-        parts += b.encoded.parts.length;
-        batches++;
+    const report = await runToEnd(
+      SharedPipeline.of(plan, () => undefined),
+      [fileInput(path)],
+      plan.stats,
+      {
+        onBatch: (b) => {
+          if (!b.encoded) return;
+          parts += b.encoded.parts.length;
+          batches++;
+        },
       },
-    });
+    );
     assert.ok(parts > batches, `${parts} parts in ${batches} batches`);
     const sink = report.sinks[0]!;
     assert.equal(report.ok, false);

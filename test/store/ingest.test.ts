@@ -7,8 +7,8 @@ import { resolveOptions } from '../../src/config/options.js';
 import { recordUid } from '../../src/enrich/record-uid.js';
 import { resolveField } from '../../src/fields/catalog.js';
 import { writeSample } from '../../src/generate/index.js';
-import { buildPipeline, INGEST_OPTIONS } from '../../src/pipeline/build.js';
-import { runPipeline } from '../../src/pipeline/run.js';
+import { INGEST_OPTIONS } from '../../src/pipeline/build.js';
+import { runOnce } from '../../src/pipeline/once.js';
 import { fileInput } from '../../src/sources/files.js';
 import { openStoreReader } from '../../src/store/open.js';
 import { FlowStore } from '../../src/store/store.js';
@@ -19,8 +19,7 @@ after(() => tmp.cleanup());
 
 async function ingest(db: string, files: string[]) {
   const options = resolveOptions(INGEST_OPTIONS(), { flags: { db }, env: {} });
-  const plan = await buildPipeline(files.map(fileInput), options, { env: {}, log: () => undefined });
-  return runPipeline(plan);
+  return runOnce(files.map(fileInput), options, { env: {}, log: () => undefined });
 }
 
 async function totals(db: string) {
@@ -113,7 +112,7 @@ describe('store errors', () => {
     writeFileSync(junk, 'not a database\n');
     const options = resolveOptions(INGEST_OPTIONS(), { flags: { db: junk }, env: {} });
     await assert.rejects(
-      buildPipeline([], options, { env: {}, log: () => undefined }),
+      runOnce([], options, { env: {}, log: () => undefined }),
       (err: Error) => err.message === `cannot open store ${junk}: not a DuckDB database file`,
     );
   });

@@ -5,8 +5,8 @@ import { after, describe, it } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { resolveOptions } from '../../src/config/options.js';
 import { writeSample } from '../../src/generate/index.js';
-import { buildPipeline, INGEST_OPTIONS } from '../../src/pipeline/build.js';
-import { runPipeline } from '../../src/pipeline/run.js';
+import { INGEST_OPTIONS } from '../../src/pipeline/build.js';
+import { runOnce } from '../../src/pipeline/once.js';
 import { fileInput } from '../../src/sources/files.js';
 import { athenaDdl } from '../../src/store/athena.js';
 import { openLakeReader } from '../../src/store/open.js';
@@ -24,7 +24,7 @@ function walk(dir: string): string[] {
 
 async function ingestToLake(files: string[], flags: Record<string, string>) {
   const options = resolveOptions(INGEST_OPTIONS(), { flags: { to: ['lake'], ...flags }, env: {} });
-  return runPipeline(await buildPipeline(files.map(fileInput), options, { env: {}, log: () => undefined }));
+  return runOnce(files.map(fileInput), options, { env: {}, log: () => undefined });
 }
 
 describe('the Parquet lake', () => {
