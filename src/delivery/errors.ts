@@ -77,6 +77,45 @@ export function isPermanentTlsError(err: unknown): boolean {
 }
 
 /**
+ * Node's and OpenSSL's wording for the TLS_PERMANENT codes, for clients that pass on only an
+ * error's text (grpc-js reports a failed connection as UNAVAILABLE with the last error's message).
+ * Most specific first.
+ */
+const TLS_MESSAGES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/self[- ]signed certificate in certificate chain/i, 'SELF_SIGNED_CERT_IN_CHAIN'],
+  [/self[- ]signed certificate/i, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+  [/unable to verify the first certificate/i, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+  [/unable to get local issuer certificate/i, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+  [/unable to get issuer certificate/i, 'UNABLE_TO_GET_ISSUER_CERT'],
+  [/certificate has expired/i, 'CERT_HAS_EXPIRED'],
+  [/certificate is not yet valid/i, 'CERT_NOT_YET_VALID'],
+  [/certificate revoked/i, 'CERT_REVOKED'],
+  [/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/i, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+  [/SSL routines\b.*\bwrong version number/i, 'ERR_SSL_WRONG_VERSION_NUMBER'],
+  [/SSL routines\b.*\bpacket length too long/i, 'ERR_SSL_PACKET_LENGTH_TOO_LONG'],
+  [/SSL routines\b.*\bunknown protocol/i, 'ERR_SSL_UNKNOWN_PROTOCOL'],
+  [/SSL routines\b.*\bhttp request/i, 'ERR_SSL_HTTP_REQUEST'],
+];
+
+/**
+ * A certificate or TLS handshake failure recognised from an error's message alone, as a
+ * permanent DeliveryError worded as networkError words it; undefined for anything else.
+ */
+export function tlsFailureFromMessage(message: string, where: string): DeliveryError | undefined {
+  const found = TLS_MESSAGES.find(([pattern]) => pattern.test(message));
+  return found ? tlsFailure(found[1], message, where) : undefined;
+}
+
+function tlsFailure(code: string, msg: string, where: string): DeliveryError {
+  const what = NOT_TLS.has(code)
+    ? 'the server does not speak TLS on this port (is it a plain http:// endpoint?)'
+    : code === 'EPROTO'
+      ? `TLS handshake failed (does the server speak TLS on this port?): ${msg}`
+      : `TLS certificate rejected: ${msg}`;
+  return new DeliveryError(`${where}: ${code}: ${what}`, false);
+}
+
+/**
  * A connection-level failure as a DeliveryError. Resets, refusals, DNS hiccups and timeouts are
  * transient; certificate and TLS handshake failures are permanent (retrying an untrusted or
  * misnamed certificate only delays the same answer) and say what is wrong.
@@ -84,15 +123,7 @@ export function isPermanentTlsError(err: unknown): boolean {
 export function networkError(err: unknown, where: string): DeliveryError {
   const e = err as NodeJS.ErrnoException;
   const msg = e instanceof Error ? e.message : String(err);
-  if (isPermanentTlsError(err)) {
-    const code = e.code!;
-    const what = NOT_TLS.has(code)
-      ? 'the server does not speak TLS on this port (is it a plain http:// endpoint?)'
-      : code === 'EPROTO'
-        ? `TLS handshake failed (does the server speak TLS on this port?): ${msg}`
-        : `TLS certificate rejected: ${msg}`;
-    return new DeliveryError(`${where}: ${code}: ${what}`, false);
-  }
+  if (isPermanentTlsError(err)) return tlsFailure(e.code!, msg, where);
   const code = e?.code ? `${e.code}: ` : '';
   return new DeliveryError(
     `${where}: ${code === '' || msg.startsWith(e.code ?? '') ? '' : code}${msg}`,

@@ -58,6 +58,62 @@ describe('otlp sink over TLS and with deadlines', { skip: tls ? false : 'openssl
     });
   }
 
+  it('grpc: certificate and handshake failures fail at once, with the certificate message, never retried', async () => {
+    const misnamed = selfSignedCertificate('DNS:other.example');
+    assert.ok(misnamed, 'openssl made the second certificate');
+    stops.push(async () => misnamed.cleanup());
+    const trusted = await new OtlpGrpcReceiver(undefined, tls).start();
+    const otherName = await new OtlpGrpcReceiver(undefined, misnamed).start();
+    const plain = await new OtlpGrpcReceiver().start();
+    for (const rx of [trusted, otherName, plain]) stops.push(() => rx.stop());
+    const cases = [
+      {
+        name: 'untrusted',
+        url: trusted.url,
+        ca: undefined,
+        expect: /DEPTH_ZERO_SELF_SIGNED_CERT: TLS certificate rejected: self[- ]signed certificate/,
+      },
+      {
+        name: 'wrong host name',
+        url: otherName.url,
+        ca: misnamed.cert,
+        expect:
+          /ERR_TLS_CERT_ALTNAME_INVALID: TLS certificate rejected: Hostname\/IP does not match certificate's altnames/,
+      },
+      {
+        name: 'TLS to a plain port',
+        url: plain.url.replace('http:', 'https:'),
+        ca: undefined,
+        expect: /ERR_SSL_WRONG_VERSION_NUMBER: the server does not speak TLS on this port/,
+      },
+    ];
+    for (const c of cases) {
+      // a retry would wait a minute first: a failure that came back at once was not retried
+      const retry = { maxAttempts: 5, maxElapsedMs: 600_000, initialDelayMs: 60_000, maxDelayMs: 60_000 };
+      const sink = await createOtlpSink(
+        {
+          protocol: 'grpc',
+          url: new URL(c.url),
+          headers: {},
+          gzip: false,
+          timeoutMs: 30_000,
+          tls: c.ca ? { ca: c.ca } : {},
+          resource: new Map(),
+        },
+        testSettings({ retry }),
+        testMapping,
+        quietContext,
+      );
+      await sink.write(makeBatch(5));
+      const result = await sink.close();
+      assert.equal(result.failed, 5, c.name);
+      assert.equal(result.delivered, 0, c.name);
+      assert.equal(Number(result.details?.retries ?? 0), 0, `${c.name}: not retried`);
+      assert.match(result.errors.join('\n'), c.expect, c.name);
+    }
+    assert.equal(trusted.accepted.length + otherName.accepted.length + plain.accepted.length, 0);
+  });
+
   it('grpc: a call past the deadline is retried (DEADLINE_EXCEEDED) and its records delivered', async () => {
     const rx = await new OtlpGrpcReceiver((call) =>
       call === 0 ? { kind: 'stall' } : { kind: 'ok' },

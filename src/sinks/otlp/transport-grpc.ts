@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { DeliveryError, quote } from '../../delivery/errors.js';
+import { DeliveryError, quote, tlsFailureFromMessage } from '../../delivery/errors.js';
 import type { Outcome } from '../../delivery/queue.js';
 import type { OtlpConfig } from './config.js';
 import { protoPartialSuccess, protoStatus } from './response.js';
@@ -85,6 +85,12 @@ export class GrpcTransport implements OtlpTransport {
   }
 
   private failure(err: grpc.ServiceError): DeliveryError {
+    // grpc-js reports a connection it could not make as UNAVAILABLE (retryable) with only the
+    // last error's text: an untrusted or misnamed certificate, or a plain port, fails for good
+    if (err.code === grpc.status.UNAVAILABLE) {
+      const tls = tlsFailureFromMessage(lastError(err.details || err.message), this.where);
+      if (tls) return tls;
+    }
     const details = err.metadata?.get('grpc-status-details-bin')[0];
     const status = Buffer.isBuffer(details) ? protoStatus(details) : undefined;
     const retryDelay = status?.retryDelayMs;
@@ -101,4 +107,13 @@ export class GrpcTransport implements OtlpTransport {
   close(): void {
     this.client.close();
   }
+}
+
+/**
+ * The connection error inside grpc-js's "No connection established. Last error: Error [CODE]:
+ * text. Resolution note: …", without the error's name; the whole text when it reads otherwise.
+ */
+function lastError(details: string): string {
+  const m = /Last error: (?:\w*Error(?: \[\w+\])?: )?(.*?)\.? Resolution note:/s.exec(details);
+  return m ? m[1]! : details;
 }
