@@ -168,6 +168,13 @@ export interface Sink {
    * `settled` resolves with show no new failure.
    */
   checkpoint(): Promise<SinkCheckpoint>;
+  /**
+   * Asks the backend whether it takes deliveries now, delivering nothing (an empty OTLP export):
+   * resolves when it does, rejects with the reason. A long-lived pipeline probes a rebuilt sink
+   * after a failure to learn when it can deliver again; a sink without it counts as able once
+   * it could be rebuilt.
+   */
+  probe?(): Promise<void>;
   /** Flushes, waits for everything in flight, releases resources. */
   close(): Promise<SinkResult>;
 }

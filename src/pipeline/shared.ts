@@ -110,7 +110,10 @@ export class SharedPipeline {
     return this.inFlight;
   }
 
-  /** False while a sink has failed and no unit has been delivered through its replacement. */
+  /**
+   * False while a sink has failed and its replacement has not shown it can deliver (a probe the
+   * backend answered, or a unit delivered through it); slots recover in the background.
+   */
   get ready(): boolean {
     return this.slots.every((s) => s.healthy);
   }

@@ -15,7 +15,12 @@ export function failuresOf(r: SinkResult): number {
 class SinkInstance {
   users = 0;
   /** Set once the sink threw or counted a failure: no new unit uses it. */
-  broken = false;
+  private failed = false;
+  /**
+   * False for a sink built to replace a failed one until its backend answered: a probe or a
+   * unit delivered through it.
+   */
+  proven: boolean;
   /** Highest failuresOf() seen at a checkpoint. */
   failures = 0;
   /** The totals of the latest checkpoint. */
@@ -24,7 +29,24 @@ class SinkInstance {
   private owner: string | undefined;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(readonly sink: Sink) {}
+  constructor(
+    readonly sink: Sink,
+    proven: boolean,
+    private readonly onBroken: () => void,
+  ) {
+    this.proven = proven;
+  }
+
+  get broken(): boolean {
+    return this.failed;
+  }
+
+  /** The sink failed: no new unit uses it, and its slot starts recovering. */
+  markBroken(): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.onBroken();
+  }
 
   /** Runs one call on the sink after every call queued before it. */
   serial<T>(call: () => Promise<T>): Promise<T> {
@@ -107,10 +129,11 @@ export class SinkLease {
       const seen = failuresOf(totals);
       if (seen > this.instance.failures) this.instance.failures = seen;
       if (seen > this.baseline) {
-        this.instance.broken = true;
+        this.instance.markBroken();
         this.failure = totals.errors.at(-1) ?? `${totals.failed + totals.rejected} records not delivered`;
         return false;
       }
+      this.instance.proven = true;
       return true;
     } catch (err) {
       this.fail(err);
@@ -133,15 +156,21 @@ export class SinkLease {
   }
 
   private fail(err: unknown): void {
-    this.instance.broken = true;
+    this.instance.markBroken();
     this.failure ??= err instanceof Error ? err.message : String(err);
   }
 }
 
+/** First wait before a failed sink is rebuilt and probed in the background; doubled up to the cap. */
+const RECOVERY_FIRST_MS = 500;
+const RECOVERY_MAX_MS = 30_000;
+
 /**
  * A sink position of the pipeline (one per `--to`). A sink that failed is replaced by a freshly
  * built one for the units that start after; the failed one is closed once its last unit is
- * done, and its totals join the slot's.
+ * done, and its totals join the slot's. Without waiting for a unit, the slot also rebuilds a
+ * failed sink in the background, on a backoff, and probes the new one (Sink.probe) until the
+ * backend answers: readiness comes back when the sink can deliver again.
  */
 export class SinkSlot {
   private current: SinkInstance;
@@ -149,13 +178,16 @@ export class SinkSlot {
   private readonly retired: Array<Promise<SinkResult>> = [];
   private readonly retiring = new Set<SinkInstance>();
   private retiredRetries = 0;
+  private recovery: NodeJS.Timeout | undefined;
+  private recoveries = 0;
+  private closing = false;
 
   constructor(
     sink: Sink,
     private readonly rebuild: () => Promise<Sink>,
     private readonly log: (message: string) => void,
   ) {
-    this.current = new SinkInstance(sink);
+    this.current = this.instance(sink, true);
   }
 
   get name(): string {
@@ -167,9 +199,9 @@ export class SinkSlot {
     return this.current.sink;
   }
 
-  /** False while the sink in use has failed and no replacement could be built yet. */
+  /** False while the sink in use has failed, or replaces a failed one and its backend has not answered yet. */
   get healthy(): boolean {
-    return !this.current.broken;
+    return !this.current.broken && this.current.proven;
   }
 
   /** Requests the sink's delivery queue retried, over every instance (from their checkpoints). */
@@ -186,6 +218,9 @@ export class SinkSlot {
 
   /** Closes the sink in use and every retired one; the totals of all of them. */
   async close(): Promise<SinkResult> {
+    this.closing = true;
+    clearTimeout(this.recovery);
+    this.recovery = undefined;
     await this.replacing?.catch(() => undefined);
     const results = await Promise.all([...this.retired, this.current.sink.close()]);
     return sumResults(results);
@@ -196,7 +231,7 @@ export class SinkSlot {
       const old = this.current;
       const sink = await this.rebuild();
       this.log(`sink ${sink.name}: replaced after a failure`);
-      this.current = new SinkInstance(sink);
+      this.current = this.instance(sink, sink.probe === undefined);
       this.retiring.add(old);
       this.retiredRetries += retriesOf(old.last);
       this.retireIfDone(old);
@@ -205,6 +240,45 @@ export class SinkSlot {
       this.replacing = undefined;
     });
     await this.replacing;
+  }
+
+  private instance(sink: Sink, proven: boolean): SinkInstance {
+    const made: SinkInstance = new SinkInstance(sink, proven, () => {
+      if (made === this.current) this.scheduleRecovery();
+    });
+    return made;
+  }
+
+  /** Tries to recover after the next backoff delay, unless a try is already due. */
+  private scheduleRecovery(): void {
+    if (this.closing || this.recovery) return;
+    const delay = Math.min(RECOVERY_MAX_MS, RECOVERY_FIRST_MS * 2 ** Math.min(this.recoveries++, 16));
+    this.recovery = setTimeout(() => {
+      this.recovery = undefined;
+      void this.recover();
+    }, delay);
+    // a process with nothing else to do does not stay up for this
+    this.recovery.unref();
+  }
+
+  /** Rebuilds a failed sink and probes an unproven one; tries again later if either fails. */
+  private async recover(): Promise<void> {
+    if (this.closing) return;
+    try {
+      if (this.current.broken) await this.replace();
+      const instance = this.current;
+      if (!instance.proven && !instance.broken) {
+        await instance.sink.probe?.();
+        instance.proven = true;
+      }
+      if (!this.healthy) throw new Error('failed again');
+      this.recoveries = 0;
+      this.log(`sink ${this.name}: can deliver again`);
+    } catch (err) {
+      if (this.closing) return;
+      this.log(`sink ${this.name}: cannot deliver yet: ${err instanceof Error ? err.message : String(err)}`);
+      this.scheduleRecovery();
+    }
   }
 
   private retireIfDone(instance: SinkInstance): void {

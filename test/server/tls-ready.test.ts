@@ -3,6 +3,7 @@ import { request } from 'node:https';
 import { describe, it } from 'node:test';
 import { serveOptionSpecs } from '../../src/cli/serve.js';
 import { resolveWithConfig } from '../../src/pipeline/options.js';
+import { createLogger, type Logger } from '../../src/server/log.js';
 import { startServer } from '../../src/server/server.js';
 import { flowLines } from '../aws/helpers.js';
 import { OtlpHttpReceiver } from '../receivers/otlp-http.js';
@@ -17,13 +18,38 @@ function requestBody(requestId: string, lines: readonly string[]): string {
   });
 }
 
-async function serve(flags: Record<string, string | string[]>) {
+async function serve(flags: Record<string, string | string[]>, log = memoryLogger()) {
   const options = resolveWithConfig(
     serveOptionSpecs(),
     { flags: { port: '0', host: '127.0.0.1', ...flags }, positionals: [] },
     {},
   );
-  return startServer(options, { env: {}, log: memoryLogger() });
+  return startServer(options, { env: {}, log });
+}
+
+/** A logger that also resolves `logged(pattern)` once a message matching it is written. */
+function watchedLogger(): { log: Logger; logged(pattern: RegExp): Promise<void> } {
+  const messages: string[] = [];
+  const waiting: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  const log = createLogger({
+    format: 'json',
+    quiet: false,
+    write: (line) => {
+      const message = String((JSON.parse(line) as { message: unknown }).message);
+      messages.push(message);
+      for (const w of waiting.filter((w) => w.pattern.test(message))) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve();
+      }
+    },
+  });
+  return {
+    log,
+    logged: (pattern) =>
+      messages.some((m) => pattern.test(m))
+        ? Promise.resolve()
+        : new Promise((resolve) => waiting.push({ pattern, resolve })),
+  };
 }
 
 describe('serve over TLS', () => {
@@ -91,6 +117,37 @@ describe('/readyz', () => {
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       assert.match(metrics, /flowlens_records_failed_total\{sink="otlp"\} 5/);
       assert.match(metrics, /flowlens_records_delivered_total\{sink="otlp"\} 5/);
+    } finally {
+      await server.close();
+      await receiver.stop();
+    }
+  });
+
+  it('recovers by itself once the backend answers again, without waiting for a request', async () => {
+    // The receiver refuses the first two exports (the request, then the first probe), then accepts.
+    const receiver = await new OtlpHttpReceiver((req) =>
+      req.index < 2 ? { kind: 'error', status: 400, message: 'bad request' } : { kind: 'ok' },
+    ).start();
+    const watch = watchedLogger();
+    const server = await serve(
+      { to: ['otlp'], 'otlp-endpoint': receiver.url, 'otlp-compression': 'none' },
+      watch.log,
+    );
+    try {
+      const post = await fetch(`${server.url}/firehose`, {
+        method: 'POST',
+        body: requestBody('only', flowLines(5, 3)),
+      });
+      assert.equal(post.status, 500);
+      assert.equal((await fetch(`${server.url}/readyz`)).status, 503);
+      // the slot rebuilds the sink and probes the backend until it answers
+      await watch.logged(/sink otlp: cannot deliver yet: .*HTTP 400/);
+      await watch.logged(/sink otlp: can deliver again/);
+      const ready = await fetch(`${server.url}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(((await ready.json()) as { sinks: unknown }).sinks, { otlp: 'up' });
+      assert.equal(receiver.requests.length, 3, 'the request and two probes');
+      assert.equal(receiver.accepted.length, 0, 'a probe delivers no record');
     } finally {
       await server.close();
       await receiver.stop();

@@ -198,6 +198,12 @@ export class OtlpSink implements Sink {
     return { settled: this.delivery.settled().then(() => this.delivery.result(this.details())) };
   }
 
+  /** One export of no records, outside the delivery queue (no retry): the backend's answer. */
+  async probe(): Promise<void> {
+    const empty = this.config.protocol === 'http/json' ? Buffer.from('{}') : new Uint8Array(0);
+    await this.transport.send(await this.transport.prepare(empty), 0);
+  }
+
   async close(): Promise<SinkResult> {
     try {
       if (this.open) await this.flush();
