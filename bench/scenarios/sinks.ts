@@ -31,7 +31,7 @@ async function pipelineRun(
     const options = resolveOptions(INGEST_OPTIONS(), { flags, env: {} });
     const building = performance.now();
     const stats = new RunStats();
-    const pipeline = await SharedPipeline.open(options, { env: {}, log: () => undefined, stats });
+    const pipeline = await SharedPipeline.open(options, { env: {}, log: () => undefined, stats }, {}, 'run');
     const before = await receiver.counts();
     const cpu = process.cpuUsage();
     const started = performance.now();

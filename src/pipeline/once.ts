@@ -21,7 +21,7 @@ export async function runOnce(
   hooks: RunHooks = {},
 ): Promise<RunReport> {
   const stats = context.stats ?? new RunStats();
-  const pipeline = await SharedPipeline.open(options, { ...context, stats });
+  const pipeline = await SharedPipeline.open(options, { ...context, stats }, {}, 'run');
   const sources = isStringArray(inputs)
     ? resolveInputs(inputs, options, { stats, log: context.log })
     : inputs;

@@ -44,6 +44,9 @@ export interface Receipt extends RunReport {
   readonly newestEnd?: number;
 }
 
+/** How long a pipeline lives: the life of a process serving many units, or one command's run. */
+export type Lifetime = 'service' | 'run';
+
 /** Hooks for metrics: called as work goes through (all optional). */
 export interface PipelineObserver {
   batch?(batch: FlowBatch): void;
@@ -70,15 +73,22 @@ export class SharedPipeline {
     private readonly observer: PipelineObserver,
     /** The store's file when a sink writes one (`--db`); undefined: the default. */
     private readonly db: string | undefined,
+    lifetime: Lifetime,
   ) {
-    this.slots = stages.sinks.map((sink, i) => new SinkSlot(sink, () => rebuild(i), log));
+    const recover = lifetime === 'service';
+    this.slots = stages.sinks.map((sink, i) => new SinkSlot(sink, () => rebuild(i), log, recover));
   }
 
-  /** Builds the stages (validating every option) once. */
+  /**
+   * Builds the stages (validating every option) once. A `service` (serve, a warm Lambda
+   * container) rebuilds a failed sink in the background until it can deliver again; a `run`
+   * (one CLI command) ends with its one unit and does not.
+   */
   static async open(
     options: ResolvedOptions,
     context: BuildContext,
     observer: PipelineObserver = {},
+    lifetime: Lifetime = 'service',
   ): Promise<SharedPipeline> {
     const stages = await buildStages(options, context);
     const pipeline: SharedPipeline = new SharedPipeline(
@@ -91,6 +101,7 @@ export class SharedPipeline {
       context.log,
       observer,
       typeof options.db === 'string' ? options.db : undefined,
+      lifetime,
     );
     return pipeline;
   }
@@ -102,7 +113,7 @@ export class SharedPipeline {
   static of(stages: Stages, log: (message: string) => void): SharedPipeline {
     const rebuild = (i: number): Promise<Sink> =>
       Promise.reject(new Error(`sink ${stages.sinks[i]!.name} failed and is not rebuilt`));
-    return new SharedPipeline(stages, rebuild, log, {}, undefined);
+    return new SharedPipeline(stages, rebuild, log, {}, undefined, 'run');
   }
 
   /** Units being delivered now. */

@@ -186,6 +186,8 @@ export class SinkSlot {
     sink: Sink,
     private readonly rebuild: () => Promise<Sink>,
     private readonly log: (message: string) => void,
+    /** False for a pipeline of one run: a failed sink is rebuilt only when a unit needs it. */
+    private readonly recoverInBackground = true,
   ) {
     this.current = this.instance(sink, true);
   }
@@ -251,7 +253,7 @@ export class SinkSlot {
 
   /** Tries to recover after the next backoff delay, unless a try is already due. */
   private scheduleRecovery(): void {
-    if (this.closing || this.recovery) return;
+    if (!this.recoverInBackground || this.closing || this.recovery) return;
     const delay = Math.min(RECOVERY_MAX_MS, RECOVERY_FIRST_MS * 2 ** Math.min(this.recoveries++, 16));
     this.recovery = setTimeout(() => {
       this.recovery = undefined;
