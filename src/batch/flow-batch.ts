@@ -20,6 +20,18 @@ export interface StrColumn {
   readonly codes: Uint32Array;
   /** dict[0] is an unused placeholder for null. */
   readonly dict: readonly string[];
+  /** The dictionary's strings as bytes, where they are ASCII of one width (ids made by enrichers). */
+  readonly fixedText?: FixedWidthText;
+}
+
+/**
+ * The strings of a dictionary as they were made, before becoming strings: `dict[c]` (c ≥ 1) is
+ * the ASCII text `bytes[(c − 1) · width, c · width)`. Writers that emit the text (the OTLP
+ * sink) copy these bytes instead of encoding each string again.
+ */
+export interface FixedWidthText {
+  readonly bytes: Uint8Array;
+  readonly width: number;
 }
 
 export interface ListColumn {

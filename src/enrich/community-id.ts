@@ -238,12 +238,14 @@ export function communityIdEnricher(seed: number): Enricher {
       const digests = new Uint32Array(5 * (n + 1));
       let codes: Uint32Array;
       let dict: string[];
+      let text: Uint8Array;
       if (kernel) {
         const out = kernel.compute(seed, table.family, table.words, srcIds, dstIds, proto, sport, dport, n);
         codes = out.codes.slice();
         digests.set(out.digests, 5);
         dict = new Array(out.count + 1);
         fixedWidthStrings(out.text, out.count, COMMUNITY_ID_LENGTH, dict, 1);
+        text = out.text.subarray(0, out.count * COMMUNITY_ID_LENGTH);
       } else {
         if (bytes.length < n * COMMUNITY_ID_LENGTH) {
           // Its own ArrayBuffer (not the shared pool), so the 16-bit view is aligned.
@@ -266,9 +268,12 @@ export function communityIdEnricher(seed: number): Enricher {
         }
         dict = new Array(count + 1);
         fixedWidthStrings(bytes, count, COMMUNITY_ID_LENGTH, dict, 1);
+        text = bytes.subarray(0, count * COMMUNITY_ID_LENGTH);
       }
       dict[0] = '';
-      const column: Column = { kind: 'str', codes, dict };
+      // the ids' bytes go with the column (a copy: the buffer is reused for the next batch)
+      const fixedText = { bytes: new Uint8Array(text), width: COMMUNITY_ID_LENGTH };
+      const column: Column = { kind: 'str', codes, dict, fixedText };
       COMMUNITY_ID_DIGESTS.set(column, digests);
       batch.extra.set('community_id', column);
     },
