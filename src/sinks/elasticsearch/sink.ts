@@ -154,7 +154,7 @@ class EsSink extends BufferedPostSink {
   }
 
   private request(items: readonly Item[]): DeliveryRequest {
-    const body = Buffer.from(items.join(''), 'utf8');
+    const body = utf8Concat(items);
     return {
       records: items.length,
       bytes: body.byteLength,
@@ -223,4 +223,18 @@ function esErrorMessage(res: { body: Buffer }): string {
     // not JSON
   }
   return text;
+}
+
+/**
+ * The items' text as one UTF-8 body, each item encoded straight into it: joining the strings
+ * first and encoding the joined text cost more than serializing the documents (the same
+ * measurement as the http sink's JsonBatcher).
+ */
+function utf8Concat(items: readonly string[]): Buffer {
+  let most = 0;
+  for (const item of items) most += item.length * 3;
+  const out = Buffer.allocUnsafe(most);
+  let pos = 0;
+  for (const item of items) pos += out.write(item, pos, 'utf8');
+  return out.subarray(0, pos);
 }
