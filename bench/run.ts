@@ -162,6 +162,8 @@ export function compare(reports: ScenarioReport[], scenarios: readonly Scenario[
     const msPerMb = r.extra?.msPerGzipMB;
     if (s.targets?.maxMsPerGzipMb !== undefined && typeof msPerMb === 'number')
       met.msPerMB = msPerMb <= s.targets.maxMsPerGzipMb;
+    const p99 = r.extra?.p99Ms;
+    if (s.targets?.maxP99Ms !== undefined && typeof p99 === 'number') met.p99 = p99 < s.targets.maxP99Ms;
     let versusRatio: number | undefined;
     const versus = s.versus ? byName.get(s.versus.scenario) : undefined;
     if (s.versus && versus?.status === 'ok' && versus.recordsPerSecond && r.recordsPerSecond !== undefined) {

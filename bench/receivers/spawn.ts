@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import type { SenderMessage, SenderSetup } from './firehose-sender.js';
 
 export interface ReceiverCounts {
   readonly requests: number;
@@ -50,5 +51,44 @@ export async function startCountingReceiver(): Promise<CountingReceiver> {
         child.once('exit', () => resolve());
         child.send({ type: 'stop' });
       }),
+  };
+}
+
+/** A Firehose sender process (bench/receivers/firehose-sender), its request bodies prepared. */
+export interface FirehoseSender {
+  readonly requests: number;
+  readonly records: number;
+  /** Posts every body to `url`; resolves when the last one is answered. */
+  send(url: string): Promise<{ latenciesMs: number[]; failed: number; firstError: string }>;
+}
+
+export async function startFirehoseSender(setup: Omit<SenderSetup, 'type'>): Promise<FirehoseSender> {
+  const child: ChildProcess = fork(new URL('./firehose-sender.js', import.meta.url), [], {
+    stdio: 'inherit',
+  });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`the Firehose sender exited (${code}) before it was done`)),
+    ),
+  );
+  exited.catch(() => undefined);
+  const next = (): Promise<SenderMessage> =>
+    Promise.race([
+      new Promise<SenderMessage>((resolve) => child.once('message', (m: SenderMessage) => resolve(m))),
+      exited,
+    ]);
+  child.send({ type: 'setup', ...setup } satisfies SenderSetup);
+  const ready = await next();
+  if (ready.type !== 'ready') throw new Error(`the Firehose sender answered ${ready.type}`);
+  return {
+    requests: ready.requests,
+    records: ready.records,
+    async send(url) {
+      const done = next();
+      child.send({ type: 'send', url });
+      const m = await done;
+      if (m.type !== 'done') throw new Error(`the Firehose sender answered ${m.type}`);
+      return m;
+    },
   };
 }

@@ -6,7 +6,7 @@ import { enrich } from './enrich.js';
 import { generate } from './generate.js';
 import { lambdaS3Otlp, lambdaS3OtlpDefault } from './lambda.js';
 import { otlp, otlpEncode, otlpGzip, otlpLarge, otlpSdk, otlpSend, otlpWire } from './otlp.js';
-import { serveFirehose, serveFirehoseStore } from './serve.js';
+import { serveFirehose, serveFirehoseRaw, serveFirehoseStore } from './serve.js';
 import { elasticsearch, elasticsearchDefault, httpJson, httpJsonDefault, otlpDefault } from './sinks.js';
 import {
   storeIngest,
@@ -46,6 +46,7 @@ export const SCENARIOS: readonly Scenario[] = [
   storeSink,
   storeSinkPlain,
   serveFirehose,
+  serveFirehoseRaw,
   serveFirehoseStore,
   alertsIngest,
   alerts,

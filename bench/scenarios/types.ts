@@ -60,6 +60,8 @@ export interface ScenarioTargets {
   readonly minRecordsPerSecond?: number;
   /** Milliseconds per MB of gzip input (the result's `extra.msPerGzipMB`) must stay at or under this. */
   readonly maxMsPerGzipMb?: number;
+  /** The 99th percentile request latency (the result's `extra.p99Ms`) must stay under this. */
+  readonly maxP99Ms?: number;
 }
 
 /** A second comparison in the same run: records/s ÷ that scenario's records/s must reach minRatio. */

@@ -31,6 +31,8 @@ export interface StrColumn {
   readonly digests?: Uint32Array;
   /** How the codes were spread over the rows from per-address codes (the geo enricher). */
   readonly spread?: ColumnSpread;
+  /** The dictionary's strings as bytes, where they are ASCII of one width (ids made by enrichers). */
+  readonly fixedText?: FixedWidthText;
 }
 
 /**
@@ -55,6 +57,16 @@ export interface DictKeys {
 export interface ColumnSpread {
   readonly rowIds: Uint32Array;
   readonly of: Uint32Array | Float64Array;
+}
+
+/**
+ * The strings of a dictionary as they were made, before becoming strings: `dict[c]` (c ≥ 1) is
+ * the ASCII text `bytes[(c − 1) · width, c · width)`. Writers that emit the text (the OTLP
+ * sink) copy these bytes instead of encoding each string again.
+ */
+export interface FixedWidthText {
+  readonly bytes: Uint8Array;
+  readonly width: number;
 }
 
 export interface ListColumn {

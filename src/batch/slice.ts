@@ -2,9 +2,9 @@ import { type Column, type ColumnSpread, FlowBatch } from './flow-batch.js';
 
 /**
  * Rows [from, to) of a batch as a batch of their own, sharing the original's memory. What the
- * columns carry for later stages stays valid: dictionary keys and digests are per dictionary
- * code, and a spread's row ids are cut with the rows (once per row-id array, so columns that
- * shared row ids still share them).
+ * columns carry for later stages stays valid: dictionary keys, digests and fixed-width text are
+ * per dictionary code, and a spread's row ids are cut with the rows (once per row-id array, so
+ * columns that shared row ids still share them).
  */
 export function sliceBatch(batch: FlowBatch, from: number, to: number): FlowBatch {
   const rowIds = new Map<Uint32Array, Uint32Array>();
@@ -26,6 +26,7 @@ export function sliceBatch(batch: FlowBatch, from: number, to: number): FlowBatc
         dict: c.dict,
         ...(c.keys ? { keys: c.keys } : {}),
         ...(c.digests ? { digests: c.digests } : {}),
+        ...(c.fixedText ? { fixedText: c.fixedText } : {}),
         ...cutSpread(c.spread),
       };
     return { kind: 'list', values: c.values.slice(from, to) };

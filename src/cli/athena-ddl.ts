@@ -3,7 +3,7 @@ import { FormatError, parseFormat } from '../fields/format.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { AthenaError, type AthenaLayout, athenaDdl } from '../store/athena.js';
 
-export const ATHENA_OPTIONS: readonly OptionSpec[] = [
+export const ATHENA_OPTIONS = [
   {
     name: 'location',
     type: 'string',
@@ -58,7 +58,7 @@ export const ATHENA_OPTIONS: readonly OptionSpec[] = [
     placeholder: 'file',
   },
   { name: 'help', type: 'boolean', short: 'h', description: 'Show this help' },
-];
+] as const satisfies readonly OptionSpec[];
 
 const HELP = `Usage: flowlens athena-ddl --location s3://bucket/prefix [--layout lake|aws-text|aws-parquet]
                            [--hive] [--hourly] [--account ID --region REGION]

@@ -61,7 +61,11 @@ const SIGNAL_STATUS = { SIGINT: 130, SIGTERM: 143 } as const;
  * hold) and the summary says what was delivered. A second signal does not wait for the sinks:
  * the counts so far are printed and the process exits.
  */
-function onInterrupt(stats: RunStats): { stop: AbortSignal; readonly code?: number; dispose(): void } {
+function onInterrupt(stats: RunStats): {
+  stop: AbortSignal;
+  readonly code: number | undefined;
+  dispose(): void;
+} {
   const controller = new AbortController();
   let code: number | undefined;
   const handle = (signal: keyof typeof SIGNAL_STATUS): void => {

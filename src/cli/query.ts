@@ -1,11 +1,11 @@
 import type { Writable } from 'node:stream';
-import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
+import { ConfigError, type OptionSpec, optionHelp, optionsOf, parseCommandLine } from '../config/options.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { DB_OPTION } from '../sinks/store/options.js';
 import { openLakeReader, openStoreReader, type Reader } from '../store/open.js';
 import { type Cell, csvLine, formatTable, rowObject, toCell } from '../store/output.js';
 
-export const QUERY_OPTIONS: readonly OptionSpec[] = [
+export const QUERY_OPTIONS = [
   DB_OPTION,
   {
     name: 'lake',
@@ -29,7 +29,7 @@ export const QUERY_OPTIONS: readonly OptionSpec[] = [
     placeholder: 'file',
   },
   { name: 'help', type: 'boolean', short: 'h', description: 'Show this help' },
-];
+] as const satisfies readonly OptionSpec[];
 
 const HELP = `Usage: flowlens query [--db PATH | --lake DIR] [--json|--csv] "<SQL>"
 
@@ -48,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const options = resolveWithConfig(QUERY_OPTIONS, cli, process.env);
+  const o = optionsOf(QUERY_OPTIONS, options);
   if (cli.positionals.length !== 1) {
     throw new ConfigError(
       cli.positionals.length === 0
@@ -60,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
   const reader = await openReader(options.lake as string | undefined, options.db as string);
   try {
     const mode = options.json === true ? 'json' : options.csv === true ? 'csv' : 'table';
-    await runQuery(reader, cli.positionals[0]!, mode, process.stdout, options['max-rows'] as number);
+    await runQuery(reader, cli.positionals[0]!, mode, process.stdout, o['max-rows']);
   } finally {
     reader.close();
   }

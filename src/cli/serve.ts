@@ -40,7 +40,7 @@ const NO_ALERTS: OptionSpec = {
 
 /** Serve's options: its own, then ingest's without the S3 listing ones (requests are its input). */
 export function serveOptionSpecs(): OptionSpec[] {
-  const s3Only = new Set(SOURCE_OPTIONS.map((s) => s.name).filter((n) => !SQS_OBJECT_OPTIONS.has(n)));
+  const s3Only = new Set<string>(SOURCE_OPTIONS.map((s) => s.name).filter((n) => !SQS_OBJECT_OPTIONS.has(n)));
   const ingest = INGEST_OPTIONS().filter((s) => !s3Only.has(s.name));
   const names = new Set(ingest.map((s) => s.name));
   return [...SERVE_OPTIONS.filter((s) => !names.has(s.name)), NO_ALERTS, ...ingest];

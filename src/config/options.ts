@@ -28,6 +28,52 @@ export interface OptionSpec {
 export type OptionValue = string | number | boolean | string[] | undefined;
 export type ResolvedOptions = Record<string, OptionValue>;
 
+/** What an option of spec S resolves to: a list (repeatable), a number, a boolean, one of its choices, or text. */
+export type OptionValueOf<S extends OptionSpec> = string extends S['name']
+  ? OptionValue
+  : S extends { readonly multiple: true }
+    ? string[]
+    : S['type'] extends 'int' | 'number'
+      ? number
+      : S['type'] extends 'boolean'
+        ? boolean
+        : S extends { readonly choices: readonly (infer C extends string)[] }
+          ? C
+          : string;
+
+/**
+ * Resolved options typed by the specs they come from (declared `as const satisfies
+ * readonly OptionSpec[]`): `optionsOf(OTLP_OPTIONS, options)['otlp-timeout']` is
+ * `number | undefined`, with no cast at the reader.
+ */
+export type OptionsOf<L extends readonly OptionSpec[]> = {
+  readonly [S in L[number] as S['name']]?: OptionValueOf<S>;
+};
+
+/**
+ * `options` seen through `specs`: every value the specs name is checked to have its spec's
+ * type (resolveOptions made it so; options assembled by hand are caught here), then typed.
+ */
+export function optionsOf<const L extends readonly OptionSpec[]>(
+  specs: L,
+  options: ResolvedOptions,
+): OptionsOf<L> {
+  for (const spec of specs) {
+    const value = options[spec.name];
+    if (value === undefined) continue;
+    const kind = spec.multiple
+      ? 'list'
+      : spec.type === 'int' || spec.type === 'number'
+        ? 'number'
+        : spec.type === 'boolean'
+          ? 'boolean'
+          : 'string';
+    const ok = kind === 'list' ? Array.isArray(value) : typeof value === kind;
+    if (!ok) throw new TypeError(`option ${spec.name}: expected a ${kind}, got ${JSON.stringify(value)}`);
+  }
+  return options as OptionsOf<L>;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

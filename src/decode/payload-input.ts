@@ -12,8 +12,18 @@ export function payloadInput(bytes: Uint8Array, ref: SourceRef): SourceInput {
   };
 }
 
-/** Strict base64: the alphabet, correct padding, nothing else. */
+/** Strict base64: the alphabet, correct padding, whitespace ignored, nothing else. */
 export function decodeBase64(text: string): Buffer | undefined {
+  // Node's decoder skips or stops at what is not base64, so a clean string is the one that
+  // decodes to exactly 3/4 of its length less its padding; only the rest (whitespace, the URL
+  // alphabet, damage) is checked character by character. Firehose data is almost always clean:
+  // the pattern test cost a quarter of a request's parsing.
+  const n = text.length;
+  if (n % 4 === 0 && !text.includes('-') && !text.includes('_')) {
+    const pad = n === 0 ? 0 : text.charCodeAt(n - 1) !== 61 ? 0 : text.charCodeAt(n - 2) === 61 ? 2 : 1;
+    const bytes = Buffer.from(text, 'base64');
+    if (bytes.length === (n / 4) * 3 - pad) return bytes;
+  }
   const s = text.replace(/\s+/g, '');
   if (s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return undefined;
   return Buffer.from(s, 'base64');

@@ -84,6 +84,7 @@ export function transferables(result: SegmentResult): ArrayBuffer[] {
         // what the column carries for later stages moves with it (see StrColumn)
         if (c.keys) add(c.keys.keys);
         if (c.digests) add(c.digests);
+        if (c.fixedText) add(c.fixedText.bytes);
       }
       if (c.spread) {
         add(c.spread.rowIds);

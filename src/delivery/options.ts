@@ -2,7 +2,7 @@ import type { OptionSpec, ResolvedOptions } from '../config/options.js';
 import type { RetryPolicy } from './backoff.js';
 
 /** Settings every network sink shares (one value applies to each of them). */
-export const DELIVERY_OPTIONS: readonly OptionSpec[] = [
+export const DELIVERY_OPTIONS = [
   {
     name: 'max-in-flight',
     type: 'int',
@@ -54,7 +54,7 @@ export const DELIVERY_OPTIONS: readonly OptionSpec[] = [
     description: 'Longest wait between two attempts in ms, Retry-After included',
     placeholder: 'ms',
   },
-];
+] as const satisfies readonly OptionSpec[];
 
 export interface DeliverySettings {
   readonly maxInFlight: number;

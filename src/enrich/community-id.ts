@@ -230,12 +230,14 @@ export function communityIdEnricher(seed: number): Enricher {
       const digests = new Uint32Array(5 * (n + 1));
       let codes: Uint32Array;
       let dict: string[];
+      let text: Uint8Array;
       if (kernel) {
         const out = kernel.compute(seed, table.family, table.words, srcIds, dstIds, proto, sport, dport, n);
         codes = out.codes.slice();
         digests.set(out.digests, 5);
         dict = new Array(out.count + 1);
         fixedWidthStrings(out.text, out.count, COMMUNITY_ID_LENGTH, dict, 1);
+        text = out.text.subarray(0, out.count * COMMUNITY_ID_LENGTH);
       } else {
         if (bytes.length < n * COMMUNITY_ID_LENGTH) {
           // Its own ArrayBuffer (not the shared pool), so the 16-bit view is aligned.
@@ -258,10 +260,13 @@ export function communityIdEnricher(seed: number): Enricher {
         }
         dict = new Array(count + 1);
         fixedWidthStrings(bytes, count, COMMUNITY_ID_LENGTH, dict, 1);
+        text = bytes.subarray(0, count * COMMUNITY_ID_LENGTH);
       }
       dict[0] = '';
-      // the digests travel with the column (StrColumn.digests): the store keeps ids as numbers
-      batch.extra.set('community_id', { kind: 'str', codes, dict, digests });
+      // the digests and the ids' bytes travel with the column (the store keeps ids as numbers,
+      // the OTLP writer copies the bytes); the text is copied: its buffer is reused next batch
+      const fixedText = { bytes: new Uint8Array(text), width: COMMUNITY_ID_LENGTH };
+      batch.extra.set('community_id', { kind: 'str', codes, dict, digests, fixedText });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { ConfigError, type OptionSpec, type ResolvedOptions } from '../config/options.js';
+import { ConfigError, type OptionSpec, optionsOf, type ResolvedOptions } from '../config/options.js';
 import type { Enricher } from '../core/types.js';
 import { SCHEMA_OPTIONS } from '../schema/options.js';
 import { defaultAsnFiles, EmbeddedAsn, warnOnce } from './asn-ranges.js';
@@ -63,6 +63,7 @@ export async function buildEnrichers(
   options: ResolvedOptions,
   context: EnrichContext = {},
 ): Promise<Enricher[]> {
+  const o = optionsOf(ENRICHER_OPTIONS, options);
   const out: Enricher[] = [];
   for (const name of selectedEnrichers(options)) {
     switch (name) {
@@ -81,7 +82,7 @@ export async function buildEnrichers(
         break;
       }
       case 'community-id':
-        out.push(communityIdEnricher((options['community-id-seed'] as number | undefined) ?? 0));
+        out.push(communityIdEnricher(o['community-id-seed'] ?? 0));
         break;
       case 'uid':
         out.push(recordUidEnricher());
@@ -95,6 +96,7 @@ async function geoFromOptions(
   options: ResolvedOptions,
   warn: (message: string) => void,
 ): Promise<Enricher | null> {
+  const o = optionsOf(ENRICHER_OPTIONS, options);
   let city: MmdbSet | null = new MmdbSet();
   const cityFiles = paths(options['geoip-db']);
   if (cityFiles.length > 0) {
@@ -102,12 +104,12 @@ async function geoFromOptions(
   } else {
     const embedded = defaultCityFiles();
     if (embedded) {
-      // Both files are read at start, concurrently and off the event loop, so the first batch
-      // with a public address does not stall on a 60-70 MB read.
-      await Promise.all([
-        city.addDefault(embedded.v4, 4, 'embedded DB-IP database', true),
-        city.addDefault(embedded.v6, 6, 'embedded DB-IP database', true),
-      ]);
+      // The IPv4 file (63 MB) is read at start, off the event loop, so the first batch with a
+      // public address does not stall on it. The IPv6 file (71 MB) is read on the first public
+      // IPv6 address: most flow logs have none, and reading it at every start doubled the
+      // enrichers' start-up and added its size to the peak memory.
+      await city.addDefault(embedded.v4, 4, 'embedded DB-IP database', true);
+      await city.addDefault(embedded.v6, 6, 'embedded DB-IP database', false);
     } else {
       city = null;
       warnOnce(
@@ -118,7 +120,7 @@ async function geoFromOptions(
   }
   const asn = asnFromOptions(options, warn);
   if (!city && !asn) return null;
-  return geoEnricher({ city, asn, cacheSize: (options['geo-cache-size'] as number | undefined) ?? 100_000 });
+  return geoEnricher({ city, asn, cacheSize: o['geo-cache-size'] ?? 100_000 });
 }
 
 /**

@@ -4,7 +4,7 @@ import type { OptionSpec } from '../config/options.js';
 export const ENRICHER_NAMES = ['protocol', 'tcp-flags', 'network', 'geo', 'community-id', 'uid'] as const;
 export type EnricherName = (typeof ENRICHER_NAMES)[number];
 
-export const ENRICHER_OPTIONS: readonly OptionSpec[] = [
+export const ENRICHER_OPTIONS = [
   {
     name: 'enrich',
     type: 'string',
@@ -52,4 +52,4 @@ export const ENRICHER_OPTIONS: readonly OptionSpec[] = [
     default: 0,
     description: 'Seed of the Community ID hash',
   },
-];
+] as const satisfies readonly OptionSpec[];

@@ -113,7 +113,9 @@ export function recordUidEnricher(): Enricher {
       const dict: string[] = new Array(n + 1);
       dict[0] = '';
       fixedWidthStrings(bytes, n, UID_LENGTH, dict, 1);
-      batch.extra.set('record_uid', { kind: 'str', codes: rowOrderCodes(n), dict });
+      // the uids' bytes go with the column (a copy: the buffer is reused for the next batch)
+      const fixedText = { bytes: new Uint8Array(bytes.subarray(0, n * UID_LENGTH)), width: UID_LENGTH };
+      batch.extra.set('record_uid', { kind: 'str', codes: rowOrderCodes(n), dict, fixedText });
     },
   };
 }

@@ -4,7 +4,7 @@ import { GENERATE_VERSIONS, type GenerateOptions, type GenerateVersion } from '.
 const env = (name: string): readonly string[] => [`FLOWLENS_GENERATE_${name}`];
 
 /** Options of `flowlens generate`; environment variables are FLOWLENS_GENERATE_<NAME>. */
-export const GENERATE_OPTIONS: readonly OptionSpec[] = [
+export const GENERATE_OPTIONS = [
   {
     name: 'records',
     short: 'n',
@@ -142,7 +142,7 @@ export const GENERATE_OPTIONS: readonly OptionSpec[] = [
     description: 'No ground-truth line on stderr',
   },
   { name: 'help', short: 'h', type: 'boolean', description: 'Show this help' },
-];
+] as const satisfies readonly OptionSpec[];
 
 function parseStartTime(value: string): number {
   if (/^\d+$/.test(value)) return Number(value);

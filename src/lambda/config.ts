@@ -45,9 +45,10 @@ export function lambdaOptionSpecs(): OptionSpec[] {
     to: ['otlp'],
     'alerts-windows': 'unit',
   };
-  const specs = INGEST_OPTIONS().map((s) =>
-    s.name in lambdaDefaults ? { ...s, default: lambdaDefaults[s.name] } : s,
-  );
+  const specs = INGEST_OPTIONS().map((s): OptionSpec => {
+    const lambdaDefault = lambdaDefaults[s.name];
+    return lambdaDefault === undefined ? s : { ...s, default: lambdaDefault };
+  });
   const names = new Set(specs.map((s) => s.name));
   return [...specs, ...LAMBDA_OPTIONS.filter((s) => !names.has(s.name))];
 }

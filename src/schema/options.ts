@@ -2,7 +2,7 @@ import type { OptionSpec, ResolvedOptions } from '../config/options.js';
 import type { SchemaOptions } from './types.js';
 
 /** Options of the output schemas (the OTel ones; the other schemas have none). */
-export const SCHEMA_OPTIONS: readonly OptionSpec[] = [
+export const SCHEMA_OPTIONS = [
   {
     name: 'otel-time',
     type: 'enum',
@@ -17,7 +17,7 @@ export const SCHEMA_OPTIONS: readonly OptionSpec[] = [
     default: 'line',
     description: 'OTel schema: log body is the original line, a one-line summary, or none',
   },
-];
+] as const satisfies readonly OptionSpec[];
 
 /** SchemaOptions from resolved command-line/env/config options. */
 export function schemaOptionsFrom(options: ResolvedOptions): SchemaOptions {

@@ -2,7 +2,7 @@ import type { OptionSpec, ResolvedOptions } from '../config/options.js';
 import { timeRange } from './s3-partitions.js';
 
 /** Options of the input side (S3 listing, time pruning). Owned by the sources stage. */
-export const SOURCE_OPTIONS: readonly OptionSpec[] = [
+export const SOURCE_OPTIONS = [
   {
     name: 'endpoint-url',
     type: 'url',
@@ -47,7 +47,7 @@ export const SOURCE_OPTIONS: readonly OptionSpec[] = [
     description: 'Ranged re-reads of one S3 object after its stream fails midway',
     placeholder: 'n',
   },
-];
+] as const satisfies readonly OptionSpec[];
 
 /** Checks what the specs cannot (the --since/--until dates); throws a ConfigError naming the flag. */
 export function validateSourceOptions(options: ResolvedOptions): void {

@@ -10,7 +10,7 @@ export interface S3ObjectSpec {
   readonly keys: readonly string[];
   readonly size?: number | undefined;
   /** Extra provenance for the batch source (e.g. the SQS message id). */
-  readonly context?: Readonly<Record<string, string>>;
+  readonly context?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface S3ReadOptions {

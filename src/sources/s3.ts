@@ -1,6 +1,7 @@
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { ConfigError, type ResolvedOptions } from '../config/options.js';
+import { ConfigError, optionsOf, type ResolvedOptions } from '../config/options.js';
 import type { SourceInput } from '../core/types.js';
+import { SOURCE_OPTIONS } from './options.js';
 import type { ResolveContext } from './resolve.js';
 import { createS3Client, s3ErrorText } from './s3-client.js';
 import { S3ObjectInput } from './s3-object.js';
@@ -28,14 +29,15 @@ export async function* s3Inputs(
   options: ResolvedOptions,
   context: ResolveContext,
 ): AsyncIterable<SourceInput> {
+  const o = optionsOf(SOURCE_OPTIONS, options);
   const location = parseS3Uri(uri);
   const range = timeRange(options.since, options.until);
-  const ahead = Math.max(0, ((options['s3-concurrency'] as number | undefined) ?? 4) - 1);
+  const ahead = Math.max(0, (o['s3-concurrency'] ?? 4) - 1);
   const client = createS3Client({
-    endpoint: options['endpoint-url'] as string | undefined,
+    endpoint: o['endpoint-url'],
     region: options.region as string | undefined,
   });
-  const readOptions = { retries: (options['s3-retries'] as number | undefined) ?? 5, log: context.log };
+  const readOptions = { retries: o['s3-retries'] ?? 5, log: context.log };
   const window: S3ObjectInput[] = [];
   try {
     const listed = listKeys(client, location, range)[Symbol.asyncIterator]();

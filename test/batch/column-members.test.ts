@@ -33,11 +33,20 @@ async function enrichedBatch(): Promise<FlowBatch> {
   return batch;
 }
 
-/** Every member of `batch` agrees with its rows: spreads give the row values, digests cover the dictionary. */
+/** Every member of `batch` agrees with its rows: spreads give the row values, digests and text bytes cover the dictionary. */
 function checkMembers(batch: FlowBatch): void {
   const cid = batch.column('community_id');
   assert.ok(cid?.kind === 'str' && cid.digests, 'community_id carries its digests');
   assert.ok(cid.digests.length >= 5 * cid.dict.length);
+  // the ids' text as bytes, one width: code c's string is its c-th slice
+  for (const name of ['community_id', 'record_uid']) {
+    const col = batch.column(name);
+    assert.ok(col?.kind === 'str' && col.fixedText, `${name} carries its text as bytes`);
+    const { bytes, width } = col.fixedText;
+    for (let c = 1; c < col.dict.length; c++) {
+      assert.equal(Buffer.from(bytes.subarray((c - 1) * width, c * width)).toString('latin1'), col.dict[c]);
+    }
+  }
   const country = batch.column('dst_country');
   const lat = batch.column('dst_lat');
   assert.ok(country?.kind === 'str' && country.spread, 'dst_country carries its spread');

@@ -160,6 +160,16 @@ describe('athena-ddl', () => {
     const hourly = athenaDdl({ ...base, hourly: true });
     assert.match(hourly, /`day` string, `hour` string\)/);
     assert.match(hourly, /day=\$\{day\}\/hour=\$\{hour\}'/);
-    assert.throws(() => athenaDdl({ ...base, account: undefined }), /--account/);
+    assert.throws(
+      () =>
+        athenaDdl({
+          layout: base.layout,
+          location: base.location,
+          table: base.table,
+          region: base.region,
+          hive: base.hive,
+        }),
+      /--account/,
+    );
   });
 });

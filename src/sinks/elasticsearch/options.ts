@@ -1,7 +1,7 @@
 import type { OptionSpec } from '../../config/options.js';
 import { DELIVERY_OPTIONS } from '../../delivery/options.js';
 
-export const ES_OPTIONS: readonly OptionSpec[] = [
+export const ES_OPTIONS = [
   {
     name: 'es-url',
     type: 'url',
@@ -43,4 +43,4 @@ export const ES_OPTIONS: readonly OptionSpec[] = [
     placeholder: 'ms',
   },
   ...DELIVERY_OPTIONS,
-];
+] as const satisfies readonly OptionSpec[];

@@ -1,5 +1,5 @@
 import type { FlowBatch } from '../../batch/flow-batch.js';
-import { ConfigError, type ResolvedOptions } from '../../config/options.js';
+import { ConfigError, optionsOf, type ResolvedOptions } from '../../config/options.js';
 import type { Sink } from '../../core/types.js';
 import { DeliveryError, quote } from '../../delivery/errors.js';
 import { type HttpPoster, httpFailure } from '../../delivery/http.js';
@@ -12,6 +12,7 @@ import type { DocumentSchema } from '../../schema/types.js';
 import { BufferedPostSink } from '../buffered-post-sink.js';
 import type { SinkContext } from '../registry.js';
 import { type BulkResponse, itemVerdict } from './bulk-response.js';
+import { ES_OPTIONS } from './options.js';
 
 export interface EsConfig {
   readonly url: URL;
@@ -23,11 +24,12 @@ export interface EsConfig {
 }
 
 export async function create(options: ResolvedOptions, context: SinkContext): Promise<Sink> {
-  const raw = options['es-url'] as string | undefined;
+  const o = optionsOf(ES_OPTIONS, options);
+  const raw = o['es-url'];
   if (!raw) throw new ConfigError('--to elasticsearch needs --es-url (or FLOWLENS_ES_URL)');
-  const user = options['es-user'] as string | undefined;
-  const password = options['es-password'] as string | undefined;
-  const apiKey = options['es-api-key'] as string | undefined;
+  const user = o['es-user'];
+  const password = o['es-password'];
+  const apiKey = o['es-api-key'];
   if (apiKey && user) throw new ConfigError('--es-api-key and --es-user: give one way to authenticate');
   if (Boolean(user) !== Boolean(password)) throw new ConfigError('--es-user and --es-password go together');
   const authorization = apiKey
@@ -35,7 +37,7 @@ export async function create(options: ResolvedOptions, context: SinkContext): Pr
     : user
       ? `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
       : undefined;
-  const index = (options['es-index'] as string | undefined) ?? 'flowlens-vpc-flow';
+  const index = o['es-index'] ?? 'flowlens-vpc-flow';
   if (!/^[^A-Z\\/*?"<>| ,#:]+$/.test(index) || index.startsWith('_') || index.startsWith('-')) {
     throw new ConfigError(
       `--es-index: "${index}" is not a valid index name (lowercase, no \\ / * ? " < > | , # : or space)`,
@@ -46,7 +48,7 @@ export async function create(options: ResolvedOptions, context: SinkContext): Pr
       url: new URL(raw),
       index,
       ...(authorization ? { authorization } : {}),
-      timeoutMs: (options['es-timeout'] as number | undefined) ?? 60000,
+      timeoutMs: o['es-timeout'] ?? 60000,
       proxies: proxyEnv(context.env),
     },
     deliverySettings(options),
@@ -152,7 +154,7 @@ class EsSink extends BufferedPostSink {
   }
 
   private request(items: readonly Item[]): DeliveryRequest {
-    const body = Buffer.from(items.join(''), 'utf8');
+    const body = utf8Concat(items);
     return {
       records: items.length,
       bytes: body.byteLength,
@@ -221,4 +223,18 @@ function esErrorMessage(res: { body: Buffer }): string {
     // not JSON
   }
   return text;
+}
+
+/**
+ * The items' text as one UTF-8 body, each item encoded straight into it: joining the strings
+ * first and encoding the joined text cost more than serializing the documents (the same
+ * measurement as the http sink's JsonBatcher).
+ */
+function utf8Concat(items: readonly string[]): Buffer {
+  let most = 0;
+  for (const item of items) most += item.length * 3;
+  const out = Buffer.allocUnsafe(most);
+  let pos = 0;
+  for (const item of items) pos += out.write(item, pos, 'utf8');
+  return out.subarray(0, pos);
 }

@@ -1,7 +1,7 @@
 import type { OptionSpec } from '../../config/options.js';
 import { DELIVERY_OPTIONS } from '../../delivery/options.js';
 
-export const HTTP_OPTIONS: readonly OptionSpec[] = [
+export const HTTP_OPTIONS = [
   { name: 'http-url', type: 'url', description: 'http sink: URL to POST records to', placeholder: 'url' },
   { name: 'url', type: 'url', description: 'http sink: same as --http-url', placeholder: 'url' },
   {
@@ -42,4 +42,4 @@ export const HTTP_OPTIONS: readonly OptionSpec[] = [
     placeholder: 'ms',
   },
   ...DELIVERY_OPTIONS,
-];
+] as const satisfies readonly OptionSpec[];

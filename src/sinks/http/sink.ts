@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { FlowBatch } from '../../batch/flow-batch.js';
-import { ConfigError, type ResolvedOptions } from '../../config/options.js';
+import { ConfigError, optionsOf, type ResolvedOptions } from '../../config/options.js';
 import type { Sink } from '../../core/types.js';
 import { type HttpPoster, httpFailure, parseHeaderList } from '../../delivery/http.js';
 import { deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
@@ -14,17 +14,19 @@ import type { DocumentSchema, SchemaName } from '../../schema/types.js';
 import { BufferedPostSink } from '../buffered-post-sink.js';
 import { JsonBatcher } from '../json-batcher.js';
 import type { SinkContext } from '../registry.js';
+import { HTTP_OPTIONS } from './options.js';
 
 const gzip = promisify(gzipCb);
 
 export async function create(options: ResolvedOptions, context: SinkContext): Promise<Sink> {
+  const o = optionsOf(HTTP_OPTIONS, options);
   const raw = (options['http-url'] ?? options.url) as string | undefined;
   if (!raw) throw new ConfigError('--to http needs --http-url (or FLOWLENS_HTTP_URL)');
   let headers: Record<string, string>;
   try {
     headers = {
       ...parseHeaderList(options.header as string[] | undefined, '--header'),
-      ...parseHeaderList(options['http-header'] as string[] | undefined, '--http-header'),
+      ...parseHeaderList(o['http-header'], '--http-header'),
     };
   } catch (err) {
     throw new ConfigError((err as Error).message);
@@ -34,9 +36,9 @@ export async function create(options: ResolvedOptions, context: SinkContext): Pr
     proxyEnv(context.env),
     new URL(raw),
     headers,
-    (options['http-format'] as 'json' | 'ndjson' | undefined) ?? 'json',
+    o['http-format'] ?? 'json',
     options['http-compression'] === 'gzip',
-    (options['http-timeout'] as number | undefined) ?? 30000,
+    o['http-timeout'] ?? 30000,
     documentSchema(schemaName, schemaOptionsFrom(options)),
     options,
     context,

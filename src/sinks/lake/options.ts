@@ -1,6 +1,6 @@
 import type { OptionSpec } from '../../config/options.js';
 
-export const LAKE_OPTIONS: readonly OptionSpec[] = [
+export const LAKE_OPTIONS = [
   {
     name: 'lake-dir',
     type: 'string',
@@ -23,4 +23,4 @@ export const LAKE_OPTIONS: readonly OptionSpec[] = [
     description: 'Records buffered before the lake writes a set of Parquet files (one per partition)',
     placeholder: 'n',
   },
-];
+] as const satisfies readonly OptionSpec[];

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FlowBatch, SourceRef } from '../../batch/flow-batch.js';
-import { ConfigError, type ResolvedOptions } from '../../config/options.js';
+import { ConfigError, optionsOf, type ResolvedOptions } from '../../config/options.js';
 import { type Sink, type SinkCheckpoint, type SinkResult, settledCheckpoint } from '../../core/types.js';
+import { SOURCE_OPTIONS } from '../../sources/options.js';
 import { createS3Client, s3ErrorText } from '../../sources/s3-client.js';
 import { LakeWriter } from '../../store/lake.js';
 import type { SinkContext } from '../registry.js';
+import { LAKE_OPTIONS } from './options.js';
 
 /** Parses s3://bucket/prefix into its parts; the prefix has no leading or trailing slash. */
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
@@ -21,13 +23,14 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
  * s3:// lake the files are written to a scratch directory and uploaded, then removed.
  */
 export async function create(options: ResolvedOptions, _context: SinkContext): Promise<Sink> {
+  const o = optionsOf([...LAKE_OPTIONS, ...SOURCE_OPTIONS], options);
   const target = options['lake-dir'];
   if (typeof target !== 'string')
     throw new ConfigError('--to lake needs --lake-dir DIR or s3://bucket/prefix');
   const s3 = target.startsWith('s3://') ? parseS3Uri(target) : undefined;
   const client = s3
     ? createS3Client({
-        endpoint: options['endpoint-url'] as string | undefined,
+        endpoint: o['endpoint-url'],
         region: options.region as string | undefined,
       })
     : undefined;
@@ -63,7 +66,7 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
   const writer = await LakeWriter.open({
     dir: scratch ?? target,
     partitionTime: options['lake-partition-time'] === 'start' ? 'start' : 'end',
-    fileRecords: (options['lake-file-records'] as number | undefined) ?? 1_000_000,
+    fileRecords: o['lake-file-records'] ?? 1_000_000,
     onFile,
   });
   let staged = 0;

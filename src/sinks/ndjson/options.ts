@@ -1,6 +1,6 @@
 import type { OptionSpec } from '../../config/options.js';
 
-export const NDJSON_OPTIONS: readonly OptionSpec[] = [
+export const NDJSON_OPTIONS = [
   {
     name: 'ndjson-path',
     type: 'string',
@@ -8,4 +8,4 @@ export const NDJSON_OPTIONS: readonly OptionSpec[] = [
     description: 'ndjson sink: file to write (appends nothing: the file is replaced); - is stdout',
     placeholder: 'file',
   },
-];
+] as const satisfies readonly OptionSpec[];

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, type ResolvedOptions } from '../../config/options.js';
+import { ConfigError, optionsOf, type ResolvedOptions } from '../../config/options.js';
 import type { TlsFiles } from '../../delivery/http.js';
 import { type ProxyEnv, proxyEnv } from '../../delivery/proxy.js';
-import type { OtlpProtocol } from './options.js';
+import { OTLP_OPTIONS, type OtlpProtocol } from './options.js';
 
 /** Everything the OTLP sink needs, resolved from flags, config file and the OTEL_* variables. */
 export interface OtlpConfig {
@@ -155,21 +155,22 @@ export function resolveOtlpConfig(
   env: NodeJS.ProcessEnv,
   warn: (message: string) => void,
 ): OtlpConfig {
-  const protocol = (options['otlp-protocol'] as OtlpProtocol | undefined) ?? 'http/protobuf';
-  const url = resolveEndpoint(options['otlp-endpoint'] as string | undefined, env, protocol);
-  const ca = readPem(options['otlp-certificate'] as string | undefined, '--otlp-certificate');
-  const key = readPem(options['otlp-client-key'] as string | undefined, '--otlp-client-key');
-  const cert = readPem(options['otlp-client-certificate'] as string | undefined, '--otlp-client-certificate');
+  const o = optionsOf(OTLP_OPTIONS, options);
+  const protocol = o['otlp-protocol'] ?? 'http/protobuf';
+  const url = resolveEndpoint(o['otlp-endpoint'], env, protocol);
+  const ca = readPem(o['otlp-certificate'], '--otlp-certificate');
+  const key = readPem(o['otlp-client-key'], '--otlp-client-key');
+  const cert = readPem(o['otlp-client-certificate'], '--otlp-client-certificate');
   if (Boolean(key) !== Boolean(cert)) {
     throw new ConfigError('--otlp-client-key and --otlp-client-certificate must be given together');
   }
   return {
     protocol,
     url,
-    headers: resolveHeaders(options['otlp-header'] as string[] | undefined, env),
+    headers: resolveHeaders(o['otlp-header'], env),
     gzip: options['otlp-compression'] === 'gzip',
-    gzipLevel: (options['otlp-gzip-level'] as number | undefined) ?? GZIP_LEVEL,
-    timeoutMs: (options['otlp-timeout'] as number | undefined) ?? 10000,
+    gzipLevel: o['otlp-gzip-level'] ?? GZIP_LEVEL,
+    timeoutMs: o['otlp-timeout'] ?? 10000,
     tls: { ...(ca ? { ca } : {}), ...(key ? { key } : {}), ...(cert ? { cert } : {}) },
     proxies: proxyEnv(env),
     resource: resolveResource(env, warn),

@@ -402,7 +402,7 @@ export class OtlpLineTranscoder implements LineTranscoder {
     if (plan.account >= 0) shared.set('account_id', accounts);
     if (plan.region >= 0) shared.set('region', regions);
     const encoded = new RunBytes(parts, rows);
-    this.handedOut[this.set].push(encoded);
+    this.handedOut[this.set]!.push(encoded);
     // the next run goes to the other set: what is still unread there is copied out first
     this.set ^= 1;
     this.detach(this.set);

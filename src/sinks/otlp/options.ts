@@ -12,7 +12,7 @@ const otelEnv = (suffix: string, own: string): string[] => [
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 
-export const OTLP_OPTIONS: readonly OptionSpec[] = [
+export const OTLP_OPTIONS = [
   {
     name: 'otlp-endpoint',
     type: 'url',
@@ -88,4 +88,4 @@ export const OTLP_OPTIONS: readonly OptionSpec[] = [
   },
   ...SCHEMA_OPTIONS,
   ...DELIVERY_OPTIONS,
-];
+] as const satisfies readonly OptionSpec[];

@@ -1,7 +1,7 @@
 import type { OptionSpec } from '../../config/options.js';
 import { DELIVERY_OPTIONS } from '../../delivery/options.js';
 
-export const PEERS_OPTIONS: readonly OptionSpec[] = [
+export const PEERS_OPTIONS = [
   {
     name: 'bucket-seconds',
     type: 'int',
@@ -41,4 +41,4 @@ export const PEERS_OPTIONS: readonly OptionSpec[] = [
     placeholder: 'ms',
   },
   ...DELIVERY_OPTIONS,
-];
+] as const satisfies readonly OptionSpec[];

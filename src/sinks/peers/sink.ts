@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { FlowBatch } from '../../batch/flow-batch.js';
-import { ConfigError, type ResolvedOptions } from '../../config/options.js';
+import { ConfigError, optionsOf, type ResolvedOptions } from '../../config/options.js';
 import type { Sink, SinkCheckpoint, SinkResult } from '../../core/types.js';
 import { type HttpPoster, httpFailure } from '../../delivery/http.js';
 import { type DeliverySettings, deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
@@ -9,6 +9,7 @@ import { Delivery } from '../../delivery/queue.js';
 import { UndiciClient } from '../../delivery/undici-client.js';
 import type { SinkContext } from '../registry.js';
 import { PeerAggregator, type PeerBucket } from './aggregator.js';
+import { PEERS_OPTIONS } from './options.js';
 
 export interface PeersConfig {
   readonly bucketSeconds: number;
@@ -21,16 +22,17 @@ export interface PeersConfig {
 }
 
 export async function create(options: ResolvedOptions, context: SinkContext): Promise<Sink> {
-  const url = options['peers-url'] as string | undefined;
-  const path = options['peers-path'] as string | undefined;
+  const o = optionsOf(PEERS_OPTIONS, options);
+  const url = o['peers-url'];
+  const path = o['peers-path'];
   if (!url === !path) throw new ConfigError('--to peers needs exactly one of --peers-url and --peers-path');
   return createPeersSink(
     {
-      bucketSeconds: (options['bucket-seconds'] as number | undefined) ?? 600,
-      horizon: (options['peers-horizon'] as number | undefined) ?? 1,
+      bucketSeconds: o['bucket-seconds'] ?? 600,
+      horizon: o['peers-horizon'] ?? 1,
       ...(url ? { url } : {}),
       ...(path ? { path } : {}),
-      timeoutMs: (options['peers-timeout'] as number | undefined) ?? 30000,
+      timeoutMs: o['peers-timeout'] ?? 30000,
       proxies: proxyEnv(context.env),
     },
     deliverySettings(options),

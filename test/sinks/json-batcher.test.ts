@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { JsonBatcher } from '../../src/sinks/json-batcher.js';
+
+const docs = [{ a: 1 }, { s: 'ünïcødé € 😀' }, { n: null, list: ['x', 'y'] }, { big: 'z'.repeat(5000) }];
+
+describe('JsonBatcher', () => {
+  it('makes a JSON array body of the documents added, non-ASCII text included', () => {
+    const b = new JsonBatcher('json', 1 << 20);
+    for (const d of docs) assert.equal(b.add(JSON.stringify(d)), false);
+    const { body, records } = b.take();
+    assert.equal(records, docs.length);
+    assert.deepEqual(JSON.parse(body.toString('utf8')), docs);
+    assert.equal(b.records, 0);
+  });
+
+  it('makes NDJSON bodies, and starts afresh after each take', () => {
+    const b = new JsonBatcher('ndjson', 1 << 20);
+    b.add(JSON.stringify(docs[0]));
+    const first = b.take().body.toString('utf8');
+    assert.equal(first, '{"a":1}\n');
+    for (const d of docs.slice(1)) b.add(JSON.stringify(d));
+    const lines = b.take().body.toString('utf8').split('\n');
+    assert.equal(lines.pop(), '');
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l)),
+      docs.slice(1),
+    );
+  });
+
+  it('says when the body reached its size limit, growing past its first buffer', () => {
+    const b = new JsonBatcher('json', 12_000);
+    const full: boolean[] = [];
+    for (let i = 0; i < 3; i++) full.push(b.add(JSON.stringify(docs[3])));
+    assert.deepEqual(full, [false, false, true]);
+    const { body, records } = b.take();
+    assert.equal(records, 3);
+    assert.equal((JSON.parse(body.toString('utf8')) as unknown[]).length, 3);
+  });
+
+  it('a body taken empty is an empty array', () => {
+    assert.equal(new JsonBatcher('json', 100).take().body.toString(), '[]');
+  });
+});
