@@ -8,12 +8,12 @@ import {
   readAlertsConfig,
 } from '../alerts/config.js';
 import type { Alert } from '../alerts/types.js';
-import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
+import { ConfigError, type OptionSpec, optionHelp, optionsOf, parseCommandLine } from '../config/options.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { openStoreReader } from '../store/open.js';
 import { exitQuietlyOnClosedStdout } from './stdout.js';
 
-const OPTIONS: readonly OptionSpec[] = [
+const OPTIONS = [
   {
     name: 'db',
     type: 'path',
@@ -47,7 +47,7 @@ const OPTIONS: readonly OptionSpec[] = [
     placeholder: 'file',
   },
   { name: 'help', type: 'boolean', short: 'h', description: 'Show this help' },
-];
+] as const satisfies readonly OptionSpec[];
 
 const HELP = `Usage: flowlens alerts list [--alerts-config FILE] [--json]
        flowlens alerts run --db PATH [--since T] [--until T] [--alerts-config FILE] [--json]
@@ -117,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
   const since = parseTime('since', options.since);
   const until = parseTime('until', options.until);
   buildRules(config);
-  const reader = await openStoreReader(options.db as string);
+  const reader = await openStoreReader(optionsOf(OPTIONS, options).db);
   const closed: Alert[] = [];
   try {
     const result = await backtest(

@@ -1,4 +1,4 @@
-import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
+import { ConfigError, type OptionSpec, optionHelp, optionsOf, parseCommandLine } from '../config/options.js';
 import { FormatError, parseFormat } from '../fields/format.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 import { AthenaError, type AthenaLayout, athenaDdl } from '../store/athena.js';
@@ -80,6 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (cli.positionals.length > 0) throw new ConfigError(`unexpected argument "${cli.positionals[0]}"`);
   const o = resolveWithConfig(ATHENA_OPTIONS, cli, process.env);
+  const typed = optionsOf(ATHENA_OPTIONS, o);
   if (typeof o.location !== 'string') throw new ConfigError('--location s3://bucket/prefix is required');
   const layout = o.layout as AthenaLayout;
   if (layout === 'lake' && (o.hive === true || o.hourly === true)) {
@@ -94,14 +95,14 @@ export async function run(argv: string[]): Promise<number> {
       athenaDdl({
         layout,
         location: o.location,
-        table: o.table as string,
+        table: typed.table,
         ...(typeof o.database === 'string' ? { database: o.database } : {}),
         ...(fields ? { fields } : {}),
         hive: o.hive === true,
         hourly: o.hourly === true,
         ...(typeof o.account === 'string' ? { account: o.account } : {}),
         ...(typeof o.region === 'string' ? { region: o.region } : {}),
-        startDate: o['start-date'] as string,
+        startDate: typed['start-date'],
       }),
     );
   } catch (err) {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
+import { ConfigError, type OptionSpec, optionHelp, optionsOf, parseCommandLine } from '../config/options.js';
 import { createDashboardApp } from '../dashboard/app.js';
 import { toNodeHandler } from '../dashboard/node-handler.js';
 import { openDashboardStore } from '../dashboard/open.js';
@@ -8,7 +8,7 @@ import { DASHBOARD_TOKEN_OPTION, parseDashboardAccess } from '../dashboard/optio
 import { resolveWithConfig } from '../pipeline/options.js';
 import { DB_OPTION } from '../sinks/store/options.js';
 
-export const DASHBOARD_OPTIONS: readonly OptionSpec[] = [
+export const DASHBOARD_OPTIONS = [
   DB_OPTION,
   {
     name: 'lake',
@@ -42,7 +42,7 @@ export const DASHBOARD_OPTIONS: readonly OptionSpec[] = [
     placeholder: 'file',
   },
   { name: 'help', type: 'boolean', short: 'h', description: 'Show this help' },
-];
+] as const satisfies readonly OptionSpec[];
 
 const HELP = `Usage: flowlens dashboard [--db PATH | --lake DIR] [--host ADDR] [--port N]
 
@@ -64,9 +64,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (cli.positionals.length > 0) throw new ConfigError(`unexpected argument "${cli.positionals[0]}"`);
   const options = resolveWithConfig(DASHBOARD_OPTIONS, cli, process.env);
-  const access = parseDashboardAccess(options, options.host as string);
-  const lake = options.lake as string | undefined;
-  const store = await openDashboardStore(lake !== undefined ? { lake } : { db: options.db as string });
+  const o = optionsOf(DASHBOARD_OPTIONS, options);
+  const access = parseDashboardAccess(options, o.host);
+  const lake = o.lake;
+  const store = await openDashboardStore(lake !== undefined ? { lake } : { db: o.db });
   const app = await createDashboardApp({
     reader: store.reader,
     label: store.label,
@@ -76,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port as number, access.host, () => resolve());
+    server.listen(o.port, access.host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

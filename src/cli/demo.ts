@@ -1,12 +1,13 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, type OptionSpec, optionHelp, parseCommandLine } from '../config/options.js';
+import { ConfigError, type OptionSpec, optionHelp, optionsOf, parseCommandLine } from '../config/options.js';
 import type { SourceInput } from '../core/types.js';
 import { writeSample } from '../generate/index.js';
-import { INGEST_OPTIONS } from '../pipeline/build.js';
+import { INGEST_OPTIONS, TO_OPTION } from '../pipeline/build.js';
 import { runOnce } from '../pipeline/once.js';
 import { resolveWithConfig } from '../pipeline/options.js';
+import { DB_OPTION } from '../sinks/store/options.js';
 import { fileInput } from '../sources/files.js';
 import { openStoreReader } from '../store/open.js';
 import { runReport } from '../store/report-run.js';
@@ -14,7 +15,7 @@ import { reportText } from '../store/report-text.js';
 import { findReport } from '../store/reports.js';
 import { progressReporter } from './report.js';
 
-const DEMO_OWN: readonly OptionSpec[] = [
+const DEMO_OWN = [
   {
     name: 'records',
     type: 'int',
@@ -41,10 +42,10 @@ const DEMO_OWN: readonly OptionSpec[] = [
     description: 'Rows per report table',
     placeholder: 'n',
   },
-];
+] as const satisfies readonly OptionSpec[];
 
 function demoOptions(): OptionSpec[] {
-  const own = new Set(DEMO_OWN.map((o) => o.name));
+  const own = new Set<string>(DEMO_OWN.map((o) => o.name));
   return [...DEMO_OWN, ...INGEST_OPTIONS().filter((o) => !own.has(o.name))];
 }
 
@@ -74,19 +75,20 @@ export async function run(argv: string[]): Promise<number> {
     throw new ConfigError(`unexpected argument "${cli.positionals[0]}" (inputs go after --input)`);
   }
   const options = resolveWithConfig(specs, cli, process.env);
-  const db = options.db as string;
-  const to = options.to as string[];
+  const o = optionsOf([...DEMO_OWN, DB_OPTION, TO_OPTION], options);
+  const db = o.db;
+  const to = o.to;
   if (!to.includes('store')) throw new ConfigError('--to: the demo ingests into the store; add --to store');
   const out = process.stdout;
   const err = process.stderr;
-  const inputs = options.input as string[] | undefined;
+  const inputs = o.input;
   let sampleFile: string | undefined;
   let sources: readonly string[] | SourceInput[];
   if (inputs && inputs.length > 0) {
     sources = inputs;
   } else {
-    const records = options.records as number;
-    const seed = options.seed as number;
+    const records = o.records;
+    const seed = o.seed;
     // A stable path: the same sample keeps the same record uids, so a re-run adds nothing.
     const sampleDir = join(tmpdir(), `flowlens-demo-${process.getuid?.() ?? 'user'}`);
     mkdirSync(sampleDir, { recursive: true });
@@ -128,7 +130,7 @@ export async function run(argv: string[]): Promise<number> {
     const reader = await openStoreReader(db);
     try {
       for (const name of HEADLINE) {
-        const result = await runReport(reader.con, findReport(name)!, { limit: options.top as number });
+        const result = await runReport(reader.con, findReport(name)!, { limit: o.top });
         out.write(`\n━━ ${name} ━━\n\n${reportText(result)}`);
       }
     } finally {

@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (options.json === true && options.csv === true)
     throw new ConfigError('--json and --csv exclude each other');
-  const reader = await openReader(options.lake as string | undefined, options.db as string);
+  const reader = await openReader(o.lake, o.db);
   try {
     const mode = options.json === true ? 'json' : options.csv === true ? 'csv' : 'table';
     await runQuery(reader, cli.positionals[0]!, mode, process.stdout, o['max-rows']);

@@ -2,6 +2,7 @@ import {
   ConfigError,
   type OptionSpec,
   optionHelp,
+  optionsOf,
   parseCommandLine,
   type ResolvedOptions,
 } from '../config/options.js';
@@ -13,7 +14,7 @@ import { findReport, REPORTS } from '../store/reports.js';
 import { parseDuration, parseTime } from '../store/time.js';
 import { openReader } from './query.js';
 
-export const REPORT_OPTIONS: readonly OptionSpec[] = [
+export const REPORT_OPTIONS = [
   DB_OPTION,
   {
     name: 'lake',
@@ -55,7 +56,7 @@ export const REPORT_OPTIONS: readonly OptionSpec[] = [
     placeholder: 'file',
   },
   { name: 'help', type: 'boolean', short: 'h', description: 'Show this help' },
-];
+] as const satisfies readonly OptionSpec[];
 
 function listText(): string {
   const width = Math.max(...REPORTS.map((r) => r.name.length)) + 2;
@@ -102,7 +103,7 @@ export function reportOptions(options: ResolvedOptions): ReportOptions {
     ...(since !== undefined ? { since } : {}),
     ...(until !== undefined ? { until } : {}),
     ...(interval !== undefined ? { interval } : {}),
-    limit: options.limit as number,
+    limit: optionsOf(REPORT_OPTIONS, options).limit,
     by: options.by === 'packets' ? 'packets' : 'bytes',
   };
 }
@@ -124,7 +125,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new ConfigError(`unknown report "${name}" (available: ${REPORTS.map((r) => r.name).join(', ')})`);
   const options = resolveWithConfig(REPORT_OPTIONS, cli, process.env);
   const ropts = reportOptions(options);
-  const reader = await openReader(options.lake as string | undefined, options.db as string);
+  const ro = optionsOf(REPORT_OPTIONS, options);
+  const reader = await openReader(ro.lake, ro.db);
   try {
     const result = await runReport(reader.con, def, ropts);
     process.stdout.write(

@@ -43,24 +43,33 @@ export type OptionValueOf<S extends OptionSpec> = string extends S['name']
 
 /**
  * Resolved options typed by the specs they come from (declared `as const satisfies
- * readonly OptionSpec[]`): `optionsOf(OTLP_OPTIONS, options)['otlp-timeout']` is
- * `number | undefined`, with no cast at the reader.
+ * readonly OptionSpec[]`): `optionsOf(OTLP_OPTIONS, options)['otlp-timeout']` is a number,
+ * `…['otlp-endpoint']` is `string | undefined` (no default), with no cast at the reader.
  */
 export type OptionsOf<L extends readonly OptionSpec[]> = {
-  readonly [S in L[number] as S['name']]?: OptionValueOf<S>;
+  readonly [S in L[number] as S['name']]: S extends {
+    readonly default: string | number | boolean | readonly string[];
+  }
+    ? OptionValueOf<S>
+    : OptionValueOf<S> | undefined;
 };
 
 /**
  * `options` seen through `specs`: every value the specs name is checked to have its spec's
- * type (resolveOptions made it so; options assembled by hand are caught here), then typed.
+ * type (resolveOptions made it so; options assembled by hand are caught here), an option
+ * left unset gets its spec's default, and the result is typed by the specs.
  */
 export function optionsOf<const L extends readonly OptionSpec[]>(
   specs: L,
   options: ResolvedOptions,
 ): OptionsOf<L> {
+  const out: ResolvedOptions = { ...options };
   for (const spec of specs) {
-    const value = options[spec.name];
-    if (value === undefined) continue;
+    const value = out[spec.name];
+    if (value === undefined) {
+      if (spec.default !== undefined) out[spec.name] = normalizeDefault(spec.default);
+      continue;
+    }
     const kind = spec.multiple
       ? 'list'
       : spec.type === 'int' || spec.type === 'number'
@@ -71,7 +80,7 @@ export function optionsOf<const L extends readonly OptionSpec[]>(
     const ok = kind === 'list' ? Array.isArray(value) : typeof value === kind;
     if (!ok) throw new TypeError(`option ${spec.name}: expected a ${kind}, got ${JSON.stringify(value)}`);
   }
-  return options as OptionsOf<L>;
+  return out as OptionsOf<L>;
 }
 
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import { ConfigError, type OptionSpec, type ResolvedOptions } from '../config/options.js';
+import { ConfigError, type OptionSpec, optionsOf, type ResolvedOptions } from '../config/options.js';
 import { GENERATE_VERSIONS, type GenerateOptions, type GenerateVersion } from './types.js';
 
 const env = (name: string): readonly string[] => [`FLOWLENS_GENERATE_${name}`];
@@ -156,7 +156,8 @@ function parseStartTime(value: string): number {
 }
 
 /** Resolved CLI options → generator options, rejecting contradictory combinations. */
-export function toGenerateOptions(o: ResolvedOptions): GenerateOptions {
+export function toGenerateOptions(options: ResolvedOptions): GenerateOptions {
+  const o = optionsOf(GENERATE_OPTIONS, options);
   const out = typeof o.out === 'string' ? o.out : undefined;
   if (o.cloudwatch === true && o.parquet === true)
     throw new ConfigError('--cloudwatch and --parquet exclude each other');
@@ -173,17 +174,17 @@ export function toGenerateOptions(o: ResolvedOptions): GenerateOptions {
   if (output === 'parquet' && gzip)
     throw new ConfigError('--parquet compresses its own pages: drop --gzip / .gz');
   return {
-    records: o.records as number,
+    records: o.records,
     ...(o.version !== undefined ? { version: o.version as GenerateVersion } : {}),
-    ...(o.format !== undefined ? { format: o.format as string } : {}),
-    seed: o.seed as number,
+    ...(o.format !== undefined ? { format: o.format } : {}),
+    seed: o.seed,
     header,
-    malformedRate: o['malformed-rate'] as number,
+    malformedRate: o['malformed-rate'],
     output,
     gzip,
     cloudwatchControl: o['cloudwatch-control'] === true,
-    eventsPerPayload: o['events-per-payload'] as number,
-    rowGroupSize: o['row-group-size'] as number,
+    eventsPerPayload: o['events-per-payload'],
+    rowGroupSize: o['row-group-size'],
     interval: Number(o.interval) as 60 | 600,
     clean: o.clean === true,
     attacks: o.attacks === true,

@@ -3,7 +3,7 @@ import { INGEST_OPTIONS } from '../pipeline/build.js';
 import { resolveWithConfig } from '../pipeline/options.js';
 
 /** Settings only the Lambda handler reads (all from the function's environment). */
-export const LAMBDA_OPTIONS: readonly OptionSpec[] = [
+export const LAMBDA_OPTIONS = [
   {
     name: 'continuation-queue-url',
     type: 'url',
@@ -36,7 +36,7 @@ export const LAMBDA_OPTIONS: readonly OptionSpec[] = [
     description: 'Most continuations one object may go through before it is reported as failed',
     placeholder: 'n',
   },
-];
+] as const satisfies readonly OptionSpec[];
 
 /** The handler's option specs: every ingest option (sinks default to otlp here), plus the above. */
 export function lambdaOptionSpecs(): OptionSpec[] {

@@ -1,6 +1,7 @@
 import type { ResolvedOptions } from '../config/options.js';
-import { ConfigError } from '../config/options.js';
+import { ConfigError, optionsOf } from '../config/options.js';
 import type { Continuation } from '../sources/s3-events.js';
+import { LAMBDA_OPTIONS } from './config.js';
 
 /** Hands a continuation on; resolves to a short description of where it went. */
 export type ContinuationSender = (continuation: Continuation) => Promise<string>;
@@ -13,8 +14,9 @@ export function continuationSender(
   options: ResolvedOptions,
   env: NodeJS.ProcessEnv,
 ): ContinuationSender | undefined {
-  const mode = (options.continuation as string | undefined) ?? 'auto';
-  const queueUrl = options['continuation-queue-url'] as string | undefined;
+  const o = optionsOf(LAMBDA_OPTIONS, options);
+  const mode = o.continuation ?? 'auto';
+  const queueUrl = o['continuation-queue-url'];
   const fn = env.AWS_LAMBDA_FUNCTION_NAME;
   if (mode === 'off') return undefined;
   if (mode === 'sqs' || (mode === 'auto' && queueUrl)) {

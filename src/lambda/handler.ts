@@ -1,9 +1,10 @@
-import { ConfigError } from '../config/options.js';
+import { ConfigError, optionsOf } from '../config/options.js';
 import { RunStats } from '../core/stats.js';
 import { decodeBase64, payloadInput } from '../decode/payload-input.js';
 import { type TransformedRecord, transformFirehose } from '../pipeline/firehose-transform.js';
 import { EventError, type MessageWork } from '../sources/s3-events.js';
 import { deliveryDeadlineFor, type TimeBudget } from './budget.js';
+import { LAMBDA_OPTIONS } from './config.js';
 import { classifyEvent } from './events.js';
 import { type ObjectsOutcome, runObjects } from './run-objects.js';
 import { deliveredBy, runPayloads } from './run-payloads.js';
@@ -66,7 +67,10 @@ export function createHandler(
     const deadline = context?.getRemainingTimeInMillis
       ? () => context.getRemainingTimeInMillis!()
       : () => Infinity;
-    const budget: TimeBudget = { remainingMs: deadline, reserveMs: rt.options['time-reserve-ms'] as number };
+    const budget: TimeBudget = {
+      remainingMs: deadline,
+      reserveMs: optionsOf(LAMBDA_OPTIONS, rt.options)['time-reserve-ms'],
+    };
     const clearDeliveryDeadline = deliveryDeadlineFor(budget);
     const tally = new Tally();
     let kind = 'unknown';

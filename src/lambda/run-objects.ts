@@ -1,9 +1,12 @@
+import { optionsOf } from '../config/options.js';
 import { RunStats } from '../core/stats.js';
 import type { Decoder, SourceInput } from '../core/types.js';
 import type { RunReport } from '../pipeline/report.js';
+import { SOURCE_OPTIONS } from '../sources/options.js';
 import type { Continuation, ObjectRef } from '../sources/s3-events.js';
 import { S3ObjectInput } from '../sources/s3-object.js';
 import { BudgetState, budgetedDecoder, type TimeBudget } from './budget.js';
+import { LAMBDA_OPTIONS } from './config.js';
 import type { LambdaRuntime } from './runtime.js';
 
 export interface ObjectsWork {
@@ -41,7 +44,7 @@ export async function runObjects(
   const stats = new RunStats();
   const state = new BudgetState(budget);
   const readOptions = {
-    retries: (runtime.options['s3-retries'] as number | undefined) ?? 5,
+    retries: optionsOf(SOURCE_OPTIONS, runtime.options)['s3-retries'],
     log: (m: string) => runtime.log({ level: 'warn', message: m }),
   };
   const inputs = work.objects.map(
@@ -104,7 +107,7 @@ export async function runObjects(
     pending: pending.map((p) => p.spec),
     hops,
   };
-  const maxHops = (runtime.options['max-hops'] as number | undefined) ?? 100;
+  const maxHops = optionsOf(LAMBDA_OPTIONS, runtime.options)['max-hops'];
   let handedOn: string;
   if (!ok) {
     // A failed run is retried whole by its trigger; a continuation would duplicate work.

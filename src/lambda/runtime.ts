@@ -1,10 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ResolvedOptions } from '../config/options.js';
+import { optionsOf } from '../config/options.js';
 import type { Enricher } from '../core/types.js';
 import { buildEnrichers } from '../enrich/index.js';
 import { type ParsedFormat, parseFormat } from '../fields/format.js';
 import { sinkEntriesOf } from '../pipeline/build.js';
+import { PIPELINE_OPTIONS } from '../pipeline/options.js';
 import { SharedPipeline } from '../pipeline/shared.js';
+import { SOURCE_OPTIONS } from '../sources/options.js';
 import { createS3Client } from '../sources/s3-client.js';
 import { resolveLambdaConfig } from './config.js';
 import { type ContinuationSender, continuationSender } from './continuation.js';
@@ -46,15 +49,16 @@ export async function createRuntime(
   const sender = overrides.sendContinuation ?? continuationSender(options, env);
   const log = (line: Record<string, unknown>): void => write(JSON.stringify({ flowlens: 'lambda', ...line }));
   let pipeline: Promise<SharedPipeline> | undefined;
+  const source = optionsOf(SOURCE_OPTIONS, options);
   return {
     options,
     env,
     enrichers: await buildEnrichers(options, { warn: (message) => log({ level: 'warn', message }) }),
     format,
-    batchSize: (options['batch-size'] as number | undefined) ?? 8192,
+    batchSize: optionsOf(PIPELINE_OPTIONS, options)['batch-size'],
     s3: createS3Client({
-      endpoint: options['endpoint-url'] as string | undefined,
-      region: options.region as string | undefined,
+      endpoint: source['endpoint-url'],
+      region: source.region,
     }),
     sendContinuation: sender,
     pipeline: () => {

@@ -1,4 +1,4 @@
-import { ConfigError, type OptionSpec, type ResolvedOptions } from '../config/options.js';
+import { ConfigError, type OptionSpec, optionsOf, type ResolvedOptions } from '../config/options.js';
 import { decodeInput } from '../decode/detect.js';
 import { sharedDatabaseFiles } from '../enrich/geo-db.js';
 import { buildEnrichers, ENRICH_OPTIONS } from '../enrich/index.js';
@@ -19,19 +19,25 @@ import { PIPELINE_OPTIONS } from './options.js';
 export const DEFAULT_SINK = 'store';
 
 /** Every option `ingest` (and the server and Lambda handler) accepts. */
+/** `--to`: the sinks; its help lists the registered ones (INGEST_OPTIONS). */
+export const TO_OPTION = {
+  name: 'to',
+  type: 'string',
+  multiple: true,
+  default: [DEFAULT_SINK],
+  env: ['FLOWLENS_SINKS', 'FLOWLENS_TO'],
+  description: 'Sink to send records to',
+  placeholder: 'sink',
+} as const satisfies OptionSpec;
+
 export function INGEST_OPTIONS(): OptionSpec[] {
   return dedupe([
     ...PIPELINE_OPTIONS,
     {
-      name: 'to',
-      type: 'string',
-      multiple: true,
-      default: [DEFAULT_SINK],
-      env: ['FLOWLENS_SINKS', 'FLOWLENS_TO'],
-      description: `Sink to send records to: ${sinkEntries()
+      ...TO_OPTION,
+      description: `${TO_OPTION.description}: ${sinkEntries()
         .map((e) => e.name)
         .join(', ')}`,
-      placeholder: 'sink',
     },
     ...SOURCE_OPTIONS,
     ...ENRICH_OPTIONS,
@@ -74,7 +80,7 @@ export async function buildSinks(options: ResolvedOptions, context: SinkContext)
 
 /** The registered sinks `--to` names; a ConfigError naming `flag` for an unknown one. */
 export function sinkEntriesOf(options: ResolvedOptions, flag: string): SinkEntry[] {
-  const names = (options.to as string[] | undefined) ?? [DEFAULT_SINK];
+  const names = optionsOf([TO_OPTION], options).to;
   return names.map((name) => {
     const entry = findSink(name);
     if (!entry) {
@@ -131,7 +137,7 @@ export async function buildStages(options: ResolvedOptions, context: BuildContex
     decode: decodeInput,
     decodeOptions: {
       ...(format ? { format } : {}),
-      batchSize: (options['batch-size'] as number | undefined) ?? 8192,
+      batchSize: optionsOf(PIPELINE_OPTIONS, options)['batch-size'],
       ...(typeof options['decode-threads'] === 'number' ? { threads: options['decode-threads'] } : {}),
       keepLineText: sinks.some((s) => s.wantsLineText === true),
       ...(lineTranscoder ? { lineTranscoder } : {}),

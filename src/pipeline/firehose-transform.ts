@@ -1,4 +1,4 @@
-import type { ResolvedOptions } from '../config/options.js';
+import { optionsOf, type ResolvedOptions } from '../config/options.js';
 import type { RunStats } from '../core/stats.js';
 import type { Decoder, Enricher, SourceInput } from '../core/types.js';
 import { decodeFirehoseRecord } from '../decode/memory.js';
@@ -6,8 +6,8 @@ import { decodeBase64, payloadInput } from '../decode/payload-input.js';
 import { enriched } from '../decode/pump.js';
 import type { ParsedFormat } from '../fields/format.js';
 import { documentSchema, schemaOptionsFrom } from '../schema/index.js';
-import type { SchemaName } from '../schema/types.js';
 import { FirehoseResponseSink } from '../sinks/firehose-response/sink.js';
+import { PIPELINE_OPTIONS } from './options.js';
 import { SharedPipeline } from './shared.js';
 
 /** Lambda's synchronous response limit is 6 MB; keep room for the JSON around the records. */
@@ -45,7 +45,7 @@ export async function transformFirehose(
   stats: RunStats,
 ): Promise<TransformedRecord[]> {
   const schema = documentSchema(
-    ((settings.options.schema as string | undefined) ?? 'raw') as SchemaName,
+    optionsOf(PIPELINE_OPTIONS, settings.options).schema,
     schemaOptionsFrom(settings.options),
   );
   const response = new FirehoseResponseSink(schema, stats);

@@ -8,7 +8,7 @@ import {
 import { SCHEMA_NAMES } from '../schema/types.js';
 
 /** Options every pipeline front (CLI ingest/parse, server, Lambda) understands. */
-export const PIPELINE_OPTIONS: readonly OptionSpec[] = [
+export const PIPELINE_OPTIONS = [
   {
     name: 'format',
     type: 'string',
@@ -49,7 +49,7 @@ export const PIPELINE_OPTIONS: readonly OptionSpec[] = [
   { name: 'strict', type: 'boolean', default: false, description: 'Fail the run when any line is malformed' },
   { name: 'quiet', type: 'boolean', short: 'q', default: false, description: 'No progress output' },
   { name: 'help', type: 'boolean', short: 'h', description: 'Show this help' },
-];
+] as const satisfies readonly OptionSpec[];
 
 /**
  * Resolves options from the command line, the environment and the config file named by

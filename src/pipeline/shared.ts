@@ -1,9 +1,9 @@
 import type { FlowBatch } from '../batch/flow-batch.js';
-import type { ResolvedOptions } from '../config/options.js';
+import { optionsOf, type ResolvedOptions } from '../config/options.js';
 import { RunStats } from '../core/stats.js';
 import type { Decoder, Sink, SinkResult, SourceInput } from '../core/types.js';
 import type { StoreHandle } from '../store/shared.js';
-import { type BuildContext, buildSinks, buildStages, DEFAULT_SINK, type Stages } from './build.js';
+import { type BuildContext, buildSinks, buildStages, type Stages, TO_OPTION } from './build.js';
 import { allMalformed, errorText, inputError, type RunReport } from './report.js';
 import { type SinkLease, SinkSlot } from './sink-slot.js';
 import { StopRequest, stoppable } from './stop.js';
@@ -307,6 +307,6 @@ async function writeAll(leases: readonly SinkLease[], input: SourceInput, batch:
 
 /** The options with `--to` narrowed to the i-th sink (to rebuild that one alone). */
 function onlySink(options: ResolvedOptions, i: number): ResolvedOptions {
-  const names = (options.to as string[] | undefined) ?? [DEFAULT_SINK];
+  const names = optionsOf([TO_OPTION], options).to;
   return { ...options, to: [names[i]!] };
 }

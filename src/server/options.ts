@@ -2,7 +2,7 @@ import type { OptionSpec } from '../config/options.js';
 import { DASHBOARD_TOKEN_OPTION } from '../dashboard/options.js';
 
 /** Options of `flowlens serve` on top of the ingest options (sinks, schema, format…). */
-export const SERVE_OPTIONS: readonly OptionSpec[] = [
+export const SERVE_OPTIONS = [
   {
     name: 'port',
     type: 'int',
@@ -137,4 +137,4 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     placeholder: 's',
   },
   DASHBOARD_TOKEN_OPTION,
-];
+] as const satisfies readonly OptionSpec[];

@@ -7,14 +7,16 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, type ResolvedOptions } from '../config/options.js';
+import { ConfigError, optionsOf, type ResolvedOptions } from '../config/options.js';
 import type { RunReport } from '../pipeline/report.js';
 import { SharedPipeline } from '../pipeline/shared.js';
+import { SOURCE_OPTIONS } from '../sources/options.js';
 import { ByteBudget } from './budget.js';
 import { mountDashboard } from './dashboard.js';
 import { firehoseEndpoint, respond } from './firehose.js';
 import type { Logger } from './log.js';
 import { ServiceMetrics } from './metrics.js';
+import { SERVE_OPTIONS } from './options.js';
 import type { SqsFront } from './sqs.js';
 
 export interface FlowlensServer {
@@ -43,6 +45,7 @@ export interface ServeContext {
  * built at start (a bad setting fails here, not on the first request) and shared by every request.
  */
 export async function startServer(options: ResolvedOptions, context: ServeContext): Promise<FlowlensServer> {
+  const o = optionsOf([...SERVE_OPTIONS, ...SOURCE_OPTIONS], options);
   const tls = tlsFiles(options);
   const metrics = new ServiceMetrics();
   const log = context.log;
@@ -52,21 +55,21 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
     { unit: (receipt, seconds) => metrics.observe(receipt.unit.split(':')[0] ?? 'unit', receipt, seconds) },
   );
   for (const w of pipeline.stats.warnings) log.warn(w);
-  const budget = new ByteBudget((options['max-inflight-bytes'] as number | undefined) ?? 128 * 1024 * 1024);
+  const budget = new ByteBudget(o['max-inflight-bytes'] ?? 128 * 1024 * 1024);
   metrics.watch(pipeline, budget);
-  const accessKey = options['firehose-access-key'] as string | undefined;
+  const accessKey = o['firehose-access-key'];
   const firehose = firehoseEndpoint({
     pipeline,
     accessKey,
-    maxBody: (options['max-body'] as number | undefined) ?? 64 * 1024 * 1024,
+    maxBody: o['max-body'] ?? 64 * 1024 * 1024,
     bodyBudget: budget,
-    maxRequests: (options['max-requests'] as number | undefined) ?? 32,
-    rememberRequests: (options['remember-requests'] as number | undefined) ?? 10_000,
+    maxRequests: o['max-requests'] ?? 32,
+    rememberRequests: o['remember-requests'] ?? 10_000,
     log,
     metrics,
   });
-  const port = (options.port as number | undefined) ?? 8080;
-  const host = (options.host as string | undefined) ?? '0.0.0.0';
+  const port = o.port ?? 8080;
+  const host = o.host ?? '0.0.0.0';
   const storeHandle = await pipeline.storeReader();
   const dashboard = await mountDashboard(
     options,
@@ -147,7 +150,7 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
         (host === '0.0.0.0' || host === '::' ? ' (listening on every interface)' : ''),
     );
   }
-  const defaultGrace = (options['shutdown-grace'] as number | undefined) ?? 30_000;
+  const defaultGrace = o['shutdown-grace'] ?? 30_000;
   let closed: Promise<RunReport> | undefined;
   return {
     server,
@@ -194,22 +197,23 @@ async function startSqs(
   log: Logger,
   metrics: ServiceMetrics,
 ): Promise<SqsFront | undefined> {
-  const queueUrl = options['sqs-queue-url'] as string | undefined;
+  const o = optionsOf([...SERVE_OPTIONS, ...SOURCE_OPTIONS], options);
+  const queueUrl = o['sqs-queue-url'];
   if (!queueUrl) return undefined;
   const [{ SqsFront }, { createS3Client }] = await Promise.all([
     import('./sqs.js'),
     import('../sources/s3-client.js'),
   ]);
-  const region = options.region as string | undefined;
+  const region = o.region;
   const front = new SqsFront({
     queueUrl,
-    maxMessages: (options['sqs-max-messages'] as number | undefined) ?? 4,
-    waitSeconds: (options['sqs-wait-seconds'] as number | undefined) ?? 20,
-    visibilitySeconds: (options['sqs-visibility-timeout'] as number | undefined) ?? 120,
-    retrySeconds: (options['sqs-retry-delay'] as number | undefined) ?? 30,
+    maxMessages: o['sqs-max-messages'] ?? 4,
+    waitSeconds: o['sqs-wait-seconds'] ?? 20,
+    visibilitySeconds: o['sqs-visibility-timeout'] ?? 120,
+    retrySeconds: o['sqs-retry-delay'] ?? 30,
     region,
-    s3: createS3Client({ endpoint: options['endpoint-url'] as string | undefined, region }),
-    s3Retries: (options['s3-retries'] as number | undefined) ?? 5,
+    s3: createS3Client({ endpoint: o['endpoint-url'], region }),
+    s3Retries: o['s3-retries'] ?? 5,
     pipeline,
     log,
     metrics,
@@ -221,8 +225,9 @@ async function startSqs(
 
 /** The certificate and key named by --tls-cert/--tls-key (both or neither). */
 function tlsFiles(options: ResolvedOptions): { cert: Buffer; key: Buffer } | undefined {
-  const cert = options['tls-cert'] as string | undefined;
-  const key = options['tls-key'] as string | undefined;
+  const o = optionsOf(SERVE_OPTIONS, options);
+  const cert = o['tls-cert'];
+  const key = o['tls-key'];
   if (!cert && !key) return undefined;
   if (!cert || !key) throw new ConfigError('--tls-cert and --tls-key go together');
   const read = (path: string, flag: string): Buffer => {

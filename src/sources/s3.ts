@@ -35,7 +35,7 @@ export async function* s3Inputs(
   const ahead = Math.max(0, (o['s3-concurrency'] ?? 4) - 1);
   const client = createS3Client({
     endpoint: o['endpoint-url'],
-    region: options.region as string | undefined,
+    region: o.region,
   });
   const readOptions = { retries: o['s3-retries'] ?? 5, log: context.log };
   const window: S3ObjectInput[] = [];

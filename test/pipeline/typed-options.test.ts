@@ -21,6 +21,12 @@ describe('optionsOf', () => {
     assert.equal(endpoint, undefined);
   });
 
+  it('gives an option left unset its default, typed as set', () => {
+    const o = optionsOf(OTLP_OPTIONS, {});
+    const compression: 'gzip' | 'none' = o['otlp-compression'];
+    assert.equal(compression, 'none');
+  });
+
   it('refuses a value of the wrong type, naming the option', () => {
     assert.throws(
       () => optionsOf(OTLP_OPTIONS, { 'otlp-timeout': '2500' }),

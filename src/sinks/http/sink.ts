@@ -8,9 +8,10 @@ import { deliverySettings, requestTimeoutMs } from '../../delivery/options.js';
 import { type ProxyEnv, proxyEnv } from '../../delivery/proxy.js';
 import { Delivery } from '../../delivery/queue.js';
 import { UndiciClient } from '../../delivery/undici-client.js';
+import { PIPELINE_OPTIONS } from '../../pipeline/options.js';
 import { documentSchema } from '../../schema/index.js';
 import { schemaOptionsFrom } from '../../schema/options.js';
-import type { DocumentSchema, SchemaName } from '../../schema/types.js';
+import type { DocumentSchema } from '../../schema/types.js';
 import { BufferedPostSink } from '../buffered-post-sink.js';
 import { JsonBatcher } from '../json-batcher.js';
 import type { SinkContext } from '../registry.js';
@@ -20,18 +21,18 @@ const gzip = promisify(gzipCb);
 
 export async function create(options: ResolvedOptions, context: SinkContext): Promise<Sink> {
   const o = optionsOf(HTTP_OPTIONS, options);
-  const raw = (options['http-url'] ?? options.url) as string | undefined;
+  const raw = o['http-url'] ?? o.url;
   if (!raw) throw new ConfigError('--to http needs --http-url (or FLOWLENS_HTTP_URL)');
   let headers: Record<string, string>;
   try {
     headers = {
-      ...parseHeaderList(options.header as string[] | undefined, '--header'),
+      ...parseHeaderList(o.header, '--header'),
       ...parseHeaderList(o['http-header'], '--http-header'),
     };
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  const schemaName = ((options.schema as string | undefined) ?? 'raw') as SchemaName;
+  const schemaName = optionsOf(PIPELINE_OPTIONS, options).schema;
   return new HttpSink(
     proxyEnv(context.env),
     new URL(raw),

@@ -31,7 +31,7 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
   const client = s3
     ? createS3Client({
         endpoint: o['endpoint-url'],
-        region: options.region as string | undefined,
+        region: o.region,
       })
     : undefined;
   const scratch = s3 ? mkdtempSync(join(tmpdir(), 'flowlens-lake-')) : undefined;
