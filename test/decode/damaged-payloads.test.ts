@@ -163,18 +163,18 @@ describe('damaged CloudWatch Logs payloads in JSON documents', () => {
     const d = await decode(bytesInput('request.json', Buffer.from(JSON.stringify(request))));
     assert.equal(d.error, undefined, d.error?.message);
     assert.deepEqual(payloadsRead(d.rows), [0, 200]);
-    const messages = d.stats.malformedSamples.map((p) => [p.line, p.message]);
+    const messages = d.stats.malformedSamples.map((p): [number | undefined, string] => [p.line, p.message]);
     assert.equal(messages.length, 2);
-    assert.deepEqual(messages[0]![0], 2);
+    assert.equal(messages[0]![0], 2);
     assert.match(
-      messages[0]![1]!,
+      messages[0]![1],
       /^Firehose request r-1: record 2 is not valid base64 \("%" at character 401\); at least \d+ log events? lost/,
     );
     assert.deepEqual(messages[1], [
       3,
       'Firehose request r-1: request.json: record 3: gzip payload cannot be decompressed (incorrect data check); 100 log events lost',
     ]);
-    assert.equal(d.stats.malformed, lostIn(messages[0]![1]!).events + EVENTS);
+    assert.equal(d.stats.malformed, lostIn(messages[0]![1]).events + EVENTS);
   });
 });
 
