@@ -1,5 +1,6 @@
 import { request } from 'node:http';
-import { deflateRawSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { gzipBomb } from './gzip-bomb.js';
 
 /**
  * Requests that once froze `flowlens serve` or could exhaust its memory, each with the answer
@@ -40,14 +41,6 @@ function cloudWatchPayload(events: number): Buffer {
       logEvents: Array.from({ length: events }, (_, i) => ({ id: `${i}`, timestamp: 1, message: LINE })),
     }),
   );
-}
-
-/** A gzip member of `mib` MiB of NUL bytes, from one deflated MiB repeated (see test/decode/bomb.test.ts). */
-export function zeroGzip(mib: number): Buffer {
-  const block = deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: 2 /* Z_SYNC_FLUSH */ });
-  const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
-  // The trailer is never reached: the body limit stops the request first.
-  return Buffer.concat([header, ...Array.from({ length: mib }, () => block), Buffer.from([3, 0])]);
 }
 
 /**
@@ -140,7 +133,7 @@ export function hostileRequests(maxBody: number): HostileRequest[] {
     {
       name: 'gzip-bomb',
       headers: { ...JSON_HEADERS, 'Content-Encoding': 'gzip' },
-      body: zeroGzip(Math.ceil((maxBody * 16) / (1 << 20))),
+      body: gzipBomb(0, Math.ceil((maxBody * 16) / (1 << 20))),
       status: 413,
       errorMessage: /decompressed request body exceeds the limit/,
     },

@@ -28,6 +28,7 @@ function targets(t: ScenarioTargets | undefined, versus: string | undefined): st
   if (t?.minRatio !== undefined) out.push(`≥ ${t.minRatio}×`);
   if (t?.minRecordsPerSecond !== undefined) out.push(`≥ ${int(t.minRecordsPerSecond)} records/s`);
   if (t?.maxMsPerGzipMb !== undefined) out.push(`≤ ${t.maxMsPerGzipMb} ms per gzip MB`);
+  if (t?.maxHealthzMs !== undefined) out.push(`/healthz < ${t.maxHealthzMs} ms`);
   if (t?.maxRssMb !== undefined) out.push(`RSS < ${t.maxRssMb} MB`);
   if (versus) out.push(versus);
   return out.join(', ') || '—';

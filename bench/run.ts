@@ -162,6 +162,9 @@ export function compare(reports: ScenarioReport[], scenarios: readonly Scenario[
     const msPerMb = r.extra?.msPerGzipMB;
     if (s.targets?.maxMsPerGzipMb !== undefined && typeof msPerMb === 'number')
       met.msPerMB = msPerMb <= s.targets.maxMsPerGzipMb;
+    const healthz = r.extra?.worstHealthzMs;
+    if (s.targets?.maxHealthzMs !== undefined && typeof healthz === 'number')
+      met.healthz = healthz < s.targets.maxHealthzMs;
     let versusRatio: number | undefined;
     const versus = s.versus ? byName.get(s.versus.scenario) : undefined;
     if (s.versus && versus?.status === 'ok' && versus.recordsPerSecond && r.recordsPerSecond !== undefined) {

@@ -40,11 +40,16 @@ export function formatTable(reports: readonly ScenarioReport[]): string {
         : `${fmt(r.peakRssMb, 0)}${t?.maxRssMb !== undefined ? ` (< ${t.maxRssMb})${mark('rss')}` : ''}`;
     const perMb =
       t?.maxMsPerGzipMb === undefined ? [] : [`ms/MB target ≤ ${t.maxMsPerGzipMb}${mark('msPerMB')}`];
+    const healthz =
+      t?.maxHealthzMs === undefined ? [] : [`/healthz target < ${t.maxHealthzMs} ms${mark('healthz')}`];
     const versus =
       r.versusRatio === undefined ? [] : [`${fmt(r.versusRatio, 1)}× ${r.versus}${mark('versus')}`];
-    const notes = [...versus, ...perMb, ...Object.entries(r.extra ?? {}).map(([k, v]) => `${k}=${v}`)].join(
-      ' ',
-    );
+    const notes = [
+      ...versus,
+      ...perMb,
+      ...healthz,
+      ...Object.entries(r.extra ?? {}).map(([k, v]) => `${k}=${v}`),
+    ].join(' ');
     const rate =
       fmtInt(r.recordsPerSecond ?? 0) +
       (t?.minRecordsPerSecond !== undefined ? ` (≥ ${fmtInt(t.minRecordsPerSecond)})${mark('rate')}` : '');

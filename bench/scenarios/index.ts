@@ -4,6 +4,7 @@ import { dashboard10m } from './dashboard.js';
 import { decode, decodeLarge } from './decode.js';
 import { enrich } from './enrich.js';
 import { generate } from './generate.js';
+import { bombs, serveHostile } from './hostile.js';
 import { lambdaS3Otlp, lambdaS3OtlpDefault } from './lambda.js';
 import { otlp, otlpEncode, otlpGzip, otlpLarge, otlpSdk, otlpSend, otlpWire } from './otlp.js';
 import { serveFirehose, serveFirehoseStore } from './serve.js';
@@ -47,6 +48,8 @@ export const SCENARIOS: readonly Scenario[] = [
   storeSinkPlain,
   serveFirehose,
   serveFirehoseStore,
+  serveHostile,
+  bombs,
   alertsIngest,
   alerts,
   alertsLarge,

@@ -60,6 +60,8 @@ export interface ScenarioTargets {
   readonly minRecordsPerSecond?: number;
   /** Milliseconds per MB of gzip input (the result's `extra.msPerGzipMB`) must stay at or under this. */
   readonly maxMsPerGzipMb?: number;
+  /** The slowest /healthz answer (the result's `extra.worstHealthzMs`) must stay under this. */
+  readonly maxHealthzMs?: number;
 }
 
 /** A second comparison in the same run: records/s ÷ that scenario's records/s must reach minRatio. */
