@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { RunStats } from '../../src/core/stats.js';
+import { decodeInput } from '../../src/decode/detect.js';
 import { bytesInput, decode } from './helpers.js';
 
 const HEADER =
@@ -42,6 +44,25 @@ describe('hostile text input', () => {
       );
     });
   }
+
+  it('a wide header gets batches of fewer rows: rows × fields stays within 1 Mi cells', async () => {
+    const n = 4000;
+    const lines = wideText(n, 250).toString().split('\n');
+    const stats = new RunStats();
+    const sizes: number[] = [];
+    let last = '';
+    const input = bytesInput(
+      'wide-rows.txt',
+      Buffer.from(`${[...lines.slice(0, -1), ...lines.slice(1, 51)].join('\n')}\n`),
+    );
+    for await (const b of decodeInput(input, { stats })) {
+      sizes.push(b.length);
+      last = String(b.row(b.length - 1)[`f${n - 1}`]);
+    }
+    assert.equal(stats.malformed, 0);
+    assert.deepEqual(sizes, [262, 38]);
+    assert.equal(last, `v${n - 1}-49`);
+  });
 
   it('many inputs, each with other unknown fields, decode one after another', async () => {
     // every input brings new text columns: the decoder's tables must not pile up without bound
