@@ -29,6 +29,7 @@ function targets(t: ScenarioTargets | undefined, versus: string | undefined): st
   if (t?.minRecordsPerSecond !== undefined) out.push(`≥ ${int(t.minRecordsPerSecond)} records/s`);
   if (t?.maxMsPerGzipMb !== undefined) out.push(`≤ ${t.maxMsPerGzipMb} ms per gzip MB`);
   if (t?.maxP99Ms !== undefined) out.push(`p99 < ${t.maxP99Ms} ms`);
+  if (t?.maxHealthzMs !== undefined) out.push(`/healthz < ${t.maxHealthzMs} ms`);
   if (t?.maxRssMb !== undefined) out.push(`RSS < ${t.maxRssMb} MB`);
   if (versus) out.push(versus);
   return out.join(', ') || '—';

@@ -164,6 +164,9 @@ export function compare(reports: ScenarioReport[], scenarios: readonly Scenario[
       met.msPerMB = msPerMb <= s.targets.maxMsPerGzipMb;
     const p99 = r.extra?.p99Ms;
     if (s.targets?.maxP99Ms !== undefined && typeof p99 === 'number') met.p99 = p99 < s.targets.maxP99Ms;
+    const healthz = r.extra?.worstHealthzMs;
+    if (s.targets?.maxHealthzMs !== undefined && typeof healthz === 'number')
+      met.healthz = healthz < s.targets.maxHealthzMs;
     let versusRatio: number | undefined;
     const versus = s.versus ? byName.get(s.versus.scenario) : undefined;
     if (s.versus && versus?.status === 'ok' && versus.recordsPerSecond && r.recordsPerSecond !== undefined) {

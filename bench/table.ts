@@ -41,12 +41,15 @@ export function formatTable(reports: readonly ScenarioReport[]): string {
     const perMb =
       t?.maxMsPerGzipMb === undefined ? [] : [`ms/MB target ≤ ${t.maxMsPerGzipMb}${mark('msPerMB')}`];
     const p99 = t?.maxP99Ms === undefined ? [] : [`p99 target < ${t.maxP99Ms} ms${mark('p99')}`];
+    const healthz =
+      t?.maxHealthzMs === undefined ? [] : [`/healthz target < ${t.maxHealthzMs} ms${mark('healthz')}`];
     const versus =
       r.versusRatio === undefined ? [] : [`${fmt(r.versusRatio, 1)}× ${r.versus}${mark('versus')}`];
     const notes = [
       ...versus,
       ...perMb,
       ...p99,
+      ...healthz,
       ...Object.entries(r.extra ?? {}).map(([k, v]) => `${k}=${v}`),
     ].join(' ');
     const rate =

@@ -4,6 +4,7 @@ import { dashboard10m } from './dashboard.js';
 import { decode, decodeLarge } from './decode.js';
 import { enrich } from './enrich.js';
 import { generate } from './generate.js';
+import { bombs, serveHostile } from './hostile.js';
 import { lambdaS3Otlp, lambdaS3OtlpDefault } from './lambda.js';
 import { otlp, otlpEncode, otlpGzip, otlpLarge, otlpSdk, otlpSend, otlpWire } from './otlp.js';
 import { serveFirehose, serveFirehoseRaw, serveFirehoseStore } from './serve.js';
@@ -48,6 +49,8 @@ export const SCENARIOS: readonly Scenario[] = [
   serveFirehose,
   serveFirehoseRaw,
   serveFirehoseStore,
+  serveHostile,
+  bombs,
   alertsIngest,
   alerts,
   alertsLarge,

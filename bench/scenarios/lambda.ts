@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startCountingReceiver } from '../receivers/spawn.js';
+import { repoRoot } from '../repo-root.js';
 import { round, v2File } from './baseline.js';
 import type { BenchContext, Scenario, ScenarioResult } from './types.js';
 
@@ -18,13 +18,6 @@ export const LAMBDA_USD_PER_GB_SECOND = 0.0000166667;
 export const LAMBDA_PRICE_DATE = '2026-12-07';
 /** The memory size the cost is computed for: the size at which Lambda gives a function one full vCPU. */
 const LAMBDA_MEMORY_MB = 1769;
-
-/** The repository root: the nearest folder above this file with a package.json. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
 
 const BUCKET = 'bench-flow-logs';
 const KEY = 'AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/bench.log.gz';

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
+import { repoRoot } from '../repo-root.js';
 import { round, v2File } from './baseline.js';
 import type { DataFile, Scenario, ScenarioResult } from './types.js';
 
@@ -15,13 +15,6 @@ import type { DataFile, Scenario, ScenarioResult } from './types.js';
 
 const run = promisify(execFile);
 const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`;
-
-/** The repository root: the nearest folder above this file with a package.json. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
 
 /**
  * Runs a command as a user would and times it whole (process start-up, module loading, the

@@ -62,6 +62,8 @@ export interface ScenarioTargets {
   readonly maxMsPerGzipMb?: number;
   /** The 99th percentile request latency (the result's `extra.p99Ms`) must stay under this. */
   readonly maxP99Ms?: number;
+  /** The slowest /healthz answer (the result's `extra.worstHealthzMs`) must stay under this. */
+  readonly maxHealthzMs?: number;
 }
 
 /** A second comparison in the same run: records/s ÷ that scenario's records/s must reach minRatio. */

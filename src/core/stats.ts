@@ -42,8 +42,9 @@ export class RunStats {
   readonly warnings: string[] = [];
   private readonly warned = new Set<string>();
 
-  addMalformed(problem: Problem): void {
-    this.malformed++;
+  /** One problem losing `count` records (a damaged payload loses every event it holds). */
+  addMalformed(problem: Problem, count = 1): void {
+    this.malformed += count;
     if (this.malformedSamples.length < MAX_SAMPLES) this.malformedSamples.push(problem);
   }
 

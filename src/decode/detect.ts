@@ -1,5 +1,6 @@
 import type { FlowBatch } from '../batch/flow-batch.js';
 import type { DecodeOptions, SourceInput } from '../core/types.js';
+import { damagedPayload, strictBase64 } from './damaged-payload.js';
 import { DecodeError, MAX_JSON_BYTES, sampleOf } from './errors.js';
 import { JsonSplitter } from './json.js';
 import { decodeParquet } from './parquet.js';
@@ -73,26 +74,32 @@ async function* decodeJsonStream(
       try {
         doc = JSON.parse(bytes.toString('utf8'));
       } catch (err) {
-        stats.addMalformed({
-          source: origin,
-          line,
-          message: `invalid JSON: ${(err as Error).message}`,
-          sample: sampleOf(bytes, 0, bytes.length),
-        });
+        const lost = damagedPayload(`invalid JSON: ${(err as Error).message}`, bytes);
+        stats.addMalformed(
+          { source: origin, line, message: lost.message, sample: sampleOf(bytes, 0, bytes.length) },
+          lost.lost,
+        );
         return;
       }
       try {
         payloads.document(doc, line);
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
-        stats.addMalformed({ source: origin, line, message: err.message, sample: sampleOf(bytes, 0, 160) });
+        stats.addMalformed(
+          { source: origin, line, message: err.message, sample: sampleOf(bytes, 0, 160) },
+          err.lost,
+        );
       }
     },
     junk: (line, sample) => {
       stats.addMalformed({ source: origin, line, message: 'text outside a JSON document', sample });
     },
-    cut: (line, sample) => {
-      stats.addMalformed({ source: origin, line, message: 'JSON document cut off', sample });
+    cut: (line, bytes) => {
+      const lost = damagedPayload('JSON document cut off', bytes);
+      stats.addMalformed(
+        { source: origin, line, message: lost.message, sample: sampleOf(bytes, 0, bytes.length) },
+        lost.lost,
+      );
     },
   });
   yield* pump(stream, payloads, {
@@ -122,10 +129,13 @@ async function* decodeBase64Stream(
     const text = line.toString('latin1').trim();
     if (text === '') return;
     try {
-      payloads.bytes(Buffer.from(text, 'base64'), lineNo);
+      payloads.bytes(strictBase64(text, `${origin}: line ${lineNo}`), lineNo);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
-      stats.addMalformed({ source: origin, line: lineNo, message: err.message, sample: text.slice(0, 160) });
+      stats.addMalformed(
+        { source: origin, line: lineNo, message: err.message, sample: text.slice(0, 160) },
+        err.lost,
+      );
     }
   };
   const feed = (chunk: Buffer): void => {

@@ -7,6 +7,8 @@ export class DecodeError extends Error {
   override name = 'DecodeError';
   /** True when the input's bytes are damaged (not merely cut off): text just before may be garbage. */
   damaged = false;
+  /** Records the failure is known to lose, when it is counted as malformed (1 when unknown). */
+  lost = 1;
   constructor(
     message: string,
     /** Byte offset of the damage in the input as stored (compressed bytes for gzip). */

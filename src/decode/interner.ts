@@ -26,11 +26,12 @@ export class ByteInterner {
    */
   accept: ((value: string) => boolean) | null = null;
 
-  constructor(initialSlots = 256) {
+  // Small at first, grown on demand: a header of thousands of text fields makes an interner each.
+  constructor(initialSlots = 16) {
     this.mask = initialSlots - 1;
     this.slots = new Int32Array(initialSlots);
     this.ents = new Int32Array((initialSlots >> 1) * STRIDE);
-    this.arena = new Uint8Array(4096);
+    this.arena = new Uint8Array(256);
   }
 
   /** Starts a new batch dictionary; the byte cache is kept. */

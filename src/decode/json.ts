@@ -5,8 +5,11 @@ export interface JsonSplitterEvents {
   document(bytes: Buffer, line: number): void;
   /** Bytes outside any object (up to the end of their line). */
   junk(line: number, sample: string): void;
-  /** An object cut off (a newline in a string, or a new object at a line start), and its start. */
-  cut(line: number, sample: string): void;
+  /**
+   * An object cut off (a newline in a string, or a new object at a line start): the line it
+   * starts on and its bytes up to the cut.
+   */
+  cut(line: number, bytes: Buffer): void;
 }
 
 const QUOTE = 34;
@@ -47,7 +50,7 @@ export class JsonSplitter {
         const nl = buf.indexOf(NEWLINE, p);
         if (nl !== -1 && (q === -1 || nl < q)) {
           // JSON strings hold no raw newline: the object was cut off; the next line starts afresh
-          this.cutOff(buf, docStart);
+          this.cutOff(buf, docStart, nl);
           docStart = -1;
           p = nl;
           continue;
@@ -84,7 +87,7 @@ export class JsonSplitter {
       if (this.lineStart && c === OPEN) {
         // An object begins at the start of a line inside another: one object a line, the
         // earlier one cut off. (Pretty-printed JSON indents everything but its outer braces.)
-        this.cutOff(buf, docStart);
+        this.cutOff(buf, docStart, p);
         docStart = -1;
         continue;
       }
@@ -105,10 +108,11 @@ export class JsonSplitter {
     if (this.depth > 0 && docStart >= 0) this.add(buf.subarray(docStart));
   }
 
-  /** Drops the object being read (cut off), reporting its first line. */
-  private cutOff(buf: Buffer, docStart: number): void {
-    const first = this.parts[0] ?? buf.subarray(Math.max(docStart, 0));
-    this.on.cut(this.docLine, sampleOf(first, 0, first.length));
+  /** Drops the object being read (cut off at `end` of `buf`), reporting its first line and bytes. */
+  private cutOff(buf: Buffer, docStart: number, end: number): void {
+    const tail = buf.subarray(Math.max(docStart, 0), end);
+    const bytes = this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail]);
+    this.on.cut(this.docLine, bytes);
     this.parts = [];
     this.size = 0;
     this.depth = 0;

@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { FlowBatch, SourceRef } from '../batch/flow-batch.js';
 import type { DecodeOptions } from '../core/types.js';
+import { damagedPayload } from './damaged-payload.js';
 import { DEFAULT_BATCH_SIZE } from './detect.js';
 import { DecodeError, MAX_PAYLOAD_BYTES } from './errors.js';
 import { firehoseRecordContent } from './firehose-record.js';
@@ -88,8 +89,9 @@ function gunzip(buf: Buffer, options: PayloadDecodeOptions): Buffer {
   try {
     return gunzipSync(buf, { maxOutputLength: MAX_PAYLOAD_BYTES });
   } catch (err) {
-    throw new DecodeError(
+    throw damagedPayload(
       `${origin(options)}: gzip payload cannot be decompressed (${(err as Error).message})`,
+      buf,
     );
   }
 }

@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import type { FlowBatch, SourceRef } from '../batch/flow-batch.js';
 import type { RunStats } from '../core/stats.js';
 import type { ParsedFormat } from '../fields/format.js';
+import { damagedPayload, strictBase64 } from './damaged-payload.js';
 import { DecodeError, MAX_PAYLOAD_BYTES, sampleOf } from './errors.js';
 import { JsonSplitter } from './json.js';
 import { firstContentByte, isGzip } from './stream.js';
@@ -65,8 +66,9 @@ export class PayloadDecoder {
       try {
         plain = gunzipSync(data, { maxOutputLength: MAX_PAYLOAD_BYTES });
       } catch (err) {
-        throw new DecodeError(
+        throw damagedPayload(
           `${this.ctx.origin}: record ${position}: gzip payload cannot be decompressed (${(err as Error).message})`,
+          data,
         );
       }
       this.bytes(plain, position, source, depth + 1);
@@ -80,7 +82,8 @@ export class PayloadDecoder {
       return;
     }
     if (looksBase64(data, at)) {
-      this.bytes(Buffer.from(data.toString('latin1', at).trim(), 'base64'), position, source, depth + 1);
+      const text = data.toString('latin1', at).trim();
+      this.bytes(strictBase64(text, `${this.ctx.origin}: record ${position}`), position, source, depth + 1);
       return;
     }
     this.textLines(data, position, source);
@@ -103,7 +106,8 @@ export class PayloadDecoder {
     }
     const awslogs = o.awslogs as { data?: unknown } | undefined;
     if (awslogs && typeof awslogs.data === 'string') {
-      this.bytes(Buffer.from(awslogs.data, 'base64'), position, source, 1);
+      const what = `${this.ctx.origin}: record ${position}: awslogs.data`;
+      this.bytes(strictBase64(awslogs.data, what), position, source, 1);
       return;
     }
     if (Array.isArray(o.records)) {
@@ -128,9 +132,10 @@ export class PayloadDecoder {
         junk: (_line, sample) => {
           throw new DecodeError(`${this.ctx.origin}: record ${position}: not JSON: ${sample.slice(0, 60)}`);
         },
-        cut: (_line, sample) => {
-          throw new DecodeError(
-            `${this.ctx.origin}: record ${position}: JSON cut off: ${sample.slice(0, 60)}`,
+        cut: (_line, bytes) => {
+          throw damagedPayload(
+            `${this.ctx.origin}: record ${position}: JSON cut off: ${sampleOf(bytes, 0, 60)}`,
+            bytes,
           );
         },
       });
@@ -208,10 +213,10 @@ export class PayloadDecoder {
         continue;
       }
       try {
-        this.bytes(Buffer.from(r.data, 'base64'), i + 1, source, 1);
+        this.bytes(strictBase64(r.data, `record ${i + 1}`), i + 1, source, 1);
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
-        this.bad(i + 1, `Firehose request ${requestId}: ${err.message}`, r.data.slice(0, 160));
+        this.bad(i + 1, `Firehose request ${requestId}: ${err.message}`, r.data.slice(0, 160), err.lost);
       }
     }
   }
@@ -233,8 +238,8 @@ export class PayloadDecoder {
     return this.scratch.write(text, 0);
   }
 
-  private bad(position: number, message: string, sample: string): void {
-    this.ctx.stats.addMalformed({ source: this.ctx.origin, line: position, message, sample });
+  private bad(position: number, message: string, sample: string, lost = 1): void {
+    this.ctx.stats.addMalformed({ source: this.ctx.origin, line: position, message, sample }, lost);
   }
 }
 
@@ -242,8 +247,9 @@ function parseJson(bytes: Buffer, origin: string, position: number): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new DecodeError(
+    throw damagedPayload(
       `${origin}: record ${position}: invalid JSON (${(err as Error).message}): ${sampleOf(bytes, 0, 60)}`,
+      bytes,
     );
   }
 }

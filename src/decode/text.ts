@@ -48,6 +48,11 @@ const NEWLINE = Buffer.from('\n');
 const TRANSCODE_RETRY_BYTES = 1 << 20;
 /** Bytes between two kept lines beyond which the text copy starts a new span (skipped junk is not copied). */
 const MAX_TEXT_GAP = 256;
+/**
+ * Cells (rows × fields) of one batch at most: a header of thousands of unknown fields gets
+ * batches of fewer rows, so its columns cost what a usual batch's do (8,192 rows × 128 fields).
+ */
+const MAX_BATCH_CELLS = 1 << 20;
 
 export interface TextBatcherOptions {
   readonly source: SourceRef;
@@ -92,6 +97,8 @@ export class TextBatcher {
   private ids: string[] = [];
   private rows = 0;
   private capacity = 0;
+  /** Rows of a batch: the batch size, fewer for a layout so wide its columns would pass MAX_BATCH_CELLS. */
+  private batchRows = 1;
   private statusIndex = -1;
   /** True while the transcoder takes the current layout's lines. */
   private transcoding = false;
@@ -351,7 +358,7 @@ export class TextBatcher {
     const base = sc.load(buf, start, end);
     let p = base;
     const stop = p + (end - start);
-    const batchSize = this.options.batchSize;
+    const batchSize = this.batchRows;
     const keepText = this.options.keepText !== false;
     while (p < stop) {
       if (this.rows === this.capacity) this.allocate();
@@ -556,7 +563,7 @@ export class TextBatcher {
       this.positions[row] = pos;
       if (withIds) this.ids[row] = id ?? '';
       this.rows = row + 1;
-      if (this.rows === this.options.batchSize) this.emit();
+      if (this.rows === this.batchRows) this.emit();
     }
     // buf may be overwritten once this returns (carry, scratch): its lines are copied now
     this.closeSpan();
@@ -651,8 +658,11 @@ export class TextBatcher {
     this.parser = rowParser(fieldReads(fields));
     this.capacity = 0;
     this.rows = 0;
-    this.transcoding =
-      this.options.transcoder?.layout(fields, this.options.headers, this.options.batchSize) ?? false;
+    this.batchRows = Math.max(
+      1,
+      Math.min(this.options.batchSize, Math.floor(MAX_BATCH_CELLS / fields.length)),
+    );
+    this.transcoding = this.options.transcoder?.layout(fields, this.options.headers, this.batchRows) ?? false;
     this.transcodeAfter = 0;
     this.chooseScanner();
   }
@@ -666,7 +676,7 @@ export class TextBatcher {
   }
 
   private allocate(): void {
-    const size = this.options.batchSize;
+    const size = this.batchRows;
     const n = this.fields.length;
     const keepText = this.options.keepText !== false;
     if (this.scanning) {

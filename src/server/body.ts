@@ -16,19 +16,21 @@ export class BodyError extends Error {
 /**
  * Reads a request body, gunzipping `Content-Encoding: gzip`, and refuses (413) once either the
  * bytes on the wire or the decompressed bytes exceed `limit` — a compressed bomb is stopped
- * while it inflates, never held whole. On refusal the request is left paused, not destroyed,
- * so the error response still reaches the client (sent with `Connection: close`). The bytes
+ * while it inflates, never held whole. On refusal the rest of the body is read and dropped
+ * (discardBody), so the error response reaches a client still sending. The bytes
  * kept are taken from `lease` (the server's budget for all bodies): past it, 503.
  */
 export function readBody(req: IncomingMessage, limit: number, lease?: BodyLease): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
+    discardBody(req, limit);
     return Promise.reject(
       new BodyError(413, `request body of ${declared} bytes exceeds the limit of ${limit}`),
     );
   }
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
   if (encoding !== 'gzip' && encoding !== 'identity') {
+    discardBody(req, limit);
     return Promise.reject(new BodyError(400, `unsupported Content-Encoding "${encoding}" (gzip or none)`));
   }
   return new Promise<Buffer>((resolve, reject) => {
@@ -42,7 +44,7 @@ export function readBody(req: IncomingMessage, limit: number, lease?: BodyLease)
       settled = true;
       req.off('data', onWire);
       req.off('end', onWireEnd);
-      req.pause();
+      discardBody(req, limit);
       if (gunzip) {
         gunzip.removeAllListeners('data');
         gunzip.on('error', () => undefined);
@@ -92,4 +94,20 @@ export function readBody(req: IncomingMessage, limit: number, lease?: BodyLease)
     req.on('end', onWireEnd);
     req.on('error', (err) => stop(new BodyError(400, `request body: ${err.message}`)));
   });
+}
+
+/**
+ * Reads and drops what is left of a refused request's body. A server closing a connection
+ * with unread bytes makes the client's TCP stack reset it, and a client still sending may
+ * never read the answer; dropping the bytes lets the answer arrive and keeps the connection
+ * usable. Past `limit` more bytes the connection is cut: a sender that never stops gets no more.
+ */
+export function discardBody(req: IncomingMessage, limit: number): void {
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > limit) req.socket.destroy();
+  });
+  req.on('error', () => undefined);
+  req.resume();
 }

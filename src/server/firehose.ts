@@ -4,7 +4,7 @@ import type { SourceInput } from '../core/types.js';
 import { firehoseRecordContent } from '../decode/firehose-record.js';
 import { decodeBase64, payloadInput } from '../decode/payload-input.js';
 import type { Receipt, SharedPipeline } from '../pipeline/shared.js';
-import { BodyError, readBody } from './body.js';
+import { BodyError, discardBody, readBody } from './body.js';
 import { BodyLease, type ByteBudget } from './budget.js';
 import type { Logger } from './log.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -61,7 +61,7 @@ export function firehoseEndpoint(config: FirehoseEndpointConfig) {
     if (expectedKey) {
       const given = header(req, 'x-amz-firehose-access-key');
       if (given === undefined || !timingSafeEqual(digest(given), expectedKey)) {
-        res.setHeader('Connection', 'close');
+        discardBody(req, config.maxBody);
         return reply(401, given === undefined ? 'missing X-Amz-Firehose-Access-Key' : 'wrong access key');
       }
     }
@@ -70,7 +70,7 @@ export function firehoseEndpoint(config: FirehoseEndpointConfig) {
       return reply(400, `unsupported protocol version ${version}`);
     if (active >= config.maxRequests) {
       res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      res.setHeader('Connection', 'close');
+      discardBody(req, config.maxBody);
       return reply(503, `the server is delivering ${active} requests, its limit; retry later`);
     }
     active++;
@@ -82,7 +82,6 @@ export function firehoseEndpoint(config: FirehoseEndpointConfig) {
       } catch (err) {
         const status = err instanceof BodyError ? err.status : 400;
         if (status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-        res.setHeader('Connection', 'close');
         return reply(status, (err as Error).message);
       }
       const parsed = parseRequest(body);
@@ -204,7 +203,10 @@ async function ingest(
     return { status: 200 };
   }
   const problems = [
-    ...stats.errors.map((e) => `${e.source}: ${e.message}`),
+    // Decoders' messages mostly name their input already.
+    ...stats.errors.map((e) =>
+      e.message.startsWith(`${e.source}: `) ? e.message : `${e.source}: ${e.message}`,
+    ),
     ...receipt.sinks.flatMap((s) => s.errors.map((m) => `sink ${s.name}: ${m}`)),
   ];
   const errorMessage = problems.slice(0, 5).join('; ') || 'delivery failed';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { RunStats } from '../../src/core/stats.js';
+import { decodeInput } from '../../src/decode/detect.js';
 import { bytesInput, decode } from './helpers.js';
 
 const HEADER =
@@ -42,6 +44,54 @@ describe('hostile text input', () => {
       );
     });
   }
+
+  it('a wide header gets batches of fewer rows: rows × fields stays within 1 Mi cells', async () => {
+    const n = 4000;
+    const lines = wideText(n, 250).toString().split('\n');
+    const stats = new RunStats();
+    const sizes: number[] = [];
+    let last = '';
+    const input = bytesInput(
+      'wide-rows.txt',
+      Buffer.from(`${[...lines.slice(0, -1), ...lines.slice(1, 51)].join('\n')}\n`),
+    );
+    for await (const b of decodeInput(input, { stats })) {
+      sizes.push(b.length);
+      last = String(b.row(b.length - 1)[`f${n - 1}`]);
+    }
+    assert.equal(stats.malformed, 0);
+    assert.deepEqual(sizes, [262, 38]);
+    assert.equal(last, `v${n - 1}-49`);
+  });
+
+  it('a run of unknown fields (parsed by a loop): nulls, short lines and junk bytes as in any field', async () => {
+    const header = ['version', 'srcaddr', ...Array.from({ length: 20 }, (_, i) => `g${i}`), 'dstport'];
+    const values = (k: number) => Array.from({ length: 20 }, (_, i) => `w${i}-${k}`);
+    const rows = [
+      ['2', '10.0.0.1', ...values(1), '443'],
+      ['2', '10.0.0.2', ...values(2)], // one field short
+      ['2', '10.0.0.3', '-', ...values(3).slice(1), '80'],
+      ['2', '10.0.0.4', ...values(4).slice(0, 5), 'x\u0001y', ...values(4).slice(6), '22'],
+      ['2', '10.0.0.5', ...values(5), '53'],
+    ];
+    const text = `${[header, ...rows].map((r) => r.join(' ')).join('\n')}\n`;
+    const d = await decode(bytesInput('run.txt', Buffer.from(text)));
+    assert.deepEqual(
+      d.rows.map((r) => [r.srcaddr, r.g0, r.g19, r.dstport]),
+      [
+        ['10.0.0.1', 'w0-1', 'w19-1', 443],
+        ['10.0.0.3', null, 'w19-3', 80],
+        ['10.0.0.5', 'w0-5', 'w19-5', 53],
+      ],
+    );
+    assert.deepEqual(
+      d.stats.malformedSamples.map((m) => [m.line, m.message]),
+      [
+        [3, 'expected 23 fields (header on line 1), got 22 fields'],
+        [5, 'binary or control byte 0x01 at column 38'],
+      ],
+    );
+  });
 
   it('many inputs, each with other unknown fields, decode one after another', async () => {
     // every input brings new text columns: the decoder's tables must not pile up without bound

@@ -151,4 +151,22 @@ describe('bench harness', () => {
     const table = formatTable(compare(reports, select(['decode'], false)));
     assert.match(table, /0\.25 \(≥ 0\.5\) MISSED/);
   });
+
+  it('checks the slowest /healthz answer of serve-hostile against its target', () => {
+    const report = (worstHealthzMs: number): ScenarioReport => ({
+      name: 'serve-hostile',
+      description: '',
+      status: 'ok',
+      records: 11,
+      seconds: 10,
+      recordsPerSecond: 1.1,
+      peakRssMb: 150,
+      extra: { worstHealthzMs },
+    });
+    const scenarios = select(['serve-hostile'], false);
+    assert.deepEqual(compare([report(120)], scenarios)[0]!.met, { rss: true, healthz: true });
+    const slow = compare([report(1500)], scenarios);
+    assert.deepEqual(slow[0]!.met, { rss: true, healthz: false });
+    assert.match(formatTable(slow), /\/healthz target < 1000 ms MISSED/);
+  });
 });
