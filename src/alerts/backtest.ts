@@ -26,8 +26,8 @@ const WANTED = [
   'log_status',
   'tcp_flags',
   'flow_direction',
-  'src_country',
   'dst_country',
+  'dst_asn',
   'record_uid',
 ];
 
@@ -54,15 +54,25 @@ function num(v: unknown): number {
   return typeof v === 'bigint' || typeof v === 'number' || typeof v === 'string' ? Number(v) : Number.NaN;
 }
 
+/** Store column types read back as numbers (record fields and enrichments such as `dst_asn`). */
+const NUMERIC_TYPE =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/;
+
 /** Rows (column-major) read from the store as a FlowBatch: record fields, then enrichment columns. */
-function toBatch(names: readonly string[], columns: DuckDBValue[][], rows: number, first: number): FlowBatch {
+function toBatch(
+  names: readonly string[],
+  numeric: ReadonlySet<string>,
+  columns: DuckDBValue[][],
+  rows: number,
+  first: number,
+): FlowBatch {
   const fields: FieldDef[] = [];
   const cols: Column[] = [];
   const extra = new Map<string, Column>();
   names.forEach((name, c) => {
     const values = columns[c]!;
     const field = findField(name);
-    const isNumber = field !== undefined && field.type !== 'string';
+    const isNumber = field !== undefined ? field.type !== 'string' : numeric.has(name);
     let col: Column;
     if (isNumber) {
       const out = new Float64Array(rows);
@@ -99,7 +109,9 @@ export async function backtest(
   range: BacktestRange,
   onEvents: (events: readonly AlertEvent[]) => void,
 ): Promise<BacktestResult> {
-  const have = new Set((await con.runAndReadAll('DESCRIBE flows')).getRowsJS().map((r) => String(r[0])));
+  const described = (await con.runAndReadAll('DESCRIBE flows')).getRowsJS();
+  const have = new Set(described.map((r) => String(r[0])));
+  const numeric = new Set(described.filter((r) => NUMERIC_TYPE.test(String(r[1]))).map((r) => String(r[0])));
   const names = WANTED.filter((n) => have.has(n));
   const where: string[] = [];
   if (range.since !== undefined) where.push(`"end" >= ${Math.floor(range.since)}`);
@@ -122,7 +134,7 @@ export async function backtest(
     let rows = 0;
     const flush = (): void => {
       if (rows === 0) return;
-      emit(engine.observe(toBatch(names, pending, rows, records + 1)));
+      emit(engine.observe(toBatch(names, numeric, pending, rows, records + 1)));
       records += rows;
       pending = names.map(() => []);
       rows = 0;
