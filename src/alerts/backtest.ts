@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { type Column, FlowBatch, StrColumnBuilder } from '../batch/flow-batch.js';
 import { type FieldDef, findField } from '../fields/catalog.js';
-import { storeBaselines } from './baseline.js';
+import { StoreBaselines } from './baseline.js';
 import type { AlertEvent } from './book.js';
 import { type AlertsConfig, buildRules } from './config.js';
 import { AlertEngine } from './engine.js';
@@ -32,6 +32,7 @@ const WANTED = [
 ];
 
 const BATCH_ROWS = 8192;
+const DAY = 86400;
 
 export interface BacktestRange {
   /** Unix seconds, inclusive; records by `end`. */
@@ -64,7 +65,6 @@ function toBatch(
   numeric: ReadonlySet<string>,
   columns: DuckDBValue[][],
   rows: number,
-  first: number,
 ): FlowBatch {
   const fields: FieldDef[] = [];
   const cols: Column[] = [];
@@ -91,7 +91,8 @@ function toBatch(
       cols.push(col);
     } else extra.set(name, col);
   });
-  const positions = Float64Array.from({ length: rows }, (_, i) => first + i);
+  // no position in a source: alerts sample the stored record_uid instead (see BatchView.uid)
+  const positions = new Float64Array(rows).fill(Number.NaN);
   const batch = new FlowBatch(fields, cols, rows, { id: 'store' }, positions);
   for (const [name, col] of extra) batch.extra.set(name, col);
   return batch;
@@ -118,7 +119,11 @@ export async function backtest(
   if (range.until !== undefined) where.push(`"end" < ${Math.floor(range.until)}`);
   const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
   // Rules with a baseline compare each window with the same window of previous days.
-  const rules = buildRules(config, undefined, await storeBaselines(con, config, range.since, range.until));
+  const baselines = new StoreBaselines(
+    async (sql) => (await con.runAndReadAll(sql)).getRowObjectsJS(),
+    config,
+  );
+  const rules = buildRules(config, undefined, baselines);
   const engine = new AlertEngine(rules, config);
   let records = 0;
   let fired = 0;
@@ -127,27 +132,44 @@ export async function backtest(
     if (events.length > 0) onEvents(events);
   };
   if (rules.stream.length > 0) {
-    const result = await con.stream(
-      `SELECT ${names.map(quote).join(', ')} FROM flows ${filter} ORDER BY "end"`,
-    );
-    let pending: DuckDBValue[][] = names.map(() => []);
-    let rows = 0;
-    const flush = (): void => {
-      if (rows === 0) return;
-      emit(engine.observe(toBatch(names, numeric, pending, rows, records + 1)));
-      records += rows;
-      pending = names.map(() => []);
-      rows = 0;
+    const select = `SELECT ${names.map(quote).join(', ')} FROM flows`;
+    const stream = async (sql: string): Promise<void> => {
+      const result = await con.stream(sql);
+      let pending: DuckDBValue[][] = names.map(() => []);
+      let rows = 0;
+      const flush = (): void => {
+        if (rows === 0) return;
+        emit(engine.observe(toBatch(names, numeric, pending, rows)));
+        records += rows;
+        pending = names.map(() => []);
+        rows = 0;
+      };
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const cols = chunk.getColumns();
+        for (let c = 0; c < names.length; c++) pending[c]!.push(...cols[c]!);
+        rows += chunk.rowCount;
+        if (rows >= BATCH_ROWS) flush();
+      }
+      flush();
     };
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const cols = chunk.getColumns();
-      for (let c = 0; c < names.length; c++) pending[c]!.push(...cols[c]!);
-      rows += chunk.rowCount;
-      if (rows >= BATCH_ROWS) flush();
+    // A day at a time, its baselines loaded first: a query on the connection while a result
+    // streams would end that result.
+    const days = (
+      await con.runAndReadAll(
+        `SELECT DISTINCT CAST(floor("end" / ${DAY}) AS BIGINT) AS d FROM flows ${filter} ORDER BY d`,
+      )
+    )
+      .getRowsJS()
+      .filter((r) => r[0] !== null)
+      .map((r) => Number(r[0]));
+    const and = filter ? `${filter} AND` : 'WHERE';
+    for (const day of days) {
+      await baselines.prepare(day * DAY, day * DAY);
+      await stream(`${select} ${and} "end" >= ${day * DAY} AND "end" < ${(day + 1) * DAY} ORDER BY "end"`);
     }
-    flush();
+    if (!filter) await stream(`${select} WHERE "end" IS NULL`);
   }
   for (const rule of rules.sql) emit(await runSqlRule(con, rule, range, engine));
   emit(engine.flush());

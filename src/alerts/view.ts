@@ -109,6 +109,16 @@ export class BatchView {
     return s;
   }
 
+  /** Per row, 1 when it goes from a local address to a public one (egress leaving the VPC). */
+  egress(): Uint8Array {
+    return this.memo('egress', () => {
+      const out = new Uint8Array(this.n);
+      const { srcId, dstId, localId, publicId } = this;
+      for (let i = 0; i < this.n; i++) out[i] = localId[srcId[i]!]! & publicId[dstId[i]!]!;
+      return out;
+    });
+  }
+
   /**
    * What `make` computes from this batch, made once: per-row codes and tables several rules
    * read (each caller names its value with a key of its own).
@@ -121,11 +131,13 @@ export class BatchView {
   }
 
   /**
-   * Row i's record_uid when the batch carries it (read back from the store); otherwise the rules
-   * keep what makes it (source id, position, native id; see enrich/record-uid.ts) for the few
-   * rows an alert samples, and make the uid only for groups that fire.
+   * Row i's record_uid as the batch carries it, for rows without a position in a source (read
+   * back from the store); otherwise undefined: the rules keep what makes the uid (source id,
+   * position, native id; see enrich/record-uid.ts) for the few rows an alert samples and make it
+   * only for groups that fire, rather than hold on to the uid enricher's strings.
    */
   uid(i: number): string | undefined {
+    if (!Number.isNaN(this.batch.positions[i]!)) return undefined;
     const uid = this.str('record_uid');
     if (uid === null || uid.codes[i] === 0) return undefined;
     return uid.dict[uid.codes[i]!];

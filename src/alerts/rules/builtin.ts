@@ -105,27 +105,24 @@ function exposedSelector(ports: Uint8Array): RowSelector {
     let m = 0;
     const { action, forward, dport, srcId, dstId, publicId, localId } = v;
     for (let i = 0; i < v.n; i++) {
-      if (action[i] !== ACTION_ACCEPT || forward[i] !== 1) continue;
-      const p = dport[i]!;
-      if (Number.isNaN(p) || ports[p] !== 1) continue;
+      // the port first: it turns away nearly every row (a NaN port indexes nothing)
+      if (ports[dport[i]!] !== 1 || action[i] !== ACTION_ACCEPT || forward[i] !== 1) continue;
       if (publicId[srcId[i]!] === 1 && localId[dstId[i]!] === 1) rows[m++] = i;
     }
     return m;
   };
 }
 
-/** Rows from a local address to a public one, client side (egress that leaves the VPC). */
-function egressSelector(ports: Uint8Array | null, acceptedOnly: boolean): RowSelector {
+/** Accepted rows from a local address to a public one (egress that leaves the VPC), client side on `ports`. */
+function egressSelector(ports: Uint8Array | null): RowSelector {
   return (v, rows) => {
     let m = 0;
-    const { action, forward, dport, srcId, dstId, publicId, localId } = v;
+    const { action, forward, dport } = v;
+    const egress = v.egress();
     for (let i = 0; i < v.n; i++) {
-      if (acceptedOnly && action[i] !== ACTION_ACCEPT) continue;
-      if (ports !== null) {
-        const p = dport[i]!;
-        if (forward[i] !== 1 || Number.isNaN(p) || ports[p] !== 1) continue;
-      }
-      if (localId[srcId[i]!] === 1 && publicId[dstId[i]!] === 1) rows[m++] = i;
+      if (egress[i] !== 1 || action[i] !== ACTION_ACCEPT) continue;
+      if (ports !== null && (ports[dport[i]!] !== 1 || forward[i] !== 1)) continue;
+      rows[m++] = i;
     }
     return m;
   };
@@ -320,7 +317,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
       group(
         info,
         c,
-        egressSelector(portTable(numbers(s, 'ports')), true),
+        egressSelector(portTable(numbers(s, 'ports'))),
         [SRC],
         { kind: 'count' },
         num(s, 'threshold'),
@@ -395,7 +392,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
       group(
         info,
         c,
-        egressSelector(null, true),
+        egressSelector(null),
         [INTERFACE],
         { kind: 'bytes' },
         num(s, 'threshold'),

@@ -131,8 +131,10 @@ class Window {
   }
 }
 
-/** A closed window is kept for the next one when it is at most this large (slots). */
+/** A closed window is kept for a later one when it is at most this large (slots)… */
 const REUSE_SLOTS = 1 << 16;
+/** … and fewer than this many are kept (a batch often opens and closes several windows). */
+const SPARE_WINDOWS = 8;
 
 /**
  * The rule shape every threshold detection shares: select rows, group them by key in tumbling
@@ -144,8 +146,8 @@ export class GroupRule implements StreamRule {
   late = 0;
   dropped = 0;
   private readonly windows = new Map<number, Window>();
-  /** A closed window kept for reuse: windows open and close all the time, each as big as the last. */
-  private spare: Window | null = null;
+  /** Closed windows kept for reuse: windows open and close all the time, each as big as the last. */
+  private readonly spare: Window[] = [];
   /** Windows ending at or before this are closed. */
   private closedUpTo = Number.NEGATIVE_INFINITY;
   private rows = new Uint32Array(0);
@@ -209,8 +211,7 @@ export class GroupRule implements StreamRule {
         windowStart = ws;
         window = this.windows.get(ws);
         if (!window) {
-          window = this.spare ?? new Window(parts.length);
-          this.spare = null;
+          window = this.spare.pop() ?? new Window(parts.length);
           this.windows.set(ws, window);
         }
       }
@@ -383,9 +384,9 @@ export class GroupRule implements StreamRule {
           },
         });
       }
-      if (win.capacity <= REUSE_SLOTS) {
+      if (win.capacity <= REUSE_SLOTS && this.spare.length < SPARE_WINDOWS) {
         win.reset();
-        this.spare = win;
+        this.spare.push(win);
       }
     }
     if (upTo > this.closedUpTo && Number.isFinite(upTo)) this.closedUpTo = upTo;

@@ -1,3 +1,4 @@
+import { grown } from '../../batch/grown.js';
 import { CodeTable } from '../code-table.js';
 import type { RuleInfo } from '../types.js';
 import { ACTION_ACCEPT, type BatchView } from '../view.js';
@@ -30,9 +31,9 @@ function peerCodes(v: BatchView, kind: PeerKind): { codes: Float64Array | Uint32
       values = col && col.kind === 'num' ? col.values : null;
     }
     if (values === null) return { codes: out, epoch };
-    const { srcId, dstId, localId, publicId } = v;
+    const egress = v.egress();
     for (let i = 0; i < v.n; i++) {
-      if (localId[srcId[i]!] !== 1 || publicId[dstId[i]!] !== 1) continue;
+      if (egress[i] !== 1) continue;
       const x = values[i]!;
       if (!Number.isNaN(x)) out[i] = x;
     }
@@ -58,6 +59,12 @@ function peerPart(kind: PeerKind): KeyPart {
   };
 }
 
+const KNOWN = 1;
+const NEW = 2;
+
+/** Peers remembered over all interfaces of one rule (a few tens of MB at most). */
+const MAX_LEARNED = 1_000_000;
+
 /** One interface's learning state: the end of its learning period and the peers it met. */
 interface Learned {
   readonly until: number;
@@ -70,8 +77,9 @@ interface Learned {
  * New external peer (a country or an AS): during its learning period (record time from its
  * first record) every interface's egress peers are remembered; afterwards accepted client-side
  * egress to a peer not remembered for that interface is grouped by interface and peer. Memory:
- * at most `maxPeers` peers per interface, for at most `maxGroups` interfaces; an interface that
- * meets more peers than that while learning stops learning and raises nothing. Needs the geo
+ * at most `maxPeers` peers per interface and MAX_LEARNED over all, for at most `maxGroups`
+ * interfaces; an interface that meets more peers than that while learning (or when the total is
+ * reached) stops learning and raises nothing. Needs the geo
  * enricher's `dst_country` or `dst_asn`.
  */
 export function newPeerRule(
@@ -81,45 +89,73 @@ export function newPeerRule(
   settings: { learningSeconds: number; threshold: number; maxPeers: number },
 ): StreamRule {
   const known = new Map<string, Learned>();
+  /** Peers remembered over every interface: at most MAX_LEARNED. */
+  let learned = 0;
   const part = peerPart(kind);
+  /**
+   * Verdicts by (interface, peer) code pair, kept across batches while the codes' epochs hold:
+   * KNOWN once the peer is in the interface's set (or the interface is saturated), NEW once the
+   * interface's learning ended without it; so a row costs one table lookup.
+   */
+  const verdicts = new CodeTable(1024);
+  /** End of learning by stable interface code (NaN: not looked up yet in this epoch). */
+  let until = new Float64Array(256).fill(Number.NaN);
+  let epochs: readonly number[] = [];
   const select: RowSelector = (v, rows) => {
     const iface = v.str('interface_id');
     if (iface === null) return 0;
+    const ifaces = stableStrings(v, 'interface_id');
     const peers = part.codes(v);
-    /** Per (interface, peer) code pair: 1 known, 2 new; decided once per batch after learning. */
-    const verdicts = new CodeTable();
+    const now = [ifaces.epoch, part.epoch(v)];
+    if (now[0] !== epochs[0] || now[1] !== epochs[1]) {
+      verdicts.clear();
+      until.fill(Number.NaN);
+      epochs = now;
+    }
     const { action, forward, time } = v;
+    const stable = ifaces.codes;
     let m = 0;
     for (let i = 0; i < v.n; i++) {
       const peer = peers[i]!;
       if (peer === 0 || action[i] !== ACTION_ACCEPT || forward[i] !== 1) continue;
-      const ic = iface.codes[i]!;
+      const sc = stable[i]!;
       const t = time[i]!;
-      if (ic === 0 || Number.isNaN(t)) continue;
-      // the batch's interface code (< 2^21) and the peer's (< 2^32): exact in a double
-      const pair = ic * 2 ** 32 + peer;
-      let verdict = verdicts.get(pair);
-      if (verdict < 0) {
-        const name = iface.dict[ic]!;
-        let state = known.get(name);
-        if (!state) {
-          if (known.size >= context.maxGroups) continue;
-          state = { until: t + settings.learningSeconds, peers: new Set(), saturated: false };
-          known.set(name, state);
-        }
-        const text = part.text(part.value(v, i));
-        if (t < state.until) {
-          if (state.saturated || state.peers.has(text)) continue;
-          if (state.peers.size >= settings.maxPeers) {
-            state.saturated = true;
-            state.peers.clear();
-          } else state.peers.add(text);
-          continue;
-        }
-        verdict = state.saturated || state.peers.has(text) ? 1 : 2;
-        verdicts.set(pair, verdict);
+      if (sc === 0 || Number.isNaN(t)) continue;
+      // a stable interface code (< 2^21) and the peer's (< 2^32): exact in a double
+      const pair = sc * 2 ** 32 + peer;
+      const verdict = verdicts.get(pair);
+      if (verdict === KNOWN) continue;
+      if (verdict === NEW && t >= until[sc]!) {
+        rows[m++] = i;
+        continue;
       }
-      if (verdict === 2) rows[m++] = i;
+      const name = iface.dict[iface.codes[i]!]!;
+      let state = known.get(name);
+      if (!state) {
+        if (known.size >= context.maxGroups) continue;
+        state = { until: t + settings.learningSeconds, peers: new Set(), saturated: false };
+        known.set(name, state);
+      }
+      if (sc >= until.length) until = grown(until, Math.max(sc + 1, until.length * 2), Number.NaN);
+      until[sc] = state.until;
+      const text = part.text(part.value(v, i));
+      if (t < state.until) {
+        if (!state.saturated && !state.peers.has(text)) {
+          if (state.peers.size >= settings.maxPeers || learned >= MAX_LEARNED) {
+            state.saturated = true;
+            learned -= state.peers.size;
+            state.peers.clear();
+          } else {
+            state.peers.add(text);
+            learned++;
+          }
+        }
+        verdicts.set(pair, KNOWN);
+        continue;
+      }
+      const isNew = !state.saturated && !state.peers.has(text);
+      verdicts.set(pair, isNew ? NEW : KNOWN);
+      if (isNew) rows[m++] = i;
     }
     return m;
   };
