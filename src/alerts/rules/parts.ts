@@ -180,25 +180,33 @@ export function stringPart(name: string, column = name): KeyPart {
 
 export const INTERFACE = stringPart('interface', 'interface_id');
 
-/** A number column (any field, an ASN) as a key part: its text is the number. */
-export function numberPart(name: string, column = name): KeyPart {
-  const values = (v: BatchView): Float64Array | null => {
-    const col = v.batch.column(column);
+/**
+ * Any column named by a user rule's group_by as a key part: a number column (`dst_asn`, a numeric
+ * field) by its value, a string column by its interned text; codes take up to 53 bits.
+ */
+export function columnPart(name: string): KeyPart {
+  const numbers = (v: BatchView): Float64Array | null => {
+    const col = v.batch.column(name);
     return col && col.kind === 'num' ? col.values : null;
   };
+  const texts = stringPart(name);
   return {
     name,
     bits: 53,
     codes: (v) =>
-      v.memo(`num:${column}`, () => {
-        const x = values(v);
+      v.memo(`num:${name}`, () => {
+        const x = numbers(v);
+        if (x === null) return texts.codes(v);
         const out = new Float64Array(v.n).fill(-1);
-        if (x) for (let i = 0; i < v.n; i++) if (!Number.isNaN(x[i]!)) out[i] = x[i]!;
+        for (let i = 0; i < v.n; i++) if (!Number.isNaN(x[i]!)) out[i] = x[i]!;
         return out;
       }),
-    epoch: () => 0,
-    value: (v, i) => values(v)?.[i] ?? Number.NaN,
-    text: numberText,
+    epoch: (v) => (numbers(v) === null ? texts.epoch(v) : 0),
+    value: (v, i) => {
+      const x = numbers(v);
+      return x === null ? texts.value(v, i) : x[i]!;
+    },
+    text: (value) => (typeof value === 'number' ? numberText(value) : texts.text(value)),
   };
 }
 
