@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { type Column, FlowBatch, StrColumnBuilder } from '../batch/flow-batch.js';
 import { type FieldDef, findField } from '../fields/catalog.js';
-import { storeBaselines } from './baseline.js';
+import { StoreBaselines } from './baseline.js';
 import type { AlertEvent } from './book.js';
 import { type AlertsConfig, buildRules } from './config.js';
 import { AlertEngine } from './engine.js';
@@ -26,12 +26,13 @@ const WANTED = [
   'log_status',
   'tcp_flags',
   'flow_direction',
-  'src_country',
   'dst_country',
+  'dst_asn',
   'record_uid',
 ];
 
 const BATCH_ROWS = 8192;
+const DAY = 86400;
 
 export interface BacktestRange {
   /** Unix seconds, inclusive; records by `end`. */
@@ -54,15 +55,24 @@ function num(v: unknown): number {
   return typeof v === 'bigint' || typeof v === 'number' || typeof v === 'string' ? Number(v) : Number.NaN;
 }
 
+/** Store column types read back as numbers (record fields and enrichments such as `dst_asn`). */
+const NUMERIC_TYPE =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/;
+
 /** Rows (column-major) read from the store as a FlowBatch: record fields, then enrichment columns. */
-function toBatch(names: readonly string[], columns: DuckDBValue[][], rows: number, first: number): FlowBatch {
+function toBatch(
+  names: readonly string[],
+  numeric: ReadonlySet<string>,
+  columns: DuckDBValue[][],
+  rows: number,
+): FlowBatch {
   const fields: FieldDef[] = [];
   const cols: Column[] = [];
   const extra = new Map<string, Column>();
   names.forEach((name, c) => {
     const values = columns[c]!;
     const field = findField(name);
-    const isNumber = field !== undefined && field.type !== 'string';
+    const isNumber = field !== undefined ? field.type !== 'string' : numeric.has(name);
     let col: Column;
     if (isNumber) {
       const out = new Float64Array(rows);
@@ -81,7 +91,8 @@ function toBatch(names: readonly string[], columns: DuckDBValue[][], rows: numbe
       cols.push(col);
     } else extra.set(name, col);
   });
-  const positions = Float64Array.from({ length: rows }, (_, i) => first + i);
+  // no position in a source: alerts sample the stored record_uid instead (see BatchView.uid)
+  const positions = new Float64Array(rows).fill(Number.NaN);
   const batch = new FlowBatch(fields, cols, rows, { id: 'store' }, positions);
   for (const [name, col] of extra) batch.extra.set(name, col);
   return batch;
@@ -99,14 +110,20 @@ export async function backtest(
   range: BacktestRange,
   onEvents: (events: readonly AlertEvent[]) => void,
 ): Promise<BacktestResult> {
-  const have = new Set((await con.runAndReadAll('DESCRIBE flows')).getRowsJS().map((r) => String(r[0])));
+  const described = (await con.runAndReadAll('DESCRIBE flows')).getRowsJS();
+  const have = new Set(described.map((r) => String(r[0])));
+  const numeric = new Set(described.filter((r) => NUMERIC_TYPE.test(String(r[1]))).map((r) => String(r[0])));
   const names = WANTED.filter((n) => have.has(n));
   const where: string[] = [];
   if (range.since !== undefined) where.push(`"end" >= ${Math.floor(range.since)}`);
   if (range.until !== undefined) where.push(`"end" < ${Math.floor(range.until)}`);
   const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
   // Rules with a baseline compare each window with the same window of previous days.
-  const rules = buildRules(config, undefined, await storeBaselines(con, config, range.since, range.until));
+  const baselines = new StoreBaselines(
+    async (sql) => (await con.runAndReadAll(sql)).getRowObjectsJS(),
+    config,
+  );
+  const rules = buildRules(config, undefined, baselines);
   const engine = new AlertEngine(rules, config);
   let records = 0;
   let fired = 0;
@@ -115,27 +132,44 @@ export async function backtest(
     if (events.length > 0) onEvents(events);
   };
   if (rules.stream.length > 0) {
-    const result = await con.stream(
-      `SELECT ${names.map(quote).join(', ')} FROM flows ${filter} ORDER BY "end"`,
-    );
-    let pending: DuckDBValue[][] = names.map(() => []);
-    let rows = 0;
-    const flush = (): void => {
-      if (rows === 0) return;
-      emit(engine.observe(toBatch(names, pending, rows, records + 1)));
-      records += rows;
-      pending = names.map(() => []);
-      rows = 0;
+    const select = `SELECT ${names.map(quote).join(', ')} FROM flows`;
+    const stream = async (sql: string): Promise<void> => {
+      const result = await con.stream(sql);
+      let pending: DuckDBValue[][] = names.map(() => []);
+      let rows = 0;
+      const flush = (): void => {
+        if (rows === 0) return;
+        emit(engine.observe(toBatch(names, numeric, pending, rows)));
+        records += rows;
+        pending = names.map(() => []);
+        rows = 0;
+      };
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const cols = chunk.getColumns();
+        for (let c = 0; c < names.length; c++) pending[c]!.push(...cols[c]!);
+        rows += chunk.rowCount;
+        if (rows >= BATCH_ROWS) flush();
+      }
+      flush();
     };
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const cols = chunk.getColumns();
-      for (let c = 0; c < names.length; c++) pending[c]!.push(...cols[c]!);
-      rows += chunk.rowCount;
-      if (rows >= BATCH_ROWS) flush();
+    // A day at a time, its baselines loaded first: a query on the connection while a result
+    // streams would end that result.
+    const days = (
+      await con.runAndReadAll(
+        `SELECT DISTINCT CAST(floor("end" / ${DAY}) AS BIGINT) AS d FROM flows ${filter} ORDER BY d`,
+      )
+    )
+      .getRowsJS()
+      .filter((r) => r[0] !== null)
+      .map((r) => Number(r[0]));
+    const and = filter ? `${filter} AND` : 'WHERE';
+    for (const day of days) {
+      await baselines.prepare(day * DAY, day * DAY);
+      await stream(`${select} ${and} "end" >= ${day * DAY} AND "end" < ${(day + 1) * DAY} ORDER BY "end"`);
     }
-    flush();
+    if (!filter) await stream(`${select} WHERE "end" IS NULL`);
   }
   for (const rule of rules.sql) emit(await runSqlRule(con, rule, range, engine));
   emit(engine.flush());

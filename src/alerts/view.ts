@@ -2,9 +2,6 @@ import type { Column, FlowBatch, NumColumn } from '../batch/flow-batch.js';
 import { type AddressTable, addressTable } from '../enrich/addresses.js';
 import { NC } from '../enrich/network-class.js';
 
-/** A record's uid, or its source id, position and native id to make it from. */
-export type Sample = string | readonly [string, number, string | undefined];
-
 export const ACTION_NONE = 0;
 export const ACTION_ACCEPT = 1;
 export const ACTION_REJECT = 2;
@@ -51,6 +48,7 @@ export class BatchView {
   /** 1 when the address id is public, per id. */
   readonly publicId: Uint8Array;
   private readonly strings = new Map<string, { codes: Uint32Array; dict: readonly string[] } | null>();
+  private readonly memos = new Map<string, unknown>();
 
   constructor(readonly batch: FlowBatch) {
     const n = batch.length;
@@ -111,14 +109,38 @@ export class BatchView {
     return s;
   }
 
+  /** Per row, 1 when it goes from a local address to a public one (egress leaving the VPC). */
+  egress(): Uint8Array {
+    return this.memo('egress', () => {
+      const out = new Uint8Array(this.n);
+      const { srcId, dstId, localId, publicId } = this;
+      for (let i = 0; i < this.n; i++) out[i] = localId[srcId[i]!]! & publicId[dstId[i]!]!;
+      return out;
+    });
+  }
+
   /**
-   * Row i's record_uid when the batch carries it (read back from the store), else what makes it
-   * (see enrich/record-uid.ts): kept for the few rows an alert samples, made only for hits.
+   * What `make` computes from this batch, made once: per-row codes and tables several rules
+   * read (each caller names its value with a key of its own).
    */
-  sample(i: number): Sample {
+  memo<T>(key: string, make: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = make();
+    this.memos.set(key, value);
+    return value;
+  }
+
+  /**
+   * Row i's record_uid as the batch carries it, for rows without a position in a source (read
+   * back from the store); otherwise undefined: the rules keep what makes the uid (source id,
+   * position, native id; see enrich/record-uid.ts) for the few rows an alert samples and make it
+   * only for groups that fire, rather than hold on to the uid enricher's strings.
+   */
+  uid(i: number): string | undefined {
+    if (!Number.isNaN(this.batch.positions[i]!)) return undefined;
     const uid = this.str('record_uid');
-    if (uid !== null && uid.codes[i] !== 0) return uid.dict[uid.codes[i]!]!;
-    return [this.batch.source.id, this.batch.positions[i]!, this.batch.recordIds?.[i]];
+    if (uid === null || uid.codes[i] === 0) return undefined;
+    return uid.dict[uid.codes[i]!];
   }
 }
 

@@ -29,6 +29,12 @@ export const ATTACK_ADDRESSES = {
   /** 175.45.176.0/22: a country no background peer is in. */
   newCountryPeer: '175.45.176.10',
   newCountry: 'KP',
+  /**
+   * a.root-servers.net: AS 397203 (US) in the embedded ip-location-db ASN table; a /24, which
+   * random background peers practically never fall in, of a country they do.
+   */
+  newAsPeer: '198.41.0.4',
+  newAs: 397203,
   greTunnel: '62.210.16.61',
   imds: '169.254.169.254',
 } as const;
@@ -45,7 +51,7 @@ interface Scenario {
 /**
  * Injects labelled attacks into the background traffic: each scenario replaces the first
  * records of one aggregation window in the second half of the run (one window apart, the
- * new-country scenario last so the learning period is as long as the run allows), and its
+ * new-peer scenarios last so the learning period is as long as the run allows), and its
  * truth says which rule must fire for which key in that window.
  */
 export class AttackInjector {
@@ -121,6 +127,7 @@ function buildScenarios(model: TrafficModel, rec: FlowRecord, rng: Rng, topo: To
   const tunnel = roleOf(topo, 'app', 4);
   const skipping = roleOf(topo, 'db', 1);
   const traveller = roleOf(topo, 'ecs', 2);
+  const roamer = roleOf(topo, 'app', 3);
   /** Distinct ports for the vertical scan: the low ports first, as scanners try them. */
   const scanPorts = Array.from({ length: 150 }, (_, k) => (k < 100 ? k + 1 : 1000 + k * 37));
   const sub = scanner.ipv4.split('.').slice(0, 2).join('.');
@@ -262,6 +269,13 @@ function buildScenarios(model: TrafficModel, rec: FlowRecord, rng: Rng, topo: To
         rec.accept = false;
         rec.str[F.logStatus] = 'SKIPDATA';
       },
+    },
+    {
+      name: 'peer in a new autonomous system',
+      rule: 'new-peer-asn',
+      key: `${roamer.id}|${A.newAs}`,
+      records: 10,
+      fill: () => egress(roamer, A.newAsPeer, 443, TCP, 20, 20 * 700),
     },
     {
       name: 'peer in a new country',

@@ -26,6 +26,7 @@ describe('flowlens alerts', () => {
       [
         'rules:',
         '  new-peer-country: { learning_seconds: 3600 }',
+        '  new-peer-asn: { learning_seconds: 3600 }',
         'custom:',
         '  - id: busy-sources',
         '    title: Sources with many rejected records',

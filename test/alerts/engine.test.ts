@@ -149,6 +149,24 @@ describe('alert engine', () => {
     assert.equal(alerts[0]!.count, 3);
   });
 
+  it('groups a user rule by number and text columns, across batches', () => {
+    const e = engine({
+      custom: [{ id: 'by-bytes', group_by: ['bytes', 'account_id'], threshold: 3, window: 3600 }],
+    });
+    const big = (t: number) => line('10.0.0.1', '10.0.0.2', 40000, 443, t, 'ACCEPT', { bytes: 9000 });
+    const small = (t: number) => line('10.0.0.1', '10.0.0.2', 40000, 443, t, 'ACCEPT', { bytes: 10 });
+    const events = [
+      ...e.observe(makeBatch(HEADER, [big(10), small(11)])),
+      ...e.observe(makeBatch(HEADER, [big(20), small(21), big(30)])),
+      ...e.flush(),
+    ];
+    const alerts = fired(events).filter((a) => a.rule === 'by-bytes');
+    assert.deepEqual(
+      alerts.map((a) => [a.key, a.count, a.details.group]),
+      [['9000|123456789012', 3, { bytes: '9000', account_id: '123456789012' }]],
+    );
+  });
+
   it('bounds the groups of a window and counts what it had to drop', () => {
     const e = engine({ max_groups: 10 });
     const lines = Array.from({ length: 50 }, (_, k) => line(`10.0.${k}.1`, '10.0.0.2', 40000, 443, 10));

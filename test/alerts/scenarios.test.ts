@@ -22,16 +22,19 @@ describe('alert scenarios (generate --attacks ground truth)', () => {
     const path = join(dir, 'attacks.log');
     const truth = await writeSample(path, { records: 60_000, attacks: true, seed: 7 });
     const scenarios = truth.scenarios ?? [];
-    assert.equal(scenarios.length, 12);
+    assert.equal(scenarios.length, 13);
     // every built-in rule that runs by default has a scenario, except the store-only baselines' twins
     const covered = new Set(scenarios.map((s) => s.rule));
     for (const r of BUILTIN_RULES) {
       if (r.enabled && r.id !== 'reject-spike-source')
         assert.ok(covered.has(r.id), `no scenario for ${r.id}`);
     }
-    // a run of 60,000 records spans 5 hours: learn an interface's countries for one
+    // a run of 60,000 records spans 5 hours: learn an interface's countries and ASes for one
     const config = join(dir, 'alerts.yaml');
-    writeFileSync(config, 'rules:\n  new-peer-country:\n    learning_seconds: 3600\n');
+    writeFileSync(
+      config,
+      'rules:\n  new-peer-country:\n    learning_seconds: 3600\n  new-peer-asn:\n    learning_seconds: 3600\n',
+    );
     const run = await cli(['ingest', path, '--to', 'alerts', '--alerts-config', config, '-q']);
     assert.equal(run.code, 0, run.stderr);
     for (const s of scenarios) {

@@ -3,13 +3,13 @@ import { RuleError, type RuleInfo, type Severity } from '../types.js';
 import { ACTION_ACCEPT, ACTION_REJECT, type BatchView, STATUS_SKIPDATA } from '../view.js';
 import {
   type BaselineSource,
-  type Group,
   GroupRule,
   type GroupRuleSpec,
+  type GroupTotals,
   type Measure,
   type RowSelector,
 } from './group-rule.js';
-import { peerCountryRule } from './new-peer.js';
+import { newPeerRule } from './new-peer.js';
 import {
   DISTINCT_DST,
   DISTINCT_DSTPORT,
@@ -78,18 +78,24 @@ function group(
 
 /** TCP or UDP rows on the initiator's side, or rejected: what a scan leaves in flow logs. */
 function probes(v: BatchView, rows: Uint32Array): number {
-  let m = 0;
-  const { proto, forward, action, dport } = v;
-  for (let i = 0; i < v.n; i++) {
-    const p = proto[i]!;
-    if ((p !== TCP && p !== UDP) || Number.isNaN(dport[i]!)) continue;
-    if (forward[i] === 1 || action[i] === ACTION_REJECT) rows[m++] = i;
-  }
-  return m;
+  // both scan rules start from these rows: found once per batch
+  const found = v.memo('probes', () => {
+    const out = new Uint32Array(v.n);
+    let m = 0;
+    const { proto, forward, action, dport } = v;
+    for (let i = 0; i < v.n; i++) {
+      const p = proto[i]!;
+      if ((p !== TCP && p !== UDP) || Number.isNaN(dport[i]!)) continue;
+      if (forward[i] === 1 || action[i] === ACTION_REJECT) out[m++] = i;
+    }
+    return out.subarray(0, m);
+  });
+  rows.set(found);
+  return found.length;
 }
 
 /** Scan confidence: high when most rows were bare SYNs or rejected (no answer). */
-function scanConfidence(g: Group): Record<string, unknown> {
+function scanConfidence(g: GroupTotals): Record<string, unknown> {
   return { attempts: g.attempts, confidence: g.attempts * 2 >= g.count ? 'high' : 'medium' };
 }
 
@@ -99,27 +105,24 @@ function exposedSelector(ports: Uint8Array): RowSelector {
     let m = 0;
     const { action, forward, dport, srcId, dstId, publicId, localId } = v;
     for (let i = 0; i < v.n; i++) {
-      if (action[i] !== ACTION_ACCEPT || forward[i] !== 1) continue;
-      const p = dport[i]!;
-      if (Number.isNaN(p) || ports[p] !== 1) continue;
+      // the port first: it turns away nearly every row (a NaN port indexes nothing)
+      if (ports[dport[i]!] !== 1 || action[i] !== ACTION_ACCEPT || forward[i] !== 1) continue;
       if (publicId[srcId[i]!] === 1 && localId[dstId[i]!] === 1) rows[m++] = i;
     }
     return m;
   };
 }
 
-/** Rows from a local address to a public one, client side (egress that leaves the VPC). */
-function egressSelector(ports: Uint8Array | null, acceptedOnly: boolean): RowSelector {
+/** Accepted rows from a local address to a public one (egress that leaves the VPC), client side on `ports`. */
+function egressSelector(ports: Uint8Array | null): RowSelector {
   return (v, rows) => {
     let m = 0;
-    const { action, forward, dport, srcId, dstId, publicId, localId } = v;
+    const { action, forward, dport } = v;
+    const egress = v.egress();
     for (let i = 0; i < v.n; i++) {
-      if (acceptedOnly && action[i] !== ACTION_ACCEPT) continue;
-      if (ports !== null) {
-        const p = dport[i]!;
-        if (forward[i] !== 1 || Number.isNaN(p) || ports[p] !== 1) continue;
-      }
-      if (localId[srcId[i]!] === 1 && publicId[dstId[i]!] === 1) rows[m++] = i;
+      if (egress[i] !== 1 || action[i] !== ACTION_ACCEPT) continue;
+      if (ports !== null && (ports[dport[i]!] !== 1 || forward[i] !== 1)) continue;
+      rows[m++] = i;
     }
     return m;
   };
@@ -196,6 +199,14 @@ function actionSelector(action: number): RowSelector {
     const a = v.action;
     for (let i = 0; i < v.n; i++) if (a[i] === action) rows[m++] = i;
     return m;
+  };
+}
+
+function peerSettings(s: Settings): { learningSeconds: number; threshold: number; maxPeers: number } {
+  return {
+    learningSeconds: num(s, 'learning_seconds'),
+    threshold: num(s, 'threshold'),
+    maxPeers: num(s, 'max_peers'),
   };
 }
 
@@ -306,7 +317,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
       group(
         info,
         c,
-        egressSelector(portTable(numbers(s, 'ports')), true),
+        egressSelector(portTable(numbers(s, 'ports'))),
         [SRC],
         { kind: 'count' },
         num(s, 'threshold'),
@@ -381,7 +392,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
       group(
         info,
         c,
-        egressSelector(null, true),
+        egressSelector(null),
         [INTERFACE],
         { kind: 'bytes' },
         num(s, 'threshold'),
@@ -396,9 +407,21 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     mitre: 'T1071',
     groupBy: ['interface', 'country'],
     enabled: true,
-    defaults: { window: 3600, threshold: 5, learning_seconds: 86400 },
+    defaults: { window: 3600, threshold: 5, learning_seconds: 86400, max_peers: 300 },
     summary: 'An interface opens connections to a country it did not talk to in its learning period',
-    build: (s, info, c) => peerCountryRule(info, c, num(s, 'learning_seconds'), num(s, 'threshold')),
+    build: (s, info, c) => newPeerRule('country', info, c, peerSettings(s)),
+  },
+  {
+    id: 'new-peer-asn',
+    title: 'New external peer AS',
+    severity: 'low',
+    mitre: 'T1071',
+    groupBy: ['interface', 'asn'],
+    enabled: true,
+    defaults: { window: 3600, threshold: 5, learning_seconds: 86400, max_peers: 2000 },
+    summary:
+      'An interface opens connections to an autonomous system it did not talk to in its learning period',
+    build: (s, info, c) => newPeerRule('asn', info, c, peerSettings(s)),
   },
   {
     id: 'unusual-protocol',
@@ -435,9 +458,15 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     build: (s, info, c) => {
       const select: RowSelector = (v, rows) => {
         let m = 0;
+        // per address id of the batch: 0 not yet looked at, 1 the IMDS, 2 another address
         const imds = new Uint8Array(v.table.values.length);
-        for (let id = 1; id < imds.length; id++) imds[id] = IMDS.has(v.table.values[id]!) ? 1 : 0;
-        for (let i = 0; i < v.n; i++) if (imds[v.dstId[i]!] === 1) rows[m++] = i;
+        const { dstId, localId } = v;
+        for (let i = 0; i < v.n; i++) {
+          const d = dstId[i]!;
+          if (localId[d] !== 1) continue;
+          if (imds[d] === 0) imds[d] = IMDS.has(v.table.values[d]!) ? 1 : 2;
+          if (imds[d] === 1) rows[m++] = i;
+        }
         return m;
       };
       return group(info, c, select, [INTERFACE, SRC], { kind: 'count' }, num(s, 'threshold'));

@@ -4,6 +4,7 @@ import { ACTION_ACCEPT, ACTION_REJECT, type BatchView } from '../view.js';
 import type { BuildContext } from './builtin.js';
 import { GroupRule, type Measure, type RowSelector } from './group-rule.js';
 import {
+  columnPart,
   DISTINCT_DST,
   DISTINCT_DSTPORT,
   DISTINCT_SRC,
@@ -15,7 +16,6 @@ import {
   PROTOCOL,
   SRC,
   SRCPORT,
-  stringPart,
 } from './parts.js';
 import type { StreamRule } from './rule.js';
 
@@ -155,7 +155,7 @@ function keyPart(rule: string, name: string): KeyPart {
     default:
       if (!/^[a-z][a-z0-9_]*$/.test(name))
         throw new RuleError(rule, `group_by: "${name}" is not a field name`);
-      return stringPart(name);
+      return columnPart(name);
   }
 }
 

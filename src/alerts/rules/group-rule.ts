@@ -1,8 +1,10 @@
+import { grown } from '../../batch/grown.js';
 import { recordUid } from '../../enrich/record-uid.js';
+import { CodeTable } from '../code-table.js';
 import { DistinctCounter } from '../distinct.js';
 import type { Hit, RuleInfo } from '../types.js';
-import type { BatchView, Sample } from '../view.js';
-import type { DistinctPart, KeyPart } from './parts.js';
+import type { BatchView } from '../view.js';
+import type { DistinctPart, KeyPart, KeyValue } from './parts.js';
 import type { StreamRule } from './rule.js';
 
 export type Measure =
@@ -11,6 +13,13 @@ export type Measure =
 
 /** Writes the indexes of the rows the rule looks at into `rows`; returns how many. */
 export type RowSelector = (view: BatchView, rows: Uint32Array) => number;
+
+/** A group's totals as a rule's `describe` sees them (made only for groups that fire). */
+export interface GroupTotals {
+  readonly count: number;
+  /** Bare SYNs and rejected rows among them (scan confidence). */
+  readonly attempts: number;
+}
 
 export interface GroupRuleSpec {
   readonly info: RuleInfo;
@@ -27,56 +36,124 @@ export interface GroupRuleSpec {
    */
   readonly baseline?: { readonly factor: number; readonly source: BaselineSource };
   /** Extra facts for the alert from the group (e.g. how many rows were bare SYNs). */
-  describe?(group: Group): Readonly<Record<string, unknown>>;
+  describe?(group: GroupTotals): Readonly<Record<string, unknown>>;
 }
 
 const SAMPLES = 3;
+const INITIAL_SLOTS = 32;
 
 /** Baselines by rule, key and window start (Unix seconds); undefined where none is known. */
 export interface BaselineSource {
   lookup(rule: string, key: string, windowStart: number): number | undefined;
 }
 
-/** One key's totals in one window. */
-export class Group {
-  count = 0;
-  bytes = 0;
-  packets = 0;
-  /** Bare SYNs and rejected rows among them (scan confidence). */
-  attempts = 0;
-  first = Number.POSITIVE_INFINITY;
-  last = Number.NEGATIVE_INFINITY;
-  readonly distinct: DistinctCounter | null;
-  /** The first rows' uids, or what makes them: uids are made only for hits (made on first use). */
-  samples: Sample[] | null = null;
+/**
+ * One window's groups, stored as columns (a slot per group): a window of a scan rule meets
+ * hundreds of thousands of (source, destination) pairs, nearly all seen once or twice, and an
+ * object per group made the garbage collector the engine's main cost. Rows find their slot by
+ * the numeric code of their key (the key parts' codes, valid for one epoch of them); the key's
+ * values are kept as references to the batch's strings and numbers, and made into text only for
+ * groups that fire (or to find groups again after the parts' codes changed epoch).
+ */
+class Window {
+  size = 0;
+  /** Slots by numeric key code (keys of 52 bits or less) … */
+  readonly byCode = new CodeTable();
+  /** … or by the codes joined as text (wider keys). */
+  readonly byCodes = new Map<string, number>();
+  /** Slots by key text: made only once the codes of this window's slots went stale. */
+  byText: Map<string, number> | null = null;
+  /** Codes of keys turned away because the window is full (bounded; see GroupRule.slot). */
+  readonly full = new Set<number | string>();
+  count = new Float64Array(INITIAL_SLOTS);
+  bytes = new Float64Array(INITIAL_SLOTS);
+  packets = new Float64Array(INITIAL_SLOTS);
+  attempts = new Float64Array(INITIAL_SLOTS);
+  first = new Float64Array(INITIAL_SLOTS);
+  last = new Float64Array(INITIAL_SLOTS);
+  /** Per slot and key part, the part's value (string or number references, no copies). */
+  readonly values: KeyValue[][];
+  /** The one distinct value of a slot that met only one; NaN before the first. */
+  single = new Float64Array(INITIAL_SLOTS).fill(Number.NaN);
+  /** Counters of the slots that met two or more distinct values. */
+  readonly counters = new Map<number, DistinctCounter>();
+  /** Up to SAMPLES rows per slot: their uid, or the source id, position and native id that make it. */
+  readonly sampleSource: (string | undefined)[] = [];
+  samplePosition = new Float64Array(INITIAL_SLOTS * SAMPLES);
+  readonly sampleRecord: (string | undefined)[] = [];
+  sampleCount = new Uint8Array(INITIAL_SLOTS);
 
-  constructor(
-    /** The key's parts joined by `|`. */
-    readonly key: string,
-    /** The window the group belongs to. */
-    readonly window: number,
-    distinct: boolean,
-  ) {
-    this.distinct = distinct ? new DistinctCounter() : null;
+  constructor(parts: number) {
+    this.values = Array.from({ length: parts }, () => []);
+  }
+
+  add(): number {
+    const s = this.size++;
+    if (s === this.count.length) {
+      const n = s * 2;
+      this.count = grown(this.count, n);
+      this.bytes = grown(this.bytes, n);
+      this.packets = grown(this.packets, n);
+      this.attempts = grown(this.attempts, n);
+      this.first = grown(this.first, n);
+      this.last = grown(this.last, n);
+      this.single = grown(this.single, n, Number.NaN);
+      this.samplePosition = grown(this.samplePosition, n * SAMPLES);
+      this.sampleCount = grown(this.sampleCount, n);
+    }
+    this.count[s] = 0;
+    this.bytes[s] = 0;
+    this.packets[s] = 0;
+    this.attempts[s] = 0;
+    this.first[s] = Number.POSITIVE_INFINITY;
+    this.last[s] = Number.NEGATIVE_INFINITY;
+    this.single[s] = Number.NaN;
+    this.sampleCount[s] = 0;
+    return s;
+  }
+
+  /** Empties the window for reuse by a later one (its arrays keep their size). */
+  reset(): void {
+    this.size = 0;
+    this.byCode.clear();
+    this.byCodes.clear();
+    this.byText = null;
+    this.full.clear();
+    this.counters.clear();
+    for (const v of this.values) v.length = 0;
+    this.sampleSource.length = 0;
+    this.sampleRecord.length = 0;
+  }
+
+  /** Slots it has room for without growing. */
+  get capacity(): number {
+    return this.count.length;
   }
 }
+
+/** A closed window is kept for a later one when it is at most this large (slots)… */
+const REUSE_SLOTS = 1 << 16;
+/** … and fewer than this many are kept (a batch often opens and closes several windows). */
+const SPARE_WINDOWS = 8;
 
 /**
  * The rule shape every threshold detection shares: select rows, group them by key in tumbling
  * windows of record time, fire when the measure reaches the threshold. Memory: the open windows'
- * groups (at most `maxGroups` each), a distinct counter of at most 1 KiB per group.
+ * groups (at most `maxGroups` each, about 150 bytes apiece), a distinct counter of at most
+ * 1 KiB for groups that met several values.
  */
 export class GroupRule implements StreamRule {
   late = 0;
   dropped = 0;
-  private readonly windows = new Map<number, Map<string, Group>>();
+  private readonly windows = new Map<number, Window>();
+  /** Closed windows kept for reuse: windows open and close all the time, each as big as the last. */
+  private readonly spare: Window[] = [];
   /** Windows ending at or before this are closed. */
   private closedUpTo = Number.NEGATIVE_INFINITY;
   private rows = new Uint32Array(0);
-  /** Groups by per-batch key, cleared for every batch (null: the window was full). */
-  private readonly cache = new Map<number | string, Group | null>();
   private readonly numericKey: boolean;
   private readonly shifts: number[];
+  private readonly epochs: number[];
   private readonly windowSeconds: number;
 
   constructor(private readonly spec: GroupRuleSpec) {
@@ -88,6 +165,7 @@ export class GroupRule implements StreamRule {
       return at;
     });
     this.numericKey = bits <= 52;
+    this.epochs = spec.key.map(() => Number.NaN);
   }
 
   get info(): RuleInfo {
@@ -101,126 +179,243 @@ export class GroupRule implements StreamRule {
     if (m === 0) return;
     const spec = this.spec;
     const parts = spec.key;
+    const codes = parts.map((p) => p.codes(v));
+    let stale = false;
+    for (let p = 0; p < parts.length; p++) {
+      const e = parts[p]!.epoch(v);
+      if (e !== this.epochs[p]) {
+        this.epochs[p] = e;
+        stale = true;
+      }
+    }
+    if (stale) for (const window of this.windows.values()) this.restale(window);
     const w = this.windowSeconds;
-    const cache = this.cache;
-    cache.clear();
     const measure = spec.measure;
     const distinct = measure.kind === 'distinct' ? measure.of : null;
+    const { time, bytes, packets, start, synOnly, action } = v;
+    const shifts = this.shifts;
+    const numericKey = this.numericKey;
+    const single = parts.length === 1 && numericKey ? codes[0]! : null;
+    let windowStart = Number.NaN;
+    let window: Window | undefined;
     for (let k = 0; k < m; k++) {
       const i = rows[k]!;
-      const t = v.time[i]!;
+      const t = time[i]!;
       if (Number.isNaN(t)) continue;
       const ws = Math.floor(t / w) * w;
-      if (ws + w <= this.closedUpTo) {
-        this.late++;
-        continue;
+      if (ws !== windowStart) {
+        if (ws + w <= this.closedUpTo) {
+          this.late++;
+          continue;
+        }
+        windowStart = ws;
+        window = this.windows.get(ws);
+        if (!window) {
+          window = this.spare.pop() ?? new Window(parts.length);
+          this.windows.set(ws, window);
+        }
       }
-      let key: number | string;
-      if (this.numericKey) {
-        key = 0;
-        for (let p = 0; p < parts.length; p++) key += parts[p]!.code(v, i) * this.shifts[p]!;
+      const win = window!;
+      // numeric keys stay plain numbers here (a union-typed variable would box them per row)
+      let g: number;
+      if (numericKey) {
+        let code: number;
+        if (single !== null) code = single[i]!;
+        else {
+          code = 0;
+          for (let p = 0; p < codes.length; p++) code += codes[p]![i]! * shifts[p]!;
+        }
+        g = win.byCode.get(code);
+        if (g < 0) g = this.slot(v, i, win, code);
       } else {
-        key = '';
-        for (let p = 0; p < parts.length; p++) key += `${p ? '|' : ''}${parts[p]!.code(v, i)}`;
+        let joined = '';
+        for (let p = 0; p < codes.length; p++) joined += `${p ? '|' : ''}${codes[p]![i]}`;
+        g = win.byCodes.get(joined) ?? -1;
+        if (g < 0) g = this.slot(v, i, win, joined);
       }
-      let g = cache.get(key);
-      if (g === undefined || (g !== null && g.window !== ws)) {
-        g = this.group(v, i, ws);
-        cache.set(key, g);
-      }
-      if (g === null) {
+      if (g < 0) {
         this.dropped++;
         continue;
       }
-      g.count++;
-      const b = v.bytes[i]!;
-      if (!Number.isNaN(b)) g.bytes += b;
-      const p = v.packets[i]!;
-      if (!Number.isNaN(p)) g.packets += p;
-      if (v.synOnly[i] === 1 || v.action[i] === 2) g.attempts++;
-      const s = v.start[i]!;
+      win.count[g]!++;
+      const b = bytes[i]!;
+      if (!Number.isNaN(b)) win.bytes[g]! += b;
+      const p = packets[i]!;
+      if (!Number.isNaN(p)) win.packets[g]! += p;
+      if (synOnly[i] === 1 || action[i] === 2) win.attempts[g]!++;
+      const s = start[i]!;
       const first = Number.isNaN(s) ? t : s;
-      if (first < g.first) g.first = first;
-      if (t > g.last) g.last = t;
-      if (g.samples === null) g.samples = [v.sample(i)];
-      else if (g.samples.length < SAMPLES) g.samples.push(v.sample(i));
-      if (distinct) g.distinct!.add(distinct.value(v, i));
+      if (first < win.first[g]!) win.first[g] = first;
+      if (t > win.last[g]!) win.last[g] = t;
+      const taken = win.sampleCount[g]!;
+      if (taken < SAMPLES) {
+        const at = g * SAMPLES + taken;
+        win.sampleCount[g] = taken + 1;
+        const uid = v.uid(i);
+        if (uid !== undefined) {
+          win.sampleSource[at] = uid;
+          win.samplePosition[at] = Number.NaN;
+        } else {
+          win.sampleSource[at] = v.batch.source.id;
+          win.samplePosition[at] = v.batch.positions[i]!;
+          win.sampleRecord[at] = v.batch.recordIds?.[i];
+        }
+      }
+      if (distinct) this.addDistinct(win, g, distinct.value(v, i));
     }
   }
 
-  /** The group of row i's key in window ws, made on first use; null when the window is full. */
-  private group(v: BatchView, i: number, ws: number): Group | null {
-    let window = this.windows.get(ws);
-    if (!window) {
-      window = new Map();
-      this.windows.set(ws, window);
+  private addDistinct(win: Window, g: number, value: number): void {
+    const one = win.single[g]!;
+    if (Number.isNaN(one)) {
+      win.single[g] = value;
+      return;
     }
+    if (one === value) return;
+    let counter = win.counters.get(g);
+    if (!counter) {
+      counter = new DistinctCounter();
+      counter.add(one);
+      win.counters.set(g, counter);
+    }
+    counter.add(value);
+  }
+
+  private distinctCount(win: Window, g: number): number {
+    const counter = win.counters.get(g);
+    if (counter) return counter.count;
+    return Number.isNaN(win.single[g]!) ? 0 : 1;
+  }
+
+  /**
+   * The slot of row i's key (code `key`) in `window`, made when new; -1 when the window is full.
+   * Codes of keys turned away are remembered (up to maxGroups of them) so a full window does not
+   * look at their values again for every row.
+   */
+  private slot(v: BatchView, i: number, win: Window, key: number | string): number {
+    if (win.full.has(key)) return -1;
+    const parts = this.spec.key;
+    if (win.byText !== null) {
+      const found = win.byText.get(this.textOfRow(v, i));
+      if (found !== undefined) {
+        this.remember(win, key, found);
+        return found;
+      }
+    }
+    if (win.size >= this.spec.maxGroups) {
+      if (win.full.size >= this.spec.maxGroups) win.full.clear();
+      win.full.add(key);
+      return -1;
+    }
+    const g = win.add();
+    for (let p = 0; p < parts.length; p++) win.values[p]![g] = parts[p]!.value(v, i);
+    win.byText?.set(this.textOf(win, g), g);
+    this.remember(win, key, g);
+    return g;
+  }
+
+  private remember(win: Window, key: number | string, g: number): void {
+    if (typeof key === 'number') win.byCode.set(key, g);
+    else win.byCodes.set(key, g);
+  }
+
+  /** The parts' codes moved to a new epoch: slots are found again by their key text. */
+  private restale(win: Window): void {
+    win.byCode.clear();
+    win.byCodes.clear();
+    win.full.clear();
+    if (win.byText !== null) return;
+    win.byText = new Map();
+    for (let g = 0; g < win.size; g++) win.byText.set(this.textOf(win, g), g);
+  }
+
+  private textOf(win: Window, g: number): string {
+    const parts = this.spec.key;
     let text = '';
-    for (let p = 0; p < this.spec.key.length; p++) {
-      const part = this.spec.key[p]!;
-      const value = part.text(v, part.code(v, i));
+    for (let p = 0; p < parts.length; p++) {
+      const value = parts[p]!.text(win.values[p]![g]!);
       text += p ? `|${value}` : value;
     }
-    let g = window.get(text);
-    if (!g) {
-      if (window.size >= this.spec.maxGroups) return null;
-      g = new Group(text, ws, this.spec.measure.kind === 'distinct');
-      window.set(text, g);
+    return text;
+  }
+
+  private textOfRow(v: BatchView, i: number): string {
+    const parts = this.spec.key;
+    let text = '';
+    for (let p = 0; p < parts.length; p++) {
+      const value = parts[p]!.text(parts[p]!.value(v, i));
+      text += p ? `|${value}` : value;
     }
-    return g;
+    return text;
   }
 
   close(upTo: number, hit: (h: Hit) => void): void {
     const w = this.windowSeconds;
     const due = [...this.windows.keys()].filter((ws) => ws + w <= upTo).sort((a, b) => a - b);
     for (const ws of due) {
-      const window = this.windows.get(ws)!;
+      const win = this.windows.get(ws)!;
       this.windows.delete(ws);
-      for (const g of window.values()) {
-        const value = this.value(g);
+      for (let g = 0; g < win.size; g++) {
+        const value = this.value(win, g);
         if (value < this.spec.threshold) continue;
+        const key = this.textOf(win, g);
         const b = this.spec.baseline;
-        const base = b?.source.lookup(this.spec.info.id, g.key, ws);
+        const base = b?.source.lookup(this.spec.info.id, key, ws);
         if (b && base !== undefined && value < b.factor * base) continue;
+        const count = win.count[g]!;
         hit({
           rule: this.spec.info,
-          key: g.key,
-          group: this.parts(g.key),
-          first: g.first,
-          last: g.last,
-          count: g.count,
-          bytes: g.bytes,
-          packets: g.packets,
-          sampleUids: (g.samples ?? []).map((s) => (typeof s === 'string' ? s : recordUid(s[0], s[1], s[2]))),
+          key,
+          group: this.parts(win, g),
+          first: win.first[g]!,
+          last: win.last[g]!,
+          count,
+          bytes: win.bytes[g]!,
+          packets: win.packets[g]!,
+          sampleUids: this.samples(win, g),
           measure: this.measureName(),
           value,
           threshold: this.spec.threshold,
           extra: {
             window_start: new Date(ws * 1000).toISOString(),
-            ...(g.distinct?.approximate ? { approximate: true } : {}),
+            ...(win.counters.get(g)?.approximate ? { approximate: true } : {}),
             ...(base !== undefined ? { baseline: base, baseline_factor: b!.factor } : {}),
-            ...this.spec.describe?.(g),
+            ...this.spec.describe?.({ count, attempts: win.attempts[g]! }),
           },
         });
+      }
+      if (win.capacity <= REUSE_SLOTS && this.spare.length < SPARE_WINDOWS) {
+        win.reset();
+        this.spare.push(win);
       }
     }
     if (upTo > this.closedUpTo && Number.isFinite(upTo)) this.closedUpTo = upTo;
   }
 
-  /** The key's parts by name (values never hold `|`: addresses, ports, ids, codes). */
-  private parts(key: string): Record<string, string> {
-    const values = key.split('|');
+  private samples(win: Window, g: number): string[] {
+    const out: string[] = [];
+    for (let k = 0; k < win.sampleCount[g]!; k++) {
+      const at = g * SAMPLES + k;
+      const source = win.sampleSource[at]!;
+      const position = win.samplePosition[at]!;
+      out.push(Number.isNaN(position) ? source : recordUid(source, position, win.sampleRecord[at]));
+    }
+    return out;
+  }
+
+  /** The key's parts by name. */
+  private parts(win: Window, g: number): Record<string, string> {
     const out: Record<string, string> = {};
     this.spec.key.forEach((p, k) => {
-      out[p.name] = values[k] ?? '-';
+      out[p.name] = p.text(win.values[k]![g]!);
     });
     return out;
   }
 
-  private value(g: Group): number {
+  private value(win: Window, g: number): number {
     const m = this.spec.measure;
-    if (m.kind === 'distinct') return g.distinct!.count;
-    return m.kind === 'count' ? g.count : m.kind === 'bytes' ? g.bytes : g.packets;
+    if (m.kind === 'distinct') return this.distinctCount(win, g);
+    return m.kind === 'count' ? win.count[g]! : m.kind === 'bytes' ? win.bytes[g]! : win.packets[g]!;
   }
 
   private measureName(): string {

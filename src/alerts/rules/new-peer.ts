@@ -1,91 +1,170 @@
+import { grown } from '../../batch/grown.js';
+import { CodeTable } from '../code-table.js';
 import type { RuleInfo } from '../types.js';
 import { ACTION_ACCEPT, type BatchView } from '../view.js';
 import type { BuildContext } from './builtin.js';
 import { GroupRule, type RowSelector } from './group-rule.js';
-import { INTERFACE, type KeyPart } from './parts.js';
+import { INTERFACE, type KeyPart, numberText, stableStrings } from './parts.js';
 import type { StreamRule } from './rule.js';
 
-/** Country codes of the peer side: the destination's for egress, the source's (+2^21) for inbound. */
-const INBOUND = 2 ** 21;
-
-function peerCode(v: BatchView, i: number): number {
-  const src = v.srcId[i]!;
-  const dst = v.dstId[i]!;
-  if (v.localId[src] === 1 && v.publicId[dst] === 1) return v.str('dst_country')?.codes[i] ?? 0;
-  if (v.publicId[src] === 1 && v.localId[dst] === 1) {
-    const c = v.str('src_country')?.codes[i] ?? 0;
-    return c === 0 ? 0 : INBOUND + c;
-  }
-  return 0;
-}
-
-const COUNTRY: KeyPart = {
-  name: 'country',
-  bits: 22,
-  code: peerCode,
-  text: (v, code) =>
-    code >= INBOUND
-      ? (v.str('src_country')?.dict[code - INBOUND] ?? '-')
-      : (v.str('dst_country')?.dict[code] ?? '-'),
-};
+/** What identifies an external peer: its country (geo enricher) or its AS number (ASN lookup). */
+export type PeerKind = 'country' | 'asn';
 
 /**
- * New external peer country: during its learning period (record time from its first record)
- * every interface's peer countries are remembered; afterwards accepted traffic with
- * a country not remembered for that interface is grouped by interface and country. Memory: a
- * set of at most ~250 countries per interface, for at most `maxGroups` interfaces. Needs the geo
- * enricher's `src_country`/`dst_country`.
+ * Per row, a code of the external peer of egress (a local source talking to a public
+ * destination): the destination's country, interned, or its AS number; 0 for other rows and
+ * peers without one. Made once per batch.
  */
-export function peerCountryRule(
+function peerCodes(v: BatchView, kind: PeerKind): { codes: Float64Array | Uint32Array; epoch: number } {
+  return v.memo(`peer:${kind}`, () => {
+    const out = kind === 'asn' ? new Float64Array(v.n) : new Uint32Array(v.n);
+    let epoch = 0;
+    let values: ArrayLike<number> | null = null;
+    if (kind === 'country') {
+      if (v.str('dst_country') !== null) {
+        const s = stableStrings(v, 'dst_country');
+        values = s.codes;
+        epoch = s.epoch;
+      }
+    } else {
+      const col = v.batch.column('dst_asn');
+      values = col && col.kind === 'num' ? col.values : null;
+    }
+    if (values === null) return { codes: out, epoch };
+    const egress = v.egress();
+    for (let i = 0; i < v.n; i++) {
+      if (egress[i] !== 1) continue;
+      const x = values[i]!;
+      if (!Number.isNaN(x)) out[i] = x;
+    }
+    return { codes: out, epoch };
+  });
+}
+
+function peerPart(kind: PeerKind): KeyPart {
+  return {
+    name: kind,
+    bits: kind === 'asn' ? 32 : 22,
+    codes: (v) => peerCodes(v, kind).codes,
+    epoch: (v) => peerCodes(v, kind).epoch,
+    value: (v, i) => {
+      if (kind === 'asn') {
+        const col = v.batch.column('dst_asn');
+        return col && col.kind === 'num' ? col.values[i]! : Number.NaN;
+      }
+      const col = v.str('dst_country');
+      return col === null ? '' : (col.dict[col.codes[i]!] ?? '');
+    },
+    text: kind === 'asn' ? numberText : (value) => (value === '' ? '-' : String(value)),
+  };
+}
+
+const KNOWN = 1;
+const NEW = 2;
+
+/** Peers remembered over all interfaces of one rule (a few tens of MB at most). */
+const MAX_LEARNED = 1_000_000;
+
+/** One interface's learning state: the end of its learning period and the peers it met. */
+interface Learned {
+  readonly until: number;
+  readonly peers: Set<string>;
+  /** It met more than `maxPeers` peers while learning: too many to call any one new. */
+  saturated: boolean;
+}
+
+/**
+ * New external peer (a country or an AS): during its learning period (record time from its
+ * first record) every interface's egress peers are remembered; afterwards accepted client-side
+ * egress to a peer not remembered for that interface is grouped by interface and peer. Memory:
+ * at most `maxPeers` peers per interface and MAX_LEARNED over all, for at most `maxGroups`
+ * interfaces; an interface that meets more peers than that while learning (or when the total is
+ * reached) stops learning and raises nothing. Needs the geo
+ * enricher's `dst_country` or `dst_asn`.
+ */
+export function newPeerRule(
+  kind: PeerKind,
   info: RuleInfo,
   context: BuildContext,
-  learningSeconds: number,
-  threshold: number,
+  settings: { learningSeconds: number; threshold: number; maxPeers: number },
 ): StreamRule {
-  /** Per interface: the end of its learning period (from its first record) and its countries. */
-  const known = new Map<string, { until: number; countries: Set<string> }>();
+  const known = new Map<string, Learned>();
+  /** Peers remembered over every interface: at most MAX_LEARNED. */
+  let learned = 0;
+  const part = peerPart(kind);
+  /**
+   * Verdicts by (interface, peer) code pair, kept across batches while the codes' epochs hold:
+   * KNOWN once the peer is in the interface's set (or the interface is saturated), NEW once the
+   * interface's learning ended without it; so a row costs one table lookup.
+   */
+  const verdicts = new CodeTable(1024);
+  /** End of learning by stable interface code (NaN: not looked up yet in this epoch). */
+  let until = new Float64Array(256).fill(Number.NaN);
+  let epochs: readonly number[] = [];
   const select: RowSelector = (v, rows) => {
-    if (v.str('dst_country') === null && v.str('src_country') === null) return 0;
     const iface = v.str('interface_id');
     if (iface === null) return 0;
-    /** Per (interface code, peer code): 1 known, 2 new; decided once per batch after learning. */
-    const verdicts = new Map<number, number>();
+    const ifaces = stableStrings(v, 'interface_id');
+    const peers = part.codes(v);
+    const now = [ifaces.epoch, part.epoch(v)];
+    if (now[0] !== epochs[0] || now[1] !== epochs[1]) {
+      verdicts.clear();
+      until.fill(Number.NaN);
+      epochs = now;
+    }
+    const { action, forward, time } = v;
+    const stable = ifaces.codes;
     let m = 0;
     for (let i = 0; i < v.n; i++) {
-      if (v.action[i] !== ACTION_ACCEPT || v.forward[i] !== 1) continue;
-      const peer = peerCode(v, i);
-      if (peer === 0) continue;
-      const ic = iface.codes[i]!;
-      const t = v.time[i]!;
-      if (ic === 0 || Number.isNaN(t)) continue;
-      const pair = ic * 2 ** 23 + peer;
-      let verdict = verdicts.get(pair);
-      if (verdict === undefined) {
-        const name = iface.dict[ic]!;
-        let state = known.get(name);
-        if (!state) {
-          if (known.size >= context.maxGroups) continue;
-          state = { until: t + learningSeconds, countries: new Set() };
-          known.set(name, state);
-        }
-        const country = COUNTRY.text(v, peer);
-        if (t < state.until) {
-          state.countries.add(country);
-          continue;
-        }
-        verdict = state.countries.has(country) ? 1 : 2;
-        verdicts.set(pair, verdict);
+      const peer = peers[i]!;
+      if (peer === 0 || action[i] !== ACTION_ACCEPT || forward[i] !== 1) continue;
+      const sc = stable[i]!;
+      const t = time[i]!;
+      if (sc === 0 || Number.isNaN(t)) continue;
+      // a stable interface code (< 2^21) and the peer's (< 2^32): exact in a double
+      const pair = sc * 2 ** 32 + peer;
+      const verdict = verdicts.get(pair);
+      if (verdict === KNOWN) continue;
+      if (verdict === NEW && t >= until[sc]!) {
+        rows[m++] = i;
+        continue;
       }
-      if (verdict === 2) rows[m++] = i;
+      const name = iface.dict[iface.codes[i]!]!;
+      let state = known.get(name);
+      if (!state) {
+        if (known.size >= context.maxGroups) continue;
+        state = { until: t + settings.learningSeconds, peers: new Set(), saturated: false };
+        known.set(name, state);
+      }
+      if (sc >= until.length) until = grown(until, Math.max(sc + 1, until.length * 2), Number.NaN);
+      until[sc] = state.until;
+      const text = part.text(part.value(v, i));
+      if (t < state.until) {
+        if (!state.saturated && !state.peers.has(text)) {
+          if (state.peers.size >= settings.maxPeers || learned >= MAX_LEARNED) {
+            state.saturated = true;
+            learned -= state.peers.size;
+            state.peers.clear();
+          } else {
+            state.peers.add(text);
+            learned++;
+          }
+        }
+        verdicts.set(pair, KNOWN);
+        continue;
+      }
+      const isNew = !state.saturated && !state.peers.has(text);
+      verdicts.set(pair, isNew ? NEW : KNOWN);
+      if (isNew) rows[m++] = i;
     }
     return m;
   };
   return new GroupRule({
     info,
     select,
-    key: [INTERFACE, COUNTRY],
+    key: [INTERFACE, part],
     measure: { kind: 'count' },
-    threshold,
+    threshold: settings.threshold,
     maxGroups: context.maxGroups,
   });
 }

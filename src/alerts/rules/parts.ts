@@ -1,17 +1,27 @@
 import { textValue } from '../distinct.js';
 import type { BatchView } from '../view.js';
 
+/** A key part's value of one row: a reference to the batch's string, or a number. */
+export type KeyValue = string | number;
+
 /**
- * One part of a grouping key. Within a batch a part is a small number (an address id, a port,
- * a dictionary code), so a rule finds a row's group with a numeric lookup and builds the key's
- * text only once per group and batch.
+ * One part of a grouping key. A part gives every row of a batch a code, computed once per batch
+ * for all the rules that group by it, that is equal for equal values across batches as long as
+ * the part's `epoch` stays the same; so a rule finds a row's group with one numeric lookup, keeps
+ * the value of a group it has not met yet, and makes text only of the groups that fire.
  */
 export interface KeyPart {
   readonly name: string;
-  /** Bits the per-batch code needs; parts whose bits add up to 52 or less make one numeric key. */
+  /** Bits a code needs; parts whose bits add up to 52 or less make one numeric key. */
   readonly bits: number;
-  code(v: BatchView, i: number): number;
-  text(v: BatchView, code: number): string;
+  /** Per-row codes of the batch (shared through the view by every rule using the part). */
+  codes(v: BatchView): ArrayLike<number>;
+  /** Changes when codes of earlier batches may stand for other values now. */
+  epoch(v: BatchView): number;
+  /** Row i's value, without copying or formatting it. */
+  value(v: BatchView, i: number): KeyValue;
+  /** A value as the alert's key shows it ('-' for none). */
+  text(value: KeyValue): string;
 }
 
 /** A value counted distinctly (a port, an address) as a number stable across batches. */
@@ -20,37 +30,119 @@ export interface DistinctPart {
   value(v: BatchView, i: number): number;
 }
 
+/** Address book entries stay below 2^17 plus two batches of new addresses (≤ 2^21 rows). */
 const ADDRESS_BITS = 22;
+/** Interned texts stay below INTERN_LIMIT plus one batch's dictionary (≤ 2^20 + 1 entries). */
 const DICT_BITS = 22;
+const INTERN_LIMIT = 1 << 16;
 
-function portText(code: number): string {
-  return code === 65536 ? '-' : String(code);
+/**
+ * Stable numbers for the texts of one string column: dictionary codes are per batch, these hold
+ * across batches. Bounded: past INTERN_LIMIT texts it starts over (only before a batch is coded,
+ * so one batch's codes are of one epoch) and bumps `epoch`.
+ */
+class Interner {
+  epoch = 0;
+  private readonly ids = new Map<string, number>();
+
+  /** Stable code per dictionary code of `dict` (0 stays 0: no value). */
+  remap(dict: readonly string[]): Uint32Array {
+    if (this.ids.size >= INTERN_LIMIT) {
+      this.ids.clear();
+      this.epoch++;
+    }
+    const out = new Uint32Array(dict.length);
+    for (let c = 1; c < dict.length; c++) {
+      const s = dict[c]!;
+      let id = this.ids.get(s);
+      if (id === undefined) {
+        id = this.ids.size + 1;
+        this.ids.set(s, id);
+      }
+      out[c] = id;
+    }
+    return out;
+  }
 }
 
-export const SRC: KeyPart = {
-  name: 'src',
-  bits: ADDRESS_BITS,
-  code: (v, i) => v.srcId[i]!,
-  text: (v, code) => v.table.values[code] || '-',
-};
+/** Per-thread interners by column name (the texts of a column mean the same to every rule). */
+const interners = new Map<string, Interner>();
 
-export const DST: KeyPart = {
-  name: 'dst',
-  bits: ADDRESS_BITS,
-  code: (v, i) => v.dstId[i]!,
-  text: (v, code) => v.table.values[code] || '-',
-};
+function internerOf(column: string): Interner {
+  let it = interners.get(column);
+  if (!it) {
+    it = new Interner();
+    interners.set(column, it);
+  }
+  return it;
+}
+
+/**
+ * Stable per-row codes of a string column (0 where the row has none) and the interner's epoch
+ * they belong to, made once per batch.
+ */
+export function stableStrings(v: BatchView, column: string): { codes: Uint32Array; epoch: number } {
+  return v.memo(`str:${column}`, () => {
+    const col = v.str(column);
+    const it = internerOf(column);
+    const codes = new Uint32Array(v.n);
+    if (col !== null) {
+      const remap = it.remap(col.dict);
+      const c = col.codes;
+      for (let i = 0; i < v.n; i++) codes[i] = remap[c[i]!]!;
+    }
+    return { codes, epoch: it.epoch };
+  });
+}
+
+/** A number as a key shows it: '-' for none. */
+export function numberText(value: KeyValue): string {
+  return typeof value === 'number' && Number.isNaN(value) ? '-' : String(value);
+}
+
+function addressPart(name: 'src' | 'dst'): KeyPart {
+  const ids = name === 'src' ? (v: BatchView) => v.srcId : (v: BatchView) => v.dstId;
+  return {
+    name,
+    bits: ADDRESS_BITS,
+    codes: (v) =>
+      v.memo(`entry:${name}`, () => {
+        const id = ids(v);
+        const entries = v.table.entries;
+        const out = new Uint32Array(v.n);
+        for (let i = 0; i < v.n; i++) {
+          const d = id[i]!;
+          out[i] = d === 0 ? 0 : entries[d]!;
+        }
+        return out;
+      }),
+    epoch: (v) => v.table.epoch,
+    value: (v, i) => v.table.values[ids(v)[i]!] ?? '',
+    text: (value) => (value === '' ? '-' : String(value)),
+  };
+}
+
+export const SRC = addressPart('src');
+export const DST = addressPart('dst');
 
 function portPart(name: 'dstport' | 'srcport'): KeyPart {
   const pick = name === 'dstport' ? (v: BatchView) => v.dport : (v: BatchView) => v.sport;
   return {
     name,
     bits: 17,
-    code: (v, i) => {
-      const p = pick(v)[i]!;
-      return Number.isNaN(p) ? 65536 : p;
-    },
-    text: (_v, code) => portText(code),
+    codes: (v) =>
+      v.memo(`port:${name}`, () => {
+        const p = pick(v);
+        const out = new Uint32Array(v.n);
+        for (let i = 0; i < v.n; i++) {
+          const x = p[i]!;
+          out[i] = Number.isNaN(x) ? 65536 : x;
+        }
+        return out;
+      }),
+    epoch: () => 0,
+    value: (v, i) => pick(v)[i]!,
+    text: numberText,
   };
 }
 
@@ -60,11 +152,15 @@ export const SRCPORT = portPart('srcport');
 export const PROTOCOL: KeyPart = {
   name: 'protocol',
   bits: 9,
-  code: (v, i) => {
-    const p = v.proto[i]!;
-    return Number.isNaN(p) ? 256 : p;
-  },
-  text: (_v, code) => (code === 256 ? '-' : String(code)),
+  codes: (v) =>
+    v.memo('protocol', () => {
+      const out = new Uint32Array(v.n);
+      for (let i = 0; i < v.n; i++) out[i] = Number.isNaN(v.proto[i]!) ? 256 : v.proto[i]!;
+      return out;
+    }),
+  epoch: () => 0,
+  value: (v, i) => v.proto[i]!,
+  text: numberText,
 };
 
 /** A string column of the batch (record field or enrichment) as a key part. */
@@ -72,24 +168,45 @@ export function stringPart(name: string, column = name): KeyPart {
   return {
     name,
     bits: DICT_BITS,
-    code: (v, i) => v.str(column)?.codes[i] ?? 0,
-    text: (v, code) => (code === 0 ? '-' : (v.str(column)?.dict[code] ?? '-')),
+    codes: (v) => stableStrings(v, column).codes,
+    epoch: (v) => stableStrings(v, column).epoch,
+    value: (v, i) => {
+      const col = v.str(column);
+      return col === null ? '' : (col.dict[col.codes[i]!] ?? '');
+    },
+    text: (value) => (value === '' ? '-' : String(value)),
   };
 }
 
 export const INTERFACE = stringPart('interface', 'interface_id');
 
-/** A number column (any field) as a key part: its text is the number. */
-export function numberPart(name: string, column = name): KeyPart {
+/**
+ * Any column named by a user rule's group_by as a key part: a number column (`dst_asn`, a numeric
+ * field) by its value, a string column by its interned text; codes take up to 53 bits.
+ */
+export function columnPart(name: string): KeyPart {
+  const numbers = (v: BatchView): Float64Array | null => {
+    const col = v.batch.column(name);
+    return col && col.kind === 'num' ? col.values : null;
+  };
+  const texts = stringPart(name);
   return {
     name,
     bits: 53,
-    code: (v, i) => {
-      const col = v.batch.column(column);
-      const x = col && col.kind === 'num' ? col.values[i]! : Number.NaN;
-      return Number.isNaN(x) ? -1 : x;
+    codes: (v) =>
+      v.memo(`num:${name}`, () => {
+        const x = numbers(v);
+        if (x === null) return texts.codes(v);
+        const out = new Float64Array(v.n).fill(-1);
+        for (let i = 0; i < v.n; i++) if (!Number.isNaN(x[i]!)) out[i] = x[i]!;
+        return out;
+      }),
+    epoch: (v) => (numbers(v) === null ? texts.epoch(v) : 0),
+    value: (v, i) => {
+      const x = numbers(v);
+      return x === null ? texts.value(v, i) : x[i]!;
     },
-    text: (_v, code) => (code === -1 ? '-' : String(code)),
+    text: (value) => (typeof value === 'number' ? numberText(value) : texts.text(value)),
   };
 }
 

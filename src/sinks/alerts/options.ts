@@ -85,6 +85,8 @@ export interface AlertsSinkOptions {
   readonly windowsPerUnit: boolean;
   readonly timeoutMs: number;
   readonly delivery: DeliverySettings;
+  /** The store of `--to store` (its `--db`), which the baseline rules read previous days from. */
+  readonly baselineStore?: string;
 }
 
 const SNS_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
@@ -115,7 +117,7 @@ export function parseAlertsSinkOptions(o: ResolvedOptions, env: NodeJS.ProcessEn
   const slack = str('alerts-slack');
   const db = str('alerts-db');
   const to = Array.isArray(o.to) ? o.to : [];
-  const storeDb = str('db') ?? './flowlens.duckdb';
+  const storeDb = str('db') ?? './flowlens.duckdb'; // the store's default (store/store.ts loads DuckDB)
   if (db && to.includes('store') && resolve(db) === resolve(storeDb))
     throw new ConfigError(
       `--alerts-db ${db} is the store of --to store: one process must not open a DuckDB file twice; name another file`,
@@ -135,5 +137,6 @@ export function parseAlertsSinkOptions(o: ResolvedOptions, env: NodeJS.ProcessEn
     windowsPerUnit: o['alerts-windows'] === 'unit',
     timeoutMs: typeof o['alerts-timeout'] === 'number' ? o['alerts-timeout'] : 10000,
     delivery: deliverySettings(o),
+    ...(to.includes('store') ? { baselineStore: storeDb } : {}),
   };
 }

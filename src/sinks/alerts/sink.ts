@@ -1,3 +1,4 @@
+import { StoreBaselines } from '../../alerts/baseline.js';
 import type { AlertEvent } from '../../alerts/book.js';
 import { buildRules, DEFAULT_ALERTS_CONFIG, readAlertsConfig } from '../../alerts/config.js';
 import { buildOutputs } from '../../alerts/deliver/build.js';
@@ -12,9 +13,32 @@ import { parseAlertsSinkOptions } from './options.js';
 export async function create(options: ResolvedOptions, context: SinkContext): Promise<Sink> {
   const parsed = parseAlertsSinkOptions(options, context.env);
   const config = parsed.configPath ? readAlertsConfig(parsed.configPath) : DEFAULT_ALERTS_CONFIG;
-  const rules = buildRules(config);
-  const outputs = await buildOutputs(parsed, context.log);
-  return new AlertsSink(new AlertEngine(rules, config), outputs, context, parsed.windowsPerUnit);
+  // Beside a store (--to store), the baseline rules read the previous days from it.
+  // Loaded on use: a Lambda bundle without a store never loads DuckDB.
+  const store = parsed.baselineStore
+    ? await (await import('../../store/shared.js')).acquireStore(
+        parsed.baselineStore,
+        typeof options['store-memory-mb'] === 'number' ? { memoryMb: options['store-memory-mb'] } : {},
+      )
+    : undefined;
+  try {
+    const baselines = store ? new StoreBaselines((sql) => store.query(sql), config) : undefined;
+    const rules = buildRules(config, undefined, baselines);
+    const outputs = await buildOutputs(parsed, context.log);
+    return new AlertsSink(new AlertEngine(rules, config), outputs, context, parsed.windowsPerUnit, {
+      ...(baselines ? { baselines } : {}),
+      ...(store ? { release: () => store.release() } : {}),
+    });
+  } catch (err) {
+    await store?.release();
+    throw err;
+  }
+}
+
+/** The store a streaming engine reads its baselines from, and how it lets go of it. */
+export interface BaselineStore {
+  readonly baselines?: StoreBaselines;
+  release?(): Promise<void>;
 }
 
 /**
@@ -31,10 +55,13 @@ export class AlertsSink implements Sink {
     private readonly outputs: readonly AlertOutput[],
     private readonly context: Pick<SinkContext, 'stats'>,
     private readonly windowsPerUnit = false,
+    private readonly store: BaselineStore = {},
   ) {}
 
   async write(batch: FlowBatch): Promise<void> {
     if (this.closed) throw new Error('alerts sink: write after close');
+    // the baselines of the batch's days, read from the store once per day
+    if (this.store.baselines) await this.store.baselines.prepare(...timeSpan(batch));
     const events = this.engine.observe(batch);
     if (events.length > 0) await this.deliver(events);
   }
@@ -79,6 +106,7 @@ export class AlertsSink implements Sink {
       flushError = err;
     }
     const results = await Promise.all(this.outputs.map((o) => o.close()));
+    await this.store.release?.();
     const errors = results.flatMap((r) => r.errors);
     if (flushError)
       errors.push(`alerts: ${flushError instanceof Error ? flushError.message : String(flushError)}`);
@@ -103,4 +131,19 @@ export class AlertsSink implements Sink {
   private async deliver(events: readonly AlertEvent[]): Promise<void> {
     await Promise.all(this.outputs.map((o) => o.take(events)));
   }
+}
+
+/** The earliest and latest record time (`end`, else `start`) of a batch; NaN when it has none. */
+function timeSpan(batch: FlowBatch): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  const end = batch.column('end');
+  const start = batch.column('start');
+  for (let i = 0; i < batch.length; i++) {
+    let t = end?.kind === 'num' ? end.values[i]! : Number.NaN;
+    if (Number.isNaN(t) && start?.kind === 'num') t = start.values[i]!;
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return Number.isFinite(lo) ? [lo, hi] : [Number.NaN, Number.NaN];
 }
