@@ -5,7 +5,8 @@
  * the HTTP endpoint and the Lambda transformation both go through it.
  */
 export type FirehoseRecordContent =
-  | { readonly kind: 'lines'; readonly text: string }
+  /** Record line(s) as UTF-8: a view of the record's own bytes when bare, blanks before and CR/LF after left out. */
+  | { readonly kind: 'lines'; readonly bytes: Uint8Array }
   | { readonly kind: 'payload'; readonly bytes: Uint8Array }
   | { readonly kind: 'empty' }
   | { readonly kind: 'invalid'; readonly error: string };
@@ -18,8 +19,10 @@ export function firehoseRecordContent(data: Uint8Array): FirehoseRecordContent {
   if (i === data.length) return { kind: 'empty' };
   if (data[i] !== 0x7b /* { */) {
     // Leading blanks carry nothing; a stream reader would give up looking past a long run of them.
-    const text = Buffer.from(data.buffer, data.byteOffset + i, data.byteLength - i).toString('utf8');
-    return { kind: 'lines', text: stripTrailingNewlines(text) };
+    // The bytes stay where they are (no string): the HTTP endpoint copies them once into its input.
+    let end = data.length;
+    while (end > i && (data[end - 1] === 0x0a || data[end - 1] === 0x0d)) end--;
+    return { kind: 'lines', bytes: data.subarray(i, end) };
   }
   const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   let parsed: unknown;
@@ -33,7 +36,7 @@ export function firehoseRecordContent(data: Uint8Array): FirehoseRecordContent {
     return { kind: 'payload', bytes: data };
   if (typeof obj.message === 'string') {
     const line = stripTrailingNewlines(obj.message);
-    return line ? { kind: 'lines', text: line } : { kind: 'empty' };
+    return line ? { kind: 'lines', bytes: Buffer.from(line, 'utf8') } : { kind: 'empty' };
   }
   return { kind: 'invalid', error: 'JSON record without "message" or "logEvents"' };
 }

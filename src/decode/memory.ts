@@ -43,6 +43,8 @@ export async function* decodeCloudWatchPayload(
   yield* decoder.take();
 }
 
+const NEWLINE = Buffer.from('\n');
+
 /**
  * One Firehose record's data (already base64-decoded), as firehoseRecordContent classifies it:
  * a `{"message": "<line>"}` wrapper, one or several bare record lines, or a CloudWatch Logs
@@ -65,7 +67,7 @@ export async function* decodeFirehoseRecord(
   }
   options.stats.bytesIn += data.length;
   const decoder = payloadDecoder(options);
-  decoder.bytes(Buffer.from(`${content.text}\n`), options.position ?? 1);
+  decoder.bytes(Buffer.concat([content.bytes, NEWLINE]), options.position ?? 1);
   decoder.end();
   yield* decoder.take();
 }
