@@ -1,13 +1,19 @@
 import type { SourceRef } from '../batch/flow-batch.js';
 import type { SourceInput } from '../core/types.js';
 
+/** Bytes a payload is read in: a few batches' worth of lines. */
+const PAYLOAD_PIECE = 1 << 20;
+
 /** An in-memory payload (a Kinesis record, an awslogs event, a Firehose record) as a SourceInput. */
 export function payloadInput(bytes: Uint8Array, ref: SourceRef): SourceInput {
   return {
     ref,
     size: bytes.length,
     async *open(offset = 0) {
-      if (offset < bytes.length) yield bytes.subarray(offset);
+      // In pieces, as a file is read: a decoder turns what it is given into batches before it
+      // hands any on, so a whole large payload at once had all its batches alive together.
+      for (let at = offset; at < bytes.length; at += PAYLOAD_PIECE)
+        yield bytes.subarray(at, at + PAYLOAD_PIECE);
     },
   };
 }

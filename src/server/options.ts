@@ -59,7 +59,7 @@ export const SERVE_OPTIONS = [
     type: 'int',
     min: 1024,
     max: 16 * 1024 * 1024 * 1024,
-    default: 128 * 1024 * 1024,
+    default: 64 * 1024 * 1024,
     description:
       'Bytes of request bodies held at once across every request (after decompression); past it, 503 with Retry-After',
     placeholder: 'bytes',

@@ -55,7 +55,7 @@ export async function startServer(options: ResolvedOptions, context: ServeContex
     { unit: (receipt, seconds) => metrics.observe(receipt.unit.split(':')[0] ?? 'unit', receipt, seconds) },
   );
   for (const w of pipeline.stats.warnings) log.warn(w);
-  const budget = new ByteBudget(o['max-inflight-bytes'] ?? 128 * 1024 * 1024);
+  const budget = new ByteBudget(o['max-inflight-bytes']);
   metrics.watch(pipeline, budget);
   const accessKey = o['firehose-access-key'];
   const firehose = firehoseEndpoint({
