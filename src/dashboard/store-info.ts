@@ -68,7 +68,11 @@ export async function loadStoreInfo(reader: StoreReader, previous?: StoreInfo): 
     [],
   );
   const records = Number(count[0]?.n ?? 0);
-  if (previous && previous.records === records) return previous;
+  if (previous && previous.records === records) {
+    // Rollups a writer had not caught up with may be complete by now.
+    if (previous.rollups.length === ROLLUPS.length || !names.has(ROLLUPS[0]!.table)) return previous;
+    return { ...previous, rollups: await completeRollups(reader, records) };
+  }
   const cols = await reader.query(
     `SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'flows' AND table_schema = 'main'`,
     [],
@@ -84,6 +88,22 @@ export async function loadStoreInfo(reader: StoreReader, previous?: StoreInfo): 
       if (row[`p${i}`] === true) present.add(c);
     });
   }
+  const rollups = await completeRollups(reader, records);
+  const ext = present.has('end')
+    ? (await reader.query('SELECT min("end") AS lo, max("end") AS hi FROM flows', []))[0]
+    : undefined;
+  return {
+    records,
+    present,
+    rollups,
+    extent: ext && ext.lo !== null && ext.hi !== null ? { min: Number(ext.lo), max: Number(ext.hi) } : null,
+    alerts: names.has('alerts'),
+    store: names.has('flow_records'),
+  };
+}
+
+/** The rollups of this version that hold every one of the store's `records`. */
+async function completeRollups(reader: StoreReader, records: number): Promise<RollupDef[]> {
   const rollupCols = await reader.query(
     `SELECT table_name AS t, list(column_name || ' ' || data_type ORDER BY ordinal_position) AS c FROM information_schema.columns
      WHERE table_name LIKE 'flow_rollup_%' AND table_schema = 'main' GROUP BY 1`,
@@ -97,15 +117,5 @@ export async function loadStoreInfo(reader: StoreReader, previous?: StoreInfo): 
     const r = await reader.query(`SELECT coalesce(sum(records), 0) AS n FROM ${def.table}`, []);
     if (Number(r[0]?.n ?? -1) === records) rollups.push(def);
   }
-  const ext = present.has('end')
-    ? (await reader.query('SELECT min("end") AS lo, max("end") AS hi FROM flows', []))[0]
-    : undefined;
-  return {
-    records,
-    present,
-    rollups,
-    extent: ext && ext.lo !== null && ext.hi !== null ? { min: Number(ext.lo), max: Number(ext.hi) } : null,
-    alerts: names.has('alerts'),
-    store: names.has('flow_records'),
-  };
+  return rollups;
 }

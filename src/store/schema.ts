@@ -180,6 +180,14 @@ export function createRecordsSql(): string {
  * columns and `record_uid`, then enrichments and unknown fields.
  */
 export function flowsViewSql(present: ReadonlyMap<string, string>): string {
+  return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS ${flowsSelectSql(present)}`;
+}
+
+/**
+ * The SELECT behind `flows` over `from`: `flow_records` itself, or a relation of its rows named
+ * `flow_records` (what the rollups aggregate, rollup-sync.ts).
+ */
+export function flowsSelectSql(present: ReadonlyMap<string, string>, from: string = RECORDS_TABLE): string {
   const meta = new Set(META_COLUMNS.map((c) => c.name));
   const fields = new Set(FIELD_COLUMNS.map((c) => c.name));
   const select = FIELD_COLUMNS.map((c) => {
@@ -231,7 +239,7 @@ export function flowsViewSql(present: ReadonlyMap<string, string>): string {
   const columns = select.join(',\n  ');
   // The side tables' value lists, for the columns stored as dictionary codes (dims.ts).
   const lists = DIM_TABLES.filter((d) => usesDimLists(columns, d)).map((d) => `,\n  ${dimListsSql(d)}`);
-  return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS SELECT\n  ${columns}\nFROM ${RECORDS_TABLE}${lists.join('')}`;
+  return `SELECT\n  ${columns}\nFROM ${from}${lists.join('')}`;
 }
 
 /** `start_time`/`end_time` from the epoch seconds, or the stored value of a store written before. */
