@@ -312,7 +312,9 @@ function withPlain(field: string, value: string, present: ReadonlyMap<string, st
 
 /**
  * SQL macros created in every store so addresses compare as IPs without the `inet` extension
- * (which needs a download): IPv4 text → integer, CIDR membership, private ranges.
+ * (which needs a download): IPv4 text → integer, CIDR membership, private ranges, and IPv6
+ * text in its fixed-width form (eight 4-digit lowercase groups, `::` expanded), which sorts as
+ * the addresses do, so a CIDR is a range of it.
  */
 export const MACROS_SQL: readonly string[] = [
   `CREATE OR REPLACE MACRO ipv4_int(addr) AS (
@@ -323,6 +325,19 @@ export const MACROS_SQL: readonly string[] = [
   `CREATE OR REPLACE MACRO ip_in_cidr(addr, cidr) AS (
     ipv4_int(addr) // CAST(pow(2, 32 - CAST(split_part(cidr, '/', 2) AS INTEGER)) AS UBIGINT)
       = ipv4_int(split_part(cidr, '/', 1)) // CAST(pow(2, 32 - CAST(split_part(cidr, '/', 2) AS INTEGER)) AS UBIGINT))`,
+  `CREATE OR REPLACE MACRO ipv6_groups(part) AS (
+    CASE WHEN part = '' THEN CAST([] AS VARCHAR[]) ELSE string_split(part, ':') END)`,
+  `CREATE OR REPLACE MACRO ipv6_full(addr) AS (
+    CASE WHEN regexp_full_match(addr, '[0-9A-Fa-f:]{2,39}') AND len(string_split(addr, '::')) <= 2 THEN
+      array_to_string(list_transform(
+        CASE WHEN contains(addr, '::') THEN list_concat(list_concat(
+          ipv6_groups(split_part(addr, '::', 1)),
+          list_transform(range(8 - len(ipv6_groups(split_part(addr, '::', 1)))
+            - len(ipv6_groups(split_part(addr, '::', 2)))), x -> '0')),
+          ipv6_groups(split_part(addr, '::', 2)))
+        ELSE string_split(addr, ':') END,
+        g -> lpad(lower(g), 4, '0')), ':')
+    END)`,
   `CREATE OR REPLACE MACRO is_private_ip(addr) AS (
     ip_in_cidr(addr, '10.0.0.0/8') OR ip_in_cidr(addr, '172.16.0.0/12') OR ip_in_cidr(addr, '192.168.0.0/16')
     OR ip_in_cidr(addr, '100.64.0.0/10') OR ip_in_cidr(addr, '127.0.0.0/8') OR ip_in_cidr(addr, '169.254.0.0/16')
