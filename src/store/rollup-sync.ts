@@ -34,6 +34,8 @@ interface Unmerged {
  */
 export class RollupSync {
   private readonly unmerged = new Map<string, Unmerged>();
+  /** Where the next look for a table to merge starts (see mergeOneDue). */
+  private mergeTurn = 0;
 
   private readonly mergeAfterRows: number;
 
@@ -80,7 +82,7 @@ export class RollupSync {
       this.unmerged.clear();
       throw err;
     }
-    for (const set of ROLLUP_SETS) for (const def of [set.hour, set.day]) await this.mergeIfDue(def);
+    await this.mergeOneDue();
     return to - from;
   }
 
@@ -121,11 +123,21 @@ export class RollupSync {
     this.unmerged.set(def.table, next);
   }
 
-  /** Merges a table's partial rows into one row per bucket and key once enough have gathered. */
-  private async mergeIfDue(def: RollupDef): Promise<void> {
-    const u = this.unmerged.get(def.table);
-    if (!u || u.rows < this.mergeAfterRows) return;
-    await this.merge(def, u);
+  /**
+   * Merges one table's partial rows (past the threshold) into one row per bucket and key, the
+   * tables taken in turn. One per sync: a service's writes wait for a sync, and the tables tend
+   * to cross the threshold together.
+   */
+  private async mergeOneDue(): Promise<void> {
+    const tables = ROLLUP_SETS.flatMap((s) => [s.hour, s.day]);
+    for (let k = 0; k < tables.length; k++) {
+      const def = tables[(this.mergeTurn + k) % tables.length]!;
+      const u = this.unmerged.get(def.table);
+      if (!u || u.rows < this.mergeAfterRows) continue;
+      this.mergeTurn = (this.mergeTurn + k + 1) % tables.length;
+      await this.merge(def, u);
+      return;
+    }
   }
 
   private async merge(def: RollupDef, u: Unmerged): Promise<void> {
