@@ -1,5 +1,5 @@
-import { ROLLUPS, type RollupDef, rollupColumns } from '../store/rollups.js';
-import type { StoreReader } from './reader.js';
+import { ROLLUP_ROWS_KEY, ROLLUPS, type RollupDef, rollupColumns } from '../store/rollups.js';
+import type { Row, StoreReader } from './reader.js';
 
 /** What the dashboard knows about the store it reads, refreshed when the record count changes. */
 export interface StoreInfo {
@@ -110,10 +110,22 @@ async function completeRollups(reader: StoreReader, records: number): Promise<Ro
     [],
   );
   const shapes = new Map(rollupCols.map((r) => [String(r.t), (r.c as unknown[]).map(String).join(',')]));
+  if (shapes.size === 0) return [];
+  // The store's watermark (rollup-sync.ts) says how many of its rows the rollups hold: reading
+  // it spares summing every rollup. Rows are only appended, so equal counts mean every row.
+  const mark = await reader
+    .query('SELECT value AS v FROM flowlens_meta WHERE key = ?', [ROLLUP_ROWS_KEY])
+    // A store of a flowlens without flowlens_meta: the rollups are summed instead.
+    .catch((): Row[] => []);
+  const watermark = mark[0]?.v === null || mark[0]?.v === undefined ? undefined : Number(mark[0].v);
   const rollups: RollupDef[] = [];
   for (const def of ROLLUPS) {
     // A rollup of another flowlens version (other columns) is not used.
     if (shapes.get(def.table) !== rollupColumns(def).join(',')) continue;
+    if (watermark !== undefined) {
+      if (watermark === records) rollups.push(def);
+      continue;
+    }
     const r = await reader.query(`SELECT coalesce(sum(records), 0) AS n FROM ${def.table}`, []);
     if (Number(r[0]?.n ?? -1) === records) rollups.push(def);
   }
