@@ -35,7 +35,7 @@ const HELP = `Usage: flowlens query [--db PATH | --lake DIR] [--json|--csv] "<SQ
 
 Runs SQL over the table flows (the store, opened read-only) or over a Parquet lake written
 by --to lake (the view flows). Macros: ipv4_int(addr), ip_in_cidr(addr, '10.0.0.0/8'),
-is_private_ip(addr). See docs/store.md for the columns.
+ipv6_full(addr), is_private_ip(addr). See docs/store.md for the columns.
 
 Options:
 ${optionHelp(QUERY_OPTIONS)}

@@ -69,7 +69,10 @@ export async function createDashboardApp(options: DashboardOptions): Promise<Fet
 
   const api = async (path: string, url: URL): Promise<Response> => {
     const params = url.searchParams;
-    const scope = new Scope(options.reader, await storeInfo(), parseFilters(params));
+    const filters = parseFilters(params);
+    // Rollups include everything committed before this request (the writer defers them).
+    await options.reader.catchUp?.();
+    const scope = new Scope(options.reader, await storeInfo(), filters);
     if (path === '/api/summary') return json(await summary(scope));
     if (path === '/api/meta') return json(await meta(scope, options, live() !== undefined));
     if (path.startsWith('/api/panel/')) {

@@ -4,7 +4,7 @@ import { HttpError } from './http-error.js';
 /**
  * The dashboard's global filters, parsed once from a query string. Names are the `flows`
  * columns (`action`, `srcaddr`, `dstport`, …); a name given several times matches any of its
- * values. `ip` matches either address, as an address or an IPv4 CIDR. `from`/`to` bound the
+ * values. `ip` matches either address, as an IPv4 or IPv6 address or CIDR. `from`/`to` bound the
  * record's `end` (from inclusive, to exclusive), as Unix seconds or RFC 3339.
  */
 export type FilterKind = 'text' | 'int';
@@ -40,11 +40,11 @@ export const FILTER_COLUMNS: ReadonlyMap<string, FilterKind> = new Map([
 /** Query parameters that are not filters: the panels' own options. */
 const OPTION_PARAMS = new Set(['by', 'limit', 'offset', 'sort', 'dir', 'format', 'addr', 'token', 'prices']);
 
-export interface IpFilter {
-  readonly text: string;
-  /** For an IPv4 address or CIDR: the inclusive numeric range; else an exact address. */
-  readonly range?: readonly [number, number];
-}
+export type IpFilter =
+  /** An IPv4 address or CIDR: the inclusive range of `ipv4_int`. */
+  | { readonly text: string; readonly v4: readonly [number, number] }
+  /** An IPv6 address or CIDR: the inclusive range of `ipv6_full` (fixed-width text sorts as numbers). */
+  | { readonly text: string; readonly v6: readonly [string, string] };
 
 export interface Filters {
   readonly from?: number;
@@ -114,15 +114,51 @@ function ipv4Number(text: string): number | undefined {
 }
 
 function parseIp(text: string): IpFilter {
-  const [addr, bits] = text.split('/');
-  const n = ipv4Number(addr ?? '');
-  if (bits === undefined) return n === undefined ? { text } : { text, range: [n, n] };
-  const len = Number(bits);
-  if (n === undefined || !/^\d{1,2}$/.test(bits) || len > 32)
-    throw new HttpError(400, `ip=${text}: not an IPv4 address or CIDR (a.b.c.d/n)`);
-  const size = 2 ** (32 - len);
-  const lo = Math.floor(n / size) * size;
-  return { text, range: [lo, lo + size - 1] };
+  const [addr = '', bits, extra] = text.split('/');
+  if (extra !== undefined) throw new HttpError(400, `ip=${text}: not an IP address or CIDR`);
+  const v4 = ipv4Number(addr);
+  const v6 = v4 === undefined ? ipv6Groups(addr) : undefined;
+  if (v4 === undefined && v6 === undefined)
+    throw new HttpError(400, `ip=${text}: not an IPv4 or IPv6 address or CIDR (a.b.c.d/n, 2001:db8::/32)`);
+  const max = v4 === undefined ? 128 : 32;
+  const len = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : Number.NaN;
+  if (!(len >= 0 && len <= max))
+    throw new HttpError(400, `ip=${text}: the prefix length must be 0 to ${max}`);
+  if (v4 !== undefined) {
+    const size = 2 ** (32 - len);
+    const lo = Math.floor(v4 / size) * size;
+    return { text, v4: [lo, lo + size - 1] };
+  }
+  const lo = v6!.map((g, i) => g & groupMask(len - 16 * i));
+  const hi = v6!.map((g, i) => g | (~groupMask(len - 16 * i) & 0xffff));
+  return { text, v6: [ipv6Text(lo), ipv6Text(hi)] };
+}
+
+/** The bits of a 16-bit group inside a prefix that has `bits` bits left at the group. */
+function groupMask(bits: number): number {
+  if (bits >= 16) return 0xffff;
+  if (bits <= 0) return 0;
+  return (0xffff << (16 - bits)) & 0xffff;
+}
+
+/** An IPv6 address's eight 16-bit groups (`::` expanded); undefined if it is not one. */
+export function ipv6Groups(text: string): number[] | undefined {
+  if (!/^[0-9a-fA-F:]{2,39}$/.test(text)) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const part = (s: string): string[] => (s === '' ? [] : s.split(':'));
+  const head = part(halves[0]!);
+  const tail = halves.length === 2 ? part(halves[1]!) : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  return groups.map((g) => Number.parseInt(g, 16));
+}
+
+/** The fixed-width form `ipv6_full` (schema.ts) gives stored addresses. */
+function ipv6Text(groups: readonly number[]): string {
+  return groups.map((g) => g.toString(16).padStart(4, '0')).join(':');
 }
 
 /** Columns a filter set reads (for choosing a rollup that has them). */
@@ -158,13 +194,10 @@ export function whereSql(filters: Filters, timeColumn: string, extra: readonly s
     params.push(...values);
   }
   if (filters.ip) {
-    if (filters.ip.range) {
-      parts.push('(ipv4_int(srcaddr) BETWEEN ? AND ? OR ipv4_int(dstaddr) BETWEEN ? AND ?)');
-      params.push(...filters.ip.range, ...filters.ip.range);
-    } else {
-      parts.push('(srcaddr = ? OR dstaddr = ?)');
-      params.push(filters.ip.text, filters.ip.text);
-    }
+    const ip = filters.ip;
+    const [fn, range] = 'v4' in ip ? ['ipv4_int', ip.v4] : ['ipv6_full', ip.v6];
+    parts.push(`(${fn}(srcaddr) BETWEEN ? AND ? OR ${fn}(dstaddr) BETWEEN ? AND ?)`);
+    params.push(...range, ...range);
   }
   parts.push(...extra);
   return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };

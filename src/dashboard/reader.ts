@@ -7,6 +7,11 @@ export type Row = Record<string, unknown>;
 
 export interface StoreReader {
   query(sql: string, params: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Brings the store's rollups up to every record committed so far; called before each API
+   * request when the store is being written meanwhile (`serve`).
+   */
+  catchUp?(): Promise<void>;
 }
 
 /** Counters a running pipeline knows and the store does not (see `health` in app.ts). */

@@ -1,5 +1,5 @@
-import { ROLLUPS, type RollupDef, rollupColumns } from '../store/rollups.js';
-import type { StoreReader } from './reader.js';
+import { ROLLUP_ROWS_KEY, ROLLUPS, type RollupDef, rollupColumns } from '../store/rollups.js';
+import type { Row, StoreReader } from './reader.js';
 
 /** What the dashboard knows about the store it reads, refreshed when the record count changes. */
 export interface StoreInfo {
@@ -68,7 +68,11 @@ export async function loadStoreInfo(reader: StoreReader, previous?: StoreInfo): 
     [],
   );
   const records = Number(count[0]?.n ?? 0);
-  if (previous && previous.records === records) return previous;
+  if (previous && previous.records === records) {
+    // Rollups a writer had not caught up with may be complete by now.
+    if (previous.rollups.length === ROLLUPS.length || !names.has(ROLLUPS[0]!.table)) return previous;
+    return { ...previous, rollups: await completeRollups(reader, records) };
+  }
   const cols = await reader.query(
     `SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'flows' AND table_schema = 'main'`,
     [],
@@ -84,19 +88,7 @@ export async function loadStoreInfo(reader: StoreReader, previous?: StoreInfo): 
       if (row[`p${i}`] === true) present.add(c);
     });
   }
-  const rollupCols = await reader.query(
-    `SELECT table_name AS t, list(column_name || ' ' || data_type ORDER BY ordinal_position) AS c FROM information_schema.columns
-     WHERE table_name LIKE 'flow_rollup_%' AND table_schema = 'main' GROUP BY 1`,
-    [],
-  );
-  const shapes = new Map(rollupCols.map((r) => [String(r.t), (r.c as unknown[]).map(String).join(',')]));
-  const rollups: RollupDef[] = [];
-  for (const def of ROLLUPS) {
-    // A rollup of another flowlens version (other columns) is not used.
-    if (shapes.get(def.table) !== rollupColumns(def).join(',')) continue;
-    const r = await reader.query(`SELECT coalesce(sum(records), 0) AS n FROM ${def.table}`, []);
-    if (Number(r[0]?.n ?? -1) === records) rollups.push(def);
-  }
+  const rollups = await completeRollups(reader, records);
   const ext = present.has('end')
     ? (await reader.query('SELECT min("end") AS lo, max("end") AS hi FROM flows', []))[0]
     : undefined;
@@ -108,4 +100,34 @@ export async function loadStoreInfo(reader: StoreReader, previous?: StoreInfo): 
     alerts: names.has('alerts'),
     store: names.has('flow_records'),
   };
+}
+
+/** The rollups of this version that hold every one of the store's `records`. */
+async function completeRollups(reader: StoreReader, records: number): Promise<RollupDef[]> {
+  const rollupCols = await reader.query(
+    `SELECT table_name AS t, list(column_name || ' ' || data_type ORDER BY ordinal_position) AS c FROM information_schema.columns
+     WHERE table_name LIKE 'flow_rollup_%' AND table_schema = 'main' GROUP BY 1`,
+    [],
+  );
+  const shapes = new Map(rollupCols.map((r) => [String(r.t), (r.c as unknown[]).map(String).join(',')]));
+  if (shapes.size === 0) return [];
+  // The store's watermark (rollup-sync.ts) says how many of its rows the rollups hold: reading
+  // it spares summing every rollup. Rows are only appended, so equal counts mean every row.
+  const mark = await reader
+    .query('SELECT value AS v FROM flowlens_meta WHERE key = ?', [ROLLUP_ROWS_KEY])
+    // A store of a flowlens without flowlens_meta: the rollups are summed instead.
+    .catch((): Row[] => []);
+  const watermark = mark[0]?.v === null || mark[0]?.v === undefined ? undefined : Number(mark[0].v);
+  const rollups: RollupDef[] = [];
+  for (const def of ROLLUPS) {
+    // A rollup of another flowlens version (other columns) is not used.
+    if (shapes.get(def.table) !== rollupColumns(def).join(',')) continue;
+    if (watermark !== undefined) {
+      if (watermark === records) rollups.push(def);
+      continue;
+    }
+    const r = await reader.query(`SELECT coalesce(sum(records), 0) AS n FROM ${def.table}`, []);
+    if (Number(r[0]?.n ?? -1) === records) rollups.push(def);
+  }
+  return rollups;
 }

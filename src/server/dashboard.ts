@@ -32,6 +32,9 @@ export async function mountDashboard(
   const reader: StoreReader = {
     // the dashboard binds strings, numbers, booleans and nulls only (its filters)
     query: async (sql, params) => [...(await store.query(sql, params as readonly QueryParam[]))],
+    catchUp: async () => {
+      await store.syncRollups();
+    },
   };
   const app = await createDashboardApp({
     reader,

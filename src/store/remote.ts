@@ -104,6 +104,16 @@ export class RemoteStore {
     return reply.ok ? (reply.rows ?? []) : [];
   }
 
+  /**
+   * Brings the rollups up to every input committed before the call (see FlowStore.syncRollups);
+   * the number of records it added to them.
+   */
+  async syncRollups(): Promise<number> {
+    if (this.failure) throw this.failure;
+    const reply = await this.call({ op: 'syncRollups' });
+    return reply.ok ? (reply.synced ?? 0) : 0;
+  }
+
   async close(): Promise<void> {
     try {
       await this.drain().catch(() => undefined);

@@ -3,10 +3,9 @@ import { ENRICHMENT_TYPES, FIELD_COLUMNS, quoteIdent } from './schema.js';
 /**
  * Rollups: traffic totals per time bucket by the dimensions the dashboard groups and filters
  * on, kept beside `flows` so a panel reads thousands of rows instead of millions. Each set of
- * dimensions is kept per hour (from `flows`) and per day (from the hourly table). They are
- * recomputed from `flows` for the buckets an input touched, inside the input's transaction:
- * a rollup always equals the aggregate of `flows` over its buckets, so a re-ingest or a rolled
- * back input cannot make them disagree.
+ * dimensions is kept per hour and per day. They are maintained incrementally (rollup-sync.ts):
+ * the rows of `flow_records` past a watermark are aggregated and appended, so a rollup may hold
+ * several rows for one bucket and key (partial sums, merged now and then); readers always sum.
  */
 export interface RollupDef {
   readonly table: string;
@@ -14,8 +13,6 @@ export interface RollupDef {
   readonly grain: number;
   /** Columns of `flows` (or derived, see DERIVED) it groups by. */
   readonly dims: readonly string[];
-  /** The finer rollup this one is computed from, when not from `flows`. */
-  readonly from?: string;
 }
 
 /** The columns an interface determines: free to add to every rollup (they rarely split a group). */
@@ -98,7 +95,7 @@ const DAY = 86400;
 /** Every rollup, finest first within a set. */
 export const ROLLUPS: readonly RollupDef[] = SETS.flatMap((s) => [
   { table: `flow_rollup_${s.name}_hour`, grain: HOUR, dims: s.dims },
-  { table: `flow_rollup_${s.name}_day`, grain: DAY, dims: s.dims, from: `flow_rollup_${s.name}_hour` },
+  { table: `flow_rollup_${s.name}_day`, grain: DAY, dims: s.dims },
 ]);
 
 /** The bucket column (Unix seconds of the bucket's start; NULL for records without `end`). */
@@ -125,41 +122,40 @@ export function createRollupSql(def: RollupDef): string {
   return `CREATE TABLE IF NOT EXISTS ${def.table} (${cols.join(', ')})`;
 }
 
+/** flowlens_meta key: the rows of `flow_records` (by rowid) the rollups hold. */
+export const ROLLUP_ROWS_KEY = 'rollup_rows';
+
+/** One set's hourly and daily tables. */
+export interface RollupSet {
+  readonly hour: RollupDef;
+  readonly day: RollupDef;
+}
+
+export const ROLLUP_SETS: readonly RollupSet[] = SETS.map((s) => ({
+  hour: ROLLUPS.find((d) => d.table === `flow_rollup_${s.name}_hour`)!,
+  day: ROLLUPS.find((d) => d.table === `flow_rollup_${s.name}_day`)!,
+}));
+
 /**
- * Statements recomputing the buckets in [lo, hi] (Unix seconds of `end`); with `nulls`, the
- * bucket of records without `end` too. `lo`/`hi` are integers the caller computed.
+ * A SELECT of `def`'s rows (bucket, dimensions, sums) aggregated from `source`, a relation
+ * with the columns of `flows`. `flowsColumns` are the columns it has: a dimension it lacks is NULL.
  */
-export function refreshRollupSql(
-  def: RollupDef,
-  range: { readonly lo: number; readonly hi: number; readonly nulls: boolean },
-  /** The columns `flows` has: a dimension it lacks is NULL. */
-  flowsColumns: ReadonlySet<string>,
-): string[] {
-  const { lo, hi, nulls } = range;
-  const first = Math.floor(lo / def.grain) * def.grain;
-  const last = Math.floor(hi / def.grain) * def.grain;
-  const inRange = `${BUCKET_COLUMN} BETWEEN ${first} AND ${last}${nulls ? ` OR ${BUCKET_COLUMN} IS NULL` : ''}`;
-  const dims = def.dims.map(quoteIdent).join(', ');
-  if (def.from) {
-    const finer = `${BUCKET_COLUMN} BETWEEN ${first} AND ${last + def.grain - 1}${nulls ? ` OR ${BUCKET_COLUMN} IS NULL` : ''}`;
-    return [
-      `DELETE FROM ${def.table} WHERE ${inRange}`,
-      `INSERT INTO ${def.table} SELECT (${BUCKET_COLUMN} // ${def.grain}) * ${def.grain} AS ${BUCKET_COLUMN}, ${dims},
-  sum(records), sum(bytes), sum(packets)
-FROM ${def.from} WHERE ${finer} GROUP BY ALL`,
-    ];
-  }
+export function aggregateFlowsSql(def: RollupDef, source: string, flowsColumns: ReadonlySet<string>): string {
   const select = def.dims
     .map((d) => {
       const expr = DERIVED_DIMS.get(d) ?? (flowsColumns.has(d) ? quoteIdent(d) : 'NULL');
       return `${expr} AS ${quoteIdent(d)}`;
     })
     .join(', ');
-  const endRange = `"end" BETWEEN ${first} AND ${last + def.grain - 1}${nulls ? ' OR "end" IS NULL' : ''}`;
-  return [
-    `DELETE FROM ${def.table} WHERE ${inRange}`,
-    `INSERT INTO ${def.table} SELECT ("end" // ${def.grain}) * ${def.grain} AS ${BUCKET_COLUMN}, ${select},
-  count(*), sum(bytes), sum(packets)
-FROM flows WHERE ${endRange} GROUP BY ALL`,
-  ];
+  return `SELECT ("end" // ${def.grain}) * ${def.grain} AS ${BUCKET_COLUMN}, ${select},
+  count(*) AS records, sum(bytes) AS bytes, sum(packets) AS packets
+FROM ${source} GROUP BY ALL`;
+}
+
+/** A SELECT of `def`'s rows re-aggregated from rollup rows of the same dimensions in `source`. */
+export function aggregateRollupSql(def: RollupDef, source: string, where = 'true'): string {
+  const dims = def.dims.map(quoteIdent).join(', ');
+  return `SELECT (${BUCKET_COLUMN} // ${def.grain}) * ${def.grain} AS ${BUCKET_COLUMN}, ${dims},
+  CAST(sum(records) AS BIGINT) AS records, sum(bytes) AS bytes, sum(packets) AS packets
+FROM ${source} WHERE ${where} GROUP BY ALL`;
 }

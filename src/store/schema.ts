@@ -180,6 +180,14 @@ export function createRecordsSql(): string {
  * columns and `record_uid`, then enrichments and unknown fields.
  */
 export function flowsViewSql(present: ReadonlyMap<string, string>): string {
+  return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS ${flowsSelectSql(present)}`;
+}
+
+/**
+ * The SELECT behind `flows` over `from`: `flow_records` itself, or a relation of its rows named
+ * `flow_records` (what the rollups aggregate, rollup-sync.ts).
+ */
+export function flowsSelectSql(present: ReadonlyMap<string, string>, from: string = RECORDS_TABLE): string {
   const meta = new Set(META_COLUMNS.map((c) => c.name));
   const fields = new Set(FIELD_COLUMNS.map((c) => c.name));
   const select = FIELD_COLUMNS.map((c) => {
@@ -231,7 +239,7 @@ export function flowsViewSql(present: ReadonlyMap<string, string>): string {
   const columns = select.join(',\n  ');
   // The side tables' value lists, for the columns stored as dictionary codes (dims.ts).
   const lists = DIM_TABLES.filter((d) => usesDimLists(columns, d)).map((d) => `,\n  ${dimListsSql(d)}`);
-  return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS SELECT\n  ${columns}\nFROM ${RECORDS_TABLE}${lists.join('')}`;
+  return `SELECT\n  ${columns}\nFROM ${from}${lists.join('')}`;
 }
 
 /** `start_time`/`end_time` from the epoch seconds, or the stored value of a store written before. */
@@ -304,7 +312,9 @@ function withPlain(field: string, value: string, present: ReadonlyMap<string, st
 
 /**
  * SQL macros created in every store so addresses compare as IPs without the `inet` extension
- * (which needs a download): IPv4 text → integer, CIDR membership, private ranges.
+ * (which needs a download): IPv4 text → integer, CIDR membership, private ranges, and IPv6
+ * text in its fixed-width form (eight 4-digit lowercase groups, `::` expanded), which sorts as
+ * the addresses do, so a CIDR is a range of it.
  */
 export const MACROS_SQL: readonly string[] = [
   `CREATE OR REPLACE MACRO ipv4_int(addr) AS (
@@ -315,6 +325,19 @@ export const MACROS_SQL: readonly string[] = [
   `CREATE OR REPLACE MACRO ip_in_cidr(addr, cidr) AS (
     ipv4_int(addr) // CAST(pow(2, 32 - CAST(split_part(cidr, '/', 2) AS INTEGER)) AS UBIGINT)
       = ipv4_int(split_part(cidr, '/', 1)) // CAST(pow(2, 32 - CAST(split_part(cidr, '/', 2) AS INTEGER)) AS UBIGINT))`,
+  `CREATE OR REPLACE MACRO ipv6_groups(part) AS (
+    CASE WHEN part = '' THEN CAST([] AS VARCHAR[]) ELSE string_split(part, ':') END)`,
+  `CREATE OR REPLACE MACRO ipv6_full(addr) AS (
+    CASE WHEN regexp_full_match(addr, '[0-9A-Fa-f:]{2,39}') AND len(string_split(addr, '::')) <= 2 THEN
+      array_to_string(list_transform(
+        CASE WHEN contains(addr, '::') THEN list_concat(list_concat(
+          ipv6_groups(split_part(addr, '::', 1)),
+          list_transform(range(8 - len(ipv6_groups(split_part(addr, '::', 1)))
+            - len(ipv6_groups(split_part(addr, '::', 2)))), x -> '0')),
+          ipv6_groups(split_part(addr, '::', 2)))
+        ELSE string_split(addr, ':') END,
+        g -> lpad(lower(g), 4, '0')), ':')
+    END)`,
   `CREATE OR REPLACE MACRO is_private_ip(addr) AS (
     ip_in_cidr(addr, '10.0.0.0/8') OR ip_in_cidr(addr, '172.16.0.0/12') OR ip_in_cidr(addr, '192.168.0.0/16')
     OR ip_in_cidr(addr, '100.64.0.0/10') OR ip_in_cidr(addr, '127.0.0.0/8') OR ip_in_cidr(addr, '169.254.0.0/16')

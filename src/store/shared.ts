@@ -11,6 +11,8 @@ import type { QueryParam, QueryRow } from './wire.js';
 export interface StoreReader {
   readonly path: string;
   query(sql: string, params?: readonly QueryParam[]): Promise<readonly QueryRow[]>;
+  /** Brings the rollups up to every input committed so far (what a dashboard reads). */
+  syncRollups(): Promise<number>;
 }
 
 /** A counted use of a shared store; `release` closes the store when the last user lets go. */
@@ -61,6 +63,7 @@ export async function acquireStore(path: string, settings: StoreSettings = {}): 
     path,
     store,
     query: (sql, params) => store.query(sql, params),
+    syncRollups: () => store.syncRollups(),
     async release() {
       if (released) return;
       released = true;

@@ -30,13 +30,15 @@ import {
   packedKey,
 } from './packed.js';
 import { plainRow } from './plain-rows.js';
-import { createRollupSql, ROLLUPS, refreshRollupSql, rollupColumns } from './rollups.js';
+import { RollupSync } from './rollup-sync.js';
+import { createRollupSql, ROLLUP_ROWS_KEY, ROLLUPS, rollupColumns } from './rollups.js';
 import {
   ADDR_PAIR_COLUMN,
   ADDR_PAIR_TYPE,
   addrPairSql,
   ENRICHMENT_TYPES,
   FIELD_COLUMNS,
+  flowsSelectSql,
   flowsViewSql,
   MACROS_SQL,
   quoteIdent,
@@ -78,6 +80,8 @@ export interface OpenOptions {
 export interface StoreSettings {
   /** DuckDB's memory_limit in MB; see the sink's `store-memory-mb`. */
   readonly memoryMb?: number;
+  /** Partial rollup rows gathered before a merge (rollup-sync.ts; default 100,000). */
+  readonly rollupMergeRows?: number;
 }
 
 /** Opens a DuckDB database file, with errors that say which file and why. */
@@ -142,12 +146,21 @@ export class FlowStore {
   private threads: number | undefined;
   /** The per-store dictionaries (dims.ts), by side table. */
   private readonly dims = new Map(DIM_TABLES.map((d) => [d.table, new DimDictionary(d)]));
+  private readonly rollups: RollupSync;
+  /** Callers of `syncRollups` waiting for the open input to end. */
+  private afterInput: Array<{ resolve(added: number): void; reject(err: unknown): void }> = [];
 
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
     readonly con: DuckDBConnection,
-  ) {}
+    settings: StoreSettings,
+  ) {
+    this.rollups = new RollupSync(
+      con,
+      settings.rollupMergeRows === undefined ? {} : { mergeAfterRows: settings.rollupMergeRows },
+    );
+  }
 
   static async open(path: string, settings: StoreSettings = {}): Promise<FlowStore> {
     const instance = await openDatabase(path, {
@@ -167,7 +180,7 @@ export class FlowStore {
       // the format: created, or brought up to this flowlens's version in order (migrations.ts)
       await migrateStore(con, path);
       for (const sql of MACROS_SQL) await con.run(sql);
-      const store = new FlowStore(path, instance, con);
+      const store = new FlowStore(path, instance, con, settings);
       await store.loadColumns();
       await store.loadDims();
       await con.run(flowsViewSql(store.types));
@@ -291,9 +304,9 @@ export class FlowStore {
         input.staging = undefined;
       }
       if (input.began) {
-        await this.refreshRollups(sourceId);
         await this.con.run('COMMIT');
         input.began = false;
+        await this.syncAsked();
         this.release(input);
       }
       return { staged: input.staged, added };
@@ -332,7 +345,8 @@ export class FlowStore {
 
   /**
    * Creates the rollup tables (rollups.ts). A store that has records but not the rollups of
-   * this version (missing, or with other columns) gets them built from `flows` once.
+   * this version (missing, with other columns, or without their watermark) gets them built
+   * from `flows` once.
    */
   private async createRollups(): Promise<void> {
     const r = await this.con.runAndReadAll(
@@ -342,42 +356,41 @@ export class FlowStore {
     );
     const existing = new Map(r.getRowsJS().map((row) => [String(row[0]), (row[1] as unknown[]).map(String)]));
     const stale = ROLLUPS.filter((d) => existing.get(d.table)?.join(',') !== rollupColumns(d).join(','));
-    if (stale.length === 0) return;
+    if (stale.length === 0 && (await getMeta(this.con, ROLLUP_ROWS_KEY)) !== null) return;
     await this.con.run('BEGIN TRANSACTION');
     try {
       for (const def of ROLLUPS) {
         await this.con.run(`DROP TABLE IF EXISTS ${def.table}`);
         await this.con.run(createRollupSql(def));
       }
-      await this.refreshRollupRange(`SELECT min("end"), max("end"), count(*) - count("end") FROM flows`);
+      await this.rollups.reset();
       await this.con.run('COMMIT');
     } catch (err) {
       await this.con.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
+    await this.syncRollups();
   }
 
-  /** Recomputes the rollup buckets an input's records fall in, inside its transaction. */
-  private async refreshRollups(sourceId: string): Promise<void> {
-    const [lo, hi] = uidRange(sourceId);
-    await this.refreshRollupRange(
-      `SELECT min("end"), max("end"), count(*) - count("end") FROM flows WHERE uid BETWEEN ${lo} AND ${hi}`,
-    );
+  /**
+   * Brings the rollups up to every committed record (rollup-sync.ts): right away when no
+   * input is open, else as soon as the open input commits or aborts. Returns the records added.
+   */
+  syncRollups(): Promise<number> {
+    if (this.owner) {
+      return new Promise<number>((resolve, reject) => this.afterInput.push({ resolve, reject }));
+    }
+    return this.runRollupSync();
   }
 
-  /** Recomputes the rollups over the `end` range (and NULL count) `rangeSql` returns. */
-  private async refreshRollupRange(rangeSql: string): Promise<void> {
-    const [lo, hi, nulls] = (await this.con.runAndReadAll(rangeSql)).getRowsJS()[0]!;
-    if (lo === null && Number(nulls) === 0) return;
-    const range = {
-      lo: lo === null ? 0 : Number(lo),
-      hi: hi === null ? 0 : Number(hi),
-      nulls: Number(nulls) > 0,
-    };
+  /** True while an input's transaction is open (a `syncRollups` now waits for it). */
+  get inputOpen(): boolean {
+    return this.owner !== undefined;
+  }
+
+  private async runRollupSync(): Promise<number> {
     const columns = new Set((await this.flowsColumns()).keys());
-    // Hourly tables first: the daily ones are computed from them.
-    for (const def of ROLLUPS)
-      for (const sql of refreshRollupSql(def, range, columns)) await this.con.run(sql);
+    return this.rollups.run((from) => flowsSelectSql(this.types, from), columns);
   }
 
   /** Reloads the dictionaries the worker keeps in memory (the source one is looked up per input). */
@@ -414,6 +427,8 @@ export class FlowStore {
     this.reader = undefined;
     for (const id of [...this.inputs.keys()]) await this.abort(id).catch(() => undefined);
     try {
+      // What this process committed goes into the rollups once, at the end (not per input).
+      await this.syncRollups();
       await this.con.run('CHECKPOINT');
     } finally {
       this.con.closeSync();
@@ -580,6 +595,18 @@ export class FlowStore {
     this.waiters.shift()?.();
   }
 
+  /** Runs the rollup sync asked for while the input was open, before the next input begins. */
+  private async syncAsked(): Promise<void> {
+    const asked = this.afterInput.splice(0);
+    if (asked.length === 0) return;
+    try {
+      const added = await this.runRollupSync();
+      for (const a of asked) a.resolve(added);
+    } catch (err) {
+      for (const a of asked) a.reject(err);
+    }
+  }
+
   /** Rolls the input's transaction back: appended rows and staging tables go with it. */
   private async rollback(input: InputState): Promise<void> {
     try {
@@ -595,6 +622,7 @@ export class FlowStore {
     await this.con.run('ROLLBACK').catch(() => undefined);
     // Dictionary entries the input added are gone with it.
     await this.loadDims().catch(() => undefined);
+    await this.syncAsked();
     this.release(input);
   }
 

@@ -26,6 +26,7 @@ export type StoreRequest =
       readonly sql: string;
       readonly params: readonly QueryParam[];
     }
+  | { readonly id: number; readonly op: 'syncRollups' }
   | { readonly id: number; readonly op: 'close' };
 
 /** A value bound to a `?` of a reader's query. */
@@ -41,5 +42,7 @@ export type StoreReply =
       readonly value?: { staged: number; added: number };
       readonly dedup?: boolean;
       readonly rows?: readonly QueryRow[];
+      /** Records a rollup sync added. */
+      readonly synced?: number;
     }
   | { readonly id: number; readonly ok: false; readonly error: string; readonly store?: boolean };

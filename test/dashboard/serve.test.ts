@@ -9,6 +9,8 @@ import { serveOptionSpecs } from '../../src/cli/serve.js';
 import { writeSample } from '../../src/generate/index.js';
 import { resolveWithConfig } from '../../src/pipeline/options.js';
 import { type FlowlensServer, startServer } from '../../src/server/server.js';
+import { ROLLUPS } from '../../src/store/rollups.js';
+import { flowLines } from '../aws/helpers.js';
 import { memoryLogger } from '../server/helpers.js';
 import { ingest } from './helpers.js';
 
@@ -53,6 +55,34 @@ describe('flowlens serve mounts the dashboard', () => {
     assert.equal(summary.rejected, truth.reject.records);
     assert.equal(summary.bytes, truth.reject.bytes);
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  });
+
+  it('reads rollups that hold every record committed before the request', async () => {
+    const db = join(dir, 'firehose.duckdb');
+    const server = await serve({ host: '127.0.0.1', to: ['store'], db }, []);
+    let posted = 0;
+    let bytes = 0;
+    for (let k = 0; k < 3; k++) {
+      const lines = flowLines(40 + k, k);
+      const res = await fetch(`${server.url}/firehose`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Amz-Firehose-Request-Id': `req-${k}` },
+        body: JSON.stringify({
+          requestId: `req-${k}`,
+          timestamp: Date.now(),
+          records: lines.map((l) => ({ data: Buffer.from(l).toString('base64') })),
+        }),
+      });
+      assert.equal(res.status, 200, await res.text());
+      posted += lines.length;
+      bytes += (100 * lines.length * (lines.length + 1)) / 2;
+      // 200 means committed; the dashboard's next answer includes it, from complete rollups.
+      const meta = (await (await fetch(`${server.url}/api/meta`)).json()) as { rollups: string[] };
+      assert.equal(meta.rollups.length, ROLLUPS.length, `every rollup complete after request ${k}`);
+      const summary = (await (await fetch(`${server.url}/api/summary`)).json()) as Record<string, number>;
+      assert.equal(summary.records, posted);
+      assert.equal(summary.bytes, bytes);
+    }
   });
 
   it('stays off on a public address without a token, and says why', async () => {

@@ -121,7 +121,7 @@ function filterBar(meta: panels.Meta): HTMLElement {
       type: 'text',
       placeholder,
       'aria-label': label,
-      size: field === 'ip' ? '16' : '6',
+      size: field === 'ip' ? '24' : '6',
     });
     input.addEventListener('change', () => {
       const v = input.value.trim();

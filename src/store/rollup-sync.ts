@@ -1,0 +1,173 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { getMeta, setMeta } from './migrations.js';
+import {
+  aggregateFlowsSql,
+  aggregateRollupSql,
+  BUCKET_COLUMN,
+  ROLLUP_ROWS_KEY,
+  ROLLUP_SETS,
+  type RollupDef,
+} from './rollups.js';
+import { RECORDS_TABLE } from './schema.js';
+
+/**
+ * Partial rows a rollup table may gather over buckets that already had rows before it merges
+ * them: bounds what readers sum beyond one row per key, and how often a merge rescans.
+ */
+const MERGE_AFTER_ROWS = 100_000;
+
+/** Buckets of one rollup table holding partial rows, and how many were appended there. */
+interface Unmerged {
+  lo: number;
+  hi: number;
+  nulls: boolean;
+  rows: number;
+}
+
+/**
+ * Brings the rollups up to `flow_records`: the rows past the watermark (ROLLUP_ROWS_KEY, a
+ * rowid: `flow_records` is only appended to, and a committed append takes the next rowids) are
+ * aggregated once per set and appended to its hourly and daily tables, in one transaction with
+ * the new watermark. Runs on the writing connection with no input's transaction open.
+ * Which buckets hold partial rows is known to this process only: a store reopened keeps the
+ * ones left (readers sum them) until new rows fall in the same buckets again.
+ */
+export class RollupSync {
+  private readonly unmerged = new Map<string, Unmerged>();
+  /** Where the next look for a table to merge starts (see mergeOneDue). */
+  private mergeTurn = 0;
+
+  private readonly mergeAfterRows: number;
+
+  constructor(
+    private readonly con: DuckDBConnection,
+    options: { readonly mergeAfterRows?: number } = {},
+  ) {
+    this.mergeAfterRows = options.mergeAfterRows ?? MERGE_AFTER_ROWS;
+  }
+
+  /** Rows of `flow_records` the rollups hold (0 for a store whose rollups were just created). */
+  async watermark(): Promise<number> {
+    const text = await getMeta(this.con, ROLLUP_ROWS_KEY);
+    return text === null ? 0 : Number(text);
+  }
+
+  /**
+   * Aggregates the rows past the watermark; `flowsSelect` turns a relation of `flow_records`
+   * rows into the columns of `flows`, `flowsColumns` are those columns. Returns the rows added.
+   */
+  async run(flowsSelect: (from: string) => string, flowsColumns: ReadonlySet<string>): Promise<number> {
+    const from = await this.watermark();
+    const r = await this.con.runAndReadAll(`SELECT coalesce(max(rowid) + 1, 0) FROM ${RECORDS_TABLE}`);
+    const to = Number(r.getRowsJS()[0]![0]);
+    if (to <= from) return 0;
+    await this.con.run('BEGIN TRANSACTION');
+    try {
+      const rows = `(SELECT * FROM ${RECORDS_TABLE} WHERE rowid >= ${from} AND rowid < ${to}) AS ${RECORDS_TABLE}`;
+      await this.con.run(`CREATE OR REPLACE TEMP VIEW rollup_new_flows AS ${flowsSelect(rows)}`);
+      for (const set of ROLLUP_SETS) {
+        await this.con.run(
+          `CREATE OR REPLACE TEMP TABLE rollup_delta AS ${aggregateFlowsSql(set.hour, 'rollup_new_flows', flowsColumns)}`,
+        );
+        await this.append(set.hour, 'rollup_delta', 'SELECT * FROM rollup_delta');
+        await this.append(set.day, 'rollup_delta', aggregateRollupSql(set.day, 'rollup_delta'));
+      }
+      await this.con.run('DROP TABLE IF EXISTS temp.rollup_delta');
+      await this.con.run('DROP VIEW IF EXISTS temp.rollup_new_flows');
+      await setMeta(this.con, ROLLUP_ROWS_KEY, String(to));
+      await this.con.run('COMMIT');
+    } catch (err) {
+      await this.con.run('ROLLBACK').catch(() => undefined);
+      // What this run appended is gone: so is its record of partial rows.
+      this.unmerged.clear();
+      throw err;
+    }
+    await this.mergeOneDue();
+    return to - from;
+  }
+
+  /** Forgets every rollup row and sets the watermark to 0 (in the caller's transaction). */
+  async reset(): Promise<void> {
+    this.unmerged.clear();
+    await setMeta(this.con, ROLLUP_ROWS_KEY, '0');
+  }
+
+  /** Appends `select` (rows of `def` from `delta`) and notes the partial rows it leaves. */
+  private async append(def: RollupDef, delta: string, select: string): Promise<void> {
+    const span = (
+      await this.con.runAndReadAll(
+        `SELECT min(${BUCKET_COLUMN}), max(${BUCKET_COLUMN}), count(*) - count(${BUCKET_COLUMN}) FROM ${delta}`,
+      )
+    ).getRowsJS()[0]!;
+    const lo = span[0] === null ? undefined : Math.floor(Number(span[0]) / def.grain) * def.grain;
+    const hi = span[1] === null ? undefined : Math.floor(Number(span[1]) / def.grain) * def.grain;
+    const nulls = Number(span[2]) > 0;
+    // Rows already there in the same buckets: the appended ones are partial sums beside them.
+    const overlap = bucketsSql(lo, hi, nulls);
+    const before = overlap
+      ? Number(
+          (
+            await this.con.runAndReadAll(`SELECT count(*) FROM ${def.table} WHERE ${overlap}`)
+          ).getRowsJS()[0]![0],
+        )
+      : 0;
+    const added = (await this.con.run(`INSERT INTO ${def.table} ${select}`)).rowsChanged;
+    if (before === 0) return;
+    const u = this.unmerged.get(def.table);
+    const next: Unmerged = {
+      lo: Math.min(u?.lo ?? Number.POSITIVE_INFINITY, lo ?? Number.POSITIVE_INFINITY),
+      hi: Math.max(u?.hi ?? Number.NEGATIVE_INFINITY, hi ?? Number.NEGATIVE_INFINITY),
+      nulls: (u?.nulls ?? false) || nulls,
+      rows: (u?.rows ?? 0) + added,
+    };
+    this.unmerged.set(def.table, next);
+  }
+
+  /**
+   * Merges one table's partial rows (past the threshold) into one row per bucket and key, the
+   * tables taken in turn. One per sync: a service's writes wait for a sync, and the tables tend
+   * to cross the threshold together.
+   */
+  private async mergeOneDue(): Promise<void> {
+    const tables = ROLLUP_SETS.flatMap((s) => [s.hour, s.day]);
+    for (let k = 0; k < tables.length; k++) {
+      const def = tables[(this.mergeTurn + k) % tables.length]!;
+      const u = this.unmerged.get(def.table);
+      if (!u || u.rows < this.mergeAfterRows) continue;
+      this.mergeTurn = (this.mergeTurn + k + 1) % tables.length;
+      await this.merge(def, u);
+      return;
+    }
+  }
+
+  private async merge(def: RollupDef, u: Unmerged): Promise<void> {
+    const where = bucketsSql(
+      Number.isFinite(u.lo) ? u.lo : undefined,
+      Number.isFinite(u.hi) ? u.hi : undefined,
+      u.nulls,
+    );
+    if (!where) return;
+    await this.con.run('BEGIN TRANSACTION');
+    try {
+      await this.con.run(
+        `CREATE OR REPLACE TEMP TABLE rollup_merged AS ${aggregateRollupSql(def, def.table, where)}`,
+      );
+      await this.con.run(`DELETE FROM ${def.table} WHERE ${where}`);
+      await this.con.run(`INSERT INTO ${def.table} SELECT * FROM rollup_merged`);
+      await this.con.run('DROP TABLE temp.rollup_merged');
+      await this.con.run('COMMIT');
+      this.unmerged.delete(def.table);
+    } catch (err) {
+      await this.con.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+/** A condition on the bucket column for [lo, hi] and the NULL bucket; undefined when empty. */
+function bucketsSql(lo: number | undefined, hi: number | undefined, nulls: boolean): string | undefined {
+  const parts: string[] = [];
+  if (lo !== undefined && hi !== undefined) parts.push(`${BUCKET_COLUMN} BETWEEN ${lo} AND ${hi}`);
+  if (nulls) parts.push(`${BUCKET_COLUMN} IS NULL`);
+  return parts.length ? `(${parts.join(' OR ')})` : undefined;
+}
