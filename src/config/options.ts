@@ -56,8 +56,8 @@ export type OptionsOf<L extends readonly OptionSpec[]> = {
 
 /**
  * `options` seen through `specs`: every value the specs name is checked to have its spec's
- * type (resolveOptions made it so; options assembled by hand are caught here), an option
- * left unset gets its spec's default, and the result is typed by the specs.
+ * type (resolveOptions made it so; options assembled by hand are caught here; one text value
+ * of a repeatable option becomes a list of one), an option left unset gets its spec's default, and the result is typed by the specs.
  */
 export function optionsOf<const L extends readonly OptionSpec[]>(
   specs: L,
@@ -68,6 +68,11 @@ export function optionsOf<const L extends readonly OptionSpec[]>(
     const value = out[spec.name];
     if (value === undefined) {
       if (spec.default !== undefined) out[spec.name] = normalizeDefault(spec.default);
+      continue;
+    }
+    if (spec.multiple && typeof value === 'string') {
+      // one value of a repeatable option, as options written by hand give it: a list of one
+      out[spec.name] = [value];
       continue;
     }
     const kind = spec.multiple

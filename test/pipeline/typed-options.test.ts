@@ -27,11 +27,13 @@ describe('optionsOf', () => {
     assert.equal(compression, 'none');
   });
 
-  it('refuses a value of the wrong type, naming the option', () => {
+  it('refuses a value of the wrong type, naming the option; one value of a list is a list', () => {
     assert.throws(
       () => optionsOf(OTLP_OPTIONS, { 'otlp-timeout': '2500' }),
       /otlp-timeout: expected a number/,
     );
-    assert.throws(() => optionsOf(OTLP_OPTIONS, { 'otlp-header': 'a=1' }), /otlp-header: expected a list/);
+    assert.throws(() => optionsOf(OTLP_OPTIONS, { 'otlp-header': 3 }), /otlp-header: expected a list/);
+    // one text value of a repeatable option is a list of one, as resolveOptions makes it
+    assert.deepEqual(optionsOf(OTLP_OPTIONS, { 'otlp-header': 'a=1' })['otlp-header'], ['a=1']);
   });
 });
