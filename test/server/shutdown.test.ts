@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openStoreReader } from '../../src/store/open.js';
 import { flowLines } from '../aws/helpers.js';
+import { spawnServe } from './helpers.js';
 
-const root = join(import.meta.dirname, '../..');
 const RECORDS = 200;
 
 function body(requestId: string, tag: number): string {
@@ -27,37 +26,14 @@ describe('serve shutdown under load', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowlens-sigterm-'));
     const db = join(dir, 'flows.duckdb');
     try {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          '-e',
-          "import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })",
-          'serve',
-          '--port',
-          '0',
-          '--host',
-          '127.0.0.1',
-          '--to',
-          'store',
-          '--db',
-          db,
-          '--log-format',
-          'json',
-        ],
-        { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
-      );
-      let stderr = '';
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on('data', (c) => {
-          stderr += c;
-          const m = /listening on (http:\/\/[^\s"]+)/.exec(stderr);
-          if (m) resolve(m[1]!);
-        });
-        child.on('exit', () => reject(new Error(`serve exited early: ${stderr}`)));
-      });
+      const { url, child, exited, out } = await spawnServe([
+        '--to',
+        'store',
+        '--db',
+        db,
+        '--log-format',
+        'json',
+      ]);
       const acknowledged: string[] = [];
       let next = 0;
       let stopping = false;
@@ -86,7 +62,7 @@ describe('serve shutdown under load', () => {
         }
       };
       await Promise.all([...Array.from({ length: 6 }, sender), signalSent]);
-      assert.equal(await exited, 0, stderr);
+      assert.equal(await exited, 0, out.stderr);
       assert.ok(acknowledged.length >= 12);
       const reader = await openStoreReader(db);
       try {
@@ -97,7 +73,7 @@ describe('serve shutdown under load', () => {
       } finally {
         reader.close();
       }
-      assert.match(stderr, /SIGTERM, finishing requests in flight/);
+      assert.match(out.stderr, /SIGTERM, finishing requests in flight/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
