@@ -172,9 +172,16 @@ function parseRequest(body: string): ParsedRequest | { error: string; requestId?
     const content = firehoseRecordContent(bytes);
     if (content.kind === 'invalid') return bad(`records[${i}]: ${content.error}`);
     if (content.kind === 'lines') {
-      // bare lines are a view of `bytes` (moved to `end`), a message's line a buffer of its own
-      out.set(content.bytes, end);
-      end += content.bytes.length;
+      // Bare lines are a view of `bytes`: moved within `out` to `end` (in place when the record
+      // had no leading blanks), not cloned as an overlapping set() would. A message's line is a
+      // buffer of its own.
+      const lines = content.bytes;
+      const from = lines.byteOffset - out.byteOffset;
+      // (small buffers share Node's pool: the same ArrayBuffer alone does not make a view of `out`)
+      if (lines.buffer === out.buffer && from >= end && from + lines.length <= end + n) {
+        if (from !== end) out.copyWithin(end, from, from + lines.length);
+      } else out.set(lines, end);
+      end += lines.length;
       out[end++] = 0x0a;
     }
     if (content.kind === 'payload') {
