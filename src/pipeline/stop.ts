@@ -21,16 +21,20 @@ export async function* stoppable(
     return;
   }
   const it = batches[Symbol.asyncIterator]();
-  let stopped: () => void = () => undefined;
-  const onStop = new Promise<'stop'>((resolve) => {
-    stopped = () => resolve('stop');
-  });
+  // One promise per batch, settled by the batch or by the stop. A race against one long-lived
+  // stop promise would leave a reaction on it per batch, each holding its batch until the end.
+  let wake: ((next: 'stop') => void) | undefined;
+  const stopped = (): void => wake?.('stop');
   stop.addEventListener('abort', stopped, { once: true });
   let done = false;
   try {
     for (;;) {
       if (stop.aborted) throw new StopRequest(stop);
-      const next = await Promise.race([it.next(), onStop]);
+      const next = await new Promise<IteratorResult<FlowBatch> | 'stop'>((resolve, reject) => {
+        wake = resolve;
+        it.next().then(resolve, reject);
+      });
+      wake = undefined;
       if (next === 'stop') throw new StopRequest(stop);
       if (next.done) {
         done = true;
