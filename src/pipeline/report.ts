@@ -21,6 +21,14 @@ export function allMalformed(
   return { source: input.ref.id, message: `no usable record: ${lines} malformed${example}` };
 }
 
+/** The error of an input that held no line at all: empty, blank lines, or only a header. */
+export function nothingInInput(input: SourceInput): { source: string; message: string } {
+  return {
+    source: input.ref.id,
+    message: 'no flow log records: the input is empty or holds only a header and blank lines',
+  };
+}
+
 export function inputError(
   input: SourceInput,
   err: unknown,

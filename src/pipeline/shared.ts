@@ -4,7 +4,7 @@ import { RunStats } from '../core/stats.js';
 import type { Decoder, Sink, SinkResult, SourceInput } from '../core/types.js';
 import type { StoreHandle } from '../store/shared.js';
 import { type BuildContext, buildSinks, buildStages, type Stages, TO_OPTION } from './build.js';
-import { allMalformed, errorText, inputError, type RunReport } from './report.js';
+import { allMalformed, errorText, inputError, nothingInInput, type RunReport } from './report.js';
 import { type SinkLease, SinkSlot } from './sink-slot.js';
 import { StopRequest, stoppable } from './stop.js';
 
@@ -254,7 +254,7 @@ export class SharedPipeline {
     stats: RunStats,
     newest: { end: number },
   ): Promise<string | undefined> {
-    const before = { records: stats.records, malformed: stats.malformed };
+    const before = { records: stats.records, malformed: stats.malformed, lines: linesSeen(stats) };
     try {
       for await (const batch of stoppable(decode(input, decodeOptions), unit.stop)) {
         newest.end = newestEnd(batch, newest.end);
@@ -268,6 +268,7 @@ export class SharedPipeline {
       // Lines but not one record: a wrong format or an unreadable input, not a success.
       if (stats.records === before.records && malformed > 0)
         stats.addError(allMalformed(input, stats, malformed));
+      else if (linesSeen(stats) === before.lines) stats.addError(nothingInInput(input));
       return undefined;
     } catch (err) {
       await Promise.all(leases.map((l) => l.abortInput(input.ref)));
@@ -277,6 +278,11 @@ export class SharedPipeline {
       return undefined;
     }
   }
+}
+
+/** Lines that meant something so far: records, malformed lines, NODATA/SKIPDATA, control messages. */
+function linesSeen(stats: RunStats): number {
+  return stats.records + stats.malformed + stats.nodata + stats.skipdata + stats.control;
 }
 
 /** The largest `end` of the batch's records, or `floor` (NaN: none yet). */
