@@ -199,7 +199,8 @@ function cpuSplit(
  * The store's own part of an ingest, alone: the 1M-record file is decoded and enriched into
  * memory first (not timed), then the `store` sink's write…endInput…close into a fresh database
  * is timed. Wall seconds, and CPU split into the main thread's (what competes with decoding)
- * and the rest (the store worker and DuckDB's threads).
+ * and the rest (the store worker and DuckDB's threads), and into the part up to the commit
+ * and the close (the rollups' catch-up).
  */
 async function measureStoreSink(data: DataFile, db: string, enrich: string[]): Promise<ScenarioResult> {
   const { decodeInput } = await import('../../src/decode/detect.js');
@@ -228,6 +229,7 @@ async function measureStoreSink(data: DataFile, db: string, enrich: string[]): P
   );
   for (const batch of batches) await sink.write(batch);
   await sink.endInput?.(input.ref);
+  const committed = process.cpuUsage(cpu0);
   const result = await sink.close();
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -237,7 +239,14 @@ async function measureStoreSink(data: DataFile, db: string, enrich: string[]): P
   return {
     records: data.truth.records,
     seconds,
-    extra: { ...cpuSplit(cpu, main0, main1), enrich: enrich.join(',') },
+    extra: {
+      ...cpuSplit(cpu, main0, main1),
+      // Up to the input's commit (appends and commit), and the close after it: the rollups
+      // brought up to the new records (rollup-sync.ts) and the final checkpoint.
+      commitCpuS: round((committed.user + committed.system) / 1e6, 2),
+      closeCpuS: round((cpu.user + cpu.system - committed.user - committed.system) / 1e6, 2),
+      enrich: enrich.join(','),
+    },
   };
 }
 

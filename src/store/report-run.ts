@@ -42,7 +42,9 @@ export async function runReport(
 ): Promise<ReportResult> {
   const sections =
     def.name === 'top-talkers' && options.by === 'packets' ? TOP_TALKERS_BY_PACKETS : def.sections;
-  const records = await countRecords(con);
+  // The store's physical columns, read once (none for a lake): the fast paths depend on them.
+  const physical = await physicalTypes(con);
+  const records = await countRecords(con, physical.has('uid'));
   const present = await presentColumns(con, [
     ...new Set([...sections.flatMap((s) => s.needs), ...(def.preludeNeeds ?? [])]),
   ]);
@@ -52,11 +54,10 @@ export async function runReport(
   if ((def.preludeNeeds ?? []).every((n) => present.has(n))) {
     const fast = def.fastPrelude;
     const needs = fast ? [...fast.needs, ...(filter === 'TRUE' ? [] : ['end'])] : [];
-    const prelude = fast && (await hasPhysicalColumns(con, needs)) ? fast.sql : (def.prelude ?? []);
+    const prelude = fast && needs.every((n) => physical.has(n)) ? fast.sql : (def.prelude ?? []);
     for (const sql of prelude) await con.run(fill(sql, filter, options.limit, interval));
   }
   const results: SectionResult[] = [];
-  const physical = sections.some((s) => s.stored) ? await physicalTypes(con) : new Map<string, string>();
   for (const section of sections) {
     const missing = section.needs.filter((n) => !present.has(n));
     if (missing.length > 0) {
@@ -100,8 +101,12 @@ export function filterSql(options: Pick<ReportOptions, 'since' | 'until'>): stri
   return parts.length ? parts.join(' AND ') : 'TRUE';
 }
 
-async function countRecords(con: DuckDBConnection): Promise<number> {
-  const r = await con.runAndReadAll(`SELECT count(*) FROM ${FLOWS_TABLE}`);
+/**
+ * Records in the store: counted on `flow_records` when there is one (the same rows; through
+ * `flows` the count also builds the side tables' value lists), else on `flows` (a lake).
+ */
+async function countRecords(con: DuckDBConnection, store: boolean): Promise<number> {
+  const r = await con.runAndReadAll(`SELECT count(*) FROM ${store ? RECORDS_TABLE : FLOWS_TABLE}`);
   return Number(r.getRowsJS()[0]![0]);
 }
 
@@ -118,12 +123,6 @@ async function presentColumns(con: DuckDBConnection, names: readonly string[]): 
   );
   const row = (await con.runAndReadAll(`SELECT ${probes.join(', ')}`)).getRowsJS()[0]!;
   return new Set(candidates.filter((_, i) => row[i] === true));
-}
-
-/** Whether the store's physical table exists with all of `names` (a lake has no such table). */
-async function hasPhysicalColumns(con: DuckDBConnection, names: readonly string[]): Promise<boolean> {
-  const existing = await physicalTypes(con);
-  return names.every((n) => existing.has(n));
 }
 
 /**

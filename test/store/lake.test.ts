@@ -10,6 +10,8 @@ import { runOnce } from '../../src/pipeline/once.js';
 import { fileInput } from '../../src/sources/files.js';
 import { athenaDdl } from '../../src/store/athena.js';
 import { openLakeReader } from '../../src/store/open.js';
+import { runReport } from '../../src/store/report-run.js';
+import { findReport } from '../../src/store/reports.js';
 import { startS3 } from '../aws/helpers.js';
 import { tempDir } from './helpers.js';
 
@@ -73,6 +75,11 @@ describe('the Parquet lake', () => {
         ['version', 'INT32'],
         ['vpc_id', 'BYTE_ARRAY'],
       ]);
+      // A report over the lake (no store table behind `flows`) counts and ranks the lake's records.
+      const talkers = await runReport(reader.con, findReport('top-talkers')!, { limit: 3 });
+      assert.equal(talkers.records, truth.records);
+      const sources = talkers.sections.find((s) => s.title === 'Top sources by bytes');
+      assert.equal(sources?.rows?.length, 3, JSON.stringify(sources));
     } finally {
       reader.close();
     }
