@@ -6,7 +6,17 @@ import { enrich } from './enrich.js';
 import { generate } from './generate.js';
 import { bombs, serveHostile } from './hostile.js';
 import { lambdaS3Otlp, lambdaS3OtlpDefault } from './lambda.js';
-import { otlp, otlpEncode, otlpGzip, otlpLarge, otlpSdk, otlpSend, otlpWire } from './otlp.js';
+import {
+  otlp,
+  otlpEncode,
+  otlpEncodeDefault,
+  otlpGzip,
+  otlpLarge,
+  otlpSdk,
+  otlpSend,
+  otlpSendDefault,
+  otlpWire,
+} from './otlp.js';
 import { serveFirehose, serveFirehoseRaw, serveFirehoseStore } from './serve.js';
 import { elasticsearch, elasticsearchDefault, httpJson, httpJsonDefault, otlpDefault } from './sinks.js';
 import {
@@ -39,6 +49,8 @@ export const SCENARIOS: readonly Scenario[] = [
   otlpLarge,
   otlpEncode,
   otlpSend,
+  otlpEncodeDefault,
+  otlpSendDefault,
   otlpWire,
   storeReadCsv,
   storeIngest,

@@ -144,20 +144,24 @@ class DroppingTransport implements OtlpTransport {
 /**
  * The OTLP sink alone on batches decoded beforehand (with their lines, not timed): one warm-up
  * pass, then passes until ctx.records records are encoded. `send` posts to the counting receiver
- * process, otherwise requests are dropped once encoded. Reports µs per record of wall clock and
- * of this process's CPU (the encoder's thread, plus GC helpers).
+ * process, otherwise requests are dropped once encoded. `enriched`: the batches went through the
+ * default enrichers first (not timed either), as `flowlens ingest --to otlp` writes them. Reports
+ * µs per record of wall clock and of this process's CPU (the encoder's thread, plus GC helpers).
  */
-async function encoderRun(ctx: BenchContext, send: boolean): Promise<ScenarioResult> {
+async function encoderRun(ctx: BenchContext, send: boolean, enriched = false): Promise<ScenarioResult> {
   const data = await ctx.dataFile(v2File(ctx));
   const { decodeInput } = await import('../../src/decode/detect.js');
   const { otelMapping } = await import('../../src/schema/otel.js');
   const { OtlpSink } = await import('../../src/sinks/otlp/sink.js');
   const { HttpTransport } = await import('../../src/sinks/otlp/transport-http.js');
+  const { buildEnrichers } = await import('../../src/enrich/index.js');
+  const enrichers = enriched ? await buildEnrichers({}) : [];
   const batches: FlowBatch[] = [];
   let decoded = 0;
   const limit = predecodedRecords(ctx);
   const options: DecodeOptions = { stats: new RunStats(), batchSize: 8192, keepLineText: true };
   for await (const batch of decodeInput(fileInput(data.path, data.bytes), options)) {
+    for (const e of enrichers) e.enrich(batch);
     batches.push(batch);
     decoded += batch.length;
     if (decoded >= limit) break;
@@ -229,6 +233,28 @@ export const otlpSend: Scenario = {
     await ctx.dataFile(v2File(ctx));
   },
   run: (ctx) => encoderRun(ctx, true),
+};
+
+export const otlpEncodeDefault: Scenario = {
+  name: 'otlp-encode-default',
+  description: 'as otlp-encode, the batches enriched beforehand by every default enricher',
+  baseline: 'otlp-encode',
+  optIn: true,
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  run: (ctx) => encoderRun(ctx, false, true),
+};
+
+export const otlpSendDefault: Scenario = {
+  name: 'otlp-send-default',
+  description: 'as otlp-send, the batches enriched beforehand by every default enricher',
+  baseline: 'otlp-send',
+  optIn: true,
+  async prepare(ctx) {
+    await ctx.dataFile(v2File(ctx));
+  },
+  run: (ctx) => encoderRun(ctx, true, true),
 };
 
 /** Keeps a copy of every request body instead of sending it. */

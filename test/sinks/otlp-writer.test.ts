@@ -178,3 +178,28 @@ describe('otlp protobuf: the fast writer against the reference writer on generat
     });
   }
 });
+
+describe('otlp protobuf: the default enrichers compile to column operations', () => {
+  it('no attribute of an enriched batch is written row by row; ids made by enrichers carry their bytes', async () => {
+    const kinds = new Set<string>();
+    for (const version of GENERATE_VERSIONS) {
+      for (const batch of await generatedBatches(version)) {
+        const plan = otelMapping().plan(batch);
+        assert.ok(plan, `version ${version}: the batch compiles`);
+        for (const op of plan.attributes) kinds.add(op.kind);
+        const rowOps = plan.attributes.filter((op) => op.kind === 'row');
+        assert.equal(rowOps.length, 0, `version ${version}: ${rowOps.length} attributes written row by row`);
+        // the community id and the record uid are copied from these bytes, not encoded per row
+        for (const name of ['community_id', 'record_uid']) {
+          const column = batch.column(name);
+          assert.ok(
+            column?.kind === 'str' && column.fixedText,
+            `version ${version}: ${name} has fixed-width text`,
+          );
+        }
+      }
+    }
+    // every kind of column op the default attributes take is exercised by the byte-for-byte test above
+    assert.deepEqual([...kinds].sort(), ['dbl', 'int', 'numText', 'pick', 'str', 'strList']);
+  });
+});

@@ -51,10 +51,12 @@ class Source {
     /** The `key` field when the attribute is `key` = the value. */
     readonly keyField: Buffer,
     readonly entry: ((value: string) => readonly [string, string] | null) | null,
+    /** False for a K_FIXED op's column, whose bytes are copied from its text instead: no `at`. */
+    perCode = true,
   ) {
     this.codes = column.codes;
     this.dict = column.dict;
-    this.at = new Int32Array(column.dict.length * 2).fill(-1);
+    this.at = perCode ? new Int32Array(column.dict.length * 2).fill(-1) : new Int32Array(0);
   }
 }
 
@@ -151,9 +153,9 @@ export class DirectRecordWriter {
       const op = new Op();
       switch (a.kind) {
         case 'str':
+          if (a.sources.length === 1 && this.fixed(op, a.sources[0]!)) break;
           op.sources = a.sources.map((s) => this.source(s));
           op.kind = op.sources.length === 1 ? K_STR : K_FIRST;
-          if (op.kind === K_STR && this.fixed(op, a.sources[0]!)) break;
           op.src = op.sources[0] ?? null;
           if (op.src === null) continue;
           break;
@@ -574,7 +576,7 @@ export class DirectRecordWriter {
     if (attrLen >= 128 || text.bytes.length < (s.column.dict.length - 1) * text.width) return false;
     op.kind = K_FIXED;
     op.key = s.key;
-    op.src = op.sources[0]!;
+    op.src = new Source(s.column, key, null, false);
     op.fixedBytes = text.bytes;
     op.fixedView = new DataView(text.bytes.buffer, text.bytes.byteOffset, text.bytes.byteLength);
     op.width = text.width;
