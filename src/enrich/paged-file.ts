@@ -1,0 +1,160 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+/**
+ * A large read-only file (a MaxMind DB) read a page at a time as its bytes are asked for, the
+ * pages kept in one bounded buffer. A lookup touches a few dozen bytes of a file of 60-70 MB, and a
+ * run looks up thousands of addresses, so this holds a few MB where reading the whole file held
+ * all of it (per file, per thread). When the buffer is full, the page read longest ago gives way.
+ */
+export class PagedFile {
+  readonly size: number;
+  private readonly fd: number;
+  private readonly shift: number;
+  private readonly mask: number;
+  private readonly maxSlots: number;
+  /** The loaded pages, one after another by slot (grows by doubling up to maxSlots). */
+  private slab: Buffer;
+  /** Per page of the file: its slot + 1, 0 when not loaded. */
+  private readonly slotOf: Uint32Array;
+  /** Per slot: the page it holds (-1: none). */
+  private pageOf: Int32Array;
+  private used = 0;
+  /** The next slot to give way when all are used (oldest first). */
+  private hand = 0;
+  /** The page of the last read and where it starts in the slab: most reads fall in it. */
+  private hotPage = -1;
+  private hotBase = 0;
+  private readonly scratch = Buffer.alloc(8);
+
+  /**
+   * `pageSize` a power of two; `maxBytes` bounds the pages kept. Throws (node:fs errors) when the
+   * file cannot be opened.
+   */
+  constructor(
+    readonly path: string,
+    pageSize = 512,
+    maxBytes = 16 << 20,
+  ) {
+    if (pageSize < 8 || (pageSize & (pageSize - 1)) !== 0)
+      throw new Error(`page size ${pageSize}: not a power of two ≥ 8`);
+    this.fd = openSync(path, 'r');
+    try {
+      this.size = fstatSync(this.fd).size;
+    } catch (err) {
+      closeSync(this.fd);
+      throw err;
+    }
+    this.shift = Math.log2(pageSize);
+    this.mask = pageSize - 1;
+    this.maxSlots = Math.max(2, Math.floor(maxBytes / pageSize));
+    this.slotOf = new Uint32Array(Math.ceil(this.size / pageSize));
+    const first = Math.min(this.maxSlots, 64);
+    this.slab = Buffer.alloc(first << this.shift);
+    this.pageOf = new Int32Array(first).fill(-1);
+  }
+
+  /** Bytes of pages held now. */
+  get heldBytes(): number {
+    return this.used << this.shift;
+  }
+
+  /** The byte at `offset`; throws when it is past the end of the file. */
+  u8(offset: number): number {
+    const page = offset >>> this.shift;
+    if (page !== this.hotPage || offset >= this.size) this.use(page, offset);
+    return this.slab[this.hotBase + (offset & this.mask)]!;
+  }
+
+  /** The unsigned big-endian number in the `length` (1-4) bytes at `offset`. */
+  uint(offset: number, length: number): number {
+    let v = 0;
+    for (let i = 0; i < length; i++) v = v * 256 + this.u8(offset + i);
+    return v;
+  }
+
+  int32(offset: number): number {
+    return this.uint(offset, 4) | 0;
+  }
+
+  double(offset: number): number {
+    return this.copy(offset, 8).readDoubleBE(0);
+  }
+
+  float(offset: number): number {
+    return this.copy(offset, 4).readFloatBE(0);
+  }
+
+  /** The UTF-8 text in the `length` bytes at `offset`. */
+  text(offset: number, length: number): string {
+    if (length === 0) return '';
+    const first = offset >>> this.shift;
+    if (first === (offset + length - 1) >>> this.shift) {
+      this.u8(offset);
+      const at = this.hotBase + (offset & this.mask);
+      return this.slab.toString('utf8', at, at + length);
+    }
+    return this.copy(offset, length).toString('utf8');
+  }
+
+  /** Closes the file; later reads of pages not held throw. */
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** The `length` bytes at `offset` in a buffer of their own (scratch when short). */
+  private copy(offset: number, length: number): Buffer {
+    const out = length <= this.scratch.length ? this.scratch.subarray(0, length) : Buffer.allocUnsafe(length);
+    for (let i = 0; i < length; i++) out[i] = this.u8(offset + i);
+    return out;
+  }
+
+  private use(page: number, offset: number): void {
+    if (offset < 0 || offset >= this.size) {
+      throw new Error(
+        `${this.path}: offset ${offset} is outside the file (${this.size} bytes); the file is damaged`,
+      );
+    }
+    let slot = this.slotOf[page]! - 1;
+    if (slot < 0) slot = this.load(page);
+    this.hotPage = page;
+    this.hotBase = slot << this.shift;
+  }
+
+  private load(page: number): number {
+    let slot: number;
+    if (this.used < this.maxSlots) {
+      slot = this.used++;
+      if (slot >= this.pageOf.length) this.grow();
+    } else {
+      slot = this.hand;
+      this.hand = (this.hand + 1) % this.maxSlots;
+      this.slotOf[this.pageOf[slot]!] = 0;
+    }
+    const pageSize = this.mask + 1;
+    const start = slot << this.shift;
+    const wanted = Math.min(pageSize, this.size - page * pageSize);
+    let got = 0;
+    while (got < wanted) {
+      const n = readSync(this.fd, this.slab, start + got, wanted - got, page * pageSize + got);
+      if (n === 0)
+        throw new Error(
+          `${this.path}: shorter than its size (${this.size} bytes); the file changed while in use`,
+        );
+      got += n;
+    }
+    this.pageOf[slot] = page;
+    this.slotOf[page] = slot + 1;
+    return slot;
+  }
+
+  private grow(): void {
+    const slots = Math.min(this.maxSlots, this.pageOf.length * 2);
+    const slab = Buffer.alloc(slots << this.shift);
+    slab.set(this.slab);
+    this.slab = slab;
+    const pageOf = new Int32Array(slots).fill(-1);
+    pageOf.set(this.pageOf);
+    this.pageOf = pageOf;
+    // the hot page's slot keeps its place in the new slab
+  }
+}
