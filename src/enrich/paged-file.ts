@@ -1,5 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
+/** Pages are held in buffers of this size, allocated as they fill (none copied as more are needed). */
+const CHUNK = 256 * 1024;
+
 /**
  * A large read-only file (a MaxMind DB) read a page at a time as its bytes are asked for, the
  * pages kept in one bounded buffer. A lookup touches a few dozen bytes of a file of 60-70 MB, and a
@@ -12,17 +15,19 @@ export class PagedFile {
   private readonly shift: number;
   private readonly mask: number;
   private readonly maxSlots: number;
-  /** The loaded pages, one after another by slot (grows by doubling up to maxSlots). */
-  private slab: Buffer;
+  /** The loaded pages by slot, in chunks of CHUNK bytes allocated as slots are first used. */
+  private readonly chunks: Buffer[] = [];
+  private readonly slotsPerChunk: number;
   /** Per page of the file: its slot + 1, 0 when not loaded. */
   private readonly slotOf: Uint32Array;
-  /** Per slot: the page it holds (-1: none). */
-  private pageOf: Int32Array;
+  /** Per slot: the page it holds. */
+  private readonly pageOf: Int32Array;
   private used = 0;
   /** The next slot to give way when all are used (oldest first). */
   private hand = 0;
-  /** The page of the last read and where it starts in the slab: most reads fall in it. */
+  /** The page of the last read, its chunk and where it starts there: most reads fall in it. */
   private hotPage = -1;
+  private hotChunk: Buffer = Buffer.alloc(0);
   private hotBase = 0;
   private readonly scratch = Buffer.alloc(8);
 
@@ -48,9 +53,8 @@ export class PagedFile {
     this.mask = pageSize - 1;
     this.maxSlots = Math.max(2, Math.floor(maxBytes / pageSize));
     this.slotOf = new Uint32Array(Math.ceil(this.size / pageSize));
-    const first = Math.min(this.maxSlots, 64);
-    this.slab = Buffer.alloc(first << this.shift);
-    this.pageOf = new Int32Array(first).fill(-1);
+    this.pageOf = new Int32Array(this.maxSlots);
+    this.slotsPerChunk = Math.max(1, Math.min(this.maxSlots, CHUNK >>> this.shift));
   }
 
   /** Bytes of pages held now. */
@@ -62,7 +66,7 @@ export class PagedFile {
   u8(offset: number): number {
     const page = offset >>> this.shift;
     if (page !== this.hotPage || offset >= this.size) this.use(page, offset);
-    return this.slab[this.hotBase + (offset & this.mask)]!;
+    return this.hotChunk[this.hotBase + (offset & this.mask)]!;
   }
 
   /** The unsigned big-endian number in the `length` (1-4) bytes at `offset`. */
@@ -91,7 +95,7 @@ export class PagedFile {
     if (first === (offset + length - 1) >>> this.shift) {
       this.u8(offset);
       const at = this.hotBase + (offset & this.mask);
-      return this.slab.toString('utf8', at, at + length);
+      return this.hotChunk.toString('utf8', at, at + length);
     }
     return this.copy(offset, length).toString('utf8');
   }
@@ -117,25 +121,28 @@ export class PagedFile {
     let slot = this.slotOf[page]! - 1;
     if (slot < 0) slot = this.load(page);
     this.hotPage = page;
-    this.hotBase = slot << this.shift;
+    this.hotChunk = this.chunks[Math.floor(slot / this.slotsPerChunk)]!;
+    this.hotBase = (slot % this.slotsPerChunk) << this.shift;
   }
 
   private load(page: number): number {
     let slot: number;
     if (this.used < this.maxSlots) {
       slot = this.used++;
-      if (slot >= this.pageOf.length) this.grow();
+      if (slot % this.slotsPerChunk === 0)
+        this.chunks.push(Buffer.allocUnsafe(this.slotsPerChunk << this.shift));
     } else {
       slot = this.hand;
       this.hand = (this.hand + 1) % this.maxSlots;
       this.slotOf[this.pageOf[slot]!] = 0;
     }
     const pageSize = this.mask + 1;
-    const start = slot << this.shift;
+    const chunk = this.chunks[Math.floor(slot / this.slotsPerChunk)]!;
+    const start = (slot % this.slotsPerChunk) << this.shift;
     const wanted = Math.min(pageSize, this.size - page * pageSize);
     let got = 0;
     while (got < wanted) {
-      const n = readSync(this.fd, this.slab, start + got, wanted - got, page * pageSize + got);
+      const n = readSync(this.fd, chunk, start + got, wanted - got, page * pageSize + got);
       if (n === 0)
         throw new Error(
           `${this.path}: shorter than its size (${this.size} bytes); the file changed while in use`,
@@ -145,16 +152,5 @@ export class PagedFile {
     this.pageOf[slot] = page;
     this.slotOf[page] = slot + 1;
     return slot;
-  }
-
-  private grow(): void {
-    const slots = Math.min(this.maxSlots, this.pageOf.length * 2);
-    const slab = Buffer.alloc(slots << this.shift);
-    slab.set(this.slab);
-    this.slab = slab;
-    const pageOf = new Int32Array(slots).fill(-1);
-    pageOf.set(this.pageOf);
-    this.pageOf = pageOf;
-    // the hot page's slot keeps its place in the new slab
   }
 }
