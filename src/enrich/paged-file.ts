@@ -4,10 +4,12 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 const CHUNK = 256 * 1024;
 
 /**
- * A large read-only file (a MaxMind DB) read a page at a time as its bytes are asked for, the
- * pages kept in one bounded buffer. A lookup touches a few dozen bytes of a file of 60-70 MB, and a
- * run looks up thousands of addresses, so this holds a few MB where reading the whole file held
- * all of it (per file, per thread). When the buffer is full, the page read longest ago gives way.
+ * A large read-only file (a MaxMind DB, the ASN table) read a page at a time as its bytes are
+ * asked for, the pages kept within a bound. A lookup touches a few dozen bytes of a file of
+ * 60-70 MB, and a run looks up thousands of addresses, so this holds a few MB where reading the
+ * whole file held all of it (per file, per thread). When the bound is reached, the page read
+ * longest ago gives way. Small pages: 4,200 IPv4 addresses walked through the DB-IP tree touch
+ * 2.8 MB in 256-byte pages against 19 MB in 4 KiB ones, for 2.3 times the reads.
  */
 export class PagedFile {
   readonly size: number;
@@ -37,7 +39,7 @@ export class PagedFile {
    */
   constructor(
     readonly path: string,
-    pageSize = 512,
+    pageSize = 256,
     maxBytes = 16 << 20,
   ) {
     if (pageSize < 8 || (pageSize & (pageSize - 1)) !== 0)
