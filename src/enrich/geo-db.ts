@@ -76,19 +76,24 @@ function pagedGeo(path: string, setting: string): MmdbGeo {
   }
   let geo = pagedReaders.get(key);
   if (geo) return geo;
+  const unreadable = (err: unknown) =>
+    new ConfigError(
+      `${setting}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   let file: PagedFile;
   try {
     file = new PagedFile(path);
   } catch (err) {
-    throw new ConfigError(
-      `${setting}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-    );
+    throw unreadable(err);
   }
   try {
     geo = new MmdbGeo(file);
   } catch (err) {
     file.close();
-    throw new ConfigError(`${setting}: ${(err as Error).message}`);
+    // a system error (a directory, an I/O error), or a file that is not an MMDB
+    throw (err as NodeJS.ErrnoException).code
+      ? unreadable(err)
+      : new ConfigError(`${setting}: ${(err as Error).message}`);
   }
   pagedReaders.set(key, geo);
   return geo;
