@@ -105,8 +105,6 @@ export interface DecodeEnrich {
   readonly options: ResolvedOptions;
   /** Names of the enrichers worth running on a decode thread. */
   readonly onThreads: readonly string[];
-  /** Database files already in shared memory (path, bytes): threads use them, not a copy. */
-  readonly files?: ReadonlyArray<readonly [string, SharedArrayBuffer]>;
 }
 
 /** Turns one input's bytes into batches; counts malformed lines and NODATA/SKIPDATA in `stats`. */

@@ -37,8 +37,6 @@ function enrichersFor(spec: ThreadEnrich): Promise<Enricher[]> {
   if (!built) {
     // Loaded on first use: a thread that only parses never loads the enrichment modules.
     built = (async () => {
-      const geo = await import('../enrich/geo-db.js');
-      geo.useSharedDatabaseFiles(spec.files);
       const { buildEnrichers } = await import('../enrich/index.js');
       return buildEnrichers(spec.options, { warn: (message) => setupWarnings.push(message) });
     })();

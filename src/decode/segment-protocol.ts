@@ -31,8 +31,6 @@ export interface ThreadEnrich {
   /** Identifies the options (threads keep the enrichers built for each). */
   readonly key: string;
   readonly options: ResolvedOptions;
-  /** Database files in shared memory, by path (see DecodeEnrich.files). */
-  readonly files: ReadonlyArray<readonly [string, SharedArrayBuffer]>;
 }
 
 export interface ReleaseStream {

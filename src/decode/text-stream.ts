@@ -199,7 +199,7 @@ function threadEnrich(
   if (onThreads.length === 0) return undefined;
   const options = { ...enrich.options, enrich: onThreads, 'disable-enrich': [] };
   return {
-    spec: { key: JSON.stringify(options), options, files: enrich.files ?? [] },
+    spec: { key: JSON.stringify(options), options },
     here: enrich.enrichers.filter((e) => !onThreads.includes(e.name)),
   };
 }

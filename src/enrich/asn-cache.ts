@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { endianness, tmpdir } from 'node:os';
+import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { AsnRangeTable } from './asn-csv.js';
+import type { AsnRangeTable } from './asn-csv.js';
+import { PagedFile } from './paged-file.js';
 
 /** The CSV files the table is parsed from. */
 export interface AsnFiles {
@@ -17,20 +18,92 @@ export interface AsnTables {
   readonly orgs: readonly string[];
 }
 
+/** Bytes of the binary table: the cache file read in pages, or the table just built. */
+export interface AsnBytes {
+  readonly size: number;
+  u8(offset: number): number;
+  text(offset: number, length: number): string;
+}
+
 /**
- * A binary copy of the parsed embedded ASN table, so that a process after the first loads it in
- * milliseconds instead of parsing 32 MB of CSV (a few hundred ms). Kept in
- * `FLOWLENS_CACHE_DIR` (default: `flowlens-cache-<uid>` in the system temporary directory) under a
- * name derived from the CSV files' paths, sizes and modification times, so a changed package
- * gets a new copy. Any problem reading or writing it only means parsing the CSV as before.
+ * The binary form of a parsed embedded ASN table. Lookups read it where it lies: a process after
+ * the first opens the copy the first one left and reads only the pages its lookups touch (a few
+ * hundred KB for thousands of addresses) instead of parsing 32 MB of CSV (a few hundred ms) and
+ * holding some 15 MB. Kept in `FLOWLENS_CACHE_DIR` (default: `flowlens-cache-<uid>` in the system
+ * temporary directory) under a name derived from the CSV files' paths, sizes and modification
+ * times, so a changed package gets a new copy. Any problem reading or writing it only means the
+ * table is parsed again and kept in memory, as built.
  *
- * Layout (little- or big-endian as the machine, which is part of the name): 32-byte header
- * (magic, IPv4 rows, IPv6 rows, organisation bytes), then the IPv4 starts, ends, ASNs and
- * organisation ids, the IPv6 ones (starts and ends four words per row), and the organisation
- * names as UTF-8, NUL-separated.
+ * Layout, all numbers 32-bit little-endian: a 32-byte header (magic, IPv4 rows, IPv6 rows,
+ * organisations), IPv4 rows of 4 words (start, end, ASN, organisation id), IPv6 rows of 10
+ * (start and end four words each, most significant first; ASN; organisation id), the byte
+ * offsets of the organisation names (one more than there are names) and the names as UTF-8.
+ * A row's words sit together, so a lookup reads one place per step.
  */
-const MAGIC = 'FLASN001';
-const HEADER = 32;
+const MAGIC = 'FLASN002';
+export const ASN_HEADER = 32;
+export const V4_ROW = 16;
+export const V6_ROW = 40;
+
+/** Where each part of a table of these sizes starts. */
+export function asnLayout(v4Rows: number, v6Rows: number, orgs: number) {
+  const v6At = ASN_HEADER + v4Rows * V4_ROW;
+  const offsetsAt = v6At + v6Rows * V6_ROW;
+  const namesAt = offsetsAt + (orgs + 1) * 4;
+  return { v4At: ASN_HEADER, v6At, offsetsAt, namesAt };
+}
+
+/** The header's counts when `bytes` is a whole table of this layout, else null. */
+export function asnCounts(bytes: AsnBytes): { v4Rows: number; v6Rows: number; orgs: number } | null {
+  if (bytes.size < ASN_HEADER) return null;
+  for (let i = 0; i < MAGIC.length; i++) if (bytes.u8(i) !== MAGIC.charCodeAt(i)) return null;
+  const [v4Rows, v6Rows, orgs] = [8, 12, 16].map((at) => le32(bytes, at)) as [number, number, number];
+  const { namesAt, offsetsAt } = asnLayout(v4Rows, v6Rows, orgs);
+  if (namesAt > bytes.size || le32(bytes, offsetsAt + orgs * 4) !== bytes.size - namesAt) return null;
+  return { v4Rows, v6Rows, orgs };
+}
+
+/** The unsigned 32-bit little-endian number at `at`. */
+export function le32(bytes: AsnBytes, at: number): number {
+  return (bytes.u8(at) | (bytes.u8(at + 1) << 8) | (bytes.u8(at + 2) << 16) | (bytes.u8(at + 3) << 24)) >>> 0;
+}
+
+/** A parsed table in the layout above. */
+export function asnBinary(tables: AsnTables): Buffer {
+  const { v4, v6, orgs } = tables;
+  const names = orgs.map((o) => Buffer.from(o, 'utf8'));
+  const nameBytes = names.reduce((n, b) => n + b.length, 0);
+  const { v6At, offsetsAt, namesAt } = asnLayout(v4.count, v6.count, orgs.length);
+  const out = Buffer.alloc(namesAt + nameBytes);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt32LE(v4.count, 8);
+  out.writeUInt32LE(v6.count, 12);
+  out.writeUInt32LE(orgs.length, 16);
+  for (let i = 0; i < v4.count; i++) {
+    const at = ASN_HEADER + i * V4_ROW;
+    out.writeUInt32LE(v4.starts[i]!, at);
+    out.writeUInt32LE(v4.ends[i]!, at + 4);
+    out.writeUInt32LE(v4.asns[i]!, at + 8);
+    out.writeUInt32LE(v4.orgIds[i]!, at + 12);
+  }
+  for (let i = 0; i < v6.count; i++) {
+    const at = v6At + i * V6_ROW;
+    for (let w = 0; w < 4; w++) {
+      out.writeUInt32LE(v6.starts[i * 4 + w]!, at + 4 * w);
+      out.writeUInt32LE(v6.ends[i * 4 + w]!, at + 16 + 4 * w);
+    }
+    out.writeUInt32LE(v6.asns[i]!, at + 32);
+    out.writeUInt32LE(v6.orgIds[i]!, at + 36);
+  }
+  let name = 0;
+  for (let i = 0; i < names.length; i++) {
+    out.writeUInt32LE(name, offsetsAt + i * 4);
+    names[i]!.copy(out, namesAt + name);
+    name += names[i]!.length;
+  }
+  out.writeUInt32LE(name, offsetsAt + names.length * 4);
+  return out;
+}
 
 function cacheFile(files: AsnFiles): string | null {
   try {
@@ -40,7 +113,7 @@ function cacheFile(files: AsnFiles): string | null {
         return `${f}:${s.size}:${s.mtimeMs}`;
       })
       .join('|');
-    const name = createHash('sha1').update(`${MAGIC}|${endianness()}|${key}`).digest('hex').slice(0, 16);
+    const name = createHash('sha1').update(`${MAGIC}|${key}`).digest('hex').slice(0, 16);
     // One folder per user: a copy another user of the machine wrote is not read.
     const user = process.getuid?.() ?? 'user';
     const dir = process.env.FLOWLENS_CACHE_DIR || join(tmpdir(), `flowlens-cache-${user}`);
@@ -50,55 +123,44 @@ function cacheFile(files: AsnFiles): string | null {
   }
 }
 
-/** The cached table for these files, or null (no copy yet, or one that does not check out). */
-export function readCachedAsn(files: AsnFiles): AsnTables | null {
+/** The cached table for these files, opened to be read in pages, or null (none yet, or damaged). */
+export function openCachedAsn(files: AsnFiles): PagedFile | null {
   const path = cacheFile(files);
   if (!path) return null;
-  let bytes: Buffer;
+  let file: PagedFile;
   try {
     // Only a copy this user wrote is trusted (the temporary directory is shared).
     const uid = process.getuid?.();
     if (uid !== undefined && statSync(path).uid !== uid) return null;
-    bytes = readFileSync(path);
+    file = new PagedFile(path, 256, 4 << 20);
   } catch {
     return null;
   }
-  if (bytes.length < HEADER || bytes.toString('latin1', 0, 8) !== MAGIC) return null;
-  // Typed-array views need 4-byte alignment; a fresh read almost always has it.
-  const aligned = bytes.byteOffset % 4 === 0 ? bytes : Buffer.from(bytes);
-  const head = new Uint32Array(aligned.buffer, aligned.byteOffset + 8, 3);
-  const [n4, n6, orgBytes] = [head[0]!, head[1]!, head[2]!];
-  const words = n4 * 4 + n6 * 10;
-  if (aligned.length !== HEADER + words * 4 + orgBytes) return null;
-  let at = aligned.byteOffset + HEADER;
-  const take = (n: number): Uint32Array => {
-    const view = new Uint32Array(aligned.buffer, at, n);
-    at += n * 4;
-    return view;
-  };
-  const v4 = new AsnRangeTable(1, n4, take(n4), take(n4), take(n4), take(n4));
-  const v6 = new AsnRangeTable(4, n6, take(n6 * 4), take(n6 * 4), take(n6), take(n6));
-  const orgs = aligned.toString('utf8', HEADER + words * 4).split('\0');
-  return { v4, v6, orgs };
+  try {
+    if (asnCounts(file)) return file;
+  } catch {
+    // shorter than it says
+  }
+  file.close();
+  return null;
 }
 
-/** Saves the parsed table for the next process; failures are ignored (the cache is optional). */
-export function writeCachedAsn(files: AsnFiles, ranges: AsnTables): void {
+/**
+ * Saves a table (asnBinary) for later processes and opens the saved copy; null when it cannot
+ * be written (the cache is optional).
+ */
+export function writeCachedAsn(files: AsnFiles, binary: Buffer): PagedFile | null {
   const path = cacheFile(files);
-  if (!path) return;
+  if (!path) return null;
   try {
-    const orgs = Buffer.from(ranges.orgs.join('\0'), 'utf8');
-    const arrays = [ranges.v4, ranges.v6].flatMap((t) => [t.starts, t.ends, t.asns, t.orgIds]);
-    const head = Buffer.alloc(HEADER);
-    head.write(MAGIC, 0, 'latin1');
-    head.set(new Uint8Array(new Uint32Array([ranges.v4.count, ranges.v6.count, orgs.length]).buffer), 8);
-    const parts = [head, ...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)), orgs];
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // Written aside and renamed: a reader never sees half a file.
     const partial = `${path}.${process.pid}.partial`;
-    writeFileSync(partial, Buffer.concat(parts));
+    writeFileSync(partial, binary);
     renameSync(partial, path);
   } catch {
     // A read-only or full disk: the next process parses the CSV again.
+    return null;
   }
+  return openCachedAsn(files);
 }

@@ -1,6 +1,19 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type AsnFiles, readCachedAsn, writeCachedAsn } from './asn-cache.js';
+import {
+  ASN_HEADER,
+  type AsnBytes,
+  type AsnFiles,
+  type AsnTables,
+  asnBinary,
+  asnCounts,
+  asnLayout,
+  le32,
+  openCachedAsn,
+  V4_ROW,
+  V6_ROW,
+  writeCachedAsn,
+} from './asn-cache.js';
 import { AsnCsvParser, type AsnRangeTable, OrgPool } from './asn-csv.js';
 import type { AsnSource, AsRecord } from './geo-db.js';
 import { parseIPv4, parseIPv6 } from './ip.js';
@@ -8,8 +21,8 @@ import { parseIPv4, parseIPv6 } from './ip.js';
 /**
  * The embedded ASN default: the numeric range CSVs of the npm package `@ip-location-db/asn`
  * (RouteViews, the five RIRs' delegations and DB-IP's IP-to-ASN Lite), parsed once per process
- * into sorted typed arrays and searched by bisection. About 412,000 IPv4 and 103,000 IPv6 ranges,
- * some 15 MB in memory.
+ * once into a binary table (asn-cache.ts) that later processes read in pages, and searched by
+ * bisection. About 412,000 IPv4 and 103,000 IPv6 ranges.
  */
 
 export type { AsnFiles } from './asn-cache.js';
@@ -29,23 +42,41 @@ export function defaultAsnFiles(): AsnFiles | null {
   return existsSync(files.v4) && existsSync(files.v6) ? files : null;
 }
 
-/** IPv4 and IPv6 range tables sharing one list of organisation names. */
+/**
+ * IPv4 and IPv6 range tables sharing one list of organisation names, searched by bisection where
+ * they lie (asn-cache.ts has the layout): in the cache file, read in pages, or in the buffer
+ * just built from the CSV when no copy could be written.
+ */
 export class AsnRanges {
   private readonly bytes16 = new Uint8Array(16);
+  readonly v4Rows: number;
+  readonly v6Rows: number;
+  readonly orgCount: number;
+  private readonly v6At: number;
+  private readonly offsetsAt: number;
+  private readonly namesAt: number;
 
   constructor(
-    readonly v4: AsnRangeTable,
-    readonly v6: AsnRangeTable,
-    readonly orgs: readonly string[],
-    /** Milliseconds the files took to read and parse. */
+    private readonly bytes: AsnBytes,
+    /** Milliseconds the table took to open (or to parse and write). */
     readonly loadMs: number,
-  ) {}
+  ) {
+    const counts = asnCounts(bytes);
+    if (!counts) throw new Error('not an ASN table');
+    this.v4Rows = counts.v4Rows;
+    this.v6Rows = counts.v6Rows;
+    this.orgCount = counts.orgs;
+    const layout = asnLayout(counts.v4Rows, counts.v6Rows, counts.orgs);
+    this.v6At = layout.v6At;
+    this.offsetsAt = layout.offsetsAt;
+    this.namesAt = layout.namesAt;
+  }
 
   /** The AS announcing `ip`, or null when no range holds it (or `ip` is not an address). */
   lookup(ip: string, isV6: boolean): AsRecord | null {
     if (!isV6) {
       const v4 = parseIPv4(ip);
-      return v4 < 0 ? null : this.record(this.v4, this.v4.findV4(v4));
+      return v4 < 0 ? null : this.v4Record(v4);
     }
     const b = this.bytes16;
     if (!parseIPv6(ip, b)) return null;
@@ -55,20 +86,91 @@ export class AsnRanges {
     const w3 = word(b, 12);
     // IPv4-mapped (::ffff:0:0/96) and NAT64 (64:ff9b::/96) addresses stand for an IPv4 host.
     if ((w0 === 0 && w1 === 0 && w2 === 0xffff) || (w0 === 0x0064ff9b && w1 === 0 && w2 === 0)) {
-      return this.record(this.v4, this.v4.findV4(w3));
+      return this.v4Record(w3);
     }
-    return this.record(this.v6, this.v6.findV6(w0, w1, w2, w3));
+    return this.v6Record(w0, w1, w2, w3);
   }
 
-  /** Bytes held by the range arrays (organisation strings not included). */
-  get tableBytes(): number {
-    return this.v4.bytes + this.v6.bytes;
+  /** Every organisation name by id (id 0 is the empty name). */
+  orgNames(): string[] {
+    return Array.from({ length: this.orgCount }, (_, id) => this.org(id));
   }
 
-  private record(table: AsnRangeTable, row: number): AsRecord | null {
-    if (row < 0) return null;
-    const org = table.orgIds[row]!;
-    return { asn: table.asns[row]!, org: this.orgs[org] || null };
+  private org(id: number): string {
+    const at = this.offsetsAt + id * 4;
+    const start = le32(this.bytes, at);
+    return this.bytes.text(this.namesAt + start, le32(this.bytes, at + 4) - start);
+  }
+
+  private record(asn: number, orgId: number): AsRecord {
+    return { asn, org: this.org(orgId) || null };
+  }
+
+  private v4Record(ip: number): AsRecord | null {
+    const bytes = this.bytes;
+    let lo = 0;
+    let hi = this.v4Rows - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (le32(bytes, ASN_HEADER + mid * V4_ROW) <= ip) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    if (found < 0) return null;
+    const row = ASN_HEADER + found * V4_ROW;
+    return ip <= le32(bytes, row + 4) ? this.record(le32(bytes, row + 8), le32(bytes, row + 12)) : null;
+  }
+
+  private v6Record(w0: number, w1: number, w2: number, w3: number): AsRecord | null {
+    let lo = 0;
+    let hi = this.v6Rows - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compare6(this.v6At + mid * V6_ROW, w0, w1, w2, w3) <= 0) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    if (found < 0) return null;
+    const row = this.v6At + found * V6_ROW;
+    if (this.compare6(row + 16, w0, w1, w2, w3) < 0) return null;
+    return this.record(le32(this.bytes, row + 32), le32(this.bytes, row + 36));
+  }
+
+  /** Sign of (the four words at `at` − w0..w3), as 128-bit unsigned numbers. */
+  private compare6(at: number, w0: number, w1: number, w2: number, w3: number): number {
+    const bytes = this.bytes;
+    let d = le32(bytes, at) - w0;
+    if (d !== 0) return d;
+    d = le32(bytes, at + 4) - w1;
+    if (d !== 0) return d;
+    d = le32(bytes, at + 8) - w2;
+    if (d !== 0) return d;
+    return le32(bytes, at + 12) - w3;
+  }
+}
+
+/** A table built in this process and kept in memory (no cache copy could be written). */
+class BufferBytes implements AsnBytes {
+  constructor(private readonly buffer: Buffer) {}
+
+  get size(): number {
+    return this.buffer.length;
+  }
+
+  u8(offset: number): number {
+    return this.buffer[offset]!;
+  }
+
+  text(offset: number, length: number): string {
+    return this.buffer.toString('utf8', offset, offset + length);
   }
 }
 
@@ -96,22 +198,23 @@ export function readAsnCsv(path: string, words: 1 | 4, orgs: OrgPool, chunkSize 
 /**
  * Both files: the binary copy a previous process left (asn-cache.ts), else parsed now and the
  * copy written. Throws (with the file and line) when either is unreadable or malformed.
+ * `chunkSize` (tests) parses in chunks of that size and leaves the copy alone.
  */
 export function loadAsnRanges(files: AsnFiles, chunkSize?: number): AsnRanges {
   const started = performance.now();
-  const cached = chunkSize === undefined ? readCachedAsn(files) : null;
-  if (cached) return new AsnRanges(cached.v4, cached.v6, cached.orgs, performance.now() - started);
-  const ranges = parseAsnRanges(files, chunkSize, started);
-  if (chunkSize === undefined) writeCachedAsn(files, ranges);
-  return ranges;
+  const cached = chunkSize === undefined ? openCachedAsn(files) : null;
+  if (cached) return new AsnRanges(cached, performance.now() - started);
+  const binary = asnBinary(parseAsnTables(files, chunkSize));
+  const written = chunkSize === undefined ? writeCachedAsn(files, binary) : null;
+  return new AsnRanges(written ?? new BufferBytes(binary), performance.now() - started);
 }
 
-function parseAsnRanges(files: AsnFiles, chunkSize: number | undefined, started: number): AsnRanges {
+function parseAsnTables(files: AsnFiles, chunkSize: number | undefined): AsnTables {
   const orgs = new OrgPool();
   const v4 = readAsnCsv(files.v4, 1, orgs, chunkSize);
   const v6 = readAsnCsv(files.v6, 4, orgs, chunkSize);
   orgs.seal();
-  return new AsnRanges(v4, v6, orgs.names, performance.now() - started);
+  return { v4, v6, orgs: orgs.names };
 }
 
 /** Loaded tables by IPv4 file path: every pipeline of the process shares one copy. */

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Reader } from 'maxmind';
 import { ConfigError } from '../config/options.js';
 import { MmdbGeo, UNREAD } from './mmdb-geo.js';
+import { PagedFile } from './paged-file.js';
 
 /**
  * MMDB readers for geo and ASN lookups. Two record layouts are understood:
@@ -32,7 +32,11 @@ export interface AsnSource {
 
 type Json = Record<string, unknown>;
 
-/** One MMDB file, read into memory the first time it is needed. */
+/**
+ * One MMDB file. Geo lookups read its pages as they need them (MmdbGeo over a PagedFile); the
+ * `maxmind` reader, which holds the whole file in memory, is made only for what needs it: ASN
+ * lookups in a user's file and the rare record MmdbGeo leaves to it.
+ */
 class LazyReader {
   private reader: Reader<Json> | undefined;
   private geoReader: MmdbGeo | undefined;
@@ -47,35 +51,52 @@ class LazyReader {
     return this.reader;
   }
 
-  /** The file's geo values read straight from its bytes (see MmdbGeo). */
+  /**
+   * The file's geo values read from its pages (see MmdbGeo). The first call opens the file and
+   * reads its metadata, and throws a ConfigError when it cannot.
+   */
   geo(): MmdbGeo {
-    if (!this.geoReader) {
-      const reader = this.load();
-      this.geoReader = new MmdbGeo(readerBytes.get(reader)!, reader.metadata);
-    }
+    this.geoReader ??= pagedGeo(this.path, this.setting);
     return this.geoReader;
   }
+}
 
-  /** Reads the file now without blocking the event loop (start-up, before any batch). */
-  async preload(): Promise<void> {
-    this.loading ??= this.read();
-    await this.loading;
+/** Open files by path, size and modification time: pipelines built again share one (and one descriptor). */
+const pagedReaders = new Map<string, MmdbGeo>();
+
+function pagedGeo(path: string, setting: string): MmdbGeo {
+  let key: string;
+  try {
+    const s = statSync(path);
+    key = `${path}|${s.size}|${s.mtimeMs}|${s.ino}`;
+  } catch (err) {
+    throw new ConfigError(
+      `${setting}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
-
-  private loading: Promise<void> | undefined;
-
-  private async read(): Promise<void> {
-    if (this.reader) return;
-    let bytes: Buffer;
-    try {
-      bytes = sharedFiles.get(this.path) ?? (await readShared(this.path));
-    } catch (err) {
-      throw new ConfigError(
-        `${this.setting}: cannot read ${this.path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      );
-    }
-    this.reader = readerOf(bytes, this.path, this.setting);
+  let geo = pagedReaders.get(key);
+  if (geo) return geo;
+  const unreadable = (err: unknown) =>
+    new ConfigError(
+      `${setting}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  let file: PagedFile;
+  try {
+    file = new PagedFile(path);
+  } catch (err) {
+    throw unreadable(err);
   }
+  try {
+    geo = new MmdbGeo(file);
+  } catch (err) {
+    file.close();
+    // a system error (a directory, an I/O error), or a file that is not an MMDB
+    throw (err as NodeJS.ErrnoException).code
+      ? unreadable(err)
+      : new ConfigError(`${setting}: ${(err as Error).message}`);
+  }
+  pagedReaders.set(key, geo);
+  return geo;
 }
 
 /**
@@ -96,14 +117,9 @@ function recordCache(max: number): {
   };
 }
 
-/** The bytes each reader was made from (for MmdbGeo). */
-const readerBytes = new WeakMap<Reader<Json>, Buffer>();
-
 function readerOf(bytes: Buffer, path: string, setting: string): Reader<Json> {
   try {
-    const reader = new Reader<Json>(bytes, { cache: recordCache(20_000) });
-    readerBytes.set(reader, bytes);
-    return reader;
+    return new Reader<Json>(bytes, { cache: recordCache(20_000) });
   } catch (err) {
     throw new ConfigError(`${setting}: ${path} is not a MaxMind DB (.mmdb) file: ${(err as Error).message}`);
   }
@@ -123,41 +139,6 @@ export function openMmdb(path: string, setting: string): Reader<Json> {
 
 const sharedDefaults = new Map<string, LazyReader>();
 
-/**
- * Embedded database files read into shared memory, by path: decode threads that enrich use
- * these bytes instead of reading (and holding) their own copy of some 135 MB.
- */
-const sharedFiles = new Map<string, Buffer>();
-
-/** Reads a file straight into shared memory (no second copy). */
-async function readShared(path: string): Promise<Buffer> {
-  const file = await open(path, 'r');
-  try {
-    const size = (await file.stat()).size;
-    const shared = Buffer.from(new SharedArrayBuffer(size));
-    let at = 0;
-    while (at < size) {
-      const { bytesRead } = await file.read(shared, at, Math.min(size - at, 8 << 20), at);
-      if (bytesRead === 0) throw new Error(`${path}: shorter than its size`);
-      at += bytesRead;
-    }
-    sharedFiles.set(path, shared);
-    return shared;
-  } finally {
-    await file.close();
-  }
-}
-
-/** The database files read so far, to hand to another thread. */
-export function sharedDatabaseFiles(): Array<[string, SharedArrayBuffer]> {
-  return [...sharedFiles].map(([path, b]) => [path, b.buffer as SharedArrayBuffer]);
-}
-
-/** Database files another thread read (see sharedDatabaseFiles). */
-export function useSharedDatabaseFiles(files: ReadonlyArray<readonly [string, SharedArrayBuffer]>): void {
-  for (const [path, buffer] of files) if (!sharedFiles.has(path)) sharedFiles.set(path, Buffer.from(buffer));
-}
-
 /** Readers for IPv4 and IPv6 lookups, in the order they are asked. */
 export class MmdbSet {
   private readonly v4: LazyReader[] = [];
@@ -170,7 +151,7 @@ export class MmdbSet {
   /** A user-supplied file: opened now, so a bad path fails at start, and routed by its IP version. */
   addFile(path: string, setting: string): void {
     const lazy = new LazyReader(path, setting);
-    const version = lazy.load().metadata.ipVersion;
+    const version = lazy.geo().ipVersion;
     if (version === 6) {
       this.v6.push(lazy);
       this.v4.push(lazy); // an IPv6 database holds the IPv4 space too
@@ -180,16 +161,16 @@ export class MmdbSet {
   }
 
   /**
-   * A file of known IP version (the embedded default): read now when `preload`, else on first use.
+   * A file of known IP version (the embedded default): opened now when `preload`, else on first use.
    */
-  async addDefault(path: string, version: 4 | 6, setting: string, preload: boolean): Promise<void> {
+  addDefault(path: string, version: 4 | 6, setting: string, preload: boolean): void {
     // One reader per file per process: pipelines built again (server, Lambda warm starts, tests) share it.
     let lazy = sharedDefaults.get(path);
     if (!lazy) {
       lazy = new LazyReader(path, setting);
       sharedDefaults.set(path, lazy);
     }
-    if (preload) await lazy.preload();
+    if (preload) lazy.geo();
     (version === 6 ? this.v6 : this.v4).push(lazy);
   }
 

@@ -104,12 +104,11 @@ async function geoFromOptions(
   } else {
     const embedded = defaultCityFiles();
     if (embedded) {
-      // The IPv4 file (63 MB) is read at start, off the event loop, so the first batch with a
-      // public address does not stall on it. The IPv6 file (71 MB) is read on the first public
-      // IPv6 address: most flow logs have none, and reading it at every start doubled the
-      // enrichers' start-up and added its size to the peak memory.
-      await city.addDefault(embedded.v4, 4, 'embedded DB-IP database', true);
-      await city.addDefault(embedded.v6, 6, 'embedded DB-IP database', false);
+      // Neither file is read whole: lookups read the pages they need (PagedFile). The IPv4 file
+      // is opened now, so a damaged package fails at start; the IPv6 one on the first public
+      // IPv6 address.
+      city.addDefault(embedded.v4, 4, 'embedded DB-IP database', true);
+      city.addDefault(embedded.v6, 6, 'embedded DB-IP database', false);
     } else {
       city = null;
       warnOnce(

@@ -1,12 +1,13 @@
 import type { GeoRecord } from './geo-db.js';
+import type { PagedFile } from './paged-file.js';
 
 /**
  * The part of a MaxMind DB file the geo enricher needs for every new address, read straight
- * from the file's bytes: the search tree, walked with the address's words (no text to parse),
- * and the four values geo keeps (country, city, coordinates), picked out of the record without
- * decoding the rest of it. A record's answer is kept by its offset (many networks share one
- * record), so each is read once per process. The `maxmind` package still opens and checks the
- * file, and answers whatever this does not read itself (see UNREAD).
+ * from the file's pages as they are needed (PagedFile: the file is never read whole): the search
+ * tree, walked with the address's words (no text to parse), and the four values geo keeps
+ * (country, city, coordinates), picked out of the record without decoding the rest of it. A
+ * record's answer is kept by its offset (many networks share one record), so each is read once
+ * per process. The `maxmind` package answers whatever this does not read itself (see UNREAD).
  *
  * The answers are the ones `geoRecord(reader.get(ip))` gives (a test compares the two): the
  * flattened ip-location-db layout (`country_code`, `city`, `latitude`, `longitude`) first,
@@ -65,9 +66,16 @@ const K_NAMES = 8;
 const K_EN = 9;
 const KEY_BYTES = KEYS.map((k) => Buffer.from(k, 'latin1'));
 
+/** The metadata keys the tree needs, in TreeShape order below. */
+const META_KEYS = ['node_count', 'record_size', 'ip_version'].map((k) => Buffer.from(k, 'latin1'));
+/** Metadata starts after this marker, within the file's last 128 KiB (format 2.0). */
+const META_MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex');
+const META_SPAN = 128 * 1024;
+
 const MAX_RECORDS = 20_000;
 
 export class MmdbGeo {
+  readonly shape: TreeShape;
   private readonly nodeBytes: number;
   private readonly dataStart: number;
   private readonly ipv4Start: number;
@@ -79,17 +87,23 @@ export class MmdbGeo {
   private payload = 0;
 
   constructor(
-    private readonly db: Buffer,
-    private readonly shape: TreeShape,
+    private readonly db: PagedFile,
+    shape?: TreeShape,
   ) {
-    this.nodeBytes = shape.recordSize / 4;
-    this.dataStart = shape.searchTreeSize + 16;
+    this.shape = shape ?? this.readShape();
+    this.nodeBytes = this.shape.recordSize / 4;
+    this.dataStart = this.shape.searchTreeSize + 16;
     let node = 0;
-    if (shape.ipVersion === 6) {
+    if (this.shape.ipVersion === 6) {
       // IPv4 addresses sit under 96 zero bits of an IPv6 tree
-      for (let i = 0; i < 96 && node < shape.nodeCount; i++) node = this.child(node, 0);
+      for (let i = 0; i < 96 && node < this.shape.nodeCount; i++) node = this.child(node, 0);
     }
     this.ipv4Start = node;
+  }
+
+  /** 4 or 6, as the file's metadata says. */
+  get ipVersion(): number {
+    return this.shape.ipVersion;
   }
 
   /**
@@ -119,21 +133,44 @@ export class MmdbGeo {
     return rec;
   }
 
+  /**
+   * The tree's shape from the file's metadata (the map after the last marker): what `maxmind`
+   * reads from it too. Throws when the file has no such metadata.
+   */
+  private readShape(): TreeShape {
+    const db = this.db;
+    const floor = Math.max(0, db.size - META_SPAN);
+    let start = -1;
+    for (let at = db.size - META_MARKER.length; at >= floor && start < 0; at--) {
+      let i = 0;
+      while (i < META_MARKER.length && db.u8(at + i) === META_MARKER[i]) i++;
+      if (i === META_MARKER.length) start = at + i;
+    }
+    const found = this.found[0]!;
+    const fail = (why: string) => new Error(`${db.path} is not a MaxMind DB (.mmdb) file: ${why}`);
+    if (start < 0 || !this.keysOf(start, found, META_KEYS)) throw fail('no metadata');
+    const [nodeCount, recordSize, ipVersion] = [0, 1, 2].map((k) => this.number(found[k]!));
+    if (typeof nodeCount !== 'number' || !(nodeCount > 0)) throw fail('no node count');
+    if (recordSize !== 24 && recordSize !== 28 && recordSize !== 32) throw fail('unsupported record size');
+    if (ipVersion !== 4 && ipVersion !== 6) throw fail('unsupported IP version');
+    const searchTreeSize = (nodeCount * recordSize) / 4;
+    if (searchTreeSize + 16 > db.size) throw fail('shorter than its search tree');
+    return { nodeCount, recordSize, ipVersion, searchTreeSize };
+  }
+
   private child(node: number, bit: number): number {
     const db = this.db;
     const o = node * this.nodeBytes;
     switch (this.shape.recordSize) {
-      case 24: {
-        const p = o + 3 * bit;
-        return (db[p]! << 16) | (db[p + 1]! << 8) | db[p + 2]!;
-      }
+      case 24:
+        return db.uint(o + 3 * bit, 3);
       case 28: {
-        const p = o + 4 * bit;
-        const high = bit === 0 ? (db[o + 3]! & 0xf0) << 20 : (db[o + 3]! & 0x0f) << 24;
-        return (high | (db[p]! << 16) | (db[p + 1]! << 8) | db[p + 2]!) >>> 0;
+        const middle = db.u8(o + 3);
+        const high = bit === 0 ? (middle & 0xf0) << 20 : (middle & 0x0f) << 24;
+        return (high | db.uint(o + 4 * bit, 3)) >>> 0;
       }
       default:
-        return db.readUInt32BE(o + 4 * bit);
+        return db.uint(o + 4 * bit, 4);
     }
   }
 
@@ -189,14 +226,14 @@ export class MmdbGeo {
    * when a key repeats). False when `at` is not a map or the map holds what this reader does
    * not read.
    */
-  private keysOf(at: number, out: Int32Array): boolean {
+  private keysOf(at: number, out: Int32Array, keys: readonly Buffer[] = KEY_BYTES): boolean {
     out.fill(-1);
     if (this.header(at) !== MAP) return false;
     const entries = this.size;
     let p = this.payload;
     for (let e = 0; e < entries; e++) {
       if (this.header(this.resolve(p)) !== STRING) return false;
-      const slot = this.keySlot(this.payload, this.size);
+      const slot = this.keySlot(this.payload, this.size, keys);
       p = this.skip(p);
       if (p < 0) return false;
       if (slot >= 0) out[slot] = p;
@@ -206,13 +243,13 @@ export class MmdbGeo {
     return true;
   }
 
-  private keySlot(start: number, length: number): number {
+  private keySlot(start: number, length: number, keys: readonly Buffer[]): number {
     const db = this.db;
-    for (let k = 0; k < KEY_BYTES.length; k++) {
-      const key = KEY_BYTES[k]!;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
       if (key.length !== length) continue;
       let i = 0;
-      while (i < length && db[start + i] === key[i]) i++;
+      while (i < length && db.u8(start + i) === key[i]) i++;
       if (i === length) return k;
     }
     return -1;
@@ -224,7 +261,7 @@ export class MmdbGeo {
     const type = this.header(this.resolve(offset));
     if (type < 0) return UNREAD;
     if (type !== STRING || this.size === 0) return null;
-    return this.db.toString('utf8', this.payload, this.payload + this.size);
+    return this.db.text(this.payload, this.size);
   }
 
   /** A finite number at a value offset, rounded to four decimals, or null. */
@@ -237,18 +274,18 @@ export class MmdbGeo {
     let v: number;
     switch (type) {
       case DOUBLE:
-        v = db.readDoubleBE(p);
+        v = db.double(p);
         break;
       case FLOAT:
-        v = db.readFloatBE(p);
+        v = db.float(p);
         break;
       case UINT16:
       case UINT32:
         if (size > 4) return UNREAD;
-        v = size === 0 ? 0 : db.readUIntBE(p, size);
+        v = db.uint(p, size);
         break;
       case INT32:
-        v = size === 0 ? 0 : size < 4 ? db.readUIntBE(p, size) : db.readInt32BE(p);
+        v = size < 4 ? db.uint(p, size) : db.int32(p);
         break;
       default:
         return type < 0 ? UNREAD : null;
@@ -266,32 +303,32 @@ export class MmdbGeo {
   /** The value a value offset stands for, following pointers. */
   private resolve(offset: number): number {
     let at = offset;
-    for (let hops = 0; this.db[at]! >> 5 === POINTER && hops < 8; hops++) at = this.pointerTarget(at);
+    for (let hops = 0; this.db.u8(at) >> 5 === POINTER && hops < 8; hops++) at = this.pointerTarget(at);
     return at;
   }
 
   private pointerTarget(at: number): number {
     const db = this.db;
-    const ctrl = db[at]!;
+    const ctrl = db.u8(at);
     const size = (ctrl >> 3) & 3;
     const v = ctrl & 7;
     const p = at + 1;
     switch (size) {
       case 0:
-        return this.dataStart + ((v << 8) | db[p]!);
+        return this.dataStart + ((v << 8) | db.u8(p));
       case 1:
-        return this.dataStart + 2048 + ((v << 16) | db.readUInt16BE(p));
+        return this.dataStart + 2048 + ((v << 16) | db.uint(p, 2));
       case 2:
-        return this.dataStart + 526336 + ((v << 24) | db.readUIntBE(p, 3));
+        return this.dataStart + 526336 + ((v << 24) | db.uint(p, 3));
       default:
-        return this.dataStart + db.readUInt32BE(p);
+        return this.dataStart + db.uint(p, 4);
     }
   }
 
   /** Reads the control bytes at `at` into size and payload; returns the type (-1: not read here). */
   private header(at: number): number {
     const db = this.db;
-    const ctrl = db[at]!;
+    const ctrl = db.u8(at);
     let type = ctrl >> 5;
     let p = at + 1;
     if (type === POINTER) {
@@ -300,18 +337,19 @@ export class MmdbGeo {
     }
     if (type === 0) {
       // extended types start at 8
-      type = db[p]! === 0 ? -1 : db[p]! + 7;
+      const extended = db.u8(p);
+      type = extended === 0 ? -1 : extended + 7;
       p++;
     }
     let size = ctrl & 0x1f;
     if (size === 29) {
-      size = 29 + db[p]!;
+      size = 29 + db.u8(p);
       p++;
     } else if (size === 30) {
-      size = 285 + db.readUInt16BE(p);
+      size = 285 + db.uint(p, 2);
       p += 2;
     } else if (size === 31) {
-      size = 65821 + db.readUIntBE(p, 3);
+      size = 65821 + db.uint(p, 3);
       p += 3;
     }
     this.size = size;
@@ -323,7 +361,8 @@ export class MmdbGeo {
   /** The offset after the value at `at` (a pointer counts as its own bytes), or -1 for an unknown type. */
   private skip(at: number): number {
     const db = this.db;
-    if (db[at]! >> 5 === POINTER) return at + 2 + ((db[at]! >> 3) & 3);
+    const ctrl = db.u8(at);
+    if (ctrl >> 5 === POINTER) return at + 2 + ((ctrl >> 3) & 3);
     const type = this.header(at);
     const size = this.size;
     switch (type) {

@@ -1,6 +1,5 @@
 import { ConfigError, type OptionSpec, optionsOf, type ResolvedOptions } from '../config/options.js';
 import { decodeInput } from '../decode/detect.js';
-import { sharedDatabaseFiles } from '../enrich/geo-db.js';
 import { buildEnrichers, ENRICH_OPTIONS } from '../enrich/index.js';
 import { FormatError, type ParsedFormat, parseFormat, unknownFieldWarnings } from '../fields/format.js';
 import '../sinks/index.js';
@@ -141,7 +140,7 @@ export async function buildStages(options: ResolvedOptions, context: BuildContex
       ...(typeof options['decode-threads'] === 'number' ? { threads: options['decode-threads'] } : {}),
       keepLineText: sinks.some((s) => s.wantsLineText === true),
       ...(lineTranscoder ? { lineTranscoder } : {}),
-      enrich: { enrichers, options, onThreads: THREAD_ENRICHERS, files: sharedDatabaseFiles() },
+      enrich: { enrichers, options, onThreads: THREAD_ENRICHERS },
     },
     enrichers,
     sinks,

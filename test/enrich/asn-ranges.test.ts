@@ -32,8 +32,8 @@ test('fixture: quoted names with commas and doubled quotes, CRLF, blank lines, n
   assert.equal(look(v4('0.255.255.255')), null);
   assert.equal(look(v4('not-an-ip')), null);
   // 11 data lines (one blank): all kept, one overlap clipped.
-  assert.equal(t.v4.count, 11);
-  assert.equal(t.orgs.filter((o) => o === 'Cloudflare, Inc.').length, 1, 'names are stored once');
+  assert.equal(t.v4Rows, 11);
+  assert.equal(t.orgNames().filter((o) => o === 'Cloudflare, Inc.').length, 1, 'names are stored once');
 });
 
 test('fixture: overlapping rows, the earlier keeps the shared addresses', () => {
@@ -141,8 +141,8 @@ test('the installed @ip-location-db/asn package: known IPv4 and IPv6 ranges', ()
   const files = defaultAsnFiles();
   assert.ok(files, '@ip-location-db/asn is a dependency and must be installed');
   const t = loadAsnRanges(files);
-  assert.ok(t.v4.count > 100_000, `IPv4 ranges: ${t.v4.count}`);
-  assert.ok(t.v6.count > 10_000, `IPv6 ranges: ${t.v6.count}`);
+  assert.ok(t.v4Rows > 100_000, `IPv4 ranges: ${t.v4Rows}`);
+  assert.ok(t.v6Rows > 10_000, `IPv6 ranges: ${t.v6Rows}`);
   // The first row of the IPv4 file: 16777216,16777471,13335,"Cloudflare, Inc."
   assert.deepEqual(t.lookup('1.0.0.1', false), { asn: 13335, org: 'Cloudflare, Inc.' });
   assert.equal(t.lookup('2606:4700:4700::1111', true)?.asn, 13335);
@@ -167,13 +167,74 @@ test('binary copy: a later load reads it, gives the same answers, and survives d
     assert.equal(files.length, 1, 'the parsed table was written');
     const cached = loadAsnRanges(fixture);
     assert.deepEqual(answers(cached), answers(parsed));
-    assert.deepEqual(cached.orgs, parsed.orgs);
-    assert.equal(cached.v4.count, parsed.v4.count);
+    assert.deepEqual(cached.orgNames(), parsed.orgNames());
+    assert.equal(cached.v4Rows, parsed.v4Rows);
     // A damaged copy is not used: the CSV is parsed again and the copy replaced.
     const path = join(dir, files[0]!);
     writeFileSync(path, readFileSync(path).subarray(0, 100));
     assert.deepEqual(answers(loadAsnRanges(fixture)), answers(parsed));
     assert.ok(readFileSync(path).length > 100, 'rewritten whole');
+  } finally {
+    if (before === undefined) delete process.env.FLOWLENS_CACHE_DIR;
+    else process.env.FLOWLENS_CACHE_DIR = before;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the installed package: the binary table read in pages answers as the parsed arrays do', () => {
+  const files = defaultAsnFiles();
+  assert.ok(files, '@ip-location-db/asn is a dependency and must be installed');
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-asn-pages-'));
+  const before = process.env.FLOWLENS_CACHE_DIR;
+  process.env.FLOWLENS_CACHE_DIR = dir;
+  try {
+    const orgs = new OrgPool();
+    const v4Table = readAsnCsv(files.v4, 1, orgs);
+    const v6Table = readAsnCsv(files.v6, 4, orgs);
+    const expected = (row: number, table: typeof v4Table) =>
+      row < 0 ? null : { asn: table.asns[row]!, org: orgs.names[table.orgIds[row]!] || null };
+    loadAsnRanges(files); // parses and writes the copy
+    const paged = loadAsnRanges(files); // reads the copy in pages
+    assert.equal(readdirSync(dir).filter((f) => f.endsWith('.bin')).length, 1);
+    assert.equal(paged.v4Rows, v4Table.count);
+    assert.equal(paged.v6Rows, v6Table.count);
+    let x = 11;
+    const next = () => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x;
+    };
+    let found = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const ip = next();
+      const text = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+      const want = expected(v4Table.findV4(ip), v4Table);
+      assert.deepEqual(paged.lookup(text, false), want, text);
+      if (want) found++;
+      // a range's first and last address
+      const row = i % v4Table.count;
+      for (const bound of [v4Table.starts[row]!, v4Table.ends[row]!]) {
+        const b = `${bound >>> 24}.${(bound >>> 16) & 255}.${(bound >>> 8) & 255}.${bound & 255}`;
+        assert.deepEqual(paged.lookup(b, false), expected(row, v4Table), b);
+      }
+    }
+    assert.ok(found > 10_000, `${found} random IPv4 addresses in a range`);
+    found = 0;
+    for (let i = 0; i < 5000; i++) {
+      // within 2000::/4 most of the time, so many fall in a range
+      const words = [(0x20000000 | (next() & 0x0fffffff)) >>> 0, next(), next(), next()];
+      if (i % 2 === 1) {
+        const row = next() % v6Table.count;
+        for (let w = 0; w < 4; w++) words[w] = v6Table.starts[row * 4 + w]!;
+      }
+      const [w0, w1, w2, w3] = words as [number, number, number, number];
+      const text = Array.from({ length: 8 }, (_, g) =>
+        ((words[g >> 1]! >>> (g % 2 ? 0 : 16)) & 0xffff).toString(16),
+      ).join(':');
+      const want = expected(v6Table.findV6(w0, w1, w2, w3), v6Table);
+      assert.deepEqual(paged.lookup(text, true), want, text);
+      if (want) found++;
+    }
+    assert.ok(found > 2500, `${found} IPv6 addresses in a range`);
   } finally {
     if (before === undefined) delete process.env.FLOWLENS_CACHE_DIR;
     else process.env.FLOWLENS_CACHE_DIR = before;

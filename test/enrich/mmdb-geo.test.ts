@@ -11,6 +11,7 @@ import { Reader } from 'maxmind';
 import { AddressBook } from '../../src/enrich/address-book.js';
 import { defaultCityFiles, geoRecord, MmdbSet } from '../../src/enrich/geo-db.js';
 import { MmdbGeo, UNREAD } from '../../src/enrich/mmdb-geo.js';
+import { PagedFile } from '../../src/enrich/paged-file.js';
 import { type MmdbValue, writeMmdb } from './mmdb-writer.js';
 import { writeTestDbs } from './test-dbs.js';
 
@@ -32,13 +33,23 @@ function compare(set: MmdbSet, addresses: readonly string[]): number {
 }
 
 /**
- * MmdbGeo on its own against the maxmind reader of the same bytes: a record for the same
- * addresses, and for every map record the same values, read without falling back (UNREAD is only
- * for records that are not maps). Returns how many addresses had a map record.
+ * MmdbGeo on its own against the maxmind reader of the same file: the same tree shape from the
+ * metadata, a record for the same addresses, and for every map record the same values, read
+ * without falling back (UNREAD is only for records that are not maps). The file is read in pages
+ * of `pageSize` bytes, at most `maxBytes` of them held, so small values make values straddle
+ * pages and pages give way while a record is read. Returns how many addresses had a map record.
  */
-function compareFile(bytes: Buffer, addresses: readonly string[]): number {
-  const reader = new Reader<Record<string, unknown>>(bytes);
-  const lean = new MmdbGeo(bytes, reader.metadata);
+function compareFile(
+  path: string,
+  addresses: readonly string[],
+  pageSize?: number,
+  maxBytes?: number,
+): number {
+  const reader = new Reader<Record<string, unknown>>(readFileSync(path));
+  const file = new PagedFile(path, pageSize, maxBytes);
+  const lean = new MmdbGeo(file);
+  const { nodeCount, recordSize, ipVersion, searchTreeSize } = reader.metadata;
+  assert.deepEqual(lean.shape, { nodeCount, recordSize, ipVersion, searchTreeSize });
   const book = new AddressBook();
   let maps = 0;
   for (const ip of addresses) {
@@ -53,6 +64,8 @@ function compareFile(bytes: Buffer, addresses: readonly string[]): number {
       assert.deepEqual(lean.geoAt(offset), geoRecord(rec), ip);
     } else assert.equal(lean.geoAt(offset), UNREAD, ip);
   }
+  if (maxBytes !== undefined) assert.ok(file.heldBytes <= maxBytes, 'the pages held stay within the bound');
+  file.close();
   return maps;
 }
 
@@ -82,8 +95,11 @@ test('the embedded DB-IP database: the same answers as the maxmind reader', asyn
   assert.ok(compare(set, addresses) > 3000, 'most public addresses are in the database');
   const v4 = addresses.filter((a) => !a.includes(':'));
   // the IPv6 file holds no IPv4 networks, and about half of random global IPv6 addresses
-  assert.ok(compareFile(readFileSync(files.v4), v4) > 2500);
-  assert.ok(compareFile(readFileSync(files.v6), addresses) > 400);
+  assert.ok(compareFile(files.v4, v4) > 2500);
+  assert.ok(compareFile(files.v6, addresses) > 400);
+  // few, small pages: most reads load a page, and records straddle pages
+  assert.ok(compareFile(files.v4, v4.slice(0, 500), 16, 4096) > 300);
+  assert.ok(compareFile(files.v6, addresses.slice(0, 500), 64, 8192) > 50);
 });
 
 const odd: [string, MmdbValue][] = [
@@ -142,7 +158,9 @@ test('hand-made files of every record size: odd records answer as the maxmind re
       set.addFile(path, '--geoip-db');
       const all = [...addresses, ...others.filter((a) => version === 6 || !a.includes(':'))];
       compare(set, all);
-      assert.equal(compareFile(bytes, all), addresses.length + 2 + (version === 6 ? 1 : 0));
+      const maps = addresses.length + 2 + (version === 6 ? 1 : 0);
+      assert.equal(compareFile(path, all), maps);
+      assert.equal(compareFile(path, all, 8, 64), maps);
       const book = new AddressBook();
       const at = (ip: string) => 4 * book.entry(ip);
       // spot checks, so a wrong answer given both ways still fails
