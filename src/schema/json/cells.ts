@@ -1,5 +1,5 @@
 import type { Column, ListColumn, StrColumn } from '../../batch/flow-batch.js';
-import { type JsonBytes, keyBytes } from './bytes.js';
+import { JsonBytes, keyBytes } from './bytes.js';
 
 /**
  * The JSON text of a dictionary column's values, each made once per code per batch: `prefix`
@@ -9,11 +9,10 @@ import { type JsonBytes, keyBytes } from './bytes.js';
  * escaping.
  */
 export class StrFragments {
-  private readonly starts: Int32Array;
-  private readonly ends: Int32Array;
+  /** Each code's fragment, made on first use (a view into one arena per batch). */
+  private readonly made: (Uint8Array | undefined)[];
   private arena: Buffer;
-  private used: number;
-  private readonly prefixLength: number;
+  private used = 0;
   private readonly fixed: Uint8Array | undefined;
   private readonly width: number;
 
@@ -26,13 +25,9 @@ export class StrFragments {
     const fixed = column.fixedText;
     this.width = fixed?.width ?? 0;
     this.fixed = fixed && plainAscii(fixed.bytes) ? fixed.bytes : undefined;
-    const dict = column.dict;
-    this.prefixLength = prefix.length;
-    this.starts = new Int32Array(this.fixed ? 1 : dict.length);
-    this.ends = new Int32Array(this.fixed ? 1 : dict.length);
-    this.arena = Buffer.allocUnsafe(Math.min(dict.length, 4096) * (prefix.length + 24) + 64);
-    this.used = 0;
-    if (nullText !== undefined) this.put(0, nullText);
+    this.made = this.fixed ? [] : new Array(column.dict.length);
+    this.arena = Buffer.allocUnsafe(Math.min(column.dict.length, 1024) * (prefix.length + 24) + 64);
+    if (nullText !== undefined) this.made[0] = this.put(nullText);
   }
 
   /** Writes the fragment of `code` (code 0 only when a null text was given). */
@@ -45,23 +40,27 @@ export class StrFragments {
       out.byte(0x22);
       return;
     }
-    if (this.ends[code] === 0) this.put(code, JSON.stringify(this.column.dict[code]));
-    out.bytes(this.arena, this.starts[code]!, this.ends[code]!);
+    let f = this.made[code];
+    if (f === undefined) {
+      f = this.put(JSON.stringify(this.column.dict[code]));
+      this.made[code] = f;
+    }
+    out.frag(f);
   }
 
-  private put(code: number, json: string): void {
-    const most = this.prefixLength + json.length * 3;
+  private put(json: string): Uint8Array {
+    const most = this.prefix.length + json.length * 3;
     if (this.used + most > this.arena.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + most + 1024));
-      this.arena.copy(next, 0, 0, this.used);
-      this.arena = next;
+      // earlier fragments keep their views of the old arena
+      this.arena = Buffer.allocUnsafe(Math.max(this.arena.length, most + 1024));
+      this.used = 0;
     }
     const start = this.used;
     this.arena.set(this.prefix, start);
-    this.used = start + this.prefixLength;
-    this.used += this.arena.write(json, this.used, 'utf8');
-    this.starts[code] = start;
-    this.ends[code] = this.used;
+    let end = start + this.prefix.length;
+    end += this.arena.write(json, end, 'utf8');
+    this.used = end;
+    return this.arena.subarray(start, end);
   }
 }
 
@@ -107,6 +106,35 @@ export function cellMember(key: string, column: Column, keepNull: boolean): Cell
   const k = keyBytes(key);
   if (column.kind === 'num') {
     const values = column.values;
+    const spread = column.spread;
+    if (spread !== undefined) {
+      // values per distinct address spread over the rows: each one's text made once
+      const ids = spread.rowIds;
+      const made: (Uint8Array | null | undefined)[] = [];
+      const scratch = new JsonBytes(32);
+      return (out, i) => {
+        const id = ids[i]!;
+        let f = made[id];
+        if (f === undefined) {
+          const v = values[i]!;
+          if (v !== v) f = null;
+          else {
+            scratch.reset();
+            scratch.num(v);
+            f = scratch.copy();
+          }
+          made[id] = f;
+        }
+        if (f === null) {
+          if (!keepNull) return;
+          out.member(k);
+          out.ascii('null');
+          return;
+        }
+        out.member(k);
+        out.frag(f);
+      };
+    }
     return (out, i) => {
       const v = values[i]!;
       if (v !== v) {
