@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Column, FlowBatch, StrColumnBuilder } from '../../src/batch/flow-batch.js';
-import type { SourceInput } from '../../src/core/types.js';
 import { RunStats } from '../../src/core/stats.js';
+import type { SourceInput } from '../../src/core/types.js';
 import { decodeInput } from '../../src/decode/detect.js';
 import { buildEnrichers } from '../../src/enrich/index.js';
 import { resolveField } from '../../src/fields/catalog.js';
@@ -72,7 +72,11 @@ function textInput(text: string, id = 'lines'): SourceInput {
 
 let dbs: ReturnType<typeof writeTestDbs> | undefined;
 
-async function decoded(input: SourceInput, enrich: 'default' | 'all' | 'none', format?: string): Promise<FlowBatch[]> {
+async function decoded(
+  input: SourceInput,
+  enrich: 'default' | 'all' | 'none',
+  format?: string,
+): Promise<FlowBatch[]> {
   dbs ??= writeTestDbs();
   const enrichers = await buildEnrichers(
     enrich === 'default'
@@ -113,7 +117,9 @@ describe('compiled JSON writers write exactly the reference documents', () => {
     assertSame(await allFieldsBatch(), 'all fields');
   });
 
-  it('every realdata file the peer comparisons read', { skip: existsSync(REALDATA) ? false : 'no ../shared/realdata' }, async () => {
+  it('every realdata file the peer comparisons read', {
+    skip: existsSync(REALDATA) ? false : 'no ../shared/realdata',
+  }, async () => {
     const files: readonly (readonly [string, string?])[] = [
       ['otel-collector-contrib/valid_vpc_flow_log.log'],
       ['otel-collector-contrib/valid_vpc_flow_log_multi.log'],
@@ -145,12 +151,14 @@ describe('compiled JSON writers write exactly the reference documents', () => {
     let rows = 0;
     for (const [file, format] of files) {
       for (const enrich of ['none', 'default', 'all'] as const) {
-        for (const b of await decoded(fileInput(REALDATA + file), enrich, format)) rows += assertSame(b, `${file} (${enrich})`);
+        for (const b of await decoded(fileInput(REALDATA + file), enrich, format))
+          rows += assertSame(b, `${file} (${enrich})`);
       }
     }
     // the VRL cases: record lines of many layouts, given in a JSON file
-    const vrl = (await import(`${REALDATA}vrl/parse_aws_vpc_flow_log.test-cases.json`, { with: { type: 'json' } }))
-      .default as { default_format: string; groups: { format: string | null; lines: string[] }[] };
+    const vrl = (
+      await import(`${REALDATA}vrl/parse_aws_vpc_flow_log.test-cases.json`, { with: { type: 'json' } })
+    ).default as { default_format: string; groups: { format: string | null; lines: string[] }[] };
     for (const g of vrl.groups) {
       for (const b of await decoded(textInput(`${g.lines.join('\n')}\n`), 'all', g.format ?? undefined)) {
         rows += assertSame(b, `vrl ${g.format ?? 'default'}`);
@@ -194,7 +202,7 @@ describe('compiled JSON writers write exactly the reference documents', () => {
     // a field named like an array index and an enrichment column named like a record field
     const fields = ['version', 'srcaddr', 'dstaddr', 'action', 'flavour', '7', 'start'].map(resolveField);
     const text = new StrColumnBuilder(3);
-    ['\ud800x', 'ok', null].forEach((v, i) => text.set(i, v));
+    for (const [i, v] of ['\ud800x', 'ok', null].entries()) text.set(i, v);
     const columns: Column[] = [
       { kind: 'num', values: Float64Array.from([2, Number.NaN, Number.POSITIVE_INFINITY]) },
       text.build(3),

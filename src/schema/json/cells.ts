@@ -117,7 +117,7 @@ export function cellMember(key: string, column: Column, keepNull: boolean): Cell
         let f = made[id];
         if (f === undefined) {
           const v = values[i]!;
-          if (v !== v) f = null;
+          if (Number.isNaN(v)) f = null;
           else {
             scratch.reset();
             scratch.num(v);
@@ -137,7 +137,7 @@ export function cellMember(key: string, column: Column, keepNull: boolean): Cell
     }
     return (out, i) => {
       const v = values[i]!;
-      if (v !== v) {
+      if (Number.isNaN(v)) {
         if (!keepNull) return;
         out.member(k);
         out.ascii('null');
@@ -177,7 +177,7 @@ export function numTextMember(key: string, values: Float64Array): CellMember {
   const k = keyBytes(key);
   return (out, i) => {
     const v = values[i]!;
-    if (v !== v) return;
+    if (Number.isNaN(v)) return;
     out.member(k);
     out.byte(0x22);
     if (Number.isFinite(v)) out.num(v);
@@ -195,8 +195,7 @@ export function objectOrder<T>(entries: readonly (readonly [string, T])[]): [str
   const byKey = new Map<string, T>();
   for (const [k, v] of entries) byKey.set(k, v);
   const all = [...byKey];
-  const index = (k: string): number =>
-    /^(0|[1-9]\d*)$/.test(k) && Number(k) < 4294967295 ? Number(k) : -1;
+  const index = (k: string): number => (/^(0|[1-9]\d*)$/.test(k) && Number(k) < 4294967295 ? Number(k) : -1);
   const indices = all.filter(([k]) => index(k) >= 0).sort(([a], [b]) => index(a) - index(b));
   return [...indices, ...all.filter(([k]) => index(k) < 0)];
 }

@@ -1,4 +1,10 @@
-import { type Column, type FlowBatch, StrColumnBuilder, type StrColumn, strAt } from '../../batch/flow-batch.js';
+import {
+  type Column,
+  type FlowBatch,
+  type StrColumn,
+  StrColumnBuilder,
+  strAt,
+} from '../../batch/flow-batch.js';
 import type { JsonBytes } from './bytes.js';
 import { StrFragments } from './cells.js';
 
@@ -63,4 +69,3 @@ export class EitherFragments {
     f.write(out, code);
   }
 }
-

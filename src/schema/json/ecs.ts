@@ -119,10 +119,10 @@ export function compileEcs(batch: FlowBatch): RowJson {
     out.begin(0x7b);
     const end = endValues === undefined ? Number.NaN : endValues[i]!;
     const start = startValues === undefined ? Number.NaN : startValues[i]!;
-    if (end === end) {
+    if (!Number.isNaN(end)) {
       out.member(K.timestamp);
       out.time(end);
-    } else if (start === start) {
+    } else if (!Number.isNaN(start)) {
       out.member(K.timestamp);
       out.time(start);
     }
@@ -130,11 +130,11 @@ export function compileEcs(batch: FlowBatch): RowJson {
     out.begin(0x7b);
     out.frag(heads ? heads[action!.codes[i]!]! : noAction);
     out.first = false;
-    if (start === start) {
+    if (!Number.isNaN(start)) {
       out.member(K.start);
       out.time(start);
     }
-    if (end === end) {
+    if (!Number.isNaN(end)) {
       out.member(K.end);
       out.time(end);
     }
@@ -165,7 +165,7 @@ export function compileEcs(batch: FlowBatch): RowJson {
     // network: the rule fields; when there are none, the table's members come later on their own
     const mark = out.open(K.network);
     const proto = protocol === undefined ? Number.NaN : protocol[i]!;
-    if (proto === proto) {
+    if (!Number.isNaN(proto)) {
       const nameCode = protocolNames === undefined ? 0 : protocolNames.codes[i]!;
       if (nameCode !== 0) {
         out.comma();
@@ -200,12 +200,12 @@ export function compileEcs(batch: FlowBatch): RowJson {
       }
     }
     const b = bytes === undefined ? Number.NaN : bytes[i]!;
-    if (b === b) {
+    if (!Number.isNaN(b)) {
       out.member(K.bytes);
       out.num(b);
     }
     const p = packets === undefined ? Number.NaN : packets[i]!;
-    if (p === p) {
+    if (!Number.isNaN(p)) {
       out.member(K.packets);
       out.num(p);
     }
@@ -300,11 +300,20 @@ function compileVpcflow(batch: FlowBatch, src: Endpoint, dst: Endpoint): RowJson
     else if (name.length === 1) entries.push([name[0]!, textMember(name[0]!, col, n)]);
     else {
       const group = groups.get(name[0]!)!;
-      entries.push([name[0]!, groupMember(name[0]!, group, group.findIndex((g) => g.column === col), n)]);
+      entries.push([
+        name[0]!,
+        groupMember(
+          name[0]!,
+          group,
+          group.findIndex((g) => g.column === col),
+          n,
+        ),
+      ]);
     }
   }
   const flagNames = batch.column('tcp_flag_names');
-  if (flagNames !== undefined) entries.push(['tcp_flags_array', cellMember('tcp_flags_array', flagNames, false)]);
+  if (flagNames !== undefined)
+    entries.push(['tcp_flags_array', cellMember('tcp_flags_array', flagNames, false)]);
   const members = orderMembers(entries);
   return (out, i) => {
     out.begin(0x7b);
@@ -338,7 +347,8 @@ function interfaceAddress(key: string, side: Endpoint): CellMember {
     const code = addr.codes[i]!;
     if (code === 0) return;
     const packet = side.at(i);
-    if (packet === addr || (packet !== undefined && packet.dict[packet.codes[i]!] === addr.dict[code])) return;
+    if (packet === addr || (packet !== undefined && packet.dict[packet.codes[i]!] === addr.dict[code]))
+      return;
     out.comma();
     f.write(out, code);
   };
@@ -375,7 +385,7 @@ function groupMember(
 }
 
 function present(col: Column, i: number): boolean {
-  if (col.kind === 'num') return col.values[i] === col.values[i];
+  if (col.kind === 'num') return !Number.isNaN(col.values[i]);
   if (col.kind === 'str') return col.codes[i] !== 0;
   return col.values[i] !== null && col.values[i] !== undefined;
 }

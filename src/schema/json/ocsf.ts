@@ -102,7 +102,9 @@ export function compileOcsf(batch: FlowBatch): RowJson {
     : undefined;
   const protocol = numberColumn(batch, 'protocol');
   const protocolNames = textColumn(batch, 'protocol_name');
-  const protocolNameF = protocolNames ? new StrFragments(protocolNames, keyBytes('protocol_name')) : undefined;
+  const protocolNameF = protocolNames
+    ? new StrFragments(protocolNames, keyBytes('protocol_name'))
+    : undefined;
   const nameByNumber = new Map<number, Buffer | null>();
   const tcpFlags = numberColumn(batch, 'tcp_flags');
   const trafficPath = numberColumn(batch, 'traffic_path');
@@ -157,22 +159,22 @@ export function compileOcsf(batch: FlowBatch): RowJson {
     out.first = false;
     const s = start === undefined ? Number.NaN : start[i]!;
     const e = end === undefined ? Number.NaN : end[i]!;
-    if (s === s) {
+    if (!Number.isNaN(s)) {
       out.member(K.time);
       out.num(s * 1000);
-    } else if (e === e) {
+    } else if (!Number.isNaN(e)) {
       out.member(K.time);
       out.num(e * 1000);
     }
-    if (s === s) {
+    if (!Number.isNaN(s)) {
       out.member(K.startTime);
       out.num(s * 1000);
     }
-    if (e === e) {
+    if (!Number.isNaN(e)) {
       out.member(K.endTime);
       out.num(e * 1000);
     }
-    if (s === s && e === e) {
+    if (!Number.isNaN(s) && !Number.isNaN(e)) {
       out.member(K.duration);
       out.num((e - s) * 1000);
     }
@@ -236,7 +238,7 @@ export function compileOcsf(batch: FlowBatch): RowJson {
 
     const conn = out.open(K.conn);
     const proto = protocol === undefined ? Number.NaN : protocol[i]!;
-    if (proto === proto) {
+    if (!Number.isNaN(proto)) {
       out.member(K.protocolNum);
       out.num(proto);
       const nameCode = protocolNames === undefined ? 0 : protocolNames.codes[i]!;
@@ -257,7 +259,7 @@ export function compileOcsf(batch: FlowBatch): RowJson {
       }
     }
     const flags = tcpFlags === undefined ? Number.NaN : tcpFlags[i]!;
-    if (flags === flags) {
+    if (!Number.isNaN(flags)) {
       out.member(K.tcpFlags);
       out.num(flags);
     }
@@ -267,7 +269,7 @@ export function compileOcsf(batch: FlowBatch): RowJson {
       out.frag(dir);
     }
     const path = trafficPath === undefined ? Number.NaN : trafficPath[i]!;
-    if (path === path) {
+    if (!Number.isNaN(path)) {
       out.comma();
       out.frag(boundaryOf(path));
     }
@@ -279,12 +281,12 @@ export function compileOcsf(batch: FlowBatch): RowJson {
 
     const traffic = out.open(K.traffic);
     const b = bytes === undefined ? Number.NaN : bytes[i]!;
-    if (b === b) {
+    if (!Number.isNaN(b)) {
       out.member(K.bytes);
       out.num(b);
     }
     const p = packets === undefined ? Number.NaN : packets[i]!;
-    if (p === p) {
+    if (!Number.isNaN(p)) {
       out.member(K.packets);
       out.num(p);
     }

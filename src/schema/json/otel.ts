@@ -85,7 +85,9 @@ export function compileOtel(batch: FlowBatch, mapping: OtelMapping & OtelPlanner
       `"severity_number":${JSON.stringify(severity.number(value))},"severity_text":${JSON.stringify(severity.text(value))}`,
     );
   const severityNull = severityOf(null);
-  const severityByCode = severity.column ? severity.column.dict.map((v, c) => (c === 0 ? severityNull : severityOf(v))) : undefined;
+  const severityByCode = severity.column
+    ? severity.column.dict.map((v, c) => (c === 0 ? severityNull : severityOf(v)))
+    : undefined;
   const times = plan.time;
   const body = bodyMember(batch, plan.body);
   const ops = plan.attributes.map((op) => opMember(op, attributes));
@@ -94,7 +96,7 @@ export function compileOtel(batch: FlowBatch, mapping: OtelMapping & OtelPlanner
     out.begin(0x7b);
     for (let k = 0; k < times.length; k++) {
       const t = times[k]![i]!;
-      if (t === t) {
+      if (!Number.isNaN(t)) {
         out.member(K.time);
         out.time(t);
         break;
@@ -152,7 +154,10 @@ function codeMember(f: StrFragments, col: StrColumn): CellMember {
 }
 
 /** `body`: the record line (copied from the source's bytes when they are plain ASCII), a text, or none. */
-function bodyMember(batch: FlowBatch, plan: NonNullable<ReturnType<OtelPlanner['plan']>>['body']): CellMember {
+function bodyMember(
+  batch: FlowBatch,
+  plan: NonNullable<ReturnType<OtelPlanner['plan']>>['body'],
+): CellMember {
   const key = keyBytes('body');
   if (plan.kind === 'none') return () => undefined;
   if (plan.kind === 'text') {
@@ -211,7 +216,7 @@ function opMember(op: OtelColumnOp, attributes: JsonAttributes): CellMember {
       const values = op.values;
       return (out, i) => {
         const v = values[i]!;
-        if (v !== v) return;
+        if (Number.isNaN(v)) return;
         out.member(key);
         out.num(v);
       };
@@ -225,7 +230,7 @@ function opMember(op: OtelColumnOp, attributes: JsonAttributes): CellMember {
       const made = new Map<number, Buffer | null>();
       return (out, i) => {
         const v = values[i]!;
-        if (v !== v) return;
+        if (Number.isNaN(v)) return;
         if (codes !== undefined && codes[i] !== 0) {
           out.comma();
           override!.write(out, codes[i]!);

@@ -48,7 +48,7 @@ export function compileRaw(batch: FlowBatch): RowJson {
       } else if (kind === NUM) {
         out.frag(keys[m]!);
         const v = nums[m]![i]!;
-        if (v === v) out.num(v);
+        if (!Number.isNaN(v)) out.num(v);
         else out.frag(NULL);
       } else if (kind === SPREAD) {
         const s = spreads[m]!;
@@ -58,7 +58,7 @@ export function compileRaw(batch: FlowBatch): RowJson {
           scratch.reset();
           scratch.frag(keys[m]!);
           const v = nums[m]![i]!;
-          if (v === v) scratch.num(v);
+          if (!Number.isNaN(v)) scratch.num(v);
           else scratch.frag(NULL);
           f = scratch.copy();
           s.made[id] = f;
