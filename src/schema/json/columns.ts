@@ -58,14 +58,21 @@ export class Endpoint {
 
 /** Fragments of one prefix for whichever column a value comes from. */
 export class EitherFragments {
-  private readonly made = new Map<StrColumn, StrFragments>();
+  // a few columns (an endpoint's two, or both endpoints'): found by identity, cheaper than a Map
+  private readonly columns: StrColumn[] = [];
+  private readonly made: StrFragments[] = [];
   constructor(private readonly prefix: Buffer) {}
   write(out: JsonBytes, col: StrColumn, code: number): void {
-    let f = this.made.get(col);
-    if (f === undefined) {
-      f = new StrFragments(col, this.prefix);
-      this.made.set(col, f);
+    const columns = this.columns;
+    for (let k = 0; k < columns.length; k++) {
+      if (columns[k] === col) {
+        this.made[k]!.write(out, code);
+        return;
+      }
     }
+    const f = new StrFragments(col, this.prefix);
+    columns.push(col);
+    this.made.push(f);
     f.write(out, code);
   }
 }
