@@ -202,6 +202,13 @@ export class JsonBytes {
     this.pos = p + 26;
   }
 
+  /** What was written, as its own plain byte array (a fragment to keep; cheaper than a Buffer). */
+  take(): Uint8Array {
+    const out = new Uint8Array(this.pos);
+    for (let k = 0; k < this.pos; k++) out[k] = this.buf[k]!;
+    return out;
+  }
+
   /** What was written, as its own copy. */
   copy(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));

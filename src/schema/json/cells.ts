@@ -60,7 +60,8 @@ export class StrFragments {
     let end = start + this.prefix.length;
     end += this.arena.write(json, end, 'utf8');
     this.used = end;
-    return this.arena.subarray(start, end);
+    // a plain view: cheaper to make than a Buffer's subarray
+    return new Uint8Array(this.arena.buffer, this.arena.byteOffset + start, end - start);
   }
 }
 
@@ -121,7 +122,7 @@ export function cellMember(key: string, column: Column, keepNull: boolean): Cell
           else {
             scratch.reset();
             scratch.num(v);
-            f = scratch.copy();
+            f = scratch.take();
           }
           made[id] = f;
         }

@@ -60,7 +60,7 @@ export function compileRaw(batch: FlowBatch): RowJson {
           const v = nums[m]![i]!;
           if (!Number.isNaN(v)) scratch.num(v);
           else scratch.frag(NULL);
-          f = scratch.copy();
+          f = scratch.take();
           s.made[id] = f;
         }
         out.frag(f);
