@@ -103,7 +103,7 @@ export async function transformFirehose(
       out.push({ recordId: record.recordId, result: 'Dropped', data: '' });
       continue;
     }
-    const data = Buffer.from(outcome.lines).toString('base64');
+    const data = outcome.lines.toString('base64');
     if (responseBytes + data.length + record.recordId.length + 64 > MAX_RESPONSE_BYTES) {
       // Lambda refuses responses over 6 MB, which would fail every record of the batch.
       out.push(failed("output would exceed Lambda's 6 MB response limit (lower the stream's buffer size)"));

@@ -1,5 +1,6 @@
 import { cellAt, type FlowBatch } from '../batch/flow-batch.js';
 import { protocolName } from '../enrich/protocols.js';
+import { compileEcs } from './json/ecs.js';
 import type { Document, DocumentSchema } from './types.js';
 import { addressFamily, ENDPOINT_RULE_COLUMNS, isoTime, viewOf } from './view.js';
 
@@ -52,7 +53,7 @@ const ECS_KEPT: ReadonlySet<string> = new Set(['account_id', 'instance_id']);
  * also kept under `aws.vpcflow`: as in Elastic's pipeline, `account_id`, `instance_id` and
  * `action` stay there too.
  */
-const ECS_CONSUMED = new Set([
+export const ECS_CONSUMED: ReadonlySet<string> = new Set([
   ...ECS_FIELDS.map(([c]) => c).filter((c) => !ECS_KEPT.has(c)),
   ...ENDPOINT_RULE_COLUMNS,
   'protocol',
@@ -63,7 +64,7 @@ const ECS_CONSUMED = new Set([
 ]);
 
 /** `aws.vpcflow` names that Elastic's integration spells differently from the column. */
-const VPCFLOW_NAMES: ReadonlyMap<string, readonly string[]> = new Map([
+export const VPCFLOW_NAMES: ReadonlyMap<string, readonly string[]> = new Map([
   ['pkt_src_aws_service', ['pkt_src_service']],
   ['pkt_dst_aws_service', ['pkt_dst_service']],
   ['sublocation_type', ['sublocation', 'type']],
@@ -91,6 +92,7 @@ const PATHS = ECS_FIELDS.map(([column, path]) => [column, path, path.split('.')]
 export function ecsDocumentSchema(): DocumentSchema {
   return {
     name: 'ecs',
+    compile: compileEcs,
     document(batch: FlowBatch, i: number): Document {
       const v = viewOf(batch);
       const doc: Obj = {};

@@ -1,5 +1,6 @@
 import { cellAt, type FlowBatch } from '../batch/flow-batch.js';
 import { protocolName } from '../enrich/protocols.js';
+import { compileOcsf } from './json/ocsf.js';
 import type { Document, DocumentSchema } from './types.js';
 import { ENDPOINT_RULE_COLUMNS, viewOf } from './view.js';
 
@@ -82,7 +83,7 @@ export const OCSF_ENI_FIELDS: readonly (readonly [column: string, key: string])[
 ];
 
 /** Columns written somewhere other than `unmapped`. */
-const OCSF_CONSUMED = new Set([
+export const OCSF_CONSUMED: ReadonlySet<string> = new Set([
   'version',
   'account_id',
   'region',
@@ -121,6 +122,7 @@ function put(o: Obj, key: string, value: unknown): void {
 export function ocsfDocumentSchema(): DocumentSchema {
   return {
     name: 'ocsf',
+    compile: compileOcsf,
     document(batch: FlowBatch, i: number): Document {
       const v = viewOf(batch);
       const action = v.str('action', i);

@@ -9,6 +9,7 @@ import {
 } from '../batch/flow-batch.js';
 import { otelTransport, protocolName } from '../enrich/protocols.js';
 import type { FieldDef } from '../fields/catalog.js';
+import { compileOtel } from './json/otel.js';
 import { summaryLine } from './summary.js';
 import type {
   AttributeWriter,
@@ -652,6 +653,7 @@ export function otelDocumentSchema(options: SchemaOptions = {}): DocumentSchema 
   const mapping = otelMapping(options);
   return {
     name: 'otel',
+    compile: (batch) => compileOtel(batch, mapping),
     document(batch: FlowBatch, i: number): Document {
       const doc: Document = {};
       const t = mapping.timeSeconds(batch, i);

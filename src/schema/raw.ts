@@ -1,4 +1,5 @@
 import type { FlowBatch } from '../batch/flow-batch.js';
+import { compileRaw } from './json/raw.js';
 import type { Document, DocumentSchema } from './types.js';
 
 /**
@@ -6,5 +7,9 @@ import type { Document, DocumentSchema } from './types.js';
  * them), integers as numbers, `-` as null, then the enrichment columns.
  */
 export function rawDocumentSchema(): DocumentSchema {
-  return { name: 'raw', document: (batch: FlowBatch, i: number): Document => batch.row(i) };
+  return {
+    name: 'raw',
+    document: (batch: FlowBatch, i: number): Document => batch.row(i),
+    compile: compileRaw,
+  };
 }

@@ -1,4 +1,5 @@
 import type { FlowBatch, NumColumn, StrColumn } from '../batch/flow-batch.js';
+import type { RowJson } from './json/compile.js';
 
 export type SchemaName = 'raw' | 'otel' | 'ecs' | 'ocsf';
 export const SCHEMA_NAMES: readonly SchemaName[] = ['raw', 'otel', 'ecs', 'ocsf'];
@@ -16,8 +17,13 @@ export interface SchemaOptions {
 
 export interface DocumentSchema {
   readonly name: SchemaName;
-  /** Row i of the batch as a document in this schema. */
+  /** Row i of the batch as a document in this schema: the reference form, `compile`'s yardstick. */
   document(batch: FlowBatch, i: number): Document;
+  /**
+   * The sinks' form: the document of any row of this batch written as JSON bytes, exactly
+   * `JSON.stringify(document(batch, i))`.
+   */
+  compile(batch: FlowBatch): RowJson;
 }
 
 /**

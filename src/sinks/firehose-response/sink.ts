@@ -1,11 +1,12 @@
 import type { FlowBatch, SourceRef } from '../../batch/flow-batch.js';
 import type { RunStats } from '../../core/stats.js';
 import { type Sink, type SinkCheckpoint, type SinkResult, settledCheckpoint } from '../../core/types.js';
+import { JsonBytes } from '../../schema/json/bytes.js';
 import type { DocumentSchema } from '../../schema/types.js';
 
 /** What one Firehose record became: its documents as JSON lines, or why it has none. */
 export type RecordOutcome =
-  | { readonly kind: 'documents'; readonly lines: string }
+  | { readonly kind: 'documents'; readonly lines: Buffer }
   | { readonly kind: 'malformed'; readonly message: string }
   | { readonly kind: 'empty' }
   | { readonly kind: 'failed' };
@@ -19,7 +20,7 @@ export type RecordOutcome =
 export class FirehoseResponseSink implements Sink {
   readonly name = 'firehose-response';
   private readonly outcomes = new Map<string, RecordOutcome>();
-  private lines = '';
+  private readonly lines = new JsonBytes();
   private count = 0;
   private delivered = 0;
   private malformedBefore: number;
@@ -35,15 +36,18 @@ export class FirehoseResponseSink implements Sink {
   }
 
   async write(batch: FlowBatch): Promise<void> {
-    for (let i = 0; i < batch.length; i++)
-      this.lines += `${JSON.stringify(this.schema.document(batch, i))}\n`;
+    const row = this.schema.compile(batch);
+    for (let i = 0; i < batch.length; i++) {
+      row(this.lines, i);
+      this.lines.byte(0x0a);
+    }
     this.count += batch.length;
   }
 
   async endInput(source: SourceRef): Promise<void> {
     const malformed = this.stats.malformed - this.malformedBefore;
     let outcome: RecordOutcome;
-    if (this.count > 0) outcome = { kind: 'documents', lines: this.lines };
+    if (this.count > 0) outcome = { kind: 'documents', lines: this.lines.copy() };
     else if (malformed > 0) {
       const sample = this.stats.malformedSamples[this.samplesBefore]?.message ?? 'malformed record';
       outcome = { kind: 'malformed', message: sample };
@@ -72,7 +76,7 @@ export class FirehoseResponseSink implements Sink {
   }
 
   private reset(): void {
-    this.lines = '';
+    this.lines.reset();
     this.count = 0;
     this.malformedBefore = this.stats.malformed;
     this.samplesBefore = this.stats.malformedSamples.length;

@@ -10,6 +10,7 @@ import { Delivery } from '../../delivery/queue.js';
 import { UndiciClient } from '../../delivery/undici-client.js';
 import { PIPELINE_OPTIONS } from '../../pipeline/options.js';
 import { documentSchema } from '../../schema/index.js';
+import type { RowJson } from '../../schema/json/compile.js';
 import { schemaOptionsFrom } from '../../schema/options.js';
 import type { DocumentSchema } from '../../schema/types.js';
 import { BufferedPostSink } from '../buffered-post-sink.js';
@@ -91,8 +92,14 @@ export class HttpSink extends BufferedPostSink {
     this.batcher = new JsonBatcher(format, settings.maxRequestBytes);
   }
 
-  protected add(batch: FlowBatch, i: number): boolean {
-    return this.batcher.add(JSON.stringify(this.schema.document(batch, i)));
+  private row: RowJson | undefined;
+
+  protected override startBatch(batch: FlowBatch): void {
+    this.row = this.schema.compile(batch);
+  }
+
+  protected add(_batch: FlowBatch, i: number): boolean {
+    return this.batcher.add(this.row!, i);
   }
 
   protected details(): Record<string, string> {

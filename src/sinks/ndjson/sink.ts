@@ -4,11 +4,12 @@ import type { FlowBatch } from '../../batch/flow-batch.js';
 import type { ResolvedOptions } from '../../config/options.js';
 import type { Sink, SinkCheckpoint, SinkResult } from '../../core/types.js';
 import { documentSchema, schemaOptionsFrom } from '../../schema/index.js';
+import { JsonBytes } from '../../schema/json/bytes.js';
 import type { SchemaName } from '../../schema/types.js';
 import type { SinkContext } from '../registry.js';
 
-/** Output is written in pieces of about this many characters. */
-const FLUSH_CHARS = 256 * 1024;
+/** Output is written in pieces of about this many bytes. */
+const FLUSH_BYTES = 256 * 1024;
 
 /** The reader of our output went away (`flowlens parse … | head`): stop quietly. */
 export class OutputClosedError extends Error {
@@ -41,10 +42,11 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
     });
   }
   let delivered = 0;
+  const lines = new JsonBytes(FLUSH_BYTES + 64 * 1024);
 
-  const write = async (text: string): Promise<void> => {
+  const write = async (chunk: Buffer): Promise<void> => {
     if (failure) throw failure;
-    if (!out.write(text)) {
+    if (!out.write(chunk)) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           out.off('drain', done);
@@ -63,20 +65,24 @@ export async function create(options: ResolvedOptions, _context: SinkContext): P
   return {
     name: 'ndjson',
     async write(batch: FlowBatch): Promise<void> {
-      let text = '';
+      const row = schema.compile(batch);
       let pending = 0;
       for (let i = 0; i < batch.length; i++) {
-        text += JSON.stringify(schema.document(batch, i)) + '\n';
+        row(lines, i);
+        lines.byte(0x0a);
         pending++;
-        if (text.length >= FLUSH_CHARS) {
-          await write(text);
+        if (lines.pos >= FLUSH_BYTES) {
+          const chunk = lines.copy();
+          lines.reset();
+          await write(chunk);
           delivered += pending;
-          text = '';
           pending = 0;
         }
       }
-      if (text) {
-        await write(text);
+      if (pending > 0) {
+        const chunk = lines.copy();
+        lines.reset();
+        await write(chunk);
         delivered += pending;
       }
     },
