@@ -1,20 +1,29 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { getMeta, setMeta } from './migrations.js';
 import {
+  ALL_TIME,
   aggregateFlowsSql,
   aggregateRollupSql,
   BUCKET_COLUMN,
   ROLLUP_ROWS_KEY,
   ROLLUP_SETS,
+  ROLLUPS,
   type RollupDef,
+  rollupInputSql,
 } from './rollups.js';
-import { RECORDS_TABLE } from './schema.js';
+import { quoteIdent, RECORDS_TABLE } from './schema.js';
 
 /**
  * Partial rows a rollup table may gather over buckets that already had rows before it merges
  * them: bounds what readers sum beyond one row per key, and how often a merge rescans.
  */
 const MERGE_AFTER_ROWS = 100_000;
+
+/**
+ * Rows of `flow_records` aggregated in one transaction: a rebuild over millions of records
+ * goes in steps that each hold one step's columns in memory, and each moves the watermark.
+ */
+const ROWS_PER_STEP = 2_000_000;
 
 /** Buckets of one rollup table holding partial rows, and how many were appended there. */
 interface Unmerged {
@@ -57,23 +66,42 @@ export class RollupSync {
    * rows into the columns of `flows`, `flowsColumns` are those columns. Returns the rows added.
    */
   async run(flowsSelect: (from: string) => string, flowsColumns: ReadonlySet<string>): Promise<number> {
-    const from = await this.watermark();
+    const start = await this.watermark();
     const r = await this.con.runAndReadAll(`SELECT coalesce(max(rowid) + 1, 0) FROM ${RECORDS_TABLE}`);
-    const to = Number(r.getRowsJS()[0]![0]);
-    if (to <= from) return 0;
+    const end = Number(r.getRowsJS()[0]![0]);
+    for (let from = start; from < end; from += ROWS_PER_STEP) {
+      await this.step(from, Math.min(end, from + ROWS_PER_STEP), flowsSelect, flowsColumns);
+      await this.mergeOneDue();
+    }
+    return Math.max(0, end - start);
+  }
+
+  /** Aggregates the rows [from, to) into every rollup and moves the watermark to `to`. */
+  private async step(
+    from: number,
+    to: number,
+    flowsSelect: (from: string) => string,
+    flowsColumns: ReadonlySet<string>,
+  ): Promise<void> {
     await this.con.run('BEGIN TRANSACTION');
     try {
       const rows = `(SELECT * FROM ${RECORDS_TABLE} WHERE rowid >= ${from} AND rowid < ${to}) AS ${RECORDS_TABLE}`;
-      await this.con.run(`CREATE OR REPLACE TEMP VIEW rollup_new_flows AS ${flowsSelect(rows)}`);
+      // The columns every set needs, decoded once from `flows`' view of the new rows.
+      await this.con.run(
+        `CREATE OR REPLACE TEMP TABLE rollup_input AS ${rollupInputSql(`(${flowsSelect(rows)})`, flowsColumns)}`,
+      );
       for (const set of ROLLUP_SETS) {
+        const [finest, ...coarser] = set.tables;
         await this.con.run(
-          `CREATE OR REPLACE TEMP TABLE rollup_delta AS ${aggregateFlowsSql(set.hour, 'rollup_new_flows', flowsColumns)}`,
+          `CREATE OR REPLACE TEMP TABLE rollup_delta AS ${aggregateFlowsSql(finest!, 'rollup_input')}`,
         );
-        await this.append(set.hour, 'rollup_delta', 'SELECT * FROM rollup_delta');
-        await this.append(set.day, 'rollup_delta', aggregateRollupSql(set.day, 'rollup_delta'));
+        await this.append(finest!, 'rollup_delta', 'SELECT * FROM rollup_delta');
+        for (const def of coarser) {
+          await this.append(def, 'rollup_delta', aggregateRollupSql(def, 'rollup_delta'));
+        }
       }
       await this.con.run('DROP TABLE IF EXISTS temp.rollup_delta');
-      await this.con.run('DROP VIEW IF EXISTS temp.rollup_new_flows');
+      await this.con.run('DROP TABLE IF EXISTS temp.rollup_input');
       await setMeta(this.con, ROLLUP_ROWS_KEY, String(to));
       await this.con.run('COMMIT');
     } catch (err) {
@@ -82,13 +110,20 @@ export class RollupSync {
       this.unmerged.clear();
       throw err;
     }
-    await this.mergeOneDue();
-    return to - from;
   }
 
   /** Forgets every rollup row and sets the watermark to 0 (in the caller's transaction). */
   async reset(): Promise<void> {
     this.unmerged.clear();
+    // Rollups of another flowlens version that this one does not keep.
+    const r = await this.con.runAndReadAll(
+      `SELECT table_name FROM information_schema.tables
+       WHERE table_name LIKE 'flow_rollup_%' AND table_schema = 'main' AND table_catalog = current_database()`,
+    );
+    const kept = new Set(ROLLUPS.map((d) => d.table));
+    for (const [name] of r.getRowsJS()) {
+      if (!kept.has(String(name))) await this.con.run(`DROP TABLE ${quoteIdent(String(name))}`);
+    }
     await setMeta(this.con, ROLLUP_ROWS_KEY, '0');
   }
 
@@ -99,8 +134,8 @@ export class RollupSync {
         `SELECT min(${BUCKET_COLUMN}), max(${BUCKET_COLUMN}), count(*) - count(${BUCKET_COLUMN}) FROM ${delta}`,
       )
     ).getRowsJS()[0]!;
-    const lo = span[0] === null ? undefined : Math.floor(Number(span[0]) / def.grain) * def.grain;
-    const hi = span[1] === null ? undefined : Math.floor(Number(span[1]) / def.grain) * def.grain;
+    const lo = span[0] === null ? undefined : bucketOf(Number(span[0]), def.grain);
+    const hi = span[1] === null ? undefined : bucketOf(Number(span[1]), def.grain);
     const nulls = Number(span[2]) > 0;
     // Rows already there in the same buckets: the appended ones are partial sums beside them.
     const overlap = bucketsSql(lo, hi, nulls);
@@ -129,7 +164,7 @@ export class RollupSync {
    * to cross the threshold together.
    */
   private async mergeOneDue(): Promise<void> {
-    const tables = ROLLUP_SETS.flatMap((s) => [s.hour, s.day]);
+    const tables = ROLLUPS;
     for (let k = 0; k < tables.length; k++) {
       const def = tables[(this.mergeTurn + k) % tables.length]!;
       const u = this.unmerged.get(def.table);
@@ -162,6 +197,10 @@ export class RollupSync {
       throw err;
     }
   }
+}
+
+function bucketOf(t: number, grain: number): number {
+  return grain === ALL_TIME ? 0 : Math.floor(t / grain) * grain;
 }
 
 /** A condition on the bucket column for [lo, hi] and the NULL bucket; undefined when empty. */
