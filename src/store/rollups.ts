@@ -1,4 +1,4 @@
-import { ENRICHMENT_TYPES, FIELD_COLUMNS, quoteIdent } from './schema.js';
+import { ENRICHMENT_TYPES, FIELD_COLUMNS, META_COLUMNS, quoteIdent } from './schema.js';
 
 /**
  * Rollups: traffic totals per time bucket by the dimensions the dashboard groups and filters
@@ -154,7 +154,7 @@ export function bucketSql(expr: string, grain: number): string {
 export const BUCKET_COLUMN = 'bucket';
 
 const COLUMN_TYPES: ReadonlyMap<string, string> = new Map<string, string>([
-  ...FIELD_COLUMNS.map((c): [string, string] => [c.name, c.type]),
+  ...[...FIELD_COLUMNS, ...META_COLUMNS].map((c): [string, string] => [c.name, c.type]),
   ...Object.entries(ENRICHMENT_TYPES),
 ]);
 
