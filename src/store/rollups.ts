@@ -161,7 +161,8 @@ const COLUMN_TYPES: ReadonlyMap<string, string> = new Map<string, string>([
 /** A rollup table's columns with their types, in order (as information_schema shows them). */
 export function rollupColumns(def: RollupDef): string[] {
   const dims = def.dims.map(
-    (d) => `${d} ${DERIVED_DIMS.has(d) ? (DERIVED_TYPES.get(d) ?? 'BOOLEAN') : (COLUMN_TYPES.get(d) ?? 'VARCHAR')}`,
+    (d) =>
+      `${d} ${DERIVED_DIMS.has(d) ? (DERIVED_TYPES.get(d) ?? 'BOOLEAN') : (COLUMN_TYPES.get(d) ?? 'VARCHAR')}`,
   );
   return [`${BUCKET_COLUMN} BIGINT`, ...dims, 'records BIGINT', 'bytes HUGEINT', 'packets HUGEINT'];
 }
