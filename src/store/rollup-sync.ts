@@ -31,7 +31,17 @@ interface Unmerged {
   hi: number;
   nulls: boolean;
   rows: number;
+  /** Rows the buckets held when the first partial rows were appended beside them. */
+  base: number;
 }
+
+/**
+ * A table's partial rows are due for a merge past MERGE_AFTER_ROWS, or sooner once they are a
+ * quarter of the rows beside them: a week or all-time table, whose buckets every sync touches,
+ * then stays within a quarter of its merged size.
+ */
+const MERGE_FRACTION = 0.25;
+const MERGE_MIN_ROWS = 1000;
 
 /**
  * Brings the rollups up to `flow_records`: the rows past the watermark (ROLLUP_ROWS_KEY, a
@@ -73,6 +83,8 @@ export class RollupSync {
       await this.step(from, Math.min(end, from + ROWS_PER_STEP), flowsSelect, flowsColumns);
       await this.mergeOneDue();
     }
+    // A rebuild in several steps leaves partial rows in most tables: merged now, not later.
+    if (end - start > ROWS_PER_STEP) while (await this.mergeOneDue());
     return Math.max(0, end - start);
   }
 
@@ -138,22 +150,34 @@ export class RollupSync {
     const hi = span[1] === null ? undefined : bucketOf(Number(span[1]), def.grain);
     const nulls = Number(span[2]) > 0;
     // Rows already there in the same buckets: the appended ones are partial sums beside them.
+    // Only the buckets that held rows are noted (for time-ordered inputs, the edge ones).
     const overlap = bucketsSql(lo, hi, nulls);
-    const before = overlap
-      ? Number(
-          (
-            await this.con.runAndReadAll(`SELECT count(*) FROM ${def.table} WHERE ${overlap}`)
-          ).getRowsJS()[0]![0],
-        )
-      : 0;
-    const added = (await this.con.run(`INSERT INTO ${def.table} ${select}`)).rowsChanged;
+    if (!overlap) {
+      await this.con.run(`INSERT INTO ${def.table} ${select}`);
+      return;
+    }
+    const held = (
+      await this.con.runAndReadAll(
+        `SELECT count(*), min(${BUCKET_COLUMN}), max(${BUCKET_COLUMN}), count(*) - count(${BUCKET_COLUMN}) FROM ${def.table} WHERE ${overlap}`,
+      )
+    ).getRowsJS()[0]!;
+    const before = Number(held[0]);
+    await this.con.run(`INSERT INTO ${def.table} ${select}`);
     if (before === 0) return;
+    const heldLo = held[1] === null ? undefined : Number(held[1]);
+    const heldHi = held[2] === null ? undefined : Number(held[2]);
+    const heldNulls = Number(held[3]) > 0;
+    const where = bucketsSql(heldLo, heldHi, heldNulls)!;
+    const now = Number(
+      (await this.con.runAndReadAll(`SELECT count(*) FROM ${def.table} WHERE ${where}`)).getRowsJS()[0]![0],
+    );
     const u = this.unmerged.get(def.table);
     const next: Unmerged = {
-      lo: Math.min(u?.lo ?? Number.POSITIVE_INFINITY, lo ?? Number.POSITIVE_INFINITY),
-      hi: Math.max(u?.hi ?? Number.NEGATIVE_INFINITY, hi ?? Number.NEGATIVE_INFINITY),
-      nulls: (u?.nulls ?? false) || nulls,
-      rows: (u?.rows ?? 0) + added,
+      lo: Math.min(u?.lo ?? Number.POSITIVE_INFINITY, heldLo ?? Number.POSITIVE_INFINITY),
+      hi: Math.max(u?.hi ?? Number.NEGATIVE_INFINITY, heldHi ?? Number.NEGATIVE_INFINITY),
+      nulls: (u?.nulls ?? false) || heldNulls,
+      rows: (u?.rows ?? 0) + (now - before),
+      base: u?.base ?? before,
     };
     this.unmerged.set(def.table, next);
   }
@@ -163,16 +187,18 @@ export class RollupSync {
    * tables taken in turn. One per sync: a service's writes wait for a sync, and the tables tend
    * to cross the threshold together.
    */
-  private async mergeOneDue(): Promise<void> {
+  private async mergeOneDue(): Promise<boolean> {
     const tables = ROLLUPS;
     for (let k = 0; k < tables.length; k++) {
       const def = tables[(this.mergeTurn + k) % tables.length]!;
       const u = this.unmerged.get(def.table);
-      if (!u || u.rows < this.mergeAfterRows) continue;
+      const due = Math.min(this.mergeAfterRows, Math.max(MERGE_MIN_ROWS, u ? u.base * MERGE_FRACTION : 0));
+      if (!u || u.rows < due) continue;
       this.mergeTurn = (this.mergeTurn + k + 1) % tables.length;
       await this.merge(def, u);
-      return;
+      return true;
     }
+    return false;
   }
 
   private async merge(def: RollupDef, u: Unmerged): Promise<void> {
