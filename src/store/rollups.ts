@@ -96,7 +96,7 @@ const SETS: ReadonlyArray<{ readonly name: string; readonly dims: readonly strin
   { name: 'flags', dims: [...INTERFACE_DIMS, 'action', 'protocol', 'flow_direction', 'tcp_flags'] },
   // Ingestion lag classes and the inputs: the health panel.
   { name: 'lag', dims: [...INTERFACE_DIMS, 'action', 'lag_class'] },
-  { name: 'inputs', dims: ['source', 'ingested_at'] },
+  { name: 'inputs', dims: ['source', 'ingested_at', 'action'] },
   {
     name: 'src',
     dims: ['srcaddr', 'az_id', 'action', 'protocol', 'flow_direction', 'half_open', 'reset'],
