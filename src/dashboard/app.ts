@@ -140,7 +140,7 @@ function json(body: unknown, status = 200, headers: Record<string, string> = {})
   });
 }
 
-/** Dropdown values for the filter bar (from the smallest rollup that has them). */
+/** Dropdown values for the filter bar (from the smallest all-time rollup that has them). */
 const OPTION_FILTERS = [
   'account_id',
   'region',
@@ -155,17 +155,20 @@ const OPTION_FILTERS = [
 ];
 
 async function meta(scope: Scope, options: DashboardOptions, live: boolean): Promise<Row> {
-  const values: Record<string, unknown[]> = {};
-  for (const col of OPTION_FILTERS) {
-    if (scope.missing([col]).length > 0) continue;
-    const src = scope.source([col]);
-    // Filter values come from the whole store: the dropdowns do not shrink as filters apply.
-    const rows = await scope.query(
-      `SELECT DISTINCT "${col}" AS v FROM ${src.table} WHERE "${col}" IS NOT NULL ORDER BY 1 LIMIT 500`,
-      [],
-    );
-    values[col] = rows.map((r) => r.v);
-  }
+  // Filter values come from the whole store: the dropdowns do not shrink as filters apply.
+  const all = new Scope(scope.reader, scope.info, { equal: new Map() });
+  const columns = OPTION_FILTERS.filter((col) => all.missing([col]).length === 0);
+  const lists = await Promise.all(
+    columns.map(async (col) => {
+      const src = all.source([col]);
+      const rows = await all.query(
+        `SELECT DISTINCT "${col}" AS v FROM ${src.table} WHERE "${col}" IS NOT NULL ORDER BY 1 LIMIT 500`,
+        [],
+      );
+      return rows.map((r) => r.v);
+    }),
+  );
+  const values = Object.fromEntries(columns.map((col, i) => [col, lists[i]!]));
   const info = scope.info;
   return {
     label: options.label ?? 'store',

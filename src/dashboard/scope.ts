@@ -1,4 +1,4 @@
-import { DERIVED_DIMS, type RollupDef } from '../store/rollups.js';
+import { ALL_TIME, DERIVED_DIMS, type RollupDef, type RollupSet } from '../store/rollups.js';
 import { type Condition, type Filters, filterColumns, whereSql } from './filters.js';
 import type { Row, StoreReader } from './reader.js';
 import type { StoreInfo } from './store-info.js';
@@ -30,16 +30,18 @@ export class Scope {
 
   /**
    * The source for an aggregate grouping or filtering on `needs` (plus the filters' columns),
-   * bucketed by `bucket` seconds when a time series. `conditions` are constant SQL over `needs`.
+   * bucketed by `bucket` seconds when a time series. `conditions` are constant SQL over `needs`
+   * (a derived rollup column is named as such and becomes its expression over `flows`).
    */
   source(needs: readonly string[], conditions: readonly string[] = [], bucket?: number): Source {
     const wanted = new Set([...needs, ...filterColumns(this.filters)].filter((c) => !MEASURES.has(c)));
-    const rollup = this.pickRollup(wanted, bucket);
-    if (rollup) {
+    const set = this.pickSet(wanted);
+    const table = set && (bucket === undefined ? this.rangeTable(set) : this.seriesTable(set, bucket));
+    if (table) {
       return {
-        table: rollup.table,
+        table: table.sql,
         time: 'bucket',
-        where: whereSql(this.filters, 'bucket', conditions),
+        where: whereSql(table.timeDone ? withoutTime(this.filters) : this.filters, 'bucket', conditions),
         records: 'sum(records)',
         bytes: 'sum(bytes)',
         packets: 'sum(packets)',
@@ -64,18 +66,59 @@ export class Scope {
     return whereSql(this.filters, '"end"', conditions);
   }
 
-  /** The coarsest complete rollup with every wanted column whose buckets align with the range. */
-  private pickRollup(wanted: ReadonlySet<string>, bucket: number | undefined): RollupDef | undefined {
-    const { from, to } = this.filters;
-    let best: RollupDef | undefined;
-    for (const def of this.info.rollups) {
-      const g = def.grain;
-      if ((from !== undefined && from % g !== 0) || (to !== undefined && to % g !== 0)) continue;
-      if (bucket !== undefined && bucket % g !== 0) continue;
-      if (![...wanted].every((c) => def.dims.includes(c))) continue;
-      if (!best || g > best.grain) best = def;
+  /** The complete rollup set with every wanted column whose tables hold the fewest rows. */
+  private pickSet(wanted: ReadonlySet<string>): RollupSet | undefined {
+    let best: RollupSet | undefined;
+    for (const set of this.info.rollupSets) {
+      if (![...wanted].every((c) => set.dims.includes(c))) continue;
+      if (!best || this.rows(set) < this.rows(best)) best = set;
     }
     return best;
+  }
+
+  private rows(set: RollupSet): number {
+    return set.tables.reduce((n, t) => n + (this.info.rollupRows.get(t.table) ?? 0), 0);
+  }
+
+  /**
+   * The filters' time range covered by the coarsest buckets that fit in it: whole weeks in the
+   * middle, whole days beside them, hours at the edges; all time from the one-bucket table.
+   * Undefined when a bound is not on an hour (only `flows` has finer times).
+   */
+  private rangeTable(set: RollupSet): { sql: string; timeDone: boolean } | undefined {
+    const { from, to } = this.filters;
+    if (from === undefined && to === undefined) {
+      return { sql: set.tables.find((t) => t.grain === ALL_TIME)!.table, timeDone: false };
+    }
+    const grains = set.tables.filter((t) => t.grain !== ALL_TIME);
+    if (!grains.every((t) => t.grain % grains[0]!.grain === 0)) return undefined;
+    const finest = grains[0]!.grain;
+    if ((from !== undefined && from % finest !== 0) || (to !== undefined && to % finest !== 0))
+      return undefined;
+    const parts = cover(from, to, [...grains].reverse());
+    if (parts.length === 0)
+      return { sql: `(SELECT * FROM ${grains[0]!.table} WHERE false) AS r`, timeDone: true };
+    const selects = parts.map((p) => {
+      const cond = [
+        ...(p.from !== undefined ? [`bucket >= ${p.from}`] : []),
+        ...(p.to !== undefined ? [`bucket < ${p.to}`] : []),
+      ];
+      return `SELECT * FROM ${p.def.table} WHERE ${cond.length ? cond.join(' AND ') : 'bucket IS NOT NULL'}`;
+    });
+    return { sql: `(${selects.join(' UNION ALL ')}) AS r`, timeDone: true };
+  }
+
+  /** A time series by `bucket` seconds: the coarsest table whose buckets divide it and the range. */
+  private seriesTable(set: RollupSet, bucket: number): { sql: string; timeDone: boolean } | undefined {
+    const { from, to } = this.filters;
+    let best: RollupDef | undefined;
+    for (const def of set.tables) {
+      const g = def.grain;
+      if (g === ALL_TIME || bucket % g !== 0) continue;
+      if ((from !== undefined && from % g !== 0) || (to !== undefined && to % g !== 0)) continue;
+      if (!best || g > best.grain) best = def;
+    }
+    return best && { sql: best.table, timeDone: false };
   }
 
   /** The columns of `needs` the store has no value in. */
@@ -111,6 +154,36 @@ export class Scope {
     return BUCKETS[BUCKETS.length - 1]!;
   }
 }
+
+/** [from, to) as pieces each read from one table: the coarsest grain first (`grains` coarsest first). */
+function cover(
+  from: number | undefined,
+  to: number | undefined,
+  grains: readonly RollupDef[],
+): Array<{ def: RollupDef; from?: number; to?: number }> {
+  if (from !== undefined && to !== undefined && from >= to) return [];
+  const [def, ...finer] = grains;
+  if (finer.length === 0) return [{ def: def!, ...bound(from, to) }];
+  const g = def!.grain;
+  const lo = from === undefined ? undefined : Math.ceil(from / g) * g;
+  const hi = to === undefined ? undefined : Math.floor(to / g) * g;
+  if (lo !== undefined && hi !== undefined && lo >= hi) return cover(from, to, finer);
+  return [
+    ...(from === undefined ? [] : cover(from, lo, finer)),
+    { def: def!, ...bound(lo, hi) },
+    ...(to === undefined ? [] : cover(hi, to, finer)),
+  ];
+}
+
+/** The filters with the time range taken out (a covered range puts it in the table). */
+function withoutTime(filters: Filters): Filters {
+  return { equal: filters.equal, ...(filters.ip ? { ip: filters.ip } : {}) };
+}
+
+const bound = (from: number | undefined, to: number | undefined): { from?: number; to?: number } => ({
+  ...(from !== undefined ? { from } : {}),
+  ...(to !== undefined ? { to } : {}),
+});
 
 const BUCKETS = [60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400, 604800];
 

@@ -1,4 +1,11 @@
-import { ROLLUP_ROWS_KEY, ROLLUPS, type RollupDef, rollupColumns } from '../store/rollups.js';
+import {
+  ROLLUP_ROWS_KEY,
+  ROLLUP_SETS,
+  ROLLUPS,
+  type RollupDef,
+  type RollupSet,
+  rollupColumns,
+} from '../store/rollups.js';
 import type { Row, StoreReader } from './reader.js';
 
 /** What the dashboard knows about the store it reads, refreshed when the record count changes. */
@@ -8,6 +15,10 @@ export interface StoreInfo {
   readonly present: ReadonlySet<string>;
   /** Rollups that exist and hold every record of `flows` (see rollups.ts). */
   readonly rollups: readonly RollupDef[];
+  /** The sets whose every table is complete. */
+  readonly rollupSets: readonly RollupSet[];
+  /** Rows of each rollup table (DuckDB's estimate): which set is smallest for a query. */
+  readonly rollupRows: ReadonlyMap<string, number>;
   /** Oldest and newest `end` in the store, Unix seconds (null when empty). */
   readonly extent: { readonly min: number; readonly max: number } | null;
   readonly alerts: boolean;
@@ -71,7 +82,7 @@ export async function loadStoreInfo(reader: StoreReader, previous?: StoreInfo): 
   if (previous && previous.records === records) {
     // Rollups a writer had not caught up with may be complete by now.
     if (previous.rollups.length === ROLLUPS.length || !names.has(ROLLUPS[0]!.table)) return previous;
-    return { ...previous, rollups: await completeRollups(reader, records) };
+    return { ...previous, ...(await completeRollups(reader, records)) };
   }
   const cols = await reader.query(
     `SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'flows' AND table_schema = 'main'`,
@@ -95,15 +106,34 @@ export async function loadStoreInfo(reader: StoreReader, previous?: StoreInfo): 
   return {
     records,
     present,
-    rollups,
+    ...rollups,
     extent: ext && ext.lo !== null && ext.hi !== null ? { min: Number(ext.lo), max: Number(ext.hi) } : null,
     alerts: names.has('alerts'),
     store: names.has('flow_records'),
   };
 }
 
-/** The rollups of this version that hold every one of the store's `records`. */
-async function completeRollups(reader: StoreReader, records: number): Promise<RollupDef[]> {
+/** The rollups of this version that hold every one of the store's `records`, and their sizes. */
+async function completeRollups(
+  reader: StoreReader,
+  records: number,
+): Promise<Pick<StoreInfo, 'rollups' | 'rollupSets' | 'rollupRows'>> {
+  const complete = await completeTables(reader, records);
+  const tables = new Set(complete.map((d) => d.table));
+  const sizes = complete.length
+    ? await reader.query(
+        `SELECT table_name AS t, estimated_size AS n FROM duckdb_tables() WHERE table_name LIKE 'flow_rollup_%' AND schema_name = 'main'`,
+        [],
+      )
+    : [];
+  return {
+    rollups: complete,
+    rollupSets: ROLLUP_SETS.filter((s) => s.tables.every((t) => tables.has(t.table))),
+    rollupRows: new Map(sizes.map((r) => [String(r.t), Number(r.n)])),
+  };
+}
+
+async function completeTables(reader: StoreReader, records: number): Promise<RollupDef[]> {
   const rollupCols = await reader.query(
     `SELECT table_name AS t, list(column_name || ' ' || data_type ORDER BY ordinal_position) AS c FROM information_schema.columns
      WHERE table_name LIKE 'flow_rollup_%' AND table_schema = 'main' GROUP BY 1`,

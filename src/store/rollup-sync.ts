@@ -1,14 +1,17 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { getMeta, setMeta } from './migrations.js';
 import {
+  ALL_TIME,
   aggregateFlowsSql,
   aggregateRollupSql,
   BUCKET_COLUMN,
   ROLLUP_ROWS_KEY,
   ROLLUP_SETS,
+  ROLLUPS,
   type RollupDef,
+  rollupInputSql,
 } from './rollups.js';
-import { RECORDS_TABLE } from './schema.js';
+import { quoteIdent, RECORDS_TABLE } from './schema.js';
 
 /**
  * Partial rows a rollup table may gather over buckets that already had rows before it merges
@@ -16,13 +19,29 @@ import { RECORDS_TABLE } from './schema.js';
  */
 const MERGE_AFTER_ROWS = 100_000;
 
+/**
+ * Rows of `flow_records` aggregated in one transaction: a rebuild over millions of records
+ * goes in steps that each hold one step's columns in memory, and each moves the watermark.
+ */
+const ROWS_PER_STEP = 2_000_000;
+
 /** Buckets of one rollup table holding partial rows, and how many were appended there. */
 interface Unmerged {
   lo: number;
   hi: number;
   nulls: boolean;
   rows: number;
+  /** Rows the buckets held when the first partial rows were appended beside them. */
+  base: number;
 }
+
+/**
+ * A table's partial rows are due for a merge past MERGE_AFTER_ROWS, or sooner once they are a
+ * quarter of the rows beside them: a week or all-time table, whose buckets every sync touches,
+ * then stays within a quarter of its merged size.
+ */
+const MERGE_FRACTION = 0.25;
+const MERGE_MIN_ROWS = 1000;
 
 /**
  * Brings the rollups up to `flow_records`: the rows past the watermark (ROLLUP_ROWS_KEY, a
@@ -57,23 +76,44 @@ export class RollupSync {
    * rows into the columns of `flows`, `flowsColumns` are those columns. Returns the rows added.
    */
   async run(flowsSelect: (from: string) => string, flowsColumns: ReadonlySet<string>): Promise<number> {
-    const from = await this.watermark();
+    const start = await this.watermark();
     const r = await this.con.runAndReadAll(`SELECT coalesce(max(rowid) + 1, 0) FROM ${RECORDS_TABLE}`);
-    const to = Number(r.getRowsJS()[0]![0]);
-    if (to <= from) return 0;
+    const end = Number(r.getRowsJS()[0]![0]);
+    for (let from = start; from < end; from += ROWS_PER_STEP) {
+      await this.step(from, Math.min(end, from + ROWS_PER_STEP), flowsSelect, flowsColumns);
+      await this.mergeOneDue();
+    }
+    // A rebuild in several steps leaves partial rows in most tables: merged now, not later.
+    if (end - start > ROWS_PER_STEP) while (await this.mergeOneDue());
+    return Math.max(0, end - start);
+  }
+
+  /** Aggregates the rows [from, to) into every rollup and moves the watermark to `to`. */
+  private async step(
+    from: number,
+    to: number,
+    flowsSelect: (from: string) => string,
+    flowsColumns: ReadonlySet<string>,
+  ): Promise<void> {
     await this.con.run('BEGIN TRANSACTION');
     try {
       const rows = `(SELECT * FROM ${RECORDS_TABLE} WHERE rowid >= ${from} AND rowid < ${to}) AS ${RECORDS_TABLE}`;
-      await this.con.run(`CREATE OR REPLACE TEMP VIEW rollup_new_flows AS ${flowsSelect(rows)}`);
+      // The columns every set needs, decoded once from `flows`' view of the new rows.
+      await this.con.run(
+        `CREATE OR REPLACE TEMP TABLE rollup_input AS ${rollupInputSql(`(${flowsSelect(rows)})`, flowsColumns)}`,
+      );
       for (const set of ROLLUP_SETS) {
+        const [finest, ...coarser] = set.tables;
         await this.con.run(
-          `CREATE OR REPLACE TEMP TABLE rollup_delta AS ${aggregateFlowsSql(set.hour, 'rollup_new_flows', flowsColumns)}`,
+          `CREATE OR REPLACE TEMP TABLE rollup_delta AS ${aggregateFlowsSql(finest!, 'rollup_input')}`,
         );
-        await this.append(set.hour, 'rollup_delta', 'SELECT * FROM rollup_delta');
-        await this.append(set.day, 'rollup_delta', aggregateRollupSql(set.day, 'rollup_delta'));
+        await this.append(finest!, 'rollup_delta', 'SELECT * FROM rollup_delta');
+        for (const def of coarser) {
+          await this.append(def, 'rollup_delta', aggregateRollupSql(def, 'rollup_delta'));
+        }
       }
       await this.con.run('DROP TABLE IF EXISTS temp.rollup_delta');
-      await this.con.run('DROP VIEW IF EXISTS temp.rollup_new_flows');
+      await this.con.run('DROP TABLE IF EXISTS temp.rollup_input');
       await setMeta(this.con, ROLLUP_ROWS_KEY, String(to));
       await this.con.run('COMMIT');
     } catch (err) {
@@ -82,13 +122,20 @@ export class RollupSync {
       this.unmerged.clear();
       throw err;
     }
-    await this.mergeOneDue();
-    return to - from;
   }
 
   /** Forgets every rollup row and sets the watermark to 0 (in the caller's transaction). */
   async reset(): Promise<void> {
     this.unmerged.clear();
+    // Rollups of another flowlens version that this one does not keep.
+    const r = await this.con.runAndReadAll(
+      `SELECT table_name FROM information_schema.tables
+       WHERE table_name LIKE 'flow_rollup_%' AND table_schema = 'main' AND table_catalog = current_database()`,
+    );
+    const kept = new Set(ROLLUPS.map((d) => d.table));
+    for (const [name] of r.getRowsJS()) {
+      if (!kept.has(String(name))) await this.con.run(`DROP TABLE ${quoteIdent(String(name))}`);
+    }
     await setMeta(this.con, ROLLUP_ROWS_KEY, '0');
   }
 
@@ -99,26 +146,38 @@ export class RollupSync {
         `SELECT min(${BUCKET_COLUMN}), max(${BUCKET_COLUMN}), count(*) - count(${BUCKET_COLUMN}) FROM ${delta}`,
       )
     ).getRowsJS()[0]!;
-    const lo = span[0] === null ? undefined : Math.floor(Number(span[0]) / def.grain) * def.grain;
-    const hi = span[1] === null ? undefined : Math.floor(Number(span[1]) / def.grain) * def.grain;
+    const lo = span[0] === null ? undefined : bucketOf(Number(span[0]), def.grain);
+    const hi = span[1] === null ? undefined : bucketOf(Number(span[1]), def.grain);
     const nulls = Number(span[2]) > 0;
     // Rows already there in the same buckets: the appended ones are partial sums beside them.
+    // Only the buckets that held rows are noted (for time-ordered inputs, the edge ones).
     const overlap = bucketsSql(lo, hi, nulls);
-    const before = overlap
-      ? Number(
-          (
-            await this.con.runAndReadAll(`SELECT count(*) FROM ${def.table} WHERE ${overlap}`)
-          ).getRowsJS()[0]![0],
-        )
-      : 0;
-    const added = (await this.con.run(`INSERT INTO ${def.table} ${select}`)).rowsChanged;
+    if (!overlap) {
+      await this.con.run(`INSERT INTO ${def.table} ${select}`);
+      return;
+    }
+    const held = (
+      await this.con.runAndReadAll(
+        `SELECT count(*), min(${BUCKET_COLUMN}), max(${BUCKET_COLUMN}), count(*) - count(${BUCKET_COLUMN}) FROM ${def.table} WHERE ${overlap}`,
+      )
+    ).getRowsJS()[0]!;
+    const before = Number(held[0]);
+    await this.con.run(`INSERT INTO ${def.table} ${select}`);
     if (before === 0) return;
+    const heldLo = held[1] === null ? undefined : Number(held[1]);
+    const heldHi = held[2] === null ? undefined : Number(held[2]);
+    const heldNulls = Number(held[3]) > 0;
+    const where = bucketsSql(heldLo, heldHi, heldNulls)!;
+    const now = Number(
+      (await this.con.runAndReadAll(`SELECT count(*) FROM ${def.table} WHERE ${where}`)).getRowsJS()[0]![0],
+    );
     const u = this.unmerged.get(def.table);
     const next: Unmerged = {
-      lo: Math.min(u?.lo ?? Number.POSITIVE_INFINITY, lo ?? Number.POSITIVE_INFINITY),
-      hi: Math.max(u?.hi ?? Number.NEGATIVE_INFINITY, hi ?? Number.NEGATIVE_INFINITY),
-      nulls: (u?.nulls ?? false) || nulls,
-      rows: (u?.rows ?? 0) + added,
+      lo: Math.min(u?.lo ?? Number.POSITIVE_INFINITY, heldLo ?? Number.POSITIVE_INFINITY),
+      hi: Math.max(u?.hi ?? Number.NEGATIVE_INFINITY, heldHi ?? Number.NEGATIVE_INFINITY),
+      nulls: (u?.nulls ?? false) || heldNulls,
+      rows: (u?.rows ?? 0) + (now - before),
+      base: u?.base ?? before,
     };
     this.unmerged.set(def.table, next);
   }
@@ -128,16 +187,18 @@ export class RollupSync {
    * tables taken in turn. One per sync: a service's writes wait for a sync, and the tables tend
    * to cross the threshold together.
    */
-  private async mergeOneDue(): Promise<void> {
-    const tables = ROLLUP_SETS.flatMap((s) => [s.hour, s.day]);
+  private async mergeOneDue(): Promise<boolean> {
+    const tables = ROLLUPS;
     for (let k = 0; k < tables.length; k++) {
       const def = tables[(this.mergeTurn + k) % tables.length]!;
       const u = this.unmerged.get(def.table);
-      if (!u || u.rows < this.mergeAfterRows) continue;
+      const due = Math.min(this.mergeAfterRows, Math.max(MERGE_MIN_ROWS, u ? u.base * MERGE_FRACTION : 0));
+      if (!u || u.rows < due) continue;
       this.mergeTurn = (this.mergeTurn + k + 1) % tables.length;
       await this.merge(def, u);
-      return;
+      return true;
     }
+    return false;
   }
 
   private async merge(def: RollupDef, u: Unmerged): Promise<void> {
@@ -162,6 +223,10 @@ export class RollupSync {
       throw err;
     }
   }
+}
+
+function bucketOf(t: number, grain: number): number {
+  return grain === ALL_TIME ? 0 : Math.floor(t / grain) * grain;
 }
 
 /** A condition on the bucket column for [lo, hi] and the NULL bucket; undefined when empty. */

@@ -11,7 +11,9 @@ import { type OpenedStore, openDashboardStore } from '../../src/dashboard/open.j
 import { DASHBOARD_TOKEN_OPTION, parseDashboardAccess } from '../../src/dashboard/options.js';
 import { aws } from '../../src/dashboard/panels/aws.js';
 import { cost } from '../../src/dashboard/panels/cost.js';
+import { flowRows, shownColumns } from '../../src/dashboard/panels/flows.js';
 import { geo } from '../../src/dashboard/panels/geo.js';
+import { health } from '../../src/dashboard/panels/health.js';
 import { overview } from '../../src/dashboard/panels/overview.js';
 import { protocols } from '../../src/dashboard/panels/protocols.js';
 import { rejected } from '../../src/dashboard/panels/rejected.js';
@@ -20,6 +22,7 @@ import { Scope } from '../../src/dashboard/scope.js';
 import { loadStoreInfo } from '../../src/dashboard/store-info.js';
 import { writeSample } from '../../src/generate/index.js';
 import type { GroundTruth } from '../../src/generate/types.js';
+import { ROLLUPS } from '../../src/store/rollups.js';
 import { type FileTruth, fileTruth, ingest, serveDashboard } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'flowlens-dashboard-api-'));
@@ -123,11 +126,18 @@ describe('dashboard API', () => {
 
   it('gives the same panels from the rollups as from flows', async () => {
     const info = await loadStoreInfo(store.reader);
-    assert.equal(info.rollups.length, 8, 'every rollup is complete');
-    const plain = { ...info, rollups: [] };
+    assert.equal(info.rollups.length, ROLLUPS.length, 'every rollup is complete');
+    const plain = { ...info, rollups: [], rollupSets: [] };
     const hour = 3600;
     const from = Math.ceil(truth.firstStart / hour) * hour;
-    for (const query of ['', 'action=REJECT', `from=${from}`, 'protocol=6&flow_direction=egress']) {
+    for (const query of [
+      '',
+      'action=REJECT',
+      `from=${from}`,
+      `to=${from + hour}`,
+      'protocol=6&flow_direction=egress',
+      'ip=10.0.0.0/8',
+    ]) {
       const filters = parseFilters(new URLSearchParams(query));
       for (const panel of [
         overview,
@@ -137,11 +147,37 @@ describe('dashboard API', () => {
         aws,
         cost,
         (s: Scope) => talkers(s, 'bytes'),
+        (s: Scope) => health(s, undefined),
       ]) {
         const fast = await panel(new Scope(store.reader, info, filters));
         const slow = await panel(new Scope(store.reader, plain, filters));
         assert.deepEqual(fast, slow, `${panel.name} ${query}`);
       }
+    }
+  });
+
+  it('reads the newest records of the flow table from a recent window, as a full sort would', async () => {
+    const scope = new Scope(
+      store.reader,
+      await loadStoreInfo(store.reader),
+      parseFilters(new URLSearchParams()),
+    );
+    const list = shownColumns(scope)
+      .map((c) => `"${c}"`)
+      .join(', ');
+    for (const page of [
+      { sort: 'end_time', dir: 'desc' as const, limit: 50, offset: 0 },
+      { sort: 'end_time', dir: 'asc' as const, limit: 50, offset: 0 },
+      { sort: 'start_time', dir: 'desc' as const, limit: 20, offset: 9000 },
+    ]) {
+      const key = page.sort === 'end_time' ? '"end"' : '"start"';
+      const full = await store.reader.query(
+        `SELECT ${list} FROM flows ORDER BY ${key} ${page.dir} NULLS LAST, record_uid LIMIT ${page.limit} OFFSET ${page.offset}`,
+        [],
+      );
+      const windowed = await flowRows(scope, page);
+      assert.equal(windowed.rows.length, page.limit);
+      assert.deepEqual(windowed.rows, full, `${page.sort} ${page.dir} offset ${page.offset}`);
     }
   });
 
@@ -187,6 +223,55 @@ describe('dashboard API', () => {
     const prof = await get(`/api/profile?addr=${encodeURIComponent(top![0])}`);
     const totals = prof.body.totals as Record<string, number>;
     assert.equal(totals.as_source, file.recordsBySource.get(top![0]));
+  });
+});
+
+describe('rollups over weeks', () => {
+  const day = 86400;
+  const longDb = join(dir, 'weeks.duckdb');
+  let long: OpenedStore;
+  let t0: number;
+  before(async () => {
+    // Three samples 0, 9 and 17 days apart: time ranges covered by weeks, days and hours.
+    t0 = 1_780_272_000;
+    const files = [0, 9, 17].map((d) => join(dir, `weeks-${d}.log.gz`));
+    for (const [i, d] of [0, 9, 17].entries()) {
+      await writeSample(files[i]!, {
+        records: 3000,
+        version: '5',
+        seed: 30 + d,
+        startTime: t0 + d * day + 5 * 3600,
+      });
+    }
+    await ingest(longDb, files);
+    long = await openDashboardStore({ db: longDb });
+  });
+  after(() => long?.close());
+
+  it('gives the same panels as flows for ranges across weeks, days and hours', async () => {
+    const info = await loadStoreInfo(long.reader);
+    assert.equal(info.rollups.length, ROLLUPS.length, 'every rollup is complete');
+    const plain = { ...info, rollups: [], rollupSets: [] };
+    const h = 3600;
+    for (const query of [
+      `from=${t0 + 5 * h}`,
+      `to=${t0 + 17 * day + 6 * h}`,
+      `from=${t0 + 6 * h}&to=${t0 + 17 * day + 6 * h}`,
+      `from=${t0 + 9 * day}&to=${t0 + 18 * day}&action=ACCEPT`,
+      `from=${t0 - 7 * day}&to=${t0 + 30 * day}`,
+    ]) {
+      const filters = parseFilters(new URLSearchParams(query));
+      for (const panel of [
+        overview,
+        cost,
+        (s: Scope) => talkers(s, 'packets'),
+        (s: Scope) => health(s, undefined),
+      ]) {
+        const fast = await panel(new Scope(long.reader, info, filters));
+        const slow = await panel(new Scope(long.reader, plain, filters));
+        assert.deepEqual(fast, slow, `${panel.name} ${query}`);
+      }
+    }
   });
 });
 

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { RemoteStore } from '../../src/store/remote.js';
-import { ROLLUP_ROWS_KEY, ROLLUP_SETS, ROLLUPS, type RollupDef } from '../../src/store/rollups.js';
+import {
+  bucketSql,
+  DERIVED_DIMS,
+  DERIVED_READS,
+  ROLLUP_ROWS_KEY,
+  ROLLUP_SETS,
+  ROLLUPS,
+  type RollupDef,
+} from '../../src/store/rollups.js';
 import { FlowStore } from '../../src/store/store.js';
 import { batchFromLines, enrichedSample, tempDir } from './helpers.js';
 
@@ -38,10 +46,14 @@ async function assertRollupsMatchFlows(store: FlowStore): Promise<void> {
 }
 
 function differenceSql(def: RollupDef, inFlows: ReadonlySet<string>): string {
-  const dims = def.dims.filter((d) => inFlows.has(d));
+  const dims = def.dims.filter(
+    (d) => inFlows.has(d) || (DERIVED_READS.get(d) ?? [d]).every((c) => inFlows.has(c)),
+  );
   const keys = dims.map((d) => `"${d}"`).join(', ');
+  // Derived dimensions are computed here from their flows columns, independently of the sync.
+  const exprs = dims.map((d) => `${DERIVED_DIMS.get(d) ?? `"${d}"`} AS "${d}"`).join(', ');
   const fromRollup = `SELECT bucket, ${keys}, sum(records) AS r, sum(bytes) AS b, sum(packets) AS p FROM ${def.table} GROUP BY ALL`;
-  const fromFlows = `SELECT ("end" // ${def.grain}) * ${def.grain} AS bucket, ${keys}, count(*) AS r, sum(bytes) AS b, sum(packets) AS p FROM flows GROUP BY ALL`;
+  const fromFlows = `SELECT ${bucketSql('"end"', def.grain)} AS bucket, ${exprs}, count(*) AS r, sum(bytes) AS b, sum(packets) AS p FROM flows GROUP BY ALL`;
   return `SELECT count(*) AS n FROM ((${fromRollup}) EXCEPT ALL (${fromFlows})
     UNION ALL ((${fromFlows}) EXCEPT ALL (${fromRollup}))) HAVING count(*) > 0`;
 }
@@ -118,7 +130,7 @@ describe('rollups', () => {
     const instance = await DuckDBInstance.create(db);
     const con = await instance.connect();
     await con.run(`DELETE FROM flowlens_meta WHERE key = '${ROLLUP_ROWS_KEY}'`);
-    await con.run(`DELETE FROM ${ROLLUP_SETS[0]!.hour.table}`);
+    await con.run(`DELETE FROM ${ROLLUP_SETS[0]!.tables[0]!.table}`);
     con.closeSync();
     instance.closeSync();
     store = await FlowStore.open(db);
@@ -135,7 +147,7 @@ describe('rollups', () => {
     const store = await FlowStore.open(db, { rollupMergeRows: 20 });
     try {
       const t0 = 1_700_000_000 - (1_700_000_000 % 3600);
-      const network = ROLLUP_SETS.find((s) => s.hour.table.includes('network'))!.hour.table;
+      const network = ROLLUP_SETS.find((s) => s.name === 'network')!.tables[0]!.table;
       const rowsOf = async () => Number((await store.query(`SELECT count(*) AS n FROM ${network}`))[0]?.n);
       const counts: number[] = [];
       // Ten inputs in the same two hours, synced one by one: each adds partial rows beside the

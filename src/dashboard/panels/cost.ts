@@ -3,8 +3,9 @@ import type { Scope, Section } from '../scope.js';
 import { top } from './talkers.js';
 
 /**
- * Transfer cost categories, each a condition over columns the `network` rollup keeps. A flow
- * can fall in two (NAT-ed internet egress pays processing and transfer out).
+ * Transfer cost categories, each a condition over columns the `network` rollup keeps (derived
+ * ones, `internet_egress` and `natted`, by name: rollups.ts). A flow can fall in two (NAT-ed
+ * internet egress pays processing and transfer out).
  */
 export interface CostCategory {
   readonly id: string;
@@ -14,6 +15,8 @@ export interface CostCategory {
   readonly priceNote: string;
   readonly condition: string;
   readonly needs: readonly string[];
+  /** The columns the condition reads in a rollup. */
+  readonly reads: readonly string[];
 }
 
 /** AWS public list prices, us-east-1, as published on the EC2 and VPC pricing pages. */
@@ -27,8 +30,10 @@ export const COST_CATEGORIES: readonly CostCategory[] = [
     label: 'Internet egress',
     price: 0.09,
     priceNote: 'data transfer out to the internet, first 10 TB/month',
-    condition: `${EGRESS} AND flow_class IN ('outbound', 'external') AND coalesce(traffic_path, 8) IN (2, 8) AND pkt_dst_aws_service IS NULL`,
+    // Egress, flow class outbound or external, traffic path 2 or 8 (or none), no AWS service.
+    condition: 'internet_egress',
     needs: ['flow_class'],
+    reads: ['internet_egress'],
   },
   {
     id: 'nat',
@@ -37,6 +42,7 @@ export const COST_CATEGORIES: readonly CostCategory[] = [
     priceNote: 'NAT gateway data processing, per GB',
     condition: 'natted',
     needs: ['pkt_srcaddr', 'pkt_dstaddr'],
+    reads: ['natted'],
   },
   {
     id: 'inter-region',
@@ -45,6 +51,7 @@ export const COST_CATEGORIES: readonly CostCategory[] = [
     priceNote: 'data transfer between regions (inter-region peering)',
     condition: `${EGRESS} AND traffic_path = 5`,
     needs: ['traffic_path'],
+    reads: ['flow_direction', 'traffic_path'],
   },
   {
     id: 'intra-region-peering',
@@ -53,6 +60,7 @@ export const COST_CATEGORIES: readonly CostCategory[] = [
     priceNote: 'Transit Gateway data processing; peering across AZs is billed like cross-AZ',
     condition: `${EGRESS} AND traffic_path = 4`,
     needs: ['traffic_path'],
+    reads: ['flow_direction', 'traffic_path'],
   },
   {
     id: 'vgw',
@@ -61,6 +69,7 @@ export const COST_CATEGORIES: readonly CostCategory[] = [
     priceNote: 'data transfer out over VPN, as internet egress',
     condition: `${EGRESS} AND traffic_path = 3`,
     needs: ['traffic_path'],
+    reads: ['flow_direction', 'traffic_path'],
   },
   {
     id: 'gateway-endpoint',
@@ -69,11 +78,12 @@ export const COST_CATEGORIES: readonly CostCategory[] = [
     priceNote: 'gateway endpoints carry no data charge',
     condition: `${EGRESS} AND traffic_path = 7`,
     needs: ['traffic_path'],
+    reads: ['flow_direction', 'traffic_path'],
   },
 ];
 
 /** Cross-AZ: an egress record whose destination is an interface the store saw in another AZ. */
-export const CROSS_AZ: Omit<CostCategory, 'condition'> = {
+export const CROSS_AZ: Omit<CostCategory, 'condition' | 'reads'> = {
   id: 'cross-az',
   label: 'Cross-AZ (both interfaces seen)',
   price: 0.02,
@@ -84,10 +94,7 @@ export const CROSS_AZ: Omit<CostCategory, 'condition'> = {
 async function categoryBytes(scope: Scope, cat: CostCategory): Promise<Row> {
   const missing = scope.missing(cat.needs);
   if (missing.length > 0) return { id: cat.id, missing };
-  const src = scope.source(
-    ['flow_direction', 'flow_class', 'traffic_path', 'pkt_dst_aws_service', 'natted'],
-    [cat.condition],
-  );
+  const src = scope.source(cat.reads, [cat.condition]);
   const r = await scope.query(
     `SELECT coalesce(${src.bytes}, 0) AS bytes, ${src.records} AS records FROM ${src.table} WHERE ${src.where.sql}`,
     src.where.params,
@@ -98,14 +105,17 @@ async function categoryBytes(scope: Scope, cat: CostCategory): Promise<Row> {
 async function crossAz(scope: Scope): Promise<Row> {
   const missing = scope.missing(CROSS_AZ.needs);
   if (missing.length > 0) return { id: CROSS_AZ.id, missing };
-  const src = scope.source(['az_id', 'srcaddr', 'dstaddr', 'flow_direction']);
-  // An interface's own address is the source of its egress records; every (address, AZ) seen.
-  const sql = `WITH f AS (SELECT * FROM ${src.table} WHERE ${src.where.sql}),
-own AS (SELECT DISTINCT srcaddr AS addr, az_id FROM f WHERE flow_direction = 'egress' AND az_id IS NOT NULL)
-SELECT coalesce(sum(f.bytes), 0) AS bytes, ${src.rollup ? 'sum(f.records)' : 'count(*)'} AS records
-FROM f JOIN own ON own.addr = f.dstaddr
-WHERE f.flow_direction = 'egress' AND own.az_id <> f.az_id`;
-  const r = await scope.query(sql, src.where.params);
+  // An interface's own address is the source of its egress records: every (address, AZ) seen,
+  // and the egress records towards those addresses from another AZ.
+  const own = scope.source(['srcaddr', 'az_id', 'flow_direction']);
+  const out = scope.source(['dstaddr', 'az_id', 'flow_direction']);
+  const sql = `WITH own AS (SELECT DISTINCT srcaddr AS addr, az_id FROM ${own.table}
+  WHERE ${own.where.sql} AND flow_direction = 'egress' AND az_id IS NOT NULL),
+f AS (SELECT dstaddr, az_id, bytes, ${out.rollup ? 'records' : '1 AS records'} FROM ${out.table}
+  WHERE ${out.where.sql} AND flow_direction = 'egress')
+SELECT coalesce(sum(f.bytes), 0) AS bytes, coalesce(sum(f.records), 0) AS records
+FROM f JOIN own ON own.addr = f.dstaddr WHERE own.az_id <> f.az_id`;
+  const r = await scope.query(sql, [...own.where.params, ...out.where.params]);
   return { id: CROSS_AZ.id, bytes: Number(r[0]?.bytes ?? 0), records: Number(r[0]?.records ?? 0) };
 }
 
@@ -116,17 +126,17 @@ export async function cost(scope: Scope): Promise<Row> {
     crossAz(scope),
     top(scope, ['interface_id'], 'bytes', {
       conditions: [internet.condition],
-      reads: costReads(['interface_id']),
+      reads: ['interface_id', ...internet.reads],
       needs: ['interface_id', 'flow_class'],
     }),
     top(scope, ['instance_id'], 'bytes', {
       conditions: [internet.condition],
-      reads: costReads(['instance_id']),
+      reads: ['instance_id', ...internet.reads],
       needs: ['instance_id', 'flow_class'],
     }),
     top(scope, ['subnet_id'], 'bytes', {
       conditions: [internet.condition],
-      reads: costReads(['subnet_id']),
+      reads: ['subnet_id', ...internet.reads],
       needs: ['subnet_id', 'flow_class'],
     }),
     topDestinations(scope, internet),
@@ -149,19 +159,11 @@ export async function cost(scope: Scope): Promise<Row> {
   };
 }
 
-const costReads = (keys: readonly string[]): string[] => [
-  ...keys,
-  'flow_direction',
-  'flow_class',
-  'traffic_path',
-  'pkt_dst_aws_service',
-];
-
-/** Internet egress by destination address (flows, or the address rollup when it has the columns). */
+/** Internet egress by destination address. */
 function topDestinations(scope: Scope, internet: CostCategory): Promise<Section> {
   return top(scope, ['dstaddr'], 'bytes', {
     conditions: [internet.condition],
-    reads: costReads(['dstaddr']),
+    reads: ['dstaddr', ...internet.reads],
     needs: ['dstaddr', 'flow_class'],
   });
 }

@@ -517,8 +517,8 @@ export async function health(root: HTMLElement): Promise<void> {
           [
             { k: 'inputs ingested', v: fmt.count(r.inputs) },
             { k: 'last ingested', v: fmt.time(r.last_ingested) },
-            { k: 'lag end → ingested, p50', v: fmt.duration(r.lag_p50) },
-            { k: 'lag end → ingested, p95', v: fmt.duration(r.lag_p95) },
+            { k: 'lag end → ingested, p50 (±5 %)', v: fmt.duration(r.lag_p50) },
+            { k: 'lag end → ingested, p95 (±5 %)', v: fmt.duration(r.lag_p95) },
           ],
         );
       }),
