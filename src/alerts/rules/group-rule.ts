@@ -42,6 +42,22 @@ export interface GroupRuleSpec {
 const SAMPLES = 3;
 const INITIAL_SLOTS = 32;
 
+/**
+ * Adds part codes to the selected rows' numeric keys: `keys[k] (+)= codes[rows[k]] · shift`
+ * (the first part sets them). Shifts are powers of two, so the parts never overlap.
+ */
+function addKeyCodes(
+  keys: Float64Array,
+  rows: Uint32Array,
+  m: number,
+  codes: ArrayLike<number>,
+  shift: number,
+  first: boolean,
+): void {
+  if (first) for (let k = 0; k < m; k++) keys[k] = codes[rows[k]!]! * shift;
+  else for (let k = 0; k < m; k++) keys[k]! += codes[rows[k]!]! * shift;
+}
+
 /** Baselines by rule, key and window start (Unix seconds); undefined where none is known. */
 export interface BaselineSource {
   lookup(rule: string, key: string, windowStart: number): number | undefined;
@@ -57,7 +73,7 @@ export interface BaselineSource {
  */
 class Window {
   size = 0;
-  /** Slots by numeric key code (keys of 52 bits or less) … */
+  /** Slots by numeric key code (keys of 53 bits or less) … */
   readonly byCode = new CodeTable();
   /** … or by the codes joined as text (wider keys). */
   readonly byCodes = new Map<string, number>();
@@ -120,9 +136,11 @@ class Window {
     this.byText = null;
     this.full.clear();
     this.counters.clear();
-    for (const v of this.values) v.length = 0;
-    this.sampleSource.length = 0;
-    this.sampleRecord.length = 0;
+    // the arrays keep their length (regrowing them for every window was most of the engine's
+    // garbage); the references they hold are let go
+    for (const v of this.values) v.fill('');
+    this.sampleSource.fill(undefined);
+    this.sampleRecord.fill(undefined);
   }
 
   /** Slots it has room for without growing. */
@@ -151,20 +169,35 @@ export class GroupRule implements StreamRule {
   /** Windows ending at or before this are closed. */
   private closedUpTo = Number.NEGATIVE_INFINITY;
   private rows = new Uint32Array(0);
+  /** Per selected row of the batch being observed: its key code and its distinct value. */
+  private keys = new Float64Array(0);
+  private distinctValues = new Float64Array(0);
   private readonly numericKey: boolean;
   private readonly shifts: number[];
   private readonly epochs: number[];
   private readonly windowSeconds: number;
+  private readonly select: RowSelector;
+  private readonly parts: readonly KeyPart[];
+  private readonly distinct: DistinctPart | null;
+  private readonly measureKind: Measure['kind'];
+  private readonly maxGroups: number;
 
   constructor(private readonly spec: GroupRuleSpec) {
     this.windowSeconds = spec.info.windowSeconds;
+    // what the row loop reads, as fields of the rule: every rule then has the same shape, where
+    // specs differ (optional parts), so the loop's code serves all of them without deopting
+    this.select = spec.select;
+    this.parts = spec.key;
+    this.distinct = spec.measure.kind === 'distinct' ? spec.measure.of : null;
+    this.measureKind = spec.measure.kind;
+    this.maxGroups = spec.maxGroups;
     let bits = 0;
     this.shifts = spec.key.map((p) => {
       const at = 2 ** bits;
       bits += p.bits;
       return at;
     });
-    this.numericKey = bits <= 52;
+    this.numericKey = bits <= 53;
     this.epochs = spec.key.map(() => Number.NaN);
   }
 
@@ -173,13 +206,15 @@ export class GroupRule implements StreamRule {
   }
 
   observe(v: BatchView): void {
-    if (this.rows.length < v.n) this.rows = new Uint32Array(v.n);
+    if (this.rows.length < v.n) {
+      this.rows = new Uint32Array(v.n);
+      this.keys = new Float64Array(v.n);
+      this.distinctValues = new Float64Array(v.n);
+    }
     const rows = this.rows;
-    const m = this.spec.select(v, rows);
+    const m = this.select(v, rows);
     if (m === 0) return;
-    const spec = this.spec;
-    const parts = spec.key;
-    const codes = parts.map((p) => p.codes(v));
+    const parts = this.parts;
     let stale = false;
     for (let p = 0; p < parts.length; p++) {
       const e = parts[p]!.epoch(v);
@@ -189,13 +224,20 @@ export class GroupRule implements StreamRule {
       }
     }
     if (stale) for (const window of this.windows.values()) this.restale(window);
-    const w = this.windowSeconds;
-    const measure = spec.measure;
-    const distinct = measure.kind === 'distinct' ? measure.of : null;
-    const { time, bytes, packets, start, synOnly, action } = v;
-    const shifts = this.shifts;
+    const codes = parts.map((p) => p.codes(v));
+    // the selected rows' keys and distinct values first, a part at a time: tight loops over
+    // typed arrays, and the row loop below reads plain numbers
+    const keys = this.keys;
     const numericKey = this.numericKey;
-    const single = parts.length === 1 && numericKey ? codes[0]! : null;
+    if (numericKey) for (let p = 0; p < parts.length; p++) addKeyCodes(keys, rows, m, codes[p]!, this.shifts[p]!, p === 0);
+    const distinct = this.distinct;
+    const distinctValues = this.distinctValues;
+    if (distinct) distinct.values(v, rows, m, distinctValues);
+    const w = this.windowSeconds;
+    const { time, bytes, packets, start, synOnly, action } = v;
+    const positions = v.batch.positions;
+    const recordIds = v.batch.recordIds;
+    const sourceId = v.batch.source.id;
     let windowStart = Number.NaN;
     let window: Window | undefined;
     for (let k = 0; k < m; k++) {
@@ -216,17 +258,11 @@ export class GroupRule implements StreamRule {
         }
       }
       const win = window!;
-      // numeric keys stay plain numbers here (a union-typed variable would box them per row)
       let g: number;
       if (numericKey) {
-        let code: number;
-        if (single !== null) code = single[i]!;
-        else {
-          code = 0;
-          for (let p = 0; p < codes.length; p++) code += codes[p]![i]! * shifts[p]!;
-        }
-        g = win.byCode.get(code);
-        if (g < 0) g = this.slot(v, i, win, code);
+        g = win.byCode.get(keys[k]!);
+        // the key passes by its index: a number above 2^31 passed as a value is boxed
+        if (g < 0) g = this.slotOfCode(v, i, win, k);
       } else {
         let joined = '';
         for (let p = 0; p < codes.length; p++) joined += `${p ? '|' : ''}${codes[p]![i]}`;
@@ -251,17 +287,18 @@ export class GroupRule implements StreamRule {
       if (taken < SAMPLES) {
         const at = g * SAMPLES + taken;
         win.sampleCount[g] = taken + 1;
-        const uid = v.uid(i);
+        const position = positions[i]!;
+        const uid = Number.isNaN(position) ? v.uid(i) : undefined;
         if (uid !== undefined) {
           win.sampleSource[at] = uid;
           win.samplePosition[at] = Number.NaN;
         } else {
-          win.sampleSource[at] = v.batch.source.id;
-          win.samplePosition[at] = v.batch.positions[i]!;
-          win.sampleRecord[at] = v.batch.recordIds?.[i];
+          win.sampleSource[at] = sourceId;
+          win.samplePosition[at] = position;
+          win.sampleRecord[at] = recordIds?.[i];
         }
       }
-      if (distinct) this.addDistinct(win, g, distinct.value(v, i));
+      if (distinct) this.addDistinct(win, g, distinctValues[k]!);
     }
   }
 
@@ -293,8 +330,8 @@ export class GroupRule implements StreamRule {
    * look at their values again for every row.
    */
   private slot(v: BatchView, i: number, win: Window, key: number | string): number {
-    if (win.full.has(key)) return -1;
-    const parts = this.spec.key;
+    if (win.full.size > 0 && win.full.has(key)) return -1;
+    const parts = this.parts;
     if (win.byText !== null) {
       const found = win.byText.get(this.textOfRow(v, i));
       if (found !== undefined) {
@@ -302,8 +339,8 @@ export class GroupRule implements StreamRule {
         return found;
       }
     }
-    if (win.size >= this.spec.maxGroups) {
-      if (win.full.size >= this.spec.maxGroups) win.full.clear();
+    if (win.size >= this.maxGroups) {
+      if (win.full.size >= this.maxGroups) win.full.clear();
       win.full.add(key);
       return -1;
     }
@@ -311,6 +348,20 @@ export class GroupRule implements StreamRule {
     for (let p = 0; p < parts.length; p++) win.values[p]![g] = parts[p]!.value(v, i);
     win.byText?.set(this.textOf(win, g), g);
     this.remember(win, key, g);
+    return g;
+  }
+
+  /**
+   * `slot` for a numeric key, the k-th of `keys`: a new key's first row in a window that is
+   * neither full nor stale (nearly every call) takes a slot without the key leaving the array.
+   */
+  private slotOfCode(v: BatchView, i: number, win: Window, k: number): number {
+    if (win.full.size > 0 || win.byText !== null || win.size >= this.maxGroups)
+      return this.slot(v, i, win, this.keys[k]!);
+    const parts = this.parts;
+    const g = win.add();
+    for (let p = 0; p < parts.length; p++) win.values[p]![g] = parts[p]!.value(v, i);
+    win.byCode.set(this.keys[k]!, g);
     return g;
   }
 
@@ -366,7 +417,7 @@ export class GroupRule implements StreamRule {
         hit({
           rule: this.spec.info,
           key,
-          group: this.parts(win, g),
+          group: this.groupOf(win, g),
           first: win.first[g]!,
           last: win.last[g]!,
           count,
@@ -404,7 +455,7 @@ export class GroupRule implements StreamRule {
   }
 
   /** The key's parts by name. */
-  private parts(win: Window, g: number): Record<string, string> {
+  private groupOf(win: Window, g: number): Record<string, string> {
     const out: Record<string, string> = {};
     this.spec.key.forEach((p, k) => {
       out[p.name] = p.text(win.values[k]![g]!);
@@ -413,9 +464,9 @@ export class GroupRule implements StreamRule {
   }
 
   private value(win: Window, g: number): number {
-    const m = this.spec.measure;
-    if (m.kind === 'distinct') return this.distinctCount(win, g);
-    return m.kind === 'count' ? win.count[g]! : m.kind === 'bytes' ? win.bytes[g]! : win.packets[g]!;
+    const kind = this.measureKind;
+    if (kind === 'distinct') return this.distinctCount(win, g);
+    return kind === 'count' ? win.count[g]! : kind === 'bytes' ? win.bytes[g]! : win.packets[g]!;
   }
 
   private measureName(): string {
