@@ -1,7 +1,7 @@
 import { grown } from '../../batch/grown.js';
 import { recordUid } from '../../enrich/record-uid.js';
 import { CodeTable } from '../code-table.js';
-import { DistinctCounter } from '../distinct.js';
+import { DistinctCounter, EXACT_LIMIT } from '../distinct.js';
 import type { Hit, RuleInfo } from '../types.js';
 import type { BatchView } from '../view.js';
 import type { DistinctPart, KeyPart, KeyValue } from './parts.js';
@@ -44,13 +44,26 @@ const INITIAL_SLOTS = 32;
 
 /**
  * Adds part codes to the selected rows' numeric keys: `keys[k] (+)= codes[rows[k]] · shift`
- * (the first part sets them). Shifts are powers of two, so the parts never overlap.
+ * (the first part sets them). Shifts are powers of two, so the parts never overlap. One function
+ * per array type, so each stays monomorphic.
  */
-function addKeyCodes(
+function addKeyCodes32(
   keys: Float64Array,
   rows: Uint32Array,
   m: number,
-  codes: ArrayLike<number>,
+  codes: Uint32Array,
+  shift: number,
+  first: boolean,
+): void {
+  if (first) for (let k = 0; k < m; k++) keys[k] = codes[rows[k]!]! * shift;
+  else for (let k = 0; k < m; k++) keys[k]! += codes[rows[k]!]! * shift;
+}
+
+function addKeyCodes64(
+  keys: Float64Array,
+  rows: Uint32Array,
+  m: number,
+  codes: Float64Array,
   shift: number,
   first: boolean,
 ): void {
@@ -172,6 +185,10 @@ export class GroupRule implements StreamRule {
   /** Per selected row of the batch being observed: its key code and its distinct value. */
   private keys = new Float64Array(0);
   private distinctValues = new Float64Array(0);
+  /** Slots the batch being observed made, by window, slot and row: their key values come last. */
+  private readonly newWindows: Window[] = [];
+  private newSlots = new Int32Array(0);
+  private newRows = new Uint32Array(0);
   private readonly numericKey: boolean;
   private readonly shifts: number[];
   private readonly epochs: number[];
@@ -210,6 +227,8 @@ export class GroupRule implements StreamRule {
       this.rows = new Uint32Array(v.n);
       this.keys = new Float64Array(v.n);
       this.distinctValues = new Float64Array(v.n);
+      this.newSlots = new Int32Array(v.n);
+      this.newRows = new Uint32Array(v.n);
     }
     const rows = this.rows;
     const m = this.select(v, rows);
@@ -224,16 +243,53 @@ export class GroupRule implements StreamRule {
       }
     }
     if (stale) for (const window of this.windows.values()) this.restale(window);
+    // The selected rows' keys and distinct values first, a part at a time; then the row loop,
+    // which calls no part and no rule-specific code (one shape of everything it reads, so V8's
+    // code for it serves every rule without deoptimizing); then the values of the new slots.
     const codes = parts.map((p) => p.codes(v));
-    // the selected rows' keys and distinct values first, a part at a time: tight loops over
-    // typed arrays, and the row loop below reads plain numbers
     const keys = this.keys;
-    const numericKey = this.numericKey;
-    if (numericKey) for (let p = 0; p < parts.length; p++) addKeyCodes(keys, rows, m, codes[p]!, this.shifts[p]!, p === 0);
-    const distinct = this.distinct;
+    let wide: string[] | null = null;
+    if (this.numericKey) {
+      for (let p = 0; p < parts.length; p++) {
+        const c = codes[p]!;
+        const shift = this.shifts[p]!;
+        if (c instanceof Float64Array) addKeyCodes64(keys, rows, m, c, shift, p === 0);
+        else addKeyCodes32(keys, rows, m, c, shift, p === 0);
+      }
+    } else {
+      wide = new Array<string>(m);
+      for (let k = 0; k < m; k++) {
+        let joined = '';
+        for (let p = 0; p < codes.length; p++) joined += `${p ? '|' : ''}${codes[p]![rows[k]!]}`;
+        wide[k] = joined;
+      }
+    }
+    if (this.distinct) this.distinct.values(v, rows, m, this.distinctValues);
+    const added = this.fold(v, m, wide);
+    const newWindows = this.newWindows;
+    for (let p = 0; p < parts.length; p++) {
+      const part = parts[p]!;
+      for (let j = 0; j < added; j++)
+        newWindows[j]!.values[p]![this.newSlots[j]!] = part.value(v, this.newRows[j]!);
+    }
+    newWindows.length = 0;
+  }
+
+  /**
+   * Folds the m selected rows into their windows' slots; returns how many slots it made whose
+   * key values are still to be filled in (listed in newWindows, newSlots, newRows).
+   */
+  private fold(v: BatchView, m: number, wide: readonly string[] | null): number {
+    const rows = this.rows;
+    const keys = this.keys;
     const distinctValues = this.distinctValues;
-    if (distinct) distinct.values(v, rows, m, distinctValues);
+    const counted = this.distinct !== null;
+    const newWindows = this.newWindows;
+    const newSlots = this.newSlots;
+    const newRows = this.newRows;
+    let added = 0;
     const w = this.windowSeconds;
+    const maxGroups = this.maxGroups;
     const { time, bytes, packets, start, synOnly, action } = v;
     const positions = v.batch.positions;
     const recordIds = v.batch.recordIds;
@@ -253,21 +309,27 @@ export class GroupRule implements StreamRule {
         windowStart = ws;
         window = this.windows.get(ws);
         if (!window) {
-          window = this.spare.pop() ?? new Window(parts.length);
+          window = this.spare.pop() ?? new Window(this.parts.length);
           this.windows.set(ws, window);
         }
       }
       const win = window!;
       let g: number;
-      if (numericKey) {
-        g = win.byCode.get(keys[k]!);
-        // the key passes by its index: a number above 2^31 passed as a value is boxed
-        if (g < 0) g = this.slotOfCode(v, i, win, k);
+      if (wide !== null) {
+        g = win.byCodes.get(wide[k]!) ?? -1;
+        if (g < 0) g = this.slot(v, i, win, wide[k]!);
+      } else if (win.byText === null && win.full.size === 0 && win.size < maxGroups) {
+        // the usual case: a key met before, or a new slot (its values are filled in after the loop)
+        g = win.byCode.getOrAdd(keys[k]!, win.size);
+        if (g < 0) {
+          g = win.add();
+          newWindows.push(win);
+          newSlots[added] = g;
+          newRows[added++] = i;
+        }
       } else {
-        let joined = '';
-        for (let p = 0; p < codes.length; p++) joined += `${p ? '|' : ''}${codes[p]![i]}`;
-        g = win.byCodes.get(joined) ?? -1;
-        if (g < 0) g = this.slot(v, i, win, joined);
+        g = win.byCode.get(keys[k]!);
+        if (g < 0) g = this.slot(v, i, win, keys[k]!);
       }
       if (g < 0) {
         this.dropped++;
@@ -298,8 +360,9 @@ export class GroupRule implements StreamRule {
           win.sampleRecord[at] = recordIds?.[i];
         }
       }
-      if (distinct) this.addDistinct(win, g, distinctValues[k]!);
+      if (counted) this.addDistinct(win, g, distinctValues[k]!);
     }
+    return added;
   }
 
   private addDistinct(win: Window, g: number, value: number): void {
@@ -351,20 +414,6 @@ export class GroupRule implements StreamRule {
     return g;
   }
 
-  /**
-   * `slot` for a numeric key, the k-th of `keys`: a new key's first row in a window that is
-   * neither full nor stale (nearly every call) takes a slot without the key leaving the array.
-   */
-  private slotOfCode(v: BatchView, i: number, win: Window, k: number): number {
-    if (win.full.size > 0 || win.byText !== null || win.size >= this.maxGroups)
-      return this.slot(v, i, win, this.keys[k]!);
-    const parts = this.parts;
-    const g = win.add();
-    for (let p = 0; p < parts.length; p++) win.values[p]![g] = parts[p]!.value(v, i);
-    win.byCode.set(this.keys[k]!, g);
-    return g;
-  }
-
   private remember(win: Window, key: number | string, g: number): void {
     if (typeof key === 'number') win.byCode.set(key, g);
     else win.byCodes.set(key, g);
@@ -406,9 +455,15 @@ export class GroupRule implements StreamRule {
     for (const ws of due) {
       const win = this.windows.get(ws)!;
       this.windows.delete(ws);
+      const threshold = this.spec.threshold;
+      // a group of fewer rows than the threshold cannot reach it by a count, nor by a distinct
+      // count while that is exact (nearly every group of a scan rule meets one or two rows)
+      const rowsBound = this.measureKind === 'count' || this.measureKind === 'distinct';
       for (let g = 0; g < win.size; g++) {
+        const rows = win.count[g]!;
+        if (rowsBound && rows < threshold && rows <= EXACT_LIMIT) continue;
         const value = this.value(win, g);
-        if (value < this.spec.threshold) continue;
+        if (value < threshold) continue;
         const key = this.textOf(win, g);
         const b = this.spec.baseline;
         const base = b?.source.lookup(this.spec.info.id, key, ws);

@@ -15,7 +15,7 @@ export interface KeyPart {
   /** Bits a code needs; parts whose bits add up to 53 or less make one numeric key (below 2^53). */
   readonly bits: number;
   /** Per-row codes of the batch (shared through the view by every rule using the part). */
-  codes(v: BatchView): ArrayLike<number>;
+  codes(v: BatchView): Uint32Array | Float64Array;
   /** Changes when codes of earlier batches may stand for other values now. */
   epoch(v: BatchView): number;
   /** Row i's value, without copying or formatting it. */
@@ -246,7 +246,9 @@ export function distinctColumn(name: string): DistinctPart {
         for (let k = 0; k < m; k++) out[k] = col.values[rows[k]!]!;
       } else if (col?.kind === 'str') {
         // one hash per dictionary entry, not per row
-        const byCode = v.memo(`text-values:${name}`, () => col.dict.map((s, c) => (c === 0 ? 0 : textValue(s))));
+        const byCode = v.memo(`text-values:${name}`, () =>
+          col.dict.map((s, c) => (c === 0 ? 0 : textValue(s))),
+        );
         for (let k = 0; k < m; k++) out[k] = byCode[col.codes[rows[k]!]!]!;
       } else {
         out.fill(0, 0, m);
