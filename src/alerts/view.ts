@@ -86,7 +86,7 @@ export class BatchView {
     const hasFlags = batch.column('tcp_flags')?.kind === 'num';
     for (let i = 0; i < n; i++) {
       const f = hasFlags ? flags[i]! : Number.NaN;
-      if (f === f && (f & 2) !== 0) {
+      if (!Number.isNaN(f) && (f & 2) !== 0) {
         const bare = (f & 16) === 0 ? 1 : 0;
         synOnly[i] = bare;
         forward[i] = bare;
@@ -165,7 +165,7 @@ function wholeNumbers(x: Float64Array, n: number, none: number): Uint32Array {
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const v = x[i]!;
-    out[i] = v === v ? v : none;
+    out[i] = Number.isNaN(v) ? none : v;
   }
   return out;
 }
