@@ -33,7 +33,6 @@ export class BatchView {
   readonly flags: Float64Array;
   /** Ports as whole numbers, 65536 where the row has none: an index into a 65537-entry port table. */
   readonly dportCode: Uint32Array;
-  readonly sportCode: Uint32Array;
   /** The protocol number, 256 where the row has none. */
   readonly protoCode: Uint32Array;
   readonly action: Uint8Array;
@@ -75,7 +74,6 @@ export class BatchView {
     this.action = coded(batch.column('action'), n, { ACCEPT: ACTION_ACCEPT, REJECT: ACTION_REJECT });
     this.status = coded(batch.column('log_status'), n, { NODATA: STATUS_NODATA, SKIPDATA: STATUS_SKIPDATA });
     this.dportCode = wholeNumbers(this.dport, n, 65536);
-    this.sportCode = wholeNumbers(this.sport, n, 65536);
     this.protoCode = wholeNumbers(this.proto, n, 256);
     const forward = new Uint8Array(n);
     const synOnly = new Uint8Array(n);
@@ -120,6 +118,11 @@ export class BatchView {
     return s;
   }
 
+  /** Source ports as `dportCode` has destination ports (only user rules read them: made on use). */
+  get sportCode(): Uint32Array {
+    return this.memo('sport', () => wholeNumbers(this.sport, this.n, 65536));
+  }
+
   /** Per row, 1 when it goes from a local address to a public one (egress leaving the VPC). */
   egress(): Uint8Array {
     return this.memo('egress', () => {
@@ -127,6 +130,20 @@ export class BatchView {
       const { srcId, dstId, localId, publicId } = this;
       for (let i = 0; i < this.n; i++) out[i] = localId[srcId[i]!]! & publicId[dstId[i]!]!;
       return out;
+    });
+  }
+
+  /** The rows of accepted egress from the initiator's side, in row order (new peers, mining pools). */
+  egressClients(): Uint32Array {
+    return this.memo('egress-clients', () => {
+      const egress = this.egress();
+      const { action, forward } = this;
+      const out = new Uint32Array(this.n);
+      let m = 0;
+      for (let i = 0; i < this.n; i++) {
+        if (egress[i] === 1 && action[i] === ACTION_ACCEPT && forward[i] === 1) out[m++] = i;
+      }
+      return out.subarray(0, m);
     });
   }
 

@@ -118,15 +118,23 @@ function exposedSelector(ports: Uint8Array): RowSelector {
 
 /** Accepted rows from a local address to a public one (egress that leaves the VPC), client side on `ports`. */
 function egressSelector(ports: Uint8Array | null): RowSelector {
+  if (ports !== null) {
+    return (v, rows) => {
+      let m = 0;
+      const clients = v.egressClients();
+      const dportCode = v.dportCode;
+      for (let k = 0; k < clients.length; k++) {
+        const i = clients[k]!;
+        if (ports[dportCode[i]!] === 1) rows[m++] = i;
+      }
+      return m;
+    };
+  }
   return (v, rows) => {
     let m = 0;
-    const { action, forward, dportCode } = v;
+    const action = v.action;
     const egress = v.egress();
-    for (let i = 0; i < v.n; i++) {
-      if (egress[i] !== 1 || action[i] !== ACTION_ACCEPT) continue;
-      if (ports !== null && (ports[dportCode[i]!] !== 1 || forward[i] !== 1)) continue;
-      rows[m++] = i;
-    }
+    for (let i = 0; i < v.n; i++) if (egress[i] === 1 && action[i] === ACTION_ACCEPT) rows[m++] = i;
     return m;
   };
 }

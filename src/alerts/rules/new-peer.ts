@@ -1,7 +1,7 @@
 import { grown } from '../../batch/grown.js';
 import { CodeTable } from '../code-table.js';
 import type { RuleInfo } from '../types.js';
-import { ACTION_ACCEPT, type BatchView } from '../view.js';
+import type { BatchView } from '../view.js';
 import type { BuildContext } from './builtin.js';
 import { GroupRule, type RowSelector } from './group-rule.js';
 import { INTERFACE, type KeyPart, numberText, stableStrings } from './parts.js';
@@ -11,9 +11,9 @@ import type { StreamRule } from './rule.js';
 export type PeerKind = 'country' | 'asn';
 
 /**
- * Per row, a code of the external peer of egress (a local source talking to a public
- * destination): the destination's country, interned, or its AS number; 0 for other rows and
- * peers without one. Made once per batch.
+ * Per row, a code of the external peer of accepted client-side egress (a local source opening a
+ * connection to a public destination): the destination's country, interned, or its AS number;
+ * 0 for other rows and peers without one. Made once per batch.
  */
 function peerCodes(v: BatchView, kind: PeerKind): { codes: Float64Array | Uint32Array; epoch: number } {
   return v.memo(`peer:${kind}`, () => {
@@ -31,9 +31,9 @@ function peerCodes(v: BatchView, kind: PeerKind): { codes: Float64Array | Uint32
       values = col && col.kind === 'num' ? col.values : null;
     }
     if (values === null) return { codes: out, epoch };
-    const egress = v.egress();
-    for (let i = 0; i < v.n; i++) {
-      if (egress[i] !== 1) continue;
+    const clients = v.egressClients();
+    for (let k = 0; k < clients.length; k++) {
+      const i = clients[k]!;
       const x = values[i]!;
       if (!Number.isNaN(x)) out[i] = x;
     }
@@ -112,12 +112,15 @@ export function newPeerRule(
       until.fill(Number.NaN);
       epochs = now;
     }
-    const { action, forward, time } = v;
+    const time = v.time;
     const stable = ifaces.codes;
+    // only accepted client-side egress has a peer code
+    const clients = v.egressClients();
     let m = 0;
-    for (let i = 0; i < v.n; i++) {
+    for (let k = 0; k < clients.length; k++) {
+      const i = clients[k]!;
       const peer = peers[i]!;
-      if (peer === 0 || action[i] !== ACTION_ACCEPT || forward[i] !== 1) continue;
+      if (peer === 0) continue;
       const sc = stable[i]!;
       const t = time[i]!;
       if (sc === 0 || Number.isNaN(t)) continue;
