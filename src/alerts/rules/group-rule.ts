@@ -186,7 +186,7 @@ export class GroupRule implements StreamRule {
   private keys = new Float64Array(0);
   private distinctValues = new Float64Array(0);
   /** Slots the batch being observed made, by window, slot and row: their key values come last. */
-  private readonly newWindows: Window[] = [];
+  private readonly newWindows: (Window | null)[] = [];
   private newSlots = new Int32Array(0);
   private newRows = new Uint32Array(0);
   private readonly numericKey: boolean;
@@ -272,7 +272,8 @@ export class GroupRule implements StreamRule {
       for (let j = 0; j < added; j++)
         newWindows[j]!.values[p]![this.newSlots[j]!] = part.value(v, this.newRows[j]!);
     }
-    newWindows.length = 0;
+    // the list keeps its length (regrowing it per batch made garbage), not the windows
+    newWindows.fill(null, 0, added);
   }
 
   /**
@@ -323,7 +324,7 @@ export class GroupRule implements StreamRule {
         g = win.byCode.getOrAdd(keys[k]!, win.size);
         if (g < 0) {
           g = win.add();
-          newWindows.push(win);
+          newWindows[added] = win;
           newSlots[added] = g;
           newRows[added++] = i;
         }

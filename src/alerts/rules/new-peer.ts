@@ -17,28 +17,35 @@ export type PeerKind = 'country' | 'asn';
  */
 function peerCodes(v: BatchView, kind: PeerKind): { codes: Float64Array | Uint32Array; epoch: number } {
   return v.memo(`peer:${kind}`, () => {
-    const out = kind === 'asn' ? new Float64Array(v.n) : new Uint32Array(v.n);
-    let epoch = 0;
-    let values: ArrayLike<number> | null = null;
-    if (kind === 'country') {
-      if (v.str('dst_country') !== null) {
-        const s = stableStrings(v, 'dst_country');
-        values = s.codes;
-        epoch = s.epoch;
-      }
-    } else {
+    if (kind === 'asn') {
       const col = v.batch.column('dst_asn');
-      values = col && col.kind === 'num' ? col.values : null;
+      const out = new Float64Array(v.n);
+      if (col?.kind === 'num') asnCodes(v.egressClients(), col.values, out);
+      return { codes: out, epoch: 0 };
     }
-    if (values === null) return { codes: out, epoch };
-    const clients = v.egressClients();
-    for (let k = 0; k < clients.length; k++) {
-      const i = clients[k]!;
-      const x = values[i]!;
-      if (!Number.isNaN(x)) out[i] = x;
-    }
-    return { codes: out, epoch };
+    const out = new Uint32Array(v.n);
+    if (v.str('dst_country') === null) return { codes: out, epoch: 0 };
+    const s = stableStrings(v, 'dst_country');
+    countryCodes(v.egressClients(), s.codes, out);
+    return { codes: out, epoch: s.epoch };
   });
+}
+
+/** The AS numbers of the rows `clients` lists into `out` (NaN, no number: left 0). */
+function asnCodes(clients: Uint32Array, asn: Float64Array, out: Float64Array): void {
+  for (let k = 0; k < clients.length; k++) {
+    const i = clients[k]!;
+    const x = asn[i]!;
+    if (!Number.isNaN(x)) out[i] = x;
+  }
+}
+
+/** The interned countries of the rows `clients` lists into `out`. */
+function countryCodes(clients: Uint32Array, country: Uint32Array, out: Uint32Array): void {
+  for (let k = 0; k < clients.length; k++) {
+    const i = clients[k]!;
+    out[i] = country[i]!;
+  }
 }
 
 function peerPart(kind: PeerKind): KeyPart {
