@@ -71,6 +71,41 @@ function addKeyCodes64(
   else for (let k = 0; k < m; k++) keys[k]! += codes[rows[k]!]! * shift;
 }
 
+/**
+ * A rule's working arrays for the batch it observes: the selected rows, their keys and distinct
+ * values, and the slots it made. Rules observe one at a time, so the thread's rules share one set
+ * (a batch of n rows costs 28·n bytes here, whatever the number of rules).
+ */
+interface Scratch {
+  rows: Uint32Array;
+  keys: Float64Array;
+  distinctValues: Float64Array;
+  /** Slots made for the batch, by window, slot and row: their key values are filled in last. */
+  readonly newWindows: (Window | null)[];
+  newSlots: Int32Array;
+  newRows: Uint32Array;
+}
+
+const scratch: Scratch = {
+  rows: new Uint32Array(0),
+  keys: new Float64Array(0),
+  distinctValues: new Float64Array(0),
+  newWindows: [],
+  newSlots: new Int32Array(0),
+  newRows: new Uint32Array(0),
+};
+
+function scratchFor(n: number): Scratch {
+  if (scratch.rows.length < n) {
+    scratch.rows = new Uint32Array(n);
+    scratch.keys = new Float64Array(n);
+    scratch.distinctValues = new Float64Array(n);
+    scratch.newSlots = new Int32Array(n);
+    scratch.newRows = new Uint32Array(n);
+  }
+  return scratch;
+}
+
 /** Baselines by rule, key and window start (Unix seconds); undefined where none is known. */
 export interface BaselineSource {
   lookup(rule: string, key: string, windowStart: number): number | undefined;
@@ -181,14 +216,6 @@ export class GroupRule implements StreamRule {
   private readonly spare: Window[] = [];
   /** Windows ending at or before this are closed. */
   private closedUpTo = Number.NEGATIVE_INFINITY;
-  private rows = new Uint32Array(0);
-  /** Per selected row of the batch being observed: its key code and its distinct value. */
-  private keys = new Float64Array(0);
-  private distinctValues = new Float64Array(0);
-  /** Slots the batch being observed made, by window, slot and row: their key values come last. */
-  private readonly newWindows: (Window | null)[] = [];
-  private newSlots = new Int32Array(0);
-  private newRows = new Uint32Array(0);
   private readonly numericKey: boolean;
   private readonly shifts: number[];
   private readonly epochs: number[];
@@ -223,14 +250,8 @@ export class GroupRule implements StreamRule {
   }
 
   observe(v: BatchView): void {
-    if (this.rows.length < v.n) {
-      this.rows = new Uint32Array(v.n);
-      this.keys = new Float64Array(v.n);
-      this.distinctValues = new Float64Array(v.n);
-      this.newSlots = new Int32Array(v.n);
-      this.newRows = new Uint32Array(v.n);
-    }
-    const rows = this.rows;
+    const work = scratchFor(v.n);
+    const rows = work.rows;
     const m = this.select(v, rows);
     if (m === 0) return;
     const parts = this.parts;
@@ -247,7 +268,7 @@ export class GroupRule implements StreamRule {
     // which calls no part and no rule-specific code (one shape of everything it reads, so V8's
     // code for it serves every rule without deoptimizing); then the values of the new slots.
     const codes = parts.map((p) => p.codes(v));
-    const keys = this.keys;
+    const keys = work.keys;
     let wide: string[] | null = null;
     if (this.numericKey) {
       for (let p = 0; p < parts.length; p++) {
@@ -264,13 +285,12 @@ export class GroupRule implements StreamRule {
         wide[k] = joined;
       }
     }
-    if (this.distinct) this.distinct.values(v, rows, m, this.distinctValues);
-    const added = this.fold(v, m, wide);
-    const newWindows = this.newWindows;
+    if (this.distinct) this.distinct.values(v, rows, m, work.distinctValues);
+    const added = this.fold(v, m, wide, work);
+    const { newWindows, newSlots, newRows } = work;
     for (let p = 0; p < parts.length; p++) {
       const part = parts[p]!;
-      for (let j = 0; j < added; j++)
-        newWindows[j]!.values[p]![this.newSlots[j]!] = part.value(v, this.newRows[j]!);
+      for (let j = 0; j < added; j++) newWindows[j]!.values[p]![newSlots[j]!] = part.value(v, newRows[j]!);
     }
     // the list keeps its length (regrowing it per batch made garbage), not the windows
     newWindows.fill(null, 0, added);
@@ -278,16 +298,11 @@ export class GroupRule implements StreamRule {
 
   /**
    * Folds the m selected rows into their windows' slots; returns how many slots it made whose
-   * key values are still to be filled in (listed in newWindows, newSlots, newRows).
+   * key values are still to be filled in (listed in the scratch's newWindows, newSlots, newRows).
    */
-  private fold(v: BatchView, m: number, wide: readonly string[] | null): number {
-    const rows = this.rows;
-    const keys = this.keys;
-    const distinctValues = this.distinctValues;
+  private fold(v: BatchView, m: number, wide: readonly string[] | null, work: Scratch): number {
+    const { rows, keys, distinctValues, newWindows, newSlots, newRows } = work;
     const counted = this.distinct !== null;
-    const newWindows = this.newWindows;
-    const newSlots = this.newSlots;
-    const newRows = this.newRows;
     let added = 0;
     const w = this.windowSeconds;
     const maxGroups = this.maxGroups;
