@@ -224,6 +224,7 @@ export class GroupRule implements StreamRule {
   private readonly parts: readonly KeyPart[];
   private readonly distinct: DistinctPart | null;
   private readonly measureKind: Measure['kind'];
+  private readonly threshold: number;
   private readonly maxGroups: number;
 
   constructor(private readonly spec: GroupRuleSpec) {
@@ -234,6 +235,7 @@ export class GroupRule implements StreamRule {
     this.parts = spec.key;
     this.distinct = spec.measure.kind === 'distinct' ? spec.measure.of : null;
     this.measureKind = spec.measure.kind;
+    this.threshold = spec.threshold;
     this.maxGroups = spec.maxGroups;
     let bits = 0;
     this.shifts = spec.key.map((p) => {
@@ -296,6 +298,16 @@ export class GroupRule implements StreamRule {
     newWindows.fill(null, 0, added);
   }
 
+  /** The open window starting at `ws`, opened when it is not yet (a spare one when there is one). */
+  private windowAt(ws: number): Window {
+    let window = this.windows.get(ws);
+    if (!window) {
+      window = this.spare.pop() ?? new Window(this.parts.length);
+      this.windows.set(ws, window);
+    }
+    return window;
+  }
+
   /**
    * Folds the m selected rows into their windows' slots; returns how many slots it made whose
    * key values are still to be filled in (listed in the scratch's newWindows, newSlots, newRows).
@@ -323,11 +335,7 @@ export class GroupRule implements StreamRule {
           continue;
         }
         windowStart = ws;
-        window = this.windows.get(ws);
-        if (!window) {
-          window = this.spare.pop() ?? new Window(this.parts.length);
-          this.windows.set(ws, window);
-        }
+        window = this.windowAt(ws);
       }
       const win = window!;
       let g: number;
@@ -471,7 +479,7 @@ export class GroupRule implements StreamRule {
     for (const ws of due) {
       const win = this.windows.get(ws)!;
       this.windows.delete(ws);
-      const threshold = this.spec.threshold;
+      const threshold = this.threshold;
       // a group of fewer rows than the threshold cannot reach it by a count, nor by a distinct
       // count while that is exact (nearly every group of a scan rule meets one or two rows)
       const rowsBound = this.measureKind === 'count' || this.measureKind === 'distinct';
@@ -479,32 +487,7 @@ export class GroupRule implements StreamRule {
         const rows = win.count[g]!;
         if (rowsBound && rows < threshold && rows <= EXACT_LIMIT) continue;
         const value = this.value(win, g);
-        if (value < threshold) continue;
-        const key = this.textOf(win, g);
-        const b = this.spec.baseline;
-        const base = b?.source.lookup(this.spec.info.id, key, ws);
-        if (b && base !== undefined && value < b.factor * base) continue;
-        const count = win.count[g]!;
-        hit({
-          rule: this.spec.info,
-          key,
-          group: this.groupOf(win, g),
-          first: win.first[g]!,
-          last: win.last[g]!,
-          count,
-          bytes: win.bytes[g]!,
-          packets: win.packets[g]!,
-          sampleUids: this.samples(win, g),
-          measure: this.measureName(),
-          value,
-          threshold: this.spec.threshold,
-          extra: {
-            window_start: new Date(ws * 1000).toISOString(),
-            ...(win.counters.get(g)?.approximate ? { approximate: true } : {}),
-            ...(base !== undefined ? { baseline: base, baseline_factor: b!.factor } : {}),
-            ...this.spec.describe?.({ count, attempts: win.attempts[g]! }),
-          },
-        });
+        if (value >= threshold) this.emit(win, g, ws, value, hit);
       }
       if (win.capacity <= REUSE_SLOTS && this.spare.length < SPARE_WINDOWS) {
         win.reset();
@@ -512,6 +495,39 @@ export class GroupRule implements StreamRule {
       }
     }
     if (upTo > this.closedUpTo && Number.isFinite(upTo)) this.closedUpTo = upTo;
+  }
+
+  /**
+   * Hands out the hit of group g of the window starting at `ws`, whose value reached the
+   * threshold, unless its baseline holds it back. Apart from the loop over groups in `close`:
+   * that loop is hot, this is not.
+   */
+  private emit(win: Window, g: number, ws: number, value: number, hit: (h: Hit) => void): void {
+    const key = this.textOf(win, g);
+    const b = this.spec.baseline;
+    const base = b?.source.lookup(this.spec.info.id, key, ws);
+    if (b && base !== undefined && value < b.factor * base) return;
+    const count = win.count[g]!;
+    hit({
+      rule: this.spec.info,
+      key,
+      group: this.groupOf(win, g),
+      first: win.first[g]!,
+      last: win.last[g]!,
+      count,
+      bytes: win.bytes[g]!,
+      packets: win.packets[g]!,
+      sampleUids: this.samples(win, g),
+      measure: this.measureName(),
+      value,
+      threshold: this.threshold,
+      extra: {
+        window_start: new Date(ws * 1000).toISOString(),
+        ...(win.counters.get(g)?.approximate ? { approximate: true } : {}),
+        ...(base !== undefined ? { baseline: base, baseline_factor: b!.factor } : {}),
+        ...this.spec.describe?.({ count, attempts: win.attempts[g]! }),
+      },
+    });
   }
 
   private samples(win: Window, g: number): string[] {
