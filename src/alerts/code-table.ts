@@ -32,6 +32,27 @@ export class CodeTable {
     }
   }
 
+  /**
+   * The value of `key`; when it has none, `key` gets `value` and the answer is -1. One probe
+   * where a `get` missing and a `set` would take two (most keys a scan rule meets are new).
+   */
+  getOrAdd(key: number, value: number): number {
+    if ((this.size + 1) * 2 > this.keys.length) this.rehash(this.keys.length * 2);
+    const keys = this.keys;
+    let at = hash(key) & this.mask;
+    for (;;) {
+      const k = keys[at]!;
+      if (k === key) return this.values[at]!;
+      if (k === EMPTY) {
+        keys[at] = key;
+        this.values[at] = value;
+        this.size++;
+        return -1;
+      }
+      at = (at + 1) & this.mask;
+    }
+  }
+
   set(key: number, value: number): void {
     if ((this.size + 1) * 2 > this.keys.length) this.rehash(this.keys.length * 2);
     const keys = this.keys;

@@ -1,5 +1,5 @@
 /** Exact values kept per group before switching to the sketch. */
-const EXACT_LIMIT = 64;
+export const EXACT_LIMIT = 64;
 /** HyperLogLog precision: 2^10 one-byte registers, standard error 1.04 / √1024 ≈ 3.3 %. */
 const P = 10;
 const M = 1 << P;

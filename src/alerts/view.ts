@@ -31,6 +31,10 @@ export class BatchView {
   readonly bytes: Float64Array;
   readonly packets: Float64Array;
   readonly flags: Float64Array;
+  /** Ports as whole numbers, 65536 where the row has none: an index into a 65537-entry port table. */
+  readonly dportCode: Uint32Array;
+  /** The protocol number, 256 where the row has none. */
+  readonly protoCode: Uint32Array;
   readonly action: Uint8Array;
   readonly status: Uint8Array;
   /**
@@ -69,19 +73,24 @@ export class BatchView {
     this.flags = numbers(batch.column('tcp_flags'), n);
     this.action = coded(batch.column('action'), n, { ACCEPT: ACTION_ACCEPT, REJECT: ACTION_REJECT });
     this.status = coded(batch.column('log_status'), n, { NODATA: STATUS_NODATA, SKIPDATA: STATUS_SKIPDATA });
+    this.dportCode = wholeNumbers(this.dport, n, 65536);
+    this.protoCode = wholeNumbers(this.proto, n, 256);
     const forward = new Uint8Array(n);
     const synOnly = new Uint8Array(n);
+    const dp = this.dport;
+    const sp = this.sport;
+    const flags = this.flags;
+    // without tcp-flags (format v2) only the ports tell the direction
+    const hasFlags = batch.column('tcp_flags')?.kind === 'num';
     for (let i = 0; i < n; i++) {
-      const f = this.flags[i]!;
+      const f = hasFlags ? flags[i]! : Number.NaN;
       if (!Number.isNaN(f) && (f & 2) !== 0) {
-        const bare = (f & 16) === 0;
-        synOnly[i] = bare ? 1 : 0;
-        forward[i] = bare ? 1 : 0;
-        continue;
+        const bare = (f & 16) === 0 ? 1 : 0;
+        synOnly[i] = bare;
+        forward[i] = bare;
+      } else {
+        forward[i] = dp[i]! <= sp[i]! ? 1 : 0;
       }
-      const dp = this.dport[i]!;
-      const sp = this.sport[i]!;
-      forward[i] = dp <= sp ? 1 : 0;
     }
     this.forward = forward;
     this.synOnly = synOnly;
@@ -109,6 +118,11 @@ export class BatchView {
     return s;
   }
 
+  /** Source ports as `dportCode` has destination ports (only user rules read them: made on use). */
+  get sportCode(): Uint32Array {
+    return this.memo('sport', () => wholeNumbers(this.sport, this.n, 65536));
+  }
+
   /** Per row, 1 when it goes from a local address to a public one (egress leaving the VPC). */
   egress(): Uint8Array {
     return this.memo('egress', () => {
@@ -116,6 +130,20 @@ export class BatchView {
       const { srcId, dstId, localId, publicId } = this;
       for (let i = 0; i < this.n; i++) out[i] = localId[srcId[i]!]! & publicId[dstId[i]!]!;
       return out;
+    });
+  }
+
+  /** The rows of accepted egress from the initiator's side, in row order (new peers, mining pools). */
+  egressClients(): Uint32Array {
+    return this.memo('egress-clients', () => {
+      const egress = this.egress();
+      const { action, forward } = this;
+      const out = new Uint32Array(this.n);
+      let m = 0;
+      for (let i = 0; i < this.n; i++) {
+        if (egress[i] === 1 && action[i] === ACTION_ACCEPT && forward[i] === 1) out[m++] = i;
+      }
+      return out.subarray(0, m);
     });
   }
 
@@ -147,6 +175,16 @@ export class BatchView {
 function numbers(col: Column | undefined, n: number): Float64Array {
   if (col && col.kind === 'num') return (col as NumColumn).values;
   return new Float64Array(n).fill(Number.NaN);
+}
+
+/** Per row, the whole number of `x`, or `none` where it is NaN. */
+function wholeNumbers(x: Float64Array, n: number, none: number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    out[i] = Number.isNaN(v) ? none : v;
+  }
+  return out;
 }
 
 /** Per row, the code `map` gives the row's text (0 for anything else), looked up once per dictionary entry. */

@@ -25,6 +25,9 @@ import { num, numbers, portTable, type Settings, texts } from './settings.js';
 
 const TCP = 6;
 const UDP = 17;
+/** The view's code for a row without a port, and without a protocol. */
+const NO_PORT = 65536;
+const NO_PROTOCOL = 256;
 
 /** What building a rule may use besides its settings. */
 export interface BuildContext {
@@ -82,10 +85,10 @@ function probes(v: BatchView, rows: Uint32Array): number {
   const found = v.memo('probes', () => {
     const out = new Uint32Array(v.n);
     let m = 0;
-    const { proto, forward, action, dport } = v;
+    const { protoCode, forward, action, dportCode } = v;
     for (let i = 0; i < v.n; i++) {
-      const p = proto[i]!;
-      if ((p !== TCP && p !== UDP) || Number.isNaN(dport[i]!)) continue;
+      const p = protoCode[i]!;
+      if ((p !== TCP && p !== UDP) || dportCode[i] === NO_PORT) continue;
       if (forward[i] === 1 || action[i] === ACTION_REJECT) out[m++] = i;
     }
     return out.subarray(0, m);
@@ -103,10 +106,10 @@ function scanConfidence(g: GroupTotals): Record<string, unknown> {
 function exposedSelector(ports: Uint8Array): RowSelector {
   return (v, rows) => {
     let m = 0;
-    const { action, forward, dport, srcId, dstId, publicId, localId } = v;
+    const { action, forward, dportCode, srcId, dstId, publicId, localId } = v;
     for (let i = 0; i < v.n; i++) {
-      // the port first: it turns away nearly every row (a NaN port indexes nothing)
-      if (ports[dport[i]!] !== 1 || action[i] !== ACTION_ACCEPT || forward[i] !== 1) continue;
+      // the port first: it turns away nearly every row
+      if (ports[dportCode[i]!] !== 1 || action[i] !== ACTION_ACCEPT || forward[i] !== 1) continue;
       if (publicId[srcId[i]!] === 1 && localId[dstId[i]!] === 1) rows[m++] = i;
     }
     return m;
@@ -115,15 +118,23 @@ function exposedSelector(ports: Uint8Array): RowSelector {
 
 /** Accepted rows from a local address to a public one (egress that leaves the VPC), client side on `ports`. */
 function egressSelector(ports: Uint8Array | null): RowSelector {
+  if (ports !== null) {
+    return (v, rows) => {
+      let m = 0;
+      const clients = v.egressClients();
+      const dportCode = v.dportCode;
+      for (let k = 0; k < clients.length; k++) {
+        const i = clients[k]!;
+        if (ports[dportCode[i]!] === 1) rows[m++] = i;
+      }
+      return m;
+    };
+  }
   return (v, rows) => {
     let m = 0;
-    const { action, forward, dport } = v;
+    const action = v.action;
     const egress = v.egress();
-    for (let i = 0; i < v.n; i++) {
-      if (egress[i] !== 1 || action[i] !== ACTION_ACCEPT) continue;
-      if (ports !== null && (ports[dport[i]!] !== 1 || forward[i] !== 1)) continue;
-      rows[m++] = i;
-    }
+    for (let i = 0; i < v.n; i++) if (egress[i] === 1 && action[i] === ACTION_ACCEPT) rows[m++] = i;
     return m;
   };
 }
@@ -172,11 +183,11 @@ function dnsSelector(rule: string, s: Settings): RowSelector {
   return (v, rows) => {
     let m = 0;
     const verdict = new Uint8Array(v.table.values.length);
-    const { proto, dport, forward, srcId, dstId, localId } = v;
+    const { protoCode, dportCode, forward, srcId, dstId, localId } = v;
     for (let i = 0; i < v.n; i++) {
-      const p = dport[i]!;
-      if (forward[i] !== 1 || Number.isNaN(p)) continue;
-      const pr = proto[i]!;
+      const p = dportCode[i]!;
+      if (forward[i] !== 1 || p === NO_PORT) continue;
+      const pr = protoCode[i]!;
       const dns = (pr === UDP || pr === TCP) && dnsPorts[p] === 1;
       if (!dns && !(pr === TCP && tlsPorts[p] === 1)) continue;
       if (localId[srcId[i]!] !== 1) continue;
@@ -250,7 +261,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
         let kept = 0;
         for (let k = 0; k < m; k++) {
           const i = rows[k]!;
-          if (ignored[v.dport[i]!] === 1 && v.publicId[v.dstId[i]!] === 1) continue;
+          if (ignored[v.dportCode[i]!] === 1 && v.publicId[v.dstId[i]!] === 1) continue;
           rows[kept++] = i;
         }
         return kept;
@@ -437,9 +448,10 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
       for (const p of numbers(s, 'allowed_protocols')) if (p <= 256) allowed[p] = 1;
       const select: RowSelector = (v, rows) => {
         let m = 0;
+        const { action, protoCode } = v;
         for (let i = 0; i < v.n; i++) {
-          const p = v.proto[i]!;
-          if (v.action[i] === ACTION_ACCEPT && !Number.isNaN(p) && allowed[p] !== 1) rows[m++] = i;
+          const p = protoCode[i]!;
+          if (action[i] === ACTION_ACCEPT && p !== NO_PROTOCOL && allowed[p] !== 1) rows[m++] = i;
         }
         return m;
       };

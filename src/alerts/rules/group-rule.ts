@@ -1,7 +1,7 @@
 import { grown } from '../../batch/grown.js';
 import { recordUid } from '../../enrich/record-uid.js';
 import { CodeTable } from '../code-table.js';
-import { DistinctCounter } from '../distinct.js';
+import { DistinctCounter, EXACT_LIMIT } from '../distinct.js';
 import type { Hit, RuleInfo } from '../types.js';
 import type { BatchView } from '../view.js';
 import type { DistinctPart, KeyPart, KeyValue } from './parts.js';
@@ -42,6 +42,70 @@ export interface GroupRuleSpec {
 const SAMPLES = 3;
 const INITIAL_SLOTS = 32;
 
+/**
+ * Adds part codes to the selected rows' numeric keys: `keys[k] (+)= codes[rows[k]] · shift`
+ * (the first part sets them). Shifts are powers of two, so the parts never overlap. One function
+ * per array type, so each stays monomorphic.
+ */
+function addKeyCodes32(
+  keys: Float64Array,
+  rows: Uint32Array,
+  m: number,
+  codes: Uint32Array,
+  shift: number,
+  first: boolean,
+): void {
+  if (first) for (let k = 0; k < m; k++) keys[k] = codes[rows[k]!]! * shift;
+  else for (let k = 0; k < m; k++) keys[k]! += codes[rows[k]!]! * shift;
+}
+
+function addKeyCodes64(
+  keys: Float64Array,
+  rows: Uint32Array,
+  m: number,
+  codes: Float64Array,
+  shift: number,
+  first: boolean,
+): void {
+  if (first) for (let k = 0; k < m; k++) keys[k] = codes[rows[k]!]! * shift;
+  else for (let k = 0; k < m; k++) keys[k]! += codes[rows[k]!]! * shift;
+}
+
+/**
+ * A rule's working arrays for the batch it observes: the selected rows, their keys and distinct
+ * values, and the slots it made. Rules observe one at a time, so the thread's rules share one set
+ * (a batch of n rows costs 28·n bytes here, whatever the number of rules).
+ */
+interface Scratch {
+  rows: Uint32Array;
+  keys: Float64Array;
+  distinctValues: Float64Array;
+  /** Slots made for the batch, by window, slot and row: their key values are filled in last. */
+  readonly newWindows: (Window | null)[];
+  newSlots: Int32Array;
+  newRows: Uint32Array;
+}
+
+const scratch: Scratch = {
+  rows: new Uint32Array(0),
+  keys: new Float64Array(0),
+  distinctValues: new Float64Array(0),
+  newWindows: [],
+  newSlots: new Int32Array(0),
+  newRows: new Uint32Array(0),
+};
+
+function scratchFor(n: number): Scratch {
+  if (scratch.rows.length < n) {
+    scratch.rows = new Uint32Array(n);
+    scratch.keys = new Float64Array(n);
+    scratch.distinctValues = new Float64Array(n);
+    scratch.newSlots = new Int32Array(n);
+    scratch.newRows = new Uint32Array(n);
+  }
+  return scratch;
+}
+
 /** Baselines by rule, key and window start (Unix seconds); undefined where none is known. */
 export interface BaselineSource {
   lookup(rule: string, key: string, windowStart: number): number | undefined;
@@ -57,7 +121,7 @@ export interface BaselineSource {
  */
 class Window {
   size = 0;
-  /** Slots by numeric key code (keys of 52 bits or less) … */
+  /** Slots by numeric key code (keys of 53 bits or less) … */
   readonly byCode = new CodeTable();
   /** … or by the codes joined as text (wider keys). */
   readonly byCodes = new Map<string, number>();
@@ -120,9 +184,11 @@ class Window {
     this.byText = null;
     this.full.clear();
     this.counters.clear();
-    for (const v of this.values) v.length = 0;
-    this.sampleSource.length = 0;
-    this.sampleRecord.length = 0;
+    // the arrays keep their length (regrowing them for every window was most of the engine's
+    // garbage); the references they hold are let go
+    for (const v of this.values) v.fill('');
+    this.sampleSource.fill(undefined);
+    this.sampleRecord.fill(undefined);
   }
 
   /** Slots it has room for without growing. */
@@ -150,21 +216,34 @@ export class GroupRule implements StreamRule {
   private readonly spare: Window[] = [];
   /** Windows ending at or before this are closed. */
   private closedUpTo = Number.NEGATIVE_INFINITY;
-  private rows = new Uint32Array(0);
   private readonly numericKey: boolean;
   private readonly shifts: number[];
   private readonly epochs: number[];
   private readonly windowSeconds: number;
+  private readonly select: RowSelector;
+  private readonly parts: readonly KeyPart[];
+  private readonly distinct: DistinctPart | null;
+  private readonly measureKind: Measure['kind'];
+  private readonly threshold: number;
+  private readonly maxGroups: number;
 
   constructor(private readonly spec: GroupRuleSpec) {
     this.windowSeconds = spec.info.windowSeconds;
+    // what the row loop reads, as fields of the rule: every rule then has the same shape, where
+    // specs differ (optional parts), so the loop's code serves all of them without deopting
+    this.select = spec.select;
+    this.parts = spec.key;
+    this.distinct = spec.measure.kind === 'distinct' ? spec.measure.of : null;
+    this.measureKind = spec.measure.kind;
+    this.threshold = spec.threshold;
+    this.maxGroups = spec.maxGroups;
     let bits = 0;
     this.shifts = spec.key.map((p) => {
       const at = 2 ** bits;
       bits += p.bits;
       return at;
     });
-    this.numericKey = bits <= 52;
+    this.numericKey = bits <= 53;
     this.epochs = spec.key.map(() => Number.NaN);
   }
 
@@ -173,13 +252,11 @@ export class GroupRule implements StreamRule {
   }
 
   observe(v: BatchView): void {
-    if (this.rows.length < v.n) this.rows = new Uint32Array(v.n);
-    const rows = this.rows;
-    const m = this.spec.select(v, rows);
+    const work = scratchFor(v.n);
+    const rows = work.rows;
+    const m = this.select(v, rows);
     if (m === 0) return;
-    const spec = this.spec;
-    const parts = spec.key;
-    const codes = parts.map((p) => p.codes(v));
+    const parts = this.parts;
     let stale = false;
     for (let p = 0; p < parts.length; p++) {
       const e = parts[p]!.epoch(v);
@@ -189,13 +266,62 @@ export class GroupRule implements StreamRule {
       }
     }
     if (stale) for (const window of this.windows.values()) this.restale(window);
+    // The selected rows' keys and distinct values first, a part at a time; then the row loop,
+    // which calls no part and no rule-specific code (one shape of everything it reads, so V8's
+    // code for it serves every rule without deoptimizing); then the values of the new slots.
+    const codes = parts.map((p) => p.codes(v));
+    const keys = work.keys;
+    let wide: string[] | null = null;
+    if (this.numericKey) {
+      for (let p = 0; p < parts.length; p++) {
+        const c = codes[p]!;
+        const shift = this.shifts[p]!;
+        if (c instanceof Float64Array) addKeyCodes64(keys, rows, m, c, shift, p === 0);
+        else addKeyCodes32(keys, rows, m, c, shift, p === 0);
+      }
+    } else {
+      wide = new Array<string>(m);
+      for (let k = 0; k < m; k++) {
+        let joined = '';
+        for (let p = 0; p < codes.length; p++) joined += `${p ? '|' : ''}${codes[p]![rows[k]!]}`;
+        wide[k] = joined;
+      }
+    }
+    if (this.distinct) this.distinct.values(v, rows, m, work.distinctValues);
+    const added = this.fold(v, m, wide, work);
+    const { newWindows, newSlots, newRows } = work;
+    for (let p = 0; p < parts.length; p++) {
+      const part = parts[p]!;
+      for (let j = 0; j < added; j++) newWindows[j]!.values[p]![newSlots[j]!] = part.value(v, newRows[j]!);
+    }
+    // the list keeps its length (regrowing it per batch made garbage), not the windows
+    newWindows.fill(null, 0, added);
+  }
+
+  /** The open window starting at `ws`, opened when it is not yet (a spare one when there is one). */
+  private windowAt(ws: number): Window {
+    let window = this.windows.get(ws);
+    if (!window) {
+      window = this.spare.pop() ?? new Window(this.parts.length);
+      this.windows.set(ws, window);
+    }
+    return window;
+  }
+
+  /**
+   * Folds the m selected rows into their windows' slots; returns how many slots it made whose
+   * key values are still to be filled in (listed in the scratch's newWindows, newSlots, newRows).
+   */
+  private fold(v: BatchView, m: number, wide: readonly string[] | null, work: Scratch): number {
+    const { rows, keys, distinctValues, newWindows, newSlots, newRows } = work;
+    const counted = this.distinct !== null;
+    let added = 0;
     const w = this.windowSeconds;
-    const measure = spec.measure;
-    const distinct = measure.kind === 'distinct' ? measure.of : null;
+    const maxGroups = this.maxGroups;
     const { time, bytes, packets, start, synOnly, action } = v;
-    const shifts = this.shifts;
-    const numericKey = this.numericKey;
-    const single = parts.length === 1 && numericKey ? codes[0]! : null;
+    const positions = v.batch.positions;
+    const recordIds = v.batch.recordIds;
+    const sourceId = v.batch.source.id;
     let windowStart = Number.NaN;
     let window: Window | undefined;
     for (let k = 0; k < m; k++) {
@@ -209,29 +335,25 @@ export class GroupRule implements StreamRule {
           continue;
         }
         windowStart = ws;
-        window = this.windows.get(ws);
-        if (!window) {
-          window = this.spare.pop() ?? new Window(parts.length);
-          this.windows.set(ws, window);
-        }
+        window = this.windowAt(ws);
       }
       const win = window!;
-      // numeric keys stay plain numbers here (a union-typed variable would box them per row)
       let g: number;
-      if (numericKey) {
-        let code: number;
-        if (single !== null) code = single[i]!;
-        else {
-          code = 0;
-          for (let p = 0; p < codes.length; p++) code += codes[p]![i]! * shifts[p]!;
+      if (wide !== null) {
+        g = win.byCodes.get(wide[k]!) ?? -1;
+        if (g < 0) g = this.slot(v, i, win, wide[k]!);
+      } else if (win.byText === null && win.full.size === 0 && win.size < maxGroups) {
+        // the usual case: a key met before, or a new slot (its values are filled in after the loop)
+        g = win.byCode.getOrAdd(keys[k]!, win.size);
+        if (g < 0) {
+          g = win.add();
+          newWindows[added] = win;
+          newSlots[added] = g;
+          newRows[added++] = i;
         }
-        g = win.byCode.get(code);
-        if (g < 0) g = this.slot(v, i, win, code);
       } else {
-        let joined = '';
-        for (let p = 0; p < codes.length; p++) joined += `${p ? '|' : ''}${codes[p]![i]}`;
-        g = win.byCodes.get(joined) ?? -1;
-        if (g < 0) g = this.slot(v, i, win, joined);
+        g = win.byCode.get(keys[k]!);
+        if (g < 0) g = this.slot(v, i, win, keys[k]!);
       }
       if (g < 0) {
         this.dropped++;
@@ -251,18 +373,20 @@ export class GroupRule implements StreamRule {
       if (taken < SAMPLES) {
         const at = g * SAMPLES + taken;
         win.sampleCount[g] = taken + 1;
-        const uid = v.uid(i);
+        const position = positions[i]!;
+        const uid = Number.isNaN(position) ? v.uid(i) : undefined;
         if (uid !== undefined) {
           win.sampleSource[at] = uid;
           win.samplePosition[at] = Number.NaN;
         } else {
-          win.sampleSource[at] = v.batch.source.id;
-          win.samplePosition[at] = v.batch.positions[i]!;
-          win.sampleRecord[at] = v.batch.recordIds?.[i];
+          win.sampleSource[at] = sourceId;
+          win.samplePosition[at] = position;
+          win.sampleRecord[at] = recordIds?.[i];
         }
       }
-      if (distinct) this.addDistinct(win, g, distinct.value(v, i));
+      if (counted) this.addDistinct(win, g, distinctValues[k]!);
     }
+    return added;
   }
 
   private addDistinct(win: Window, g: number, value: number): void {
@@ -293,8 +417,8 @@ export class GroupRule implements StreamRule {
    * look at their values again for every row.
    */
   private slot(v: BatchView, i: number, win: Window, key: number | string): number {
-    if (win.full.has(key)) return -1;
-    const parts = this.spec.key;
+    if (win.full.size > 0 && win.full.has(key)) return -1;
+    const parts = this.parts;
     if (win.byText !== null) {
       const found = win.byText.get(this.textOfRow(v, i));
       if (found !== undefined) {
@@ -302,8 +426,8 @@ export class GroupRule implements StreamRule {
         return found;
       }
     }
-    if (win.size >= this.spec.maxGroups) {
-      if (win.full.size >= this.spec.maxGroups) win.full.clear();
+    if (win.size >= this.maxGroups) {
+      if (win.full.size >= this.maxGroups) win.full.clear();
       win.full.add(key);
       return -1;
     }
@@ -355,34 +479,15 @@ export class GroupRule implements StreamRule {
     for (const ws of due) {
       const win = this.windows.get(ws)!;
       this.windows.delete(ws);
+      const threshold = this.threshold;
+      // a group of fewer rows than the threshold cannot reach it by a count, nor by a distinct
+      // count while that is exact (nearly every group of a scan rule meets one or two rows)
+      const rowsBound = this.measureKind === 'count' || this.measureKind === 'distinct';
       for (let g = 0; g < win.size; g++) {
+        const rows = win.count[g]!;
+        if (rowsBound && rows < threshold && rows <= EXACT_LIMIT) continue;
         const value = this.value(win, g);
-        if (value < this.spec.threshold) continue;
-        const key = this.textOf(win, g);
-        const b = this.spec.baseline;
-        const base = b?.source.lookup(this.spec.info.id, key, ws);
-        if (b && base !== undefined && value < b.factor * base) continue;
-        const count = win.count[g]!;
-        hit({
-          rule: this.spec.info,
-          key,
-          group: this.parts(win, g),
-          first: win.first[g]!,
-          last: win.last[g]!,
-          count,
-          bytes: win.bytes[g]!,
-          packets: win.packets[g]!,
-          sampleUids: this.samples(win, g),
-          measure: this.measureName(),
-          value,
-          threshold: this.spec.threshold,
-          extra: {
-            window_start: new Date(ws * 1000).toISOString(),
-            ...(win.counters.get(g)?.approximate ? { approximate: true } : {}),
-            ...(base !== undefined ? { baseline: base, baseline_factor: b!.factor } : {}),
-            ...this.spec.describe?.({ count, attempts: win.attempts[g]! }),
-          },
-        });
+        if (value >= threshold) this.emit(win, g, ws, value, hit);
       }
       if (win.capacity <= REUSE_SLOTS && this.spare.length < SPARE_WINDOWS) {
         win.reset();
@@ -390,6 +495,39 @@ export class GroupRule implements StreamRule {
       }
     }
     if (upTo > this.closedUpTo && Number.isFinite(upTo)) this.closedUpTo = upTo;
+  }
+
+  /**
+   * Hands out the hit of group g of the window starting at `ws`, whose value reached the
+   * threshold, unless its baseline holds it back. Apart from the loop over groups in `close`:
+   * that loop is hot, this is not.
+   */
+  private emit(win: Window, g: number, ws: number, value: number, hit: (h: Hit) => void): void {
+    const key = this.textOf(win, g);
+    const b = this.spec.baseline;
+    const base = b?.source.lookup(this.spec.info.id, key, ws);
+    if (b && base !== undefined && value < b.factor * base) return;
+    const count = win.count[g]!;
+    hit({
+      rule: this.spec.info,
+      key,
+      group: this.groupOf(win, g),
+      first: win.first[g]!,
+      last: win.last[g]!,
+      count,
+      bytes: win.bytes[g]!,
+      packets: win.packets[g]!,
+      sampleUids: this.samples(win, g),
+      measure: this.measureName(),
+      value,
+      threshold: this.threshold,
+      extra: {
+        window_start: new Date(ws * 1000).toISOString(),
+        ...(win.counters.get(g)?.approximate ? { approximate: true } : {}),
+        ...(base !== undefined ? { baseline: base, baseline_factor: b!.factor } : {}),
+        ...this.spec.describe?.({ count, attempts: win.attempts[g]! }),
+      },
+    });
   }
 
   private samples(win: Window, g: number): string[] {
@@ -404,7 +542,7 @@ export class GroupRule implements StreamRule {
   }
 
   /** The key's parts by name. */
-  private parts(win: Window, g: number): Record<string, string> {
+  private groupOf(win: Window, g: number): Record<string, string> {
     const out: Record<string, string> = {};
     this.spec.key.forEach((p, k) => {
       out[p.name] = p.text(win.values[k]![g]!);
@@ -413,9 +551,9 @@ export class GroupRule implements StreamRule {
   }
 
   private value(win: Window, g: number): number {
-    const m = this.spec.measure;
-    if (m.kind === 'distinct') return this.distinctCount(win, g);
-    return m.kind === 'count' ? win.count[g]! : m.kind === 'bytes' ? win.bytes[g]! : win.packets[g]!;
+    const kind = this.measureKind;
+    if (kind === 'distinct') return this.distinctCount(win, g);
+    return kind === 'count' ? win.count[g]! : kind === 'bytes' ? win.bytes[g]! : win.packets[g]!;
   }
 
   private measureName(): string {

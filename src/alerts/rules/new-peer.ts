@@ -1,7 +1,7 @@
 import { grown } from '../../batch/grown.js';
 import { CodeTable } from '../code-table.js';
 import type { RuleInfo } from '../types.js';
-import { ACTION_ACCEPT, type BatchView } from '../view.js';
+import type { BatchView } from '../view.js';
 import type { BuildContext } from './builtin.js';
 import { GroupRule, type RowSelector } from './group-rule.js';
 import { INTERFACE, type KeyPart, numberText, stableStrings } from './parts.js';
@@ -11,34 +11,41 @@ import type { StreamRule } from './rule.js';
 export type PeerKind = 'country' | 'asn';
 
 /**
- * Per row, a code of the external peer of egress (a local source talking to a public
- * destination): the destination's country, interned, or its AS number; 0 for other rows and
- * peers without one. Made once per batch.
+ * Per row, a code of the external peer of accepted client-side egress (a local source opening a
+ * connection to a public destination): the destination's country, interned, or its AS number;
+ * 0 for other rows and peers without one. Made once per batch.
  */
 function peerCodes(v: BatchView, kind: PeerKind): { codes: Float64Array | Uint32Array; epoch: number } {
   return v.memo(`peer:${kind}`, () => {
-    const out = kind === 'asn' ? new Float64Array(v.n) : new Uint32Array(v.n);
-    let epoch = 0;
-    let values: ArrayLike<number> | null = null;
-    if (kind === 'country') {
-      if (v.str('dst_country') !== null) {
-        const s = stableStrings(v, 'dst_country');
-        values = s.codes;
-        epoch = s.epoch;
-      }
-    } else {
+    if (kind === 'asn') {
       const col = v.batch.column('dst_asn');
-      values = col && col.kind === 'num' ? col.values : null;
+      const out = new Float64Array(v.n);
+      if (col?.kind === 'num') asnCodes(v.egressClients(), col.values, out);
+      return { codes: out, epoch: 0 };
     }
-    if (values === null) return { codes: out, epoch };
-    const egress = v.egress();
-    for (let i = 0; i < v.n; i++) {
-      if (egress[i] !== 1) continue;
-      const x = values[i]!;
-      if (!Number.isNaN(x)) out[i] = x;
-    }
-    return { codes: out, epoch };
+    const out = new Uint32Array(v.n);
+    if (v.str('dst_country') === null) return { codes: out, epoch: 0 };
+    const s = stableStrings(v, 'dst_country');
+    countryCodes(v.egressClients(), s.codes, out);
+    return { codes: out, epoch: s.epoch };
   });
+}
+
+/** The AS numbers of the rows `clients` lists into `out` (NaN, no number: left 0). */
+function asnCodes(clients: Uint32Array, asn: Float64Array, out: Float64Array): void {
+  for (let k = 0; k < clients.length; k++) {
+    const i = clients[k]!;
+    const x = asn[i]!;
+    if (!Number.isNaN(x)) out[i] = x;
+  }
+}
+
+/** The interned countries of the rows `clients` lists into `out`. */
+function countryCodes(clients: Uint32Array, country: Uint32Array, out: Uint32Array): void {
+  for (let k = 0; k < clients.length; k++) {
+    const i = clients[k]!;
+    out[i] = country[i]!;
+  }
 }
 
 function peerPart(kind: PeerKind): KeyPart {
@@ -112,12 +119,15 @@ export function newPeerRule(
       until.fill(Number.NaN);
       epochs = now;
     }
-    const { action, forward, time } = v;
+    const time = v.time;
     const stable = ifaces.codes;
+    // only accepted client-side egress has a peer code
+    const clients = v.egressClients();
     let m = 0;
-    for (let i = 0; i < v.n; i++) {
+    for (let k = 0; k < clients.length; k++) {
+      const i = clients[k]!;
       const peer = peers[i]!;
-      if (peer === 0 || action[i] !== ACTION_ACCEPT || forward[i] !== 1) continue;
+      if (peer === 0) continue;
       const sc = stable[i]!;
       const t = time[i]!;
       if (sc === 0 || Number.isNaN(t)) continue;

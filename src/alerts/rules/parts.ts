@@ -12,10 +12,10 @@ export type KeyValue = string | number;
  */
 export interface KeyPart {
   readonly name: string;
-  /** Bits a code needs; parts whose bits add up to 52 or less make one numeric key. */
+  /** Bits a code needs; parts whose bits add up to 53 or less make one numeric key (below 2^53). */
   readonly bits: number;
   /** Per-row codes of the batch (shared through the view by every rule using the part). */
-  codes(v: BatchView): ArrayLike<number>;
+  codes(v: BatchView): Uint32Array | Float64Array;
   /** Changes when codes of earlier batches may stand for other values now. */
   epoch(v: BatchView): number;
   /** Row i's value, without copying or formatting it. */
@@ -24,16 +24,22 @@ export interface KeyPart {
   text(value: KeyValue): string;
 }
 
-/** A value counted distinctly (a port, an address) as a number stable across batches. */
+/**
+ * A value counted distinctly (a port, an address) as a number stable across batches: `values`
+ * writes the value of each row `rows[0..m)` names into `out[0..m)`.
+ */
 export interface DistinctPart {
   readonly name: string;
-  value(v: BatchView, i: number): number;
+  values(v: BatchView, rows: Uint32Array, m: number, out: Float64Array): void;
 }
 
 /** Address book entries stay below 2^17 plus two batches of new addresses (≤ 2^21 rows). */
 const ADDRESS_BITS = 22;
-/** Interned texts stay below INTERN_LIMIT plus one batch's dictionary (≤ 2^20 + 1 entries). */
-const DICT_BITS = 22;
+/**
+ * Interned texts stay below INTERN_LIMIT plus one batch's dictionary (≤ 2^20 + 1 entries): their
+ * codes are below 2^21, so an interface and an AS number (32 bits) make one numeric key.
+ */
+const DICT_BITS = 21;
 const INTERN_LIMIT = 1 << 16;
 
 /**
@@ -130,16 +136,7 @@ function portPart(name: 'dstport' | 'srcport'): KeyPart {
   return {
     name,
     bits: 17,
-    codes: (v) =>
-      v.memo(`port:${name}`, () => {
-        const p = pick(v);
-        const out = new Uint32Array(v.n);
-        for (let i = 0; i < v.n; i++) {
-          const x = p[i]!;
-          out[i] = Number.isNaN(x) ? 65536 : x;
-        }
-        return out;
-      }),
+    codes: name === 'dstport' ? (v) => v.dportCode : (v) => v.sportCode,
     epoch: () => 0,
     value: (v, i) => pick(v)[i]!,
     text: numberText,
@@ -152,12 +149,7 @@ export const SRCPORT = portPart('srcport');
 export const PROTOCOL: KeyPart = {
   name: 'protocol',
   bits: 9,
-  codes: (v) =>
-    v.memo('protocol', () => {
-      const out = new Uint32Array(v.n);
-      for (let i = 0; i < v.n; i++) out[i] = Number.isNaN(v.proto[i]!) ? 256 : v.proto[i]!;
-      return out;
-    }),
+  codes: (v) => v.protoCode,
   epoch: () => 0,
   value: (v, i) => v.proto[i]!,
   text: numberText,
@@ -212,30 +204,55 @@ export function columnPart(name: string): KeyPart {
 
 export const DISTINCT_DSTPORT: DistinctPart = {
   name: 'dstport',
-  value: (v, i) => {
-    const p = v.dport[i]!;
-    return Number.isNaN(p) ? 65536 : p;
+  values: (v, rows, m, out) => {
+    const port = v.dportCode;
+    for (let k = 0; k < m; k++) out[k] = port[rows[k]!]!;
   },
 };
 
-function addressValue(v: BatchView, id: number): number {
-  if (v.table.family[id] === 4) return v.table.words[4 * id]!;
-  return textValue(v.table.values[id] ?? '');
+/** Per address id of the batch: IPv4 addresses as their number, others as the hash of their text. */
+function addressValues(v: BatchView): Float64Array {
+  return v.memo('address-values', () => {
+    const t = v.table;
+    const out = new Float64Array(t.values.length);
+    for (let id = 1; id < out.length; id++)
+      out[id] = t.family[id] === 4 ? t.words[4 * id]! : textValue(t.values[id] ?? '');
+    out[0] = textValue('');
+    return out;
+  });
 }
 
-export const DISTINCT_DST: DistinctPart = { name: 'dst', value: (v, i) => addressValue(v, v.dstId[i]!) };
-export const DISTINCT_SRC: DistinctPart = { name: 'src', value: (v, i) => addressValue(v, v.srcId[i]!) };
+function distinctAddress(name: 'src' | 'dst'): DistinctPart {
+  return {
+    name,
+    values: (v, rows, m, out) => {
+      const ids = name === 'src' ? v.srcId : v.dstId;
+      const value = addressValues(v);
+      for (let k = 0; k < m; k++) out[k] = value[ids[rows[k]!]!]!;
+    },
+  };
+}
+
+export const DISTINCT_DST = distinctAddress('dst');
+export const DISTINCT_SRC = distinctAddress('src');
 
 /** A distinct count over any string or number column. */
 export function distinctColumn(name: string): DistinctPart {
   return {
     name,
-    value: (v, i) => {
+    values: (v, rows, m, out) => {
       const col = v.batch.column(name);
-      if (!col) return 0;
-      if (col.kind === 'num') return col.values[i]!;
-      if (col.kind === 'str') return col.codes[i] === 0 ? 0 : textValue(col.dict[col.codes[i]!]!);
-      return 0;
+      if (col?.kind === 'num') {
+        for (let k = 0; k < m; k++) out[k] = col.values[rows[k]!]!;
+      } else if (col?.kind === 'str') {
+        // one hash per dictionary entry, not per row
+        const byCode = v.memo(`text-values:${name}`, () =>
+          col.dict.map((s, c) => (c === 0 ? 0 : textValue(s))),
+        );
+        for (let k = 0; k < m; k++) out[k] = byCode[col.codes[rows[k]!]!]!;
+      } else {
+        out.fill(0, 0, m);
+      }
     },
   };
 }
