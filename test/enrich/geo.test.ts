@@ -75,7 +75,10 @@ test('a missing or invalid database file fails at start naming the setting', asy
   const junk = join(dbs.dir, 'junk.mmdb');
   writeFileSync(junk, 'not a database');
   await assert.rejects(buildEnrichers({ 'asn-db': [junk] }), /--asn-db: .*junk\.mmdb is not a MaxMind DB/);
-  await assert.rejects(buildEnrichers({ 'geoip-db': [junk] }), /--geoip-db: .*junk\.mmdb is not a MaxMind DB/);
+  await assert.rejects(
+    buildEnrichers({ 'geoip-db': [junk] }),
+    /--geoip-db: .*junk\.mmdb is not a MaxMind DB/,
+  );
   // a directory opens, but its bytes cannot be read
   await assert.rejects(buildEnrichers({ 'geoip-db': [dbs.dir] }), (err: Error) => {
     assert.ok(err instanceof ConfigError);
