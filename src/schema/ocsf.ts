@@ -50,6 +50,27 @@ export const OCSF_ACTIVITY: Readonly<
   },
 };
 
+/** The members every document starts with, by the record's action (class, activity, severity). */
+export function ocsfHead(kind: 'ACCEPT' | 'REJECT' | 'none'): Record<string, unknown> {
+  const a = OCSF_ACTIVITY[kind];
+  return {
+    activity_id: a.activity_id,
+    activity_name: a.activity_name,
+    category_uid: 4,
+    category_name: 'Network Activity',
+    class_uid: 4001,
+    class_name: 'Network Activity',
+    type_uid: 400100 + a.activity_id,
+    type_name: `Network Activity: ${a.activity_name}`,
+    action_id: a.action_id,
+    action: a.action,
+    disposition_id: a.disposition_id,
+    disposition: a.disposition,
+    severity_id: 1,
+    severity: 'Informational',
+  };
+}
+
 /** traffic-path 1–8 → connection_info.boundary_id 4–11, with the OCSF boundary captions. */
 export const OCSF_BOUNDARY: Readonly<Record<number, readonly [id: number, name: string]>> = {
   1: [4, 'Same VPC'],
@@ -126,23 +147,7 @@ export function ocsfDocumentSchema(): DocumentSchema {
     document(batch: FlowBatch, i: number): Document {
       const v = viewOf(batch);
       const action = v.str('action', i);
-      const act = action === 'ACCEPT' || action === 'REJECT' ? OCSF_ACTIVITY[action] : OCSF_ACTIVITY.none;
-      const doc: Obj = {
-        activity_id: act.activity_id,
-        activity_name: act.activity_name,
-        category_uid: 4,
-        category_name: 'Network Activity',
-        class_uid: 4001,
-        class_name: 'Network Activity',
-        type_uid: 400100 + act.activity_id,
-        type_name: `Network Activity: ${act.activity_name}`,
-        action_id: act.action_id,
-        action: act.action,
-        disposition_id: act.disposition_id,
-        disposition: act.disposition,
-        severity_id: 1,
-        severity: 'Informational',
-      };
+      const doc: Obj = ocsfHead(action === 'ACCEPT' || action === 'REJECT' ? action : 'none');
       const start = v.num('start', i);
       const end = v.num('end', i);
       if (start !== null) doc.time = start * 1000;

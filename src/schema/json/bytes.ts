@@ -67,6 +67,13 @@ export class JsonBytes {
     this.frag(key);
   }
 
+  /** A number member, left out when the value is NaN (a null cell or an absent column). */
+  numMember(key: Uint8Array, v: number): void {
+    if (Number.isNaN(v)) return;
+    this.member(key);
+    this.num(v);
+  }
+
   /** Starts an object member that `close` removes again if it stays empty; returns what `close` needs. */
   open(key: Uint8Array): number {
     const mark = this.first ? -1 - this.pos : this.pos;

@@ -199,16 +199,8 @@ export function compileEcs(batch: FlowBatch): RowJson {
         directionClass!.write(out, classCode);
       }
     }
-    const b = bytes === undefined ? Number.NaN : bytes[i]!;
-    if (!Number.isNaN(b)) {
-      out.member(K.bytes);
-      out.num(b);
-    }
-    const p = packets === undefined ? Number.NaN : packets[i]!;
-    if (!Number.isNaN(p)) {
-      out.member(K.packets);
-      out.num(p);
-    }
+    out.numMember(K.bytes, bytes === undefined ? Number.NaN : bytes[i]!);
+    out.numMember(K.packets, packets === undefined ? Number.NaN : packets[i]!);
     const networkHere = !out.first;
     if (networkHere) for (let m = 0; m < networkRest.length; m++) networkRest[m]!(out, i);
     out.close(mark);

@@ -1,12 +1,12 @@
 import type { Column, FlowBatch } from '../../batch/flow-batch.js';
 import { protocolName } from '../../enrich/protocols.js';
 import {
-  OCSF_ACTIVITY,
   OCSF_BOUNDARY,
   OCSF_CONSUMED,
   OCSF_ENDPOINT_FIELDS,
   OCSF_ENI_FIELDS,
   OCSF_VERSION,
+  ocsfHead,
 } from '../ocsf.js';
 import { type JsonBytes, keyBytes, utf8 } from './bytes.js';
 import {
@@ -23,25 +23,8 @@ import type { RowJson } from './compile.js';
 
 /** The head every document starts with, by action. */
 function head(kind: 'ACCEPT' | 'REJECT' | 'none'): Buffer {
-  const a = OCSF_ACTIVITY[kind];
-  const doc = {
-    activity_id: a.activity_id,
-    activity_name: a.activity_name,
-    category_uid: 4,
-    category_name: 'Network Activity',
-    class_uid: 4001,
-    class_name: 'Network Activity',
-    type_uid: 400100 + a.activity_id,
-    type_name: `Network Activity: ${a.activity_name}`,
-    action_id: a.action_id,
-    action: a.action,
-    disposition_id: a.disposition_id,
-    disposition: a.disposition,
-    severity_id: 1,
-    severity: 'Informational',
-  };
   // the members without the braces
-  return utf8(JSON.stringify(doc).slice(1, -1));
+  return utf8(JSON.stringify(ocsfHead(kind)).slice(1, -1));
 }
 
 /** One endpoint object's members: the table's, then the ENI's own when this is its side. */
@@ -159,25 +142,10 @@ export function compileOcsf(batch: FlowBatch): RowJson {
     out.first = false;
     const s = start === undefined ? Number.NaN : start[i]!;
     const e = end === undefined ? Number.NaN : end[i]!;
-    if (!Number.isNaN(s)) {
-      out.member(K.time);
-      out.num(s * 1000);
-    } else if (!Number.isNaN(e)) {
-      out.member(K.time);
-      out.num(e * 1000);
-    }
-    if (!Number.isNaN(s)) {
-      out.member(K.startTime);
-      out.num(s * 1000);
-    }
-    if (!Number.isNaN(e)) {
-      out.member(K.endTime);
-      out.num(e * 1000);
-    }
-    if (!Number.isNaN(s) && !Number.isNaN(e)) {
-      out.member(K.duration);
-      out.num((e - s) * 1000);
-    }
+    out.numMember(K.time, (Number.isNaN(s) ? e : s) * 1000);
+    out.numMember(K.startTime, s * 1000);
+    out.numMember(K.endTime, e * 1000);
+    out.numMember(K.duration, (e - s) * 1000);
     if (statusF !== undefined && status!.codes[i] !== 0) {
       out.comma();
       statusF.write(out, status!.codes[i]!);
@@ -258,11 +226,7 @@ export function compileOcsf(batch: FlowBatch): RowJson {
         }
       }
     }
-    const flags = tcpFlags === undefined ? Number.NaN : tcpFlags[i]!;
-    if (!Number.isNaN(flags)) {
-      out.member(K.tcpFlags);
-      out.num(flags);
-    }
+    out.numMember(K.tcpFlags, tcpFlags === undefined ? Number.NaN : tcpFlags[i]!);
     const dir = connDirection === undefined ? undefined : connDirection[direction!.codes[i]!];
     if (dir !== undefined) {
       out.comma();
@@ -280,16 +244,8 @@ export function compileOcsf(batch: FlowBatch): RowJson {
     out.close(conn);
 
     const traffic = out.open(K.traffic);
-    const b = bytes === undefined ? Number.NaN : bytes[i]!;
-    if (!Number.isNaN(b)) {
-      out.member(K.bytes);
-      out.num(b);
-    }
-    const p = packets === undefined ? Number.NaN : packets[i]!;
-    if (!Number.isNaN(p)) {
-      out.member(K.packets);
-      out.num(p);
-    }
+    out.numMember(K.bytes, bytes === undefined ? Number.NaN : bytes[i]!);
+    out.numMember(K.packets, packets === undefined ? Number.NaN : packets[i]!);
     out.close(traffic);
 
     const rest = out.open(K.unmapped);
