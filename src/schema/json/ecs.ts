@@ -115,6 +115,24 @@ export function compileEcs(batch: FlowBatch): RowJson {
   const directionClass = flowClass ? new StrFragments(flowClass, keyBytes('direction')) : undefined;
   const vpcflow = compileVpcflow(batch, src, dst);
 
+  /** `source` or `destination`: the address and ip from the row's address column, then the table's members. */
+  const writeEndpoint = (
+    out: JsonBytes,
+    key: Uint8Array,
+    col: StrColumn | undefined,
+    rest: readonly CellMember[],
+    i: number,
+  ): void => {
+    if (col === undefined) return;
+    out.member(key);
+    out.begin(0x7b);
+    out.comma();
+    address.write(out, col, col.codes[i]!);
+    ip.write(out, col, col.codes[i]!);
+    for (let m = 0; m < rest.length; m++) rest[m]!(out, i);
+    out.end(0x7d);
+  };
+
   return (out: JsonBytes, i: number): void => {
     out.begin(0x7b);
     const end = endValues === undefined ? Number.NaN : endValues[i]!;
@@ -143,24 +161,8 @@ export function compileEcs(batch: FlowBatch): RowJson {
 
     const s = src.at(i);
     const d = dst.at(i);
-    if (s !== undefined) {
-      out.member(K.source);
-      out.begin(0x7b);
-      out.comma();
-      address.write(out, s, s.codes[i]!);
-      ip.write(out, s, s.codes[i]!);
-      for (let m = 0; m < sourceRest.length; m++) sourceRest[m]!(out, i);
-      out.end(0x7d);
-    }
-    if (d !== undefined) {
-      out.member(K.destination);
-      out.begin(0x7b);
-      out.comma();
-      address.write(out, d, d.codes[i]!);
-      ip.write(out, d, d.codes[i]!);
-      for (let m = 0; m < destinationRest.length; m++) destinationRest[m]!(out, i);
-      out.end(0x7d);
-    }
+    writeEndpoint(out, K.source, s, sourceRest, i);
+    writeEndpoint(out, K.destination, d, destinationRest, i);
 
     // network: the rule fields; when there are none, the table's members come later on their own
     const mark = out.open(K.network);
