@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Enricher } from '../../src/core/types.js';
+import { buildEnrichers } from '../../src/enrich/index.js';
 import { writeMmdb } from './mmdb-writer.js';
 
 const city = (iso: string, name: string, lat: number, lon: number) => ({
@@ -59,4 +61,18 @@ export function writeTestDbs(): { dir: string; city: string; asn: string; flatCi
     ]),
   );
   return { dir, city: cityPath, asn: asnPath, flatCity: flatPath };
+}
+
+let shared: ReturnType<typeof writeTestDbs> | undefined;
+
+/** Every enricher, geo and ASN from the test databases (written once per process), Community ID seed 0. */
+export function allTestEnrichers(): Promise<Enricher[]> {
+  shared ??= writeTestDbs();
+  return buildEnrichers({
+    enrich: ['all'],
+    'geoip-db': [shared.city],
+    'asn-db': [shared.asn],
+    'community-id-seed': 0,
+    'geo-cache-size': 1000,
+  });
 }

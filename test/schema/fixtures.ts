@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FlowBatch } from '../../src/batch/flow-batch.js';
-import { buildEnrichers } from '../../src/enrich/index.js';
 import { makeBatch } from '../enrich/make-batch.js';
-import { writeTestDbs } from '../enrich/test-dbs.js';
+import { allTestEnrichers } from '../enrich/test-dbs.js';
 
 export const FIXTURE_DIR = new URL('../fixtures/schema/', import.meta.url);
 
@@ -16,19 +15,10 @@ export function fixtureBatch(name: string): FlowBatch {
   return makeBatch(header!, lines, { id: `fixtures/${name}.log` });
 }
 
-let dbs: ReturnType<typeof writeTestDbs> | undefined;
-
 /** A fixture batch with every enricher run, geo/ASN from the small test databases. */
 export async function enrichedFixture(name: string): Promise<FlowBatch> {
-  dbs ??= writeTestDbs();
   const batch = fixtureBatch(name);
-  const enrichers = await buildEnrichers({
-    enrich: ['all'],
-    'geoip-db': [dbs.city],
-    'asn-db': [dbs.asn],
-    'community-id-seed': 0,
-    'geo-cache-size': 1000,
-  });
+  const enrichers = await allTestEnrichers();
   for (const e of enrichers) e.enrich(batch);
   return batch;
 }

@@ -22,7 +22,7 @@ import { JsonBytes } from '../../src/schema/json/bytes.js';
 import { SCHEMA_NAMES, type SchemaName, type SchemaOptions } from '../../src/schema/types.js';
 import { fileInput } from '../../src/sources/files.js';
 import { makeBatch } from '../enrich/make-batch.js';
-import { writeTestDbs } from '../enrich/test-dbs.js';
+import { allTestEnrichers } from '../enrich/test-dbs.js';
 import { allFieldsBatch } from './all-fields.js';
 import { enrichedFixture, FIXTURES, fixtureBatch } from './fixtures.js';
 
@@ -70,21 +70,15 @@ function textInput(text: string, id = 'lines'): SourceInput {
   };
 }
 
-let dbs: ReturnType<typeof writeTestDbs> | undefined;
-
 async function decoded(
   input: SourceInput,
   enrich: 'default' | 'all' | 'none',
   format?: string,
 ): Promise<FlowBatch[]> {
-  dbs ??= writeTestDbs();
-  const enrichers = await buildEnrichers(
-    enrich === 'default'
-      ? {}
-      : enrich === 'none'
-        ? { enrich: ['none'] }
-        : { enrich: ['all'], 'geoip-db': [dbs.city], 'asn-db': [dbs.asn], 'community-id-seed': 0 },
-  );
+  const enrichers =
+    enrich === 'all'
+      ? await allTestEnrichers()
+      : await buildEnrichers(enrich === 'none' ? { enrich: ['none'] } : {});
   const batches: FlowBatch[] = [];
   const options = format ? { format: parseFormat(format) } : {};
   for await (const b of decodeInput(input, { stats: new RunStats(), threads: 0, ...options })) {
@@ -188,13 +182,7 @@ describe('compiled JSON writers write exactly the reference documents', () => {
       assertSame(makeBatch(header, lines, source), `edge rows ${source.id}`);
       // a batch of its own: a schema keeps the columns it looked up per batch
       const batch = makeBatch(header, lines, source);
-      dbs ??= writeTestDbs();
-      const enrichers = await buildEnrichers({
-        enrich: ['all'],
-        'geoip-db': [dbs.city],
-        'asn-db': [dbs.asn],
-        'community-id-seed': 0,
-      });
+      const enrichers = await allTestEnrichers();
       for (const e of enrichers) e.enrich(batch);
       assertSame(batch, `edge rows ${source.id}, enriched`);
     }

@@ -4,14 +4,13 @@ import type { FlowBatch } from '../../src/batch/flow-batch.js';
 import { RunStats } from '../../src/core/stats.js';
 import type { SourceInput } from '../../src/core/types.js';
 import { decodeInput } from '../../src/decode/detect.js';
-import { buildEnrichers } from '../../src/enrich/index.js';
 import { GENERATE_VERSIONS, sampleLines } from '../../src/generate/index.js';
 import { otelMapping } from '../../src/schema/otel.js';
 import type { OtelMapping } from '../../src/schema/types.js';
 import { resourceAttributes } from '../../src/sinks/otlp/encoder.js';
 import { ProtoRequestEncoder } from '../../src/sinks/otlp/proto-encoder.js';
 import { SCOPE } from '../../src/sinks/otlp/sink.js';
-import { writeTestDbs } from '../enrich/test-dbs.js';
+import { allTestEnrichers } from '../enrich/test-dbs.js';
 import { ExportLogsServiceRequest } from '../receivers/otlp-proto.js';
 
 /**
@@ -50,20 +49,11 @@ function edgeLines(header: string, sample: string): string[] {
   return [nulls, odd.join(' '), other.join(' ')];
 }
 
-let dbs: ReturnType<typeof writeTestDbs> | undefined;
-
 async function generatedBatches(version: (typeof GENERATE_VERSIONS)[number]): Promise<FlowBatch[]> {
   const { lines } = sampleLines({ records: 400, version, seed: 7 });
   const [header, ...records] = lines;
   const text = [header!, ...edgeLines(header!, records[0]!), ...records].join('\n') + '\n';
-  dbs ??= writeTestDbs();
-  const enrichers = await buildEnrichers({
-    enrich: ['all'],
-    'geoip-db': [dbs.city],
-    'asn-db': [dbs.asn],
-    'community-id-seed': 0,
-    'geo-cache-size': 1000,
-  });
+  const enrichers = await allTestEnrichers();
   const out: FlowBatch[] = [];
   const options = { stats: new RunStats(), batchSize: 150, keepLineText: true };
   for await (const batch of decodeInput(input(`v${version}.log`, text), options)) {
